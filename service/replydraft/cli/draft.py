@@ -1,0 +1,6 @@
+"""`replydraft draft` command."""
+
+
+def draft() -> None:
+    """Draft a reply (not built yet)."""
+    raise SystemExit("not built yet")

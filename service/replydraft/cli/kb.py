@@ -1,0 +1,5 @@
+"""`replydraft kb` commands."""
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="kb commands")

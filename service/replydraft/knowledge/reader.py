@@ -1,0 +1,40 @@
+"""What the rest of replydraft may ask of the knowledge base.
+
+The drafter, the API and the evals depend on this protocol, not on how the index is stored.
+``replydraft.knowledge.base.KnowledgeBase`` is the implementation.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from replydraft.knowledge.models import Product, SearchHit, StoreProfile
+from replydraft.languages import Language
+
+
+class KnowledgeReader(Protocol):
+    @property
+    def store(self) -> StoreProfile:
+        """The store profile of the serving index version."""
+        ...
+
+    @property
+    def version(self) -> int | None:
+        """The serving index version, ``None`` before the first refresh."""
+        ...
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        language: Language | None = None,
+        sku: str | None = None,
+        intent: str | None = None,
+    ) -> list[SearchHit]:
+        """Best chunks first. Filters narrow the candidates; they never widen them."""
+        ...
+
+    def product(self, sku: str) -> Product | None: ...
+
+    def products(self) -> list[Product]: ...

@@ -1,0 +1,74 @@
+"""Shared test fixtures.
+
+Tests never reach the network: any connection to a non-loopback address fails loudly. Real
+components only: chromadb on a temp dir, SQLite in a temp file, real HTTP servers on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from replydraft.config import Settings
+from replydraft.offline import seed_tiktoken_cache
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and the like stay on this machine
+    host = str(address[0])
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: would need DNS, i.e. the network
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_loopback(address):
+        raise RuntimeError(f"tests may not use the network (tried to connect to {address!r})")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if not _is_loopback(address):
+        raise RuntimeError(f"tests may not use the network (tried to connect to {address!r})")
+    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def tiktoken_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_tiktoken_cache(tmp_path_factory.mktemp("tiktoken"))
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, tiktoken_cache: Path) -> Iterator[object]:
+    """Settings rooted in a temp data dir; keyword arguments override any field."""
+
+    def factory(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "data_dir": tmp_path / "var",
+            "knowledge_dir": REPO_ROOT / "knowledge",
+            "prompts_dir": REPO_ROOT / "prompts",
+            "evals_dir": REPO_ROOT / "evals",
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    yield factory

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import socket
+
+import pytest
+import tiktoken
+
+from replydraft.config import Settings
+
+
+def test_tiktoken_works_offline_from_the_bundled_files(tiktoken_cache: object) -> None:
+    encoding = tiktoken.get_encoding("cl100k_base")
+    text = "这条牛仔裤我180斤穿多大?"
+    assert encoding.decode(encoding.encode(text)) == text
+
+
+def test_tests_cannot_reach_the_network() -> None:
+    with pytest.raises(RuntimeError, match="network"):
+        socket.create_connection(("192.0.2.1", 80), timeout=0.1)
+
+
+def test_overlap_must_be_smaller_than_chunk() -> None:
+    with pytest.raises(ValueError, match="CHUNK_OVERLAP"):
+        Settings(chunk_tokens=100, chunk_overlap=100)
+
+
+def test_settings_read_the_replydraft_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLYDRAFT_DATA_DIR", "/tmp/elsewhere")
+    monkeypatch.setenv("REPLYDRAFT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    settings = Settings()
+    assert str(settings.data_dir) == "/tmp/elsewhere"
+    assert settings.llm_enabled
+    assert not Settings(drafter="offline", llm_base_url="http://127.0.0.1:9/v1").llm_enabled
