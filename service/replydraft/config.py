@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     llm_max_output_tokens: int = Field(400, ge=16)
     llm_breaker_failures: int = Field(5, ge=1, description="Failures that open the breaker.")
     llm_breaker_reset_s: float = Field(30.0, gt=0, description="Seconds before a half-open try.")
+    llm_backoff_s: float = Field(
+        0.5, ge=0, le=30, description="First retry delay; doubles per retry, with jitter."
+    )
+    llm_retry_after_max_s: float = Field(
+        10.0, ge=0, le=300, description="Cap on a server's Retry-After wait before a retry."
+    )
+    llm_temperature: float = Field(0.3, ge=0, le=2, description="Sampling temperature.")
     retrieval_k: int = Field(6, ge=1, le=50)
 
     # API
