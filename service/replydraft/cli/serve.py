@@ -1,6 +1,60 @@
-"""`replydraft serve` command."""
+"""`replydraft serve`: the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+import typer
+
+from replydraft.cli.common import cli_settings, err_console, report_errors
+
+_SAMPLE = """\
+dev mode (no API keys). Try it:
+  curl -s http://{base}/v1/drafts -H 'Content-Type: application/json' \\
+    -d '{{"messages":[{{"role":"customer","text":"我身高180体重90公斤，牛仔裤穿多大？"}}]}}'
+  curl -s http://{base}/v1/drafts/<id from above>/approve -H 'Content-Type: application/json' \\
+    -d '{{"note":"sent as drafted"}}'"""
 
 
-def serve() -> None:
-    """Serve the HTTP API (not built yet)."""
-    raise SystemExit("not built yet")
+def _announce(host: str, port: int, auth_disabled: bool) -> None:
+    shown = f"[{host}]" if ":" in host else host
+    base = f"{shown}:{port}"
+    err_console.print(f"replydraft API on http://{base}  docs: http://{base}/docs  "
+                      f"OpenAPI: http://{base}/openapi.json", highlight=False)
+    if auth_disabled:
+        err_console.print(_SAMPLE.format(base=base), highlight=False, markup=False)
+    else:
+        err_console.print("send 'Authorization: Bearer <key>' (replydraft keys create --role "
+                          "agent --name NAME)", highlight=False, markup=False)
+
+
+@report_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes (uvicorn workers)")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from replydraft.api.logs import configure_logging
+    from replydraft.api.main import create_app
+    from replydraft.db.engine import open_database
+    from replydraft.review.access import ensure_safe_dev_mode
+
+    settings = cli_settings().model_copy(update={"host": host, "port": port})
+    ensure_safe_dev_mode(settings, host)
+    configure_logging(settings.log_level)
+    # Migrate once here, so N workers starting together find the schema ready.
+    open_database(settings).close()
+    _announce(host, port, settings.auth_disabled)
+    options: dict[str, Any] = {"host": host, "port": port, "log_config": None, "access_log": False}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Workers import the app themselves and read REPLYDRAFT_* from the environment.
+    os.environ["REPLYDRAFT_HOST"] = host
+    os.environ["REPLYDRAFT_PORT"] = str(port)
+    uvicorn.run("replydraft.api.main:create_app_from_env", factory=True, workers=workers,
+                **options)

@@ -1,0 +1,109 @@
+"""Dependencies, as ``Annotated`` aliases. Long-lived resources live on ``app.state`` (set up by
+the lifespan in ``main``), so tests can hand ``create_app`` their own or override these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from replydraft.api.metrics import Metrics
+from replydraft.config import Settings, get_settings
+from replydraft.db.engine import Database
+from replydraft.errors import IndexNotReady
+from replydraft.knowledge.models import StoreProfile
+from replydraft.review.access import DEV_PRINCIPAL, Permission, Principal, authenticate
+from replydraft.review.approvals import DraftWriter, PolicyCheck
+from replydraft.review.jobs import KnowledgeJobs
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+# Declares the scheme in OpenAPI (the "Authorize" button in /docs); checking is ours.
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer rdk_…`")
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.database
+
+
+def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with database.session() as session:
+        yield session
+
+
+def get_knowledge(request: Request) -> Any:
+    return request.app.state.knowledge
+
+
+def get_drafter(request: Request) -> DraftWriter:
+    return request.app.state.drafter
+
+
+def get_jobs(request: Request) -> KnowledgeJobs:
+    return request.app.state.jobs
+
+
+def get_policy_check(request: Request) -> PolicyCheck:
+    return request.app.state.policy_check
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SessionDep = Annotated[Session, Depends(get_session)]
+# The KnowledgeBase: typed loosely because the API also uses its admin side (status, refresh,
+# rollback) beyond the ``KnowledgeReader`` protocol.
+KnowledgeDep = Annotated[Any, Depends(get_knowledge)]
+DrafterDep = Annotated[DraftWriter, Depends(get_drafter)]
+JobsDep = Annotated[KnowledgeJobs, Depends(get_jobs)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+PolicyCheckDep = Annotated[PolicyCheck, Depends(get_policy_check)]
+
+
+def get_principal(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    principal = DEV_PRINCIPAL if settings.auth_disabled else authenticate(
+        session=session, authorization=request.headers.get("authorization"))
+    request.scope.setdefault("state", {})["actor"] = principal.name
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def requires(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only callers whose role has ``permission`` (else 403)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        principal.require(permission)
+        return principal
+
+    check.__name__ = f"requires_{permission.name.lower()}"
+    return check
+
+
+CurrentAgent = Annotated[Principal, Depends(requires(Permission.CREATE_DRAFTS))]
+DraftReader = Annotated[Principal, Depends(requires(Permission.READ_DRAFTS))]
+DraftDecider = Annotated[Principal, Depends(requires(Permission.DECIDE_DRAFTS))]
+PolicyUser = Annotated[Principal, Depends(requires(Permission.CHECK_POLICY))]
+KnowledgeReaderKey = Annotated[Principal, Depends(requires(Permission.READ_KNOWLEDGE))]
+ContentStaff = Annotated[Principal, Depends(requires(Permission.MANAGE_KNOWLEDGE))]
+StatsReader = Annotated[Principal, Depends(requires(Permission.READ_STATS))]
+
+
+def store_or_none(knowledge: Any) -> StoreProfile | None:
+    """The serving store profile, or None before the first refresh (the filter still works
+    without the store's allowed commitments)."""
+    try:
+        return knowledge.store
+    except IndexNotReady:
+        return None

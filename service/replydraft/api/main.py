@@ -1,0 +1,119 @@
+"""The FastAPI application: ``create_app(settings)`` builds it; its lifespan opens the database
+(and migrates it), the knowledge base, the drafter and the knowledge job runner, and puts them on
+``app.state`` where the dependencies in ``deps`` find them.
+
+Tests pass ready-made components to ``create_app`` (or override dependencies); ``replydraft
+serve --workers N`` uses ``create_app_from_env`` as a uvicorn factory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from replydraft import __version__
+from replydraft.api.logs import configure_logging
+from replydraft.api.metrics import Metrics
+from replydraft.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from replydraft.api.problems import install_problem_handlers
+from replydraft.api.routes import drafts, health, policy, stats
+from replydraft.api.routes import knowledge as knowledge_routes
+from replydraft.config import Settings, get_settings
+from replydraft.db.engine import Database, open_database
+from replydraft.offline import prepare_offline
+from replydraft.review.access import ensure_safe_dev_mode
+from replydraft.review.approvals import DraftWriter, PolicyCheck
+from replydraft.review.jobs import KnowledgeJobs
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Reply drafts for online-store customer service. An agent asks for a draft
+(`POST /v1/drafts`), then approves it (optionally edited; the final text is filtered again) or
+rejects it. Every step is audited. Authenticate with `Authorization: Bearer <API key>` (create
+keys with `replydraft keys create`). Errors are `application/problem+json`."""
+
+
+def _open_knowledge(settings: Settings) -> Any:
+    from replydraft.knowledge.base import KnowledgeBase
+
+    return KnowledgeBase(settings)
+
+
+def _build_drafter(settings: Settings, knowledge: Any) -> DraftWriter:
+    from replydraft.drafting.drafter import build_drafter
+
+    return build_drafter(settings, knowledge)
+
+
+def _policy_check() -> PolicyCheck:
+    from replydraft.policy import check
+
+    return check
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state = app.state
+    settings: Settings = state.settings
+    ensure_safe_dev_mode(settings)
+    prepare_offline(settings.data_dir)
+    owns_database = state.database is None
+    if owns_database:
+        state.database = open_database(settings)
+    if state.knowledge is None:
+        state.knowledge = _open_knowledge(settings)
+    if state.drafter is None:
+        state.drafter = _build_drafter(settings, state.knowledge)
+    if state.policy_check is None:
+        state.policy_check = _policy_check()
+    state.jobs = KnowledgeJobs(database=state.database, knowledge=state.knowledge)
+    if recovered := state.jobs.recover_interrupted():
+        log.warning("marked %d interrupted knowledge job(s) as failed", recovered)
+    log.info("replydraft API ready", extra={"knowledge_version": state.knowledge.version,
+                                            "auth_disabled": settings.auth_disabled})
+    try:
+        yield
+    finally:
+        state.jobs.close()
+        if owns_database:
+            state.database.close()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    knowledge: Any = None,
+    drafter: DraftWriter | None = None,
+    policy_check: PolicyCheck | None = None,
+) -> FastAPI:
+    """Build the app. Components not given are opened from ``settings`` at start-up."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    ensure_safe_dev_mode(settings)
+    app = FastAPI(title="replydraft", version=__version__, description=DESCRIPTION,
+                  lifespan=_lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.knowledge = knowledge
+    app.state.drafter = drafter
+    app.state.policy_check = policy_check
+    app.state.metrics = metrics = Metrics()
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_problem_handlers(app)
+    for module in (drafts, policy, knowledge_routes, stats, health):
+        app.include_router(module.router)
+    # Added last = outermost: the request id exists before the body limit can answer.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app
+
+
+
+def create_app_from_env() -> FastAPI:
+    """uvicorn factory for ``--workers N``: each worker reads ``REPLYDRAFT_*`` itself."""
+    return create_app(get_settings())

@@ -1,0 +1,75 @@
+"""Prometheus metrics, in a registry owned by one app (tests build many apps in one process)."""
+
+from __future__ import annotations
+
+import re
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+from replydraft.drafting.models import DraftResult
+from replydraft.policy.models import PolicyResult
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_LLM_ERROR_KINDS = ("LLMTimeout", "LLMUnavailable", "LLMBadOutput", "CircuitOpen")
+
+
+def llm_error_kind(reason: str) -> str:
+    """Fold a free-text fallback reason into a bounded label (one of the LLMError classes)."""
+    for kind in _LLM_ERROR_KINDS:
+        if kind.lower() in reason.lower():
+            return kind
+    for pattern, kind in ((r"time ?out", "LLMTimeout"), (r"circuit", "CircuitOpen"),
+                          (r"malformed|empty|parse|bad output", "LLMBadOutput"),
+                          (r"connect|unavailable|5\d\d|429", "LLMUnavailable")):
+        if re.search(pattern, reason, re.IGNORECASE):
+            return kind
+    return "other"
+
+
+class Metrics:
+    """Also the ``ReviewObserver`` the approval workflow reports outcomes to."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("replydraft_http_requests", "HTTP requests handled.",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("replydraft_http_request_duration_seconds",
+                                 "Time to handle an HTTP request.", ["method", "route"],
+                                 buckets=_LATENCY_BUCKETS, registry=self.registry)
+        self.drafts = Counter("replydraft_drafts", "Drafts by outcome: created, "
+                              "approved_unedited, approved_edited, rejected, override.",
+                              ["outcome"], registry=self.registry)
+        self.policy_actions = Counter("replydraft_policy_actions",
+                                      "Policy filter actions by category and stage (draft: "
+                                      "the drafter's text, edit/approve: an agent's final text).",
+                                      ["category", "action", "stage"], registry=self.registry)
+        self.llm_errors = Counter("replydraft_llm_errors", "Language model failures by kind.",
+                                  ["kind"], registry=self.registry)
+        self.fallbacks = Counter("replydraft_llm_fallbacks",
+                                 "Drafts the offline drafter wrote after the LLM failed.",
+                                 registry=self.registry)
+
+    def request_done(self, *, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def draft_created(self, result: DraftResult) -> None:
+        self.drafts.labels("created").inc()
+        for violation in result.policy.violations:
+            self.policy_actions.labels(violation.category, violation.action, "draft").inc()
+        if result.fallback_reason:
+            self.fallbacks.inc()
+            self.llm_errors.labels(llm_error_kind(result.fallback_reason)).inc()
+
+    def draft_decided(self, outcome: str) -> None:
+        self.drafts.labels(outcome).inc()
+
+    def text_checked(self, policy: PolicyResult, *, stage: str) -> None:
+        for violation in policy.violations:
+            self.policy_actions.labels(violation.category, "flagged", stage).inc()
+
+    def llm_error(self, kind: str) -> None:
+        self.llm_errors.labels(kind).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,75 @@
+"""The knowledge base over HTTP: search for agents, status/refresh/rollback for content staff."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from replydraft.api.deps import ContentStaff, JobsDep, KnowledgeDep, KnowledgeReaderKey
+from replydraft.api.responses import COMMON, problems
+from replydraft.api.schemas import KnowledgeHitsPublic, KnowledgeJobPublic, KnowledgeRollback
+from replydraft.knowledge.models import Intent
+from replydraft.languages import Language
+
+router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"], responses=COMMON)
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value
+
+
+@router.get("/search", response_model=KnowledgeHitsPublic, responses=problems(503))
+def search_knowledge(
+    knowledge: KnowledgeDep, principal: KnowledgeReaderKey,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="The query")],
+    k: Annotated[int, Query(ge=1, le=50)] = 5,
+    lang: Language | None = None,
+    sku: Annotated[str | None, Query(max_length=32)] = None,
+    intent: Intent | None = None,
+) -> KnowledgeHitsPublic:
+    """Hybrid (dense + lexical) search over the serving index version."""
+    hits = knowledge.search(q, k=k, language=lang, sku=sku, intent=intent)
+    return KnowledgeHitsPublic(version=knowledge.version, data=hits)
+
+
+@router.get("/status", responses=problems(503))
+def read_knowledge_status(knowledge: KnowledgeDep, principal: KnowledgeReaderKey) -> Any:
+    """Serving version, counts per source type and language, last refresh."""
+    return _as_json(knowledge.status())
+
+
+@router.get("/versions", responses=problems(503))
+def list_knowledge_versions(knowledge: KnowledgeDep, principal: ContentStaff) -> Any:
+    """The kept index versions, newest first."""
+    return _as_json(knowledge.versions())
+
+
+@router.post("/refresh", status_code=202, response_model=KnowledgeJobPublic,
+             responses=problems(409))
+def refresh_knowledge(jobs: JobsDep, principal: ContentStaff,
+                      response: Response) -> KnowledgeJobPublic:
+    """Start rebuilding the index from the knowledge files in the background; poll the job.
+    A second refresh while one runs is a 409."""
+    job = jobs.start_refresh(actor=principal)
+    response.headers["Location"] = f"/v1/knowledge/jobs/{job.id}"
+    return KnowledgeJobPublic.from_row(job)
+
+
+@router.get("/jobs/{job_id}", response_model=KnowledgeJobPublic, responses=problems(404))
+def read_knowledge_job(job_id: str, jobs: JobsDep, principal: ContentStaff) -> KnowledgeJobPublic:
+    """State (queued, running, succeeded, failed), the refresh report with its diff counts,
+    and the errors that made it fail (file, line, field)."""
+    return KnowledgeJobPublic.from_row(jobs.get(job_id=job_id, actor=principal))
+
+
+@router.post("/rollback", responses=problems(404, 409, 503))
+def rollback_knowledge(knowledge: KnowledgeDep, principal: ContentStaff,
+                       body: KnowledgeRollback | None = None) -> Any:
+    """Serve an earlier index version again (default: the previous one)."""
+    return _as_json(knowledge.rollback(body.version if body else None))

@@ -1,0 +1,43 @@
+"""Server-Sent Events framing for ``POST /v1/drafts/stream``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from replydraft.api.problems import problem_body
+from replydraft.api.schemas import DraftPublic
+from replydraft.errors import ReplydraftError
+from replydraft.review.approvals import StreamItem
+
+log = logging.getLogger(__name__)
+
+
+def frame(event: str, data: dict[str, Any]) -> str:
+    # One JSON line per data field: JSON escapes newlines, so the frame cannot be broken.
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def draft_events(items: Iterator[StreamItem], path: str) -> Iterator[str]:
+    """sentence* then done (the stored draft) or error (a problem object)."""
+    try:
+        for item in items:
+            if item.draft is not None:
+                public = DraftPublic.from_row(item.draft)
+                yield frame("done", public.model_dump(mode="json"))
+            elif item.error is not None:
+                yield frame("error", problem_body(status=502, title="Drafting failed",
+                                                  detail=item.error, instance=path))
+            else:
+                yield frame("sentence", {"text": item.text})
+    except ReplydraftError as error:
+        # The 200 and its headers are gone already; the error travels as an event.
+        yield frame("error", problem_body(status=error.status, title=error.title,
+                                          detail=error.detail, instance=path))
+    except Exception:
+        log.exception("stream failed")
+        yield frame("error", problem_body(status=500, title="Internal error",
+                                          detail="drafting failed; the error is logged under "
+                                                 "this request_id", instance=path))

@@ -1,0 +1,123 @@
+"""Knowledge refreshes as background jobs: the request that starts one returns at once with a job
+id; a worker thread runs ``KnowledgeBase.refresh`` and records the outcome in the database, where
+every API process can read it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from replydraft.db import jobs as job_rows
+from replydraft.db.engine import Database
+from replydraft.db.models import KnowledgeJob
+from replydraft.errors import KnowledgeError, NotFound, RefreshInProgress, ReplydraftError
+from replydraft.review.access import Permission, Principal
+
+log = logging.getLogger(__name__)
+
+
+class Refreshable(Protocol):
+    def refresh(self, *, dry_run: bool = False, progress: Any = None) -> Any: ...
+
+
+def _runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _as_json(report: Any) -> dict[str, Any]:
+    if isinstance(report, BaseModel):
+        return report.model_dump(mode="json")
+    if isinstance(report, dict):
+        return report
+    return {"summary": str(report)}
+
+
+def _errors_of(error: ReplydraftError) -> list[dict[str, str]]:
+    if isinstance(error, KnowledgeError) and error.problems:
+        return [{"loc": p.location, "msg": p.message} for p in error.problems]
+    return [{"loc": "", "msg": error.detail}]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class KnowledgeJobs:
+    def __init__(self, *, database: Database, knowledge: Refreshable) -> None:
+        self.database = database
+        self.knowledge = knowledge
+        self.runner = _runner_id()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-refresh")
+
+    def start_refresh(self, *, actor: Principal) -> KnowledgeJob:
+        actor.require(Permission.MANAGE_KNOWLEDGE)
+        with self.database.session() as session:
+            job = job_rows.claim_job(session=session, kind="refresh", actor=actor.name,
+                                     runner=self.runner)
+            if job is None:
+                running = job_rows.active_job(session=session, kind="refresh")
+                which = f" (job {running.id}, started by {running.actor})" if running else ""
+                raise RefreshInProgress(f"a knowledge refresh is already running{which}; "
+                                        f"wait for it to finish")
+        self._executor.submit(self._run, job.id)
+        return job
+
+    def get(self, *, job_id: str, actor: Principal) -> KnowledgeJob:
+        actor.require(Permission.MANAGE_KNOWLEDGE)
+        with self.database.session() as session:
+            job = job_rows.get_job(session=session, job_id=job_id)
+        if job is None:
+            raise NotFound(f"no knowledge job with id {job_id!r}")
+        return job
+
+    def _run(self, job_id: str) -> None:
+        with self.database.session() as session:
+            job_rows.mark_running(session=session, job_id=job_id)
+            try:
+                report = self.knowledge.refresh()
+            except ReplydraftError as error:
+                log.warning("knowledge refresh %s failed: %s", job_id, error.detail)
+                job_rows.finish_job(session=session, job_id=job_id, succeeded=False,
+                                    errors=_errors_of(error))
+                return
+            except Exception:
+                # A worker thread has no caller to raise to: record the failure on the job so it
+                # does not stay "running" forever, and keep the trace in the log.
+                log.exception("knowledge refresh %s crashed", job_id)
+                job_rows.finish_job(session=session, job_id=job_id, succeeded=False, errors=[
+                    {"loc": "", "msg": "internal error during refresh; see the server log"}])
+                return
+            job_rows.finish_job(session=session, job_id=job_id, succeeded=True,
+                                report=_as_json(report))
+
+    def recover_interrupted(self) -> int:
+        """Fail jobs left active by a process on this host that no longer exists (a crash or a
+        kill mid-refresh), so the next refresh is not refused forever."""
+        host = socket.gethostname()
+        recovered = 0
+        with self.database.session() as session:
+            for job in job_rows.active_jobs_of_runner_prefix(session=session, prefix=f"{host}:"):
+                pid = int(job.runner.rsplit(":", 1)[1])
+                if pid != os.getpid() and not _pid_alive(pid):
+                    job_rows.finish_job(session=session, job_id=job.id, succeeded=False, errors=[
+                        {"loc": "", "msg": f"interrupted: process {job.runner} stopped"}])
+                    recovered += 1
+        return recovered
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        """Block until submitted jobs are done (tests, shutdown)."""
+        self._executor.submit(lambda: None).result(timeout=timeout)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=False)
