@@ -1,0 +1,244 @@
+"""The LLM reply backend: any server speaking the OpenAI chat-completions protocol (OpenAI, vLLM,
+Ollama, llama.cpp, …).
+
+One call is: render the versioned prompt (``prompting``) within the token budget (``budget``), ask
+the endpoint through the ``openai`` client with its own retries switched off, and turn the answer
+into cited sentences (``llm_output``). Retries with backoff (``llm_retry``) and the circuit breaker
+(``breaker``) are ours, so they are visible and testable. Failures raise ``LLMError`` subclasses;
+the drafter answers offline then, so no request is lost.
+
+Only standard request fields are sent (model, messages, max_tokens, temperature, stream), so
+local servers need no OpenAI-only parameter. Without a configured key the placeholder
+``not-needed`` is sent: the client would otherwise pick up ``OPENAI_API_KEY`` from the environment
+and hand a real OpenAI key to whatever server REPLYDRAFT_LLM_BASE_URL points at. Keys are never
+logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+import openai
+
+from replydraft.config import Settings
+from replydraft.drafting.backend import DraftContext, Generated
+from replydraft.drafting.breaker import CircuitBreaker
+from replydraft.drafting.budget import TokenCounter, encoding_name_for
+from replydraft.drafting.llm_output import (
+    MarkerStripper,
+    bad_output,
+    parse_json_reply,
+    parse_marked_text,
+)
+from replydraft.drafting.llm_retry import RetryPolicy, classify, fallback_reason
+from replydraft.drafting.prompting import PromptRenderer, RenderedPrompt, load_prompt_set
+from replydraft.errors import CircuitOpen, ConfigurationError, LLMBadOutput, LLMError
+from replydraft.offline import seed_tiktoken_cache
+
+__all__ = ["OpenAIBackend", "fallback_reason"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+NO_KEY_PLACEHOLDER = "not-needed"
+# What a model call can throw that is the endpoint's or the model's fault (anything else is ours).
+_CALL_FAILURES = (openai.OpenAIError, json.JSONDecodeError, LLMError)
+
+
+class OpenAIBackend:
+    """A ``ReplyBackend``; thread-safe, one per process (it owns the breaker and the HTTP pool)."""
+
+    def __init__(self, settings: Settings, *, breaker: CircuitBreaker | None = None) -> None:
+        if not settings.llm_base_url:
+            raise ConfigurationError("REPLYDRAFT_LLM_BASE_URL is not set; the LLM backend needs it")
+        self.model = settings.llm_model
+        self.name = f"openai:{self.model}"
+        self._settings = settings
+        _ensure_tiktoken_files(settings)
+        self.prompts = load_prompt_set(settings.prompts_dir / "llm")
+        self.prompt_version = self.prompts.version
+        self._renderer = PromptRenderer(
+            self.prompts,
+            TokenCounter(encoding_name_for(self.model)),
+            max_context_tokens=settings.llm_max_context_tokens,
+            max_output_tokens=settings.llm_max_output_tokens,
+        )
+        api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        self._client = openai.OpenAI(
+            base_url=settings.llm_base_url,
+            api_key=api_key or NO_KEY_PLACEHOLDER,
+            timeout=settings.llm_timeout_s,
+            max_retries=0,  # retries are ours: backoff, Retry-After cap, breaker
+        )
+        self._retry = RetryPolicy(
+            max_retries=settings.llm_max_retries,
+            backoff_s=settings.llm_backoff_s,
+            retry_after_max_s=settings.llm_retry_after_max_s,
+        )
+        self.breaker = breaker or CircuitBreaker(
+            failure_threshold=settings.llm_breaker_failures,
+            reset_after_s=settings.llm_breaker_reset_s,
+        )
+
+    # ------------------------------------------------------------------ ReplyBackend
+
+    def render(self, context: DraftContext, *, stream: bool = False) -> RenderedPrompt:
+        """The exact messages that would be sent (for tests, debugging and benchmarks)."""
+        return self._renderer.render(context, stream=stream)
+
+    def generate(self, context: DraftContext) -> Generated:
+        prompt = self._renderer.render(context, stream=False)
+
+        def ask() -> Generated:
+            completion = self._client.chat.completions.create(
+                model=self.model,
+                messages=prompt.messages,  # type: ignore[arg-type]
+                max_tokens=self._settings.llm_max_output_tokens,
+                temperature=self._settings.llm_temperature,
+            )
+            if not completion.choices:
+                raise bad_output("the completion has no choices", "empty_output")
+            sentences = parse_json_reply(
+                completion.choices[0].message.content,
+                known_ids=prompt.known_ids,
+                language=context.language,
+            )
+            return Generated(sentences=sentences, prompt_version=prompt.prompt_version)
+
+        return self._with_retries(ask)
+
+    def stream(self, context: DraftContext) -> Generator[str, None, Generated]:
+        """Yield the reply's text as it arrives, ``[c:id]`` markers removed.
+
+        The generator's return value (``StopIteration.value``, or ``x = yield from
+        backend.stream(ctx)``) is the whole reply as cited sentences. A failure before the first
+        delta is retried like ``generate``; after text has been yielded it is raised.
+        """
+        prompt = self._renderer.render(context, stream=True)
+        error: LLMError | None = None
+        for attempt in range(self._retry.max_retries + 1):
+            self._wait_before(attempt, error)
+            self._acquire(error)
+            emitted: list[bool] = []
+            try:
+                text = yield from self._stream_once(prompt, emitted)
+            except _CALL_FAILURES as exc:
+                error = self._record_failure(exc)
+                if emitted or self._retry.delay_before(attempt + 1, error) is None:
+                    raise error from exc
+                continue
+            except BaseException:
+                self.breaker.release()  # the consumer stopped listening: no verdict
+                raise
+            self.breaker.record_success()
+            sentences = parse_marked_text(
+                text, known_ids=prompt.known_ids, language=context.language
+            )
+            return Generated(sentences=sentences, prompt_version=prompt.prompt_version)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ------------------------------------------------------------------ one attempt
+
+    def _stream_once(
+        self, prompt: RenderedPrompt, emitted: list[bool]
+    ) -> Generator[str, None, str]:
+        stripper = MarkerStripper()
+        raw: list[str] = []
+        with self._client.chat.completions.create(
+            model=self.model,
+            messages=prompt.messages,  # type: ignore[arg-type]
+            max_tokens=self._settings.llm_max_output_tokens,
+            temperature=self._settings.llm_temperature,
+            stream=True,
+        ) as chunks:
+            for chunk in chunks:
+                delta = chunk.choices[0].delta.content if chunk.choices else None
+                if not delta:
+                    continue
+                raw.append(delta)
+                clean = stripper.feed(delta)
+                if clean:
+                    emitted.append(True)
+                    yield clean
+        tail = stripper.flush()
+        if tail:
+            emitted.append(True)
+            yield tail
+        text = "".join(raw)
+        if not text.strip():
+            raise bad_output("the streamed completion has no text", "empty_output")
+        return text
+
+    # ------------------------------------------------------------------ retries and breaker
+
+    def _with_retries(self, call: Callable[[], T]) -> T:
+        error: LLMError | None = None
+        for attempt in range(self._retry.max_retries + 1):
+            self._wait_before(attempt, error)
+            self._acquire(error)
+            try:
+                result = call()
+            except _CALL_FAILURES as exc:
+                error = self._record_failure(exc)
+                if self._retry.delay_before(attempt + 1, error) is None:
+                    raise error from exc
+                continue
+            except BaseException:
+                self.breaker.release()
+                raise
+            self.breaker.record_success()
+            return result
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _wait_before(self, attempt: int, error: LLMError | None) -> None:
+        if attempt == 0 or error is None:
+            return
+        delay = self._retry.delay_before(attempt, error)
+        if delay:
+            time.sleep(delay)
+
+    def _acquire(self, previous: LLMError | None) -> None:
+        """A breaker that opened during our own retries ends them with the real failure."""
+        try:
+            self.breaker.acquire()
+        except CircuitOpen:
+            if previous is not None:
+                raise previous from None
+            raise
+
+    def _record_failure(self, exc: Exception) -> LLMError:
+        error = classify(exc)
+        if isinstance(error, LLMBadOutput):
+            # The endpoint answered; the answer was unusable. Not the breaker's business.
+            self.breaker.release()
+        else:
+            self.breaker.record_failure()
+        log.warning(
+            "LLM call to %s failed: %s (%s)",
+            self.model,
+            fallback_reason(error),
+            error.detail,
+        )
+        return error
+
+
+def _ensure_tiktoken_files(settings: Settings) -> None:
+    # The CLI and API call prepare_offline() at start-up; a library user may not have.
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        seed_tiktoken_cache(settings.data_dir / "tiktoken")
+
+
+def describe(backend: OpenAIBackend) -> dict[str, Any]:
+    """What the backend is configured as, without secrets (for status endpoints and logs)."""
+    return {
+        "name": backend.name,
+        "prompt_version": backend.prompt_version,
+        "breaker": backend.breaker.state.value,
+    }
