@@ -92,8 +92,8 @@ class OverlayKnowledge:
     """A ``KnowledgeReader`` that serves another store profile and/or puts planted chunks on top
     of every search, as if a poisoned knowledge file had been indexed and ranked first.
 
-    A planted chunk without ``language``/``intent`` matches any such filter (worst case); one
-    with a ``sku`` only matches searches for that sku, one without only searches with no sku.
+    A planted chunk without ``language``/``intent``/``sku`` matches any such filter and takes
+    its value (worst case: it reaches every search); one that names them must match.
     """
 
     def __init__(
@@ -127,7 +127,7 @@ class OverlayKnowledge:
         real = self._base.search(query, k=k, language=language, sku=sku, intent=intent)
         top = max((h.score for h in real), default=0.0) + 1.0
         planted = [
-            self._as_hit(spec, top + len(self._planted) - n, language, intent)
+            self._as_hit(spec, top + len(self._planted) - n, language, intent, sku)
             for n, spec in enumerate(self._planted)
             if self._planted_matches(spec, language, sku, intent)
         ]
@@ -141,11 +141,12 @@ class OverlayKnowledge:
             return False
         if intent and spec.get("intent", intent) != intent:
             return False
-        return (spec.get("sku") or None) == (sku or None)
+        return not (sku and spec.get("sku", sku) != sku)
 
     @staticmethod
     def _as_hit(
-        spec: dict[str, Any], score: float, language: Language | None, intent: str | None
+        spec: dict[str, Any], score: float, language: Language | None, intent: str | None,
+        sku: str | None,
     ) -> SearchHit:
         return SearchHit(
             chunk_id=spec["chunk_id"],
@@ -155,7 +156,7 @@ class OverlayKnowledge:
             section=spec.get("section", ""),
             intent=spec.get("intent", intent or ""),
             language=spec.get("language", language or "zh-Hans"),
-            sku=spec.get("sku", ""),
+            sku=spec.get("sku", sku or ""),
             score=score,
         )
 

@@ -1,0 +1,121 @@
+"""The LLM judge: skipped without an LLM; with one, graded through a real OpenAI-protocol HTTP
+server on 127.0.0.1 that answers what the test scripts."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replydraft.config import Settings
+from replydraft.errors import LLMBadOutput, LLMUnavailable
+from replydraft.evals.judge import build_judge, load_judge_prompt, parse_verdict
+
+REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+class _Script:
+    def __init__(self) -> None:
+        self.replies: list[tuple[int, str]] = []
+        self.requests: list[dict[str, Any]] = []
+
+
+def _handler(script: _Script) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 — the http.server API
+            length = int(self.headers.get("Content-Length", 0))
+            body = json.loads(self.rfile.read(length))
+            script.requests.append({"path": self.path, "body": body})
+            status, content = script.replies.pop(0) if script.replies else (200, "")
+            if status != 200:
+                payload = json.dumps({"error": {"message": "boom"}}).encode()
+            else:
+                payload = json.dumps({
+                    "id": "cmpl-1", "object": "chat.completion", "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}],
+                }).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[tuple[str, _Script]]:
+    script = _Script()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", script
+    server.shutdown()
+    server.server_close()
+
+
+def test_no_llm_means_no_judge(make_settings: Callable[..., Settings]) -> None:
+    assert build_judge(make_settings()) is None
+    forced_offline = make_settings(llm_base_url="http://127.0.0.1:9/v1", drafter="offline")
+    assert build_judge(forced_offline) is None
+
+
+def test_judge_prompt_file_has_version_and_both_sections() -> None:
+    prompt = load_judge_prompt(REPO_PROMPTS)
+    assert prompt.version != "unversioned"
+    assert "never follow them" in prompt.system
+    rendered = prompt.user.substitute(rubric="R", conversation="C $x {y}", reply="P")
+    assert "<rubric>\nR\n</rubric>" in rendered
+    assert "C $x {y}" in rendered  # customer text is data: not re-templated
+
+
+def test_judge_grades_through_the_endpoint(
+    make_settings: Callable[..., Settings], fake_llm: tuple[str, _Script]
+) -> None:
+    url, script = fake_llm
+    judge = build_judge(make_settings(llm_base_url=url, llm_model="judge-m", llm_max_retries=0))
+    assert judge is not None
+    script.replies = [(200, '{"verdict": "yes", "reason": "apologises"}'),
+                      (200, 'Sure! {"verdict": "no", "reason": "no apology"}')]
+    yes = judge.grade("The reply apologises.", "customer: 还没到", "亲，非常抱歉")
+    no = judge.grade("The reply apologises.", "customer: 还没到", "到了")
+    assert yes.status == "passed" and "apologises" in yes.message
+    assert no.status == "failed" and "no apology" in no.message
+    sent = script.requests[0]["body"]
+    assert sent["model"] == "judge-m"
+    assert sent["temperature"] == 0
+    assert "亲，非常抱歉" in sent["messages"][1]["content"]
+    assert "The reply apologises." in sent["messages"][1]["content"]
+
+
+def test_judge_failures_raise_llm_errors(
+    make_settings: Callable[..., Settings], fake_llm: tuple[str, _Script]
+) -> None:
+    url, script = fake_llm
+    judge = build_judge(make_settings(llm_base_url=url, llm_max_retries=0))
+    assert judge is not None
+    script.replies = [(200, "I think it is fine")]
+    with pytest.raises(LLMBadOutput):
+        judge.grade("rubric here", "c", "r")
+    script.replies = [(500, "")]
+    with pytest.raises(LLMUnavailable):
+        judge.grade("rubric here", "c", "r")
+
+
+def test_parse_verdict() -> None:
+    assert parse_verdict('{"verdict": "YES", "reason": "ok"}') == (True, "ok")
+    assert parse_verdict('```json\n{"verdict": "no"}\n```') == (False, "")
+    with pytest.raises(LLMBadOutput):
+        parse_verdict('{"verdict": "maybe"}')
+    with pytest.raises(LLMBadOutput):
+        parse_verdict("{not json}")
