@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import WriteSuite
 
 from replydraft.errors import InvalidInput
 from replydraft.evals.loader import (
@@ -14,6 +14,8 @@ from replydraft.evals.loader import (
     resolve_selection,
     select_cases,
 )
+
+WriteSuite = Callable[[str, str], Path]
 
 GOOD_POLICY = """
 suite: policy

@@ -152,7 +152,7 @@ def test_reading_a_bad_results_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="not a replydraft eval results file"):
         read_results(path)
     path.write_text("{oops")
-    with pytest.raises(InvalidInput, match="r.json:1"):
+    with pytest.raises(InvalidInput, match=r"r\.json:1"):
         read_results(path)
     path.write_text(json.dumps({"format": RESULTS_FORMAT, "meta": {"backend": "x"}}))
     with pytest.raises(InvalidInput) as caught:
