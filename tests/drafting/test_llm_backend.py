@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
 from fakes import FakeOpenAIServer, Reply
 from fakes.contexts import context, hit
-
 from replydraft.drafting.llm import OpenAIBackend, fallback_reason
 from replydraft.errors import LLMBadOutput, LLMError, LLMTimeout, LLMUnavailable
 
@@ -57,7 +57,9 @@ def test_a_draft_through_the_real_client(
     assert backend.name == "openai:fake-model"
     assert generated.prompt_version == "llm-2026.11.1"
     assert [s.chunk_ids for s in generated.sentences] == [("kb-size",), ("kb-fabric",), ()]
-    assert generated.text == "亲，按您的身高体重建议选2XL。这款是四面弹面料，穿着不勒。还有什么想了解的随时问我哦～"
+    assert generated.text == (
+        "亲，按您的身高体重建议选2XL。这款是四面弹面料，穿着不勒。还有什么想了解的随时问我哦～"
+    )
 
     (request,) = fake_llm.requests
     assert request.path == "/v1/chat/completions"
@@ -209,7 +211,9 @@ def test_a_dropped_connection_is_a_connection_error(
     assert len(fake_llm.requests) == 2
 
 
-def test_nothing_listening_is_a_connection_error(make_backend: Callable[..., OpenAIBackend]) -> None:
+def test_nothing_listening_is_a_connection_error(
+    make_backend: Callable[..., OpenAIBackend],
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

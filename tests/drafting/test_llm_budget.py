@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes.contexts import context, hit
 
+from fakes.contexts import context, hit
 from replydraft.drafting.budget import Costs, TokenCounter, allocate, prompt_budget
 from replydraft.drafting.prompting import PromptRenderer, load_prompt_set
 from replydraft.errors import ConfigurationError
@@ -27,7 +27,8 @@ def _long_conversation(turns: int) -> list[tuple[str, str]]:
     history = []
     for n in range(turns):
         role = "customer" if n % 2 == 0 else "agent"
-        history.append((role, f"第{n}条消息：关于这条牛仔裤的尺码和颜色，我们已经聊了很多细节。" * 3))
+        text = f"第{n}条消息：关于这条牛仔裤的尺码和颜色，我们已经聊了很多细节。" * 3
+        history.append((role, text))
     return history
 
 
@@ -45,7 +46,9 @@ def test_everything_fits_with_room_to_spare(tiktoken_cache: Path) -> None:
 def test_tight_budget_keeps_newest_history_and_best_chunks(tiktoken_cache: Path) -> None:
     renderer = _renderer(2400)
     history = _long_conversation(30)
-    chunks = [hit(f"kb-rank{i}", f"第{i}名的知识片段。" + "面料说明" * 40, rank=i) for i in range(8)]
+    chunks = [
+        hit(f"kb-rank{i}", f"第{i}名的知识片段。" + "面料说明" * 40, rank=i) for i in range(8)
+    ]
     ctx = context(*history, "那黑色的178穿多大？", hits=chunks)
     prompt = renderer.render(ctx, stream=False)
     counter = TokenCounter("o200k_base")

@@ -38,6 +38,7 @@ class Reply:
     chunks: Sequence[str] | None = None  # stream: these deltas (default: content in pieces)
     chunk_delay_s: float = 0.0  # stream: pause between deltas
     drop_after_chunks: int | None = None  # stream: cut the connection after this many deltas
+    no_finish: bool = False  # stream: end cleanly but without a finish_reason and [DONE]
 
     @classmethod
     def sentences(cls, *sentences: tuple[str, Sequence[str]], **kwargs: Any) -> Reply:
@@ -228,12 +229,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _send_stream(self, reply: Reply, model: str) -> None:
+        # Chunked transfer encoding, as uvicorn-based servers (vLLM, …) send it: a connection
+        # cut before the final empty chunk is then visible to the client as a broken body.
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("Connection", "close")
+        self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        self.close_connection = True
         chunks = list(reply.chunks) if reply.chunks is not None else _pieces(reply.content or "")
         self._event(_chunk(model, {"role": "assistant", "content": ""}))
         for index, text in enumerate(chunks):
@@ -243,12 +245,19 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.chunk_delay_s:
                 self.fake.wait(reply.chunk_delay_s)
             self._event(_chunk(model, {"content": text}))
-        self._event(_chunk(model, {}, finish_reason="stop"))
-        self.wfile.write(b"data: [DONE]\n\n")
-        self.wfile.flush()
+        if reply.drop_after_chunks is not None and len(chunks) <= reply.drop_after_chunks:
+            self._drop()  # everything sent but the end: no finish_reason, no [DONE]
+            return
+        if not reply.no_finish:
+            self._event(_chunk(model, {}, finish_reason="stop"))
+            self._write_chunk(b"data: [DONE]\n\n")
+        self._write_chunk(b"")
 
     def _event(self, payload: dict[str, Any]) -> None:
-        self.wfile.write(b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n")
+        self._write_chunk(b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n")
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
 
     def _drop(self) -> None:

@@ -37,7 +37,13 @@ from replydraft.drafting.llm_output import (
 )
 from replydraft.drafting.llm_retry import RetryPolicy, classify, fallback_reason
 from replydraft.drafting.prompting import PromptRenderer, RenderedPrompt, load_prompt_set
-from replydraft.errors import CircuitOpen, ConfigurationError, LLMBadOutput, LLMError
+from replydraft.errors import (
+    CircuitOpen,
+    ConfigurationError,
+    LLMBadOutput,
+    LLMError,
+    LLMUnavailable,
+)
 from replydraft.offline import seed_tiktoken_cache
 
 __all__ = ["OpenAIBackend", "fallback_reason"]
@@ -151,6 +157,7 @@ class OpenAIBackend:
     ) -> Generator[str, None, str]:
         stripper = MarkerStripper()
         raw: list[str] = []
+        finished = False
         with self._client.chat.completions.create(
             model=self.model,
             messages=prompt.messages,  # type: ignore[arg-type]
@@ -159,7 +166,9 @@ class OpenAIBackend:
             stream=True,
         ) as chunks:
             for chunk in chunks:
-                delta = chunk.choices[0].delta.content if chunk.choices else None
+                choice = chunk.choices[0] if chunk.choices else None
+                finished = finished or bool(choice and choice.finish_reason)
+                delta = choice.delta.content if choice else None
                 if not delta:
                     continue
                 raw.append(delta)
@@ -167,6 +176,13 @@ class OpenAIBackend:
                 if clean:
                     emitted.append(True)
                     yield clean
+        if not finished:
+            # Every OpenAI-compatible server ends a stream with a finish_reason; without one the
+            # answer was cut short (a proxy or the server went away mid-reply).
+            raise LLMUnavailable(
+                "the stream ended before the model finished its answer",
+                extra={"reason": "connection_error"},
+            )
         tail = stripper.flush()
         if tail:
             emitted.append(True)

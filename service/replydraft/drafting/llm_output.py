@@ -101,7 +101,7 @@ def space_sentences(sentences: list[CitedSentence], language: Language) -> list[
 @dataclass
 class MarkerStripper:
     """Removes ``[c:id]`` markers from a stream of deltas, holding back only what might still
-    turn out to be a marker (an opening ``[c:`` without its ``]`` yet, and the spaces before it)."""
+    turn out to be a marker: an opening ``[c:`` without its ``]`` yet, and trailing spaces."""
 
     _held: str = ""
 
@@ -120,16 +120,15 @@ class MarkerStripper:
 
 def _start_of_possible_marker(text: str) -> int:
     bracket = text.rfind("[")
-    if bracket == -1:
-        return len(text)
-    tail = text[bracket:]
+    tail = text[bracket:] if bracket != -1 else ""
     could_be_marker = (
-        _MARKER_PREFIX.startswith(tail[:3]) and "]" not in tail and len(tail) <= 3 + 128
+        bracket != -1
+        and _MARKER_PREFIX.startswith(tail[:3])
+        and "]" not in tail
+        and len(tail) <= 3 + 128
     )
-    if not could_be_marker:
-        return len(text)
-    # Hold the spaces before it as well: a marker swallows the whitespace in front of it.
-    start = bracket
+    start = bracket if could_be_marker else len(text)
+    # Hold trailing spaces too: a marker that follows swallows the whitespace in front of it.
     while start > 0 and text[start - 1] in " \t":
         start -= 1
     return start
