@@ -21,9 +21,10 @@ import logging
 import os
 import time
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from replydraft.config import Settings
 from replydraft.drafting.backend import DraftContext, Generated
@@ -102,7 +103,7 @@ class OpenAIBackend:
         def ask() -> Generated:
             completion = self._client.chat.completions.create(
                 model=self.model,
-                messages=prompt.messages,  # type: ignore[arg-type]
+                messages=_wire_messages(prompt),
                 max_tokens=self._settings.llm_max_output_tokens,
                 temperature=self._settings.llm_temperature,
             )
@@ -160,7 +161,7 @@ class OpenAIBackend:
         finished = False
         with self._client.chat.completions.create(
             model=self.model,
-            messages=prompt.messages,  # type: ignore[arg-type]
+            messages=_wire_messages(prompt),
             max_tokens=self._settings.llm_max_output_tokens,
             temperature=self._settings.llm_temperature,
             stream=True,
@@ -243,6 +244,11 @@ class OpenAIBackend:
             error.detail,
         )
         return error
+
+
+def _wire_messages(prompt: RenderedPrompt) -> list[ChatCompletionMessageParam]:
+    # Plain {"role", "content"} dicts are exactly what the client sends; the cast only names them.
+    return cast(list[ChatCompletionMessageParam], prompt.messages)
 
 
 def _ensure_tiktoken_files(settings: Settings) -> None:
