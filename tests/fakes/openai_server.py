@@ -164,6 +164,9 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeOpenAIServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; with Nagle on, keep-alive requests stall on
+    # the client's delayed ACK (~40 ms), which would swamp any latency measured against us.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         return

@@ -21,10 +21,10 @@ import logging
 import os
 import time
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import openai
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from replydraft.config import Settings
 from replydraft.drafting.backend import DraftContext, Generated
@@ -54,6 +54,9 @@ T = TypeVar("T")
 NO_KEY_PLACEHOLDER = "not-needed"
 # What a model call can throw that is the endpoint's or the model's fault (anything else is ours).
 _CALL_FAILURES = (openai.OpenAIError, json.JSONDecodeError, LLMError)
+# The client's raw-request route (documented for endpoints the SDK has no method for) sends the
+# Authorization header only when asked to.
+_AUTHENTICATED: openai.RequestOptions = {"security": {"bearer_auth": True}}
 
 
 class OpenAIBackend:
@@ -101,11 +104,11 @@ class OpenAIBackend:
         prompt = self._renderer.render(context, stream=False)
 
         def ask() -> Generated:
-            completion = self._client.chat.completions.create(
-                model=self.model,
-                messages=_wire_messages(prompt),
-                max_tokens=self._settings.llm_max_output_tokens,
-                temperature=self._settings.llm_temperature,
+            completion = self._client.post(
+                "/chat/completions",
+                body=self._body(prompt, stream=False),
+                cast_to=ChatCompletion,
+                options=_AUTHENTICATED,
             )
             if not completion.choices:
                 raise bad_output("the completion has no choices", "empty_output")
@@ -159,12 +162,13 @@ class OpenAIBackend:
         stripper = MarkerStripper()
         raw: list[str] = []
         finished = False
-        with self._client.chat.completions.create(
-            model=self.model,
-            messages=_wire_messages(prompt),
-            max_tokens=self._settings.llm_max_output_tokens,
-            temperature=self._settings.llm_temperature,
+        with self._client.post(
+            "/chat/completions",
+            body=self._body(prompt, stream=True),
+            cast_to=ChatCompletionChunk,
+            options=_AUTHENTICATED,
             stream=True,
+            stream_cls=openai.Stream[ChatCompletionChunk],
         ) as chunks:
             for chunk in chunks:
                 choice = chunk.choices[0] if chunk.choices else None
@@ -192,6 +196,19 @@ class OpenAIBackend:
         if not text.strip():
             raise bad_output("the streamed completion has no text", "empty_output")
         return text
+
+    def _body(self, prompt: RenderedPrompt, *, stream: bool) -> dict[str, object]:
+        # Sent as is: client.chat.completions.create() would re-validate every message against
+        # the SDK's TypedDicts first, which cost more than the rest of our overhead together.
+        body: dict[str, object] = {
+            "model": self.model,
+            "messages": prompt.messages,
+            "max_tokens": self._settings.llm_max_output_tokens,
+            "temperature": self._settings.llm_temperature,
+        }
+        if stream:
+            body["stream"] = True
+        return body
 
     # ------------------------------------------------------------------ retries and breaker
 
@@ -244,11 +261,6 @@ class OpenAIBackend:
             error.detail,
         )
         return error
-
-
-def _wire_messages(prompt: RenderedPrompt) -> list[ChatCompletionMessageParam]:
-    # Plain {"role", "content"} dicts are exactly what the client sends; the cast only names them.
-    return cast(list[ChatCompletionMessageParam], prompt.messages)
 
 
 def _ensure_tiktoken_files(settings: Settings) -> None:

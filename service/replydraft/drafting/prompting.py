@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from replydraft.drafting.backend import CitedSentence, DraftContext
 from replydraft.drafting.budget import (
     TOKENS_PER_MESSAGE,
+    TOKENS_REPLY_PRIMING,
     Allocation,
     Costs,
     TokenCounter,
@@ -208,6 +209,8 @@ def _load_cached(directory: Path) -> PromptSet:
     _check_template(manifest.files.context, context_text, CONTEXT_VARIABLES, CONTEXT_REQUIRED)
     _check_data_is_delimited(manifest.files.context, context_text)
     _check_names(manifest)
+    _tokenise_once(system_text)
+    _tokenise_once(context_text)
     prompts = PromptSet(
         version=manifest.version,
         directory=directory,
@@ -226,6 +229,15 @@ def _load_cached(directory: Path) -> PromptSet:
         for mode in ("json", "stream")
     }
     return replace(prompts, examples=rendered)
+
+
+def _tokenise_once(template: str) -> None:
+    # langchain-core's mustache renderer tokenises the template on every call unless the text is
+    # in its token cache; prompt files do not change after loading, so do it once (it was most
+    # of the rendering time).
+    cache = getattr(mustache, "g_token_cache", None)
+    if isinstance(cache, dict):
+        cache[template] = list(mustache.tokenize(template))
 
 
 def _read_manifest(directory: Path) -> _Manifest:
@@ -431,6 +443,17 @@ def _number(value: float) -> str:
 
 
 @dataclass(frozen=True)
+class _Parts:
+    """What one request's prompt is made of, before choosing what fits."""
+
+    system: str
+    mode: str
+    base: dict[str, Any]
+    context: DraftContext
+    history: Sequence[Message]
+
+
+@dataclass(frozen=True)
 class RenderedPrompt:
     messages: list[ChatMessage]
     known_ids: frozenset[str]  # chunk ids the model may cite (context.hits)
@@ -470,68 +493,87 @@ class PromptRenderer:
     def render(self, context: DraftContext, *, stream: bool) -> RenderedPrompt:
         mode = "stream" if stream else "json"
         system = self.prompts.system.format(**self._system_variables(context, stream=stream))
-        system_text = str(system.content)
-        base = self._context_variables(context)
-        history = context.request.messages[:-1]
-        latest = neutralise(context.request.latest)
-        skeleton = self._format_context({**base, "chunks": [], "history": [],
-                                         "customer_message": ""})
-        costs = Costs(
-            fixed=self._count_cached(system_text) + self.counter.count(skeleton)
-            + 2 * TOKENS_PER_MESSAGE + 3,
-            latest=self.counter.count(latest),
-            chunks=tuple(self._chunk_cost(hit) for hit in context.hits),
-            history=tuple(self._message_cost(message) for message in history),
-            fewshot=self._example_costs[mode],
+        parts = _Parts(
+            system=str(system.content),
+            mode=mode,
+            base=self._context_variables(context),
+            context=context,
+            history=context.request.messages[:-1],
         )
-        allocation = allocate(costs, self.budget)
-        if allocation.latest_max_tokens is not None:
-            latest = self.counter.truncate_middle(latest, allocation.latest_max_tokens)
-        while True:
-            messages = self._assemble(system_text, mode, base, context, history, latest,
-                                      allocation)
-            tokens = self.counter.count_messages(messages)
-            if tokens <= self.budget:
-                break
-            if _can_drop_more(allocation, len(history)):
-                allocation = _drop_one_more(allocation, len(history))
+        latest = neutralise(context.request.latest)
+        # Usually everything fits: one render and one count. Only a long conversation or a big
+        # retrieval pays for measuring the parts and choosing.
+        allocation = Allocation(
+            chunks=tuple(range(len(context.hits))),
+            history_from=0,
+            fewshot=len(self._example_costs[mode]),
+            latest_max_tokens=None,
+            used=0,
+        )
+        messages, tokens = self._assemble(parts, latest, allocation)
+        if tokens > self.budget:
+            allocation = allocate(self._costs(parts, latest), self.budget)
+            if allocation.latest_max_tokens is not None:
+                latest = self.counter.truncate_middle(latest, allocation.latest_max_tokens)
+            messages, tokens = self._assemble(parts, latest, allocation)
+        while tokens > self.budget:
+            if _can_drop_more(allocation, len(parts.history)):
+                allocation = _drop_one_more(allocation, len(parts.history))
             else:
                 latest, allocation = self._shorten_latest(latest, allocation, tokens)
+            messages, tokens = self._assemble(parts, latest, allocation)
         return RenderedPrompt(
             messages=messages,
             known_ids=frozenset(hit.chunk_id for hit in context.hits),
-            allocation=allocation,
+            allocation=replace(allocation, used=tokens),
             tokens=tokens,
             prompt_version=self.prompts.version,
         )
 
+    def _costs(self, parts: _Parts, latest: str) -> Costs:
+        skeleton = self._format_context(
+            {**parts.base, "chunks": [], "history": [], "customer_message": ""}
+        )
+        return Costs(
+            fixed=self._count_cached(parts.system) + self.counter.count(skeleton)
+            + 2 * TOKENS_PER_MESSAGE + TOKENS_REPLY_PRIMING,
+            latest=self.counter.count(latest),
+            chunks=tuple(self._chunk_cost(hit) for hit in parts.context.hits),
+            history=tuple(self._message_cost(message) for message in parts.history),
+            fewshot=self._example_costs[parts.mode],
+        )
+
     def _assemble(
-        self,
-        system_text: str,
-        mode: str,
-        base: dict[str, Any],
-        context: DraftContext,
-        history: Sequence[Message],
-        latest: str,
-        allocation: Allocation,
-    ) -> list[ChatMessage]:
-        kept_history = history[allocation.history_from :]
+        self, parts: _Parts, latest: str, allocation: Allocation
+    ) -> tuple[list[ChatMessage], int]:
+        """The messages for one allocation, and their token count (framing included)."""
+        hits = parts.context.hits
         user = self._format_context(
             {
-                **base,
-                "chunks": [self._hit_variables(context.hits[i]) for i in allocation.chunks],
-                "history": [self._message_variables(m) for m in kept_history],
+                **parts.base,
+                "chunks": [self._hit_variables(hits[i]) for i in allocation.chunks],
+                "history": [
+                    self._message_variables(m) for m in parts.history[allocation.history_from :]
+                ],
                 "history_omitted": allocation.history_from,
                 "customer_message": latest,
                 "latest_truncated": allocation.latest_max_tokens is not None,
             }
         )
-        messages: list[ChatMessage] = [{"role": "system", "content": system_text}]
-        for example_user, example_ai in self.prompts.examples[mode][: allocation.fewshot]:
+        messages: list[ChatMessage] = [{"role": "system", "content": parts.system}]
+        for example_user, example_ai in self.prompts.examples[parts.mode][: allocation.fewshot]:
             messages.append(_wire(example_user))
             messages.append(_wire(example_ai))
         messages.append({"role": "user", "content": user})
-        return messages
+        # The system prompt and the examples repeat across requests: their counts are cached.
+        tokens = (
+            self._count_cached(parts.system)
+            + sum(self._example_costs[parts.mode][: allocation.fewshot])
+            + self.counter.count(user)
+            + 2 * TOKENS_PER_MESSAGE
+            + TOKENS_REPLY_PRIMING
+        )
+        return messages, tokens
 
     def _shorten_latest(
         self, latest: str, allocation: Allocation, tokens: int
