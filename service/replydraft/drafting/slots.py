@@ -215,6 +215,17 @@ def parse_height_weight_pair(text: str, family: str) -> tuple[float | None, floa
     return height, weight
 
 
+_BARE_HEIGHT = re.compile(r"(?<![\d.a-z-])(1[5-9]\d|20\d)(?![\d.])"
+                          r"(?!\s*(?:斤|kg|公斤|千克|元|块|码|号|mm|"
+                          r"lbs?|pounds?|yuan|위안|원|키로|킬로|사이즈|折))")
+
+
+def parse_bare_height(text: str) -> float | None:
+    """"我175，穿什么码": a lone 150-209 in a size question is the height in cm."""
+    match = _BARE_HEIGHT.search(text)
+    return float(match.group(1)) if match else None
+
+
 # ---------------------------------------------------------------- feet and shoes
 
 _FOOT_PATTERNS: tuple[tuple[re.Pattern[str], float], ...] = (
@@ -345,6 +356,11 @@ class Lexicon:
     categories: dict[str, tuple[str, ...]]
     colours: dict[str, tuple[str, ...]]
     us_to_eu: dict[str, str]
+    cues: dict[str, tuple[str, ...]]
+
+    def cue(self, name: str, normalised_text: str) -> bool:
+        """Does the (normalised) message contain one of the cue words called ``name``?"""
+        return any(_word_in(word, normalised_text) for word in self.cues.get(name, ()))
 
 
 @lru_cache(maxsize=8)
@@ -361,31 +377,35 @@ def load_lexicon(path: Path) -> Lexicon:
         categories = {k: tuple(str(w).lower() for w in v) for k, v in data["categories"].items()}
         colours = {k: tuple(str(w).lower() for w in v) for k, v in data["colours"].items()}
         us_to_eu = {str(k): str(v) for k, v in data["us_to_eu_shoe"].items()}
+        cues = {k: tuple(str(w).lower() for w in v) for k, v in data["cues"].items()}
     except (KeyError, TypeError, AttributeError) as error:
         raise ConfigurationError(f"{path}: missing or malformed section: {error}") from None
-    return Lexicon(generic, categories, colours, us_to_eu)
+    return Lexicon(generic, categories, colours, us_to_eu, cues)
 
 
-def _name_forms(product: Product, lexicon: Lexicon) -> list[str]:
+@lru_cache(maxsize=1024)
+def _name_forms(names: tuple[str, ...], generic_words: tuple[str, ...]) -> tuple[str, ...]:
+    """A product's names without the words every name shares, spaces removed ("일자청바지")."""
     forms: list[str] = []
-    for name in product.names.values():
+    for name in names:
         form = normalise_measures(name)
-        for word in sorted(lexicon.generic_words, key=len, reverse=True):
+        for word in sorted(generic_words, key=len, reverse=True):
             form = form.replace(word, " ")
-        forms.extend(part for part in re.split(r"\s+", form) if part)
-        forms.append(re.sub(r"\s+", "", form))
-    return forms
+        compact = re.sub(r"\s+", "", form)
+        if compact:
+            forms.append(compact)
+    return tuple(forms)
 
 
-def _overlap(text: str, form: str) -> int:
+def _overlap(text: str, form: str, floor: int = 2) -> int:
     """Length of the longest piece of ``form`` found in ``text`` (works without a tokenizer)."""
-    best = 0
-    for start in range(len(form)):
-        for end in range(len(form), start + best, -1):
-            if form[start:end] in text:
-                best = end - start
-                break
-    return best
+    best = floor
+    for start in range(len(form) - best):
+        length = best + 1
+        while start + length <= len(form) and form[start:start + length] in text:
+            best = length
+            length += 1
+    return best if best > floor else 0
 
 
 def find_product(text: str, products: Sequence[Product], lexicon: Lexicon) -> str | None:
@@ -394,9 +414,11 @@ def find_product(text: str, products: Sequence[Product], lexicon: Lexicon) -> st
     for product in products:
         if re.search(rf"(?<![A-Z0-9-]){re.escape(product.sku)}(?![A-Z0-9-])", upper):
             return product.sku
+    compact = re.sub(r"\s+", "", text)
     scores: dict[str, int] = {}
     for product in products:
-        best = max((_overlap(text, form) for form in _name_forms(product, lexicon)), default=0)
+        forms = _name_forms(tuple(product.names.values()), lexicon.generic_words)
+        best = max((_overlap(compact, form) for form in forms), default=0)
         if best >= 3:
             scores[product.sku] = best
     if scores:
@@ -462,6 +484,8 @@ def message_slots(
         pair_height, pair_weight = parse_height_weight_pair(norm, family)
         height = height if height is not None else pair_height
         weight = weight if weight is not None else pair_weight
+    if height is None and lexicon.cue("size", norm):
+        height = parse_bare_height(norm)
     foot = parse_foot_length(norm)
     if foot is not None and height is not None and abs(foot / 10 - height) < 1:
         foot = None

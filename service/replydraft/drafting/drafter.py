@@ -1,0 +1,266 @@
+"""The drafter: understand → retrieve → facts → write → filter → cite, never losing a request.
+
+``Drafter.draft`` returns a ``DraftResult``; ``Drafter.stream`` yields filtered sentences as they
+are written and then the result. The writer is a ``ReplyBackend``: the offline composer, or the
+OpenAI-compatible model when configured. When the model fails (``LLMError``) or the policy filter
+leaves nothing of its reply, the offline composer writes it instead and ``fallback_reason`` says
+why — the agent always gets a draft.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from replydraft.config import Settings
+from replydraft.drafting.backend import (
+    CitedSentence,
+    DraftContext,
+    Generated,
+    ReplyBackend,
+    StreamEvent,
+)
+from replydraft.drafting.citations import build_citations
+from replydraft.drafting.embedder import query_embedder_of
+from replydraft.drafting.facts import (
+    FactInputs,
+    Retrieved,
+    build_facts,
+    retrieval_query,
+    retrieve,
+)
+from replydraft.drafting.intents import IntentClassifier, intent_classifier
+from replydraft.drafting.models import DraftRequest, DraftResult
+from replydraft.drafting.offline import OfflineBackend
+from replydraft.drafting.sentences import SentenceSplitter
+from replydraft.drafting.slots import load_lexicon
+from replydraft.drafting.templates import template_library
+from replydraft.drafting.understanding import Understanding, understand
+from replydraft.errors import LLMError
+from replydraft.knowledge.reader import KnowledgeReader
+from replydraft.policy import check, scan_customer
+from replydraft.policy.models import PolicyResult, Violation
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+@dataclass
+class _Prepared:
+    context: DraftContext
+    retrieved: Retrieved
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = 0.0
+
+
+class Drafter:
+    def __init__(self, settings: Settings, knowledge: KnowledgeReader,
+                 backend: ReplyBackend | None = None) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        self.offline = OfflineBackend(settings.prompts_dir)
+        self.backend: ReplyBackend = backend if backend is not None else self.offline
+        self._lexicon = load_lexicon(settings.prompts_dir / "offline" / "lexicon.yaml")
+        self._classifier: IntentClassifier | None = None
+
+    # ------------------------------------------------------------ understanding and facts
+
+    @property
+    def classifier(self) -> IntentClassifier:
+        if self._classifier is None:
+            embedder = query_embedder_of(self.knowledge, self.settings)
+            self._classifier = intent_classifier(
+                self.settings.prompts_dir, embedder, self.settings.data_dir / "cache")
+        return self._classifier
+
+    def understand(self, request: DraftRequest) -> Understanding:
+        return understand(request, store=self.knowledge.store,
+                          products=self.knowledge.products(), classifier=self.classifier,
+                          lexicon=self._lexicon)
+
+    def prepare(self, request: DraftRequest) -> _Prepared:
+        started = time.perf_counter()
+        store = self.knowledge.store
+        seen = self.understand(request)
+        understood = time.perf_counter()
+        product = self.knowledge.product(seen.slots.sku) if seen.slots.sku else None
+        query = retrieval_query(request.latest, seen.previous_text, seen.followup)
+        retrieved = retrieve(self.knowledge, query, language=seen.language,
+                             intents=seen.intents, sku=product.sku if product else None,
+                             k=self.settings.retrieval_k)
+        library = template_library(self.settings.prompts_dir, store.voice.korean_speech_level)
+        facts, missing = build_facts(FactInputs(
+            language=seen.language, intents=seen.intents, slots=seen.slots, store=store,
+            product=product, retrieved=retrieved, templates=library[seen.language],
+            latest_text=request.latest, order_id=seen.order_id))
+        platform = request.platform or store.platform
+        risks = scan_customer(request.latest, language=seen.language, platform=platform,
+                              store=store)
+        context = DraftContext(
+            request=request, language=seen.language, platform=platform, intents=seen.intents,
+            slots=seen.slots, store=store, product=product, hits=retrieved.hits, facts=facts,
+            risks=risks, first_reply=seen.first_reply, missing=missing)
+        timings = {"understand": round((understood - started) * 1000, 2),
+                   "retrieve": _ms(understood)}
+        return _Prepared(context, retrieved, timings, started)
+
+    # ------------------------------------------------------------ drafting
+
+    def draft(self, request: DraftRequest) -> DraftResult:
+        prepared = self.prepare(request)
+        context = prepared.context
+        start = time.perf_counter()
+        generated, backend_name, fallback = self._generate(context)
+        prepared.timings["generate"] = _ms(start)
+        start = time.perf_counter()
+        policy = self._check(generated.text, context)
+        if policy.empty_after_filter and backend_name != self.offline.name:
+            generated = self.offline.generate(context)
+            backend_name = self.offline.name
+            fallback = "empty_after_filter: the policy filter left nothing of the model's reply"
+            policy = self._check(generated.text, context)
+        prepared.timings["filter"] = _ms(start)
+        return self._result(prepared, generated.sentences, policy, backend_name, fallback,
+                            generated.prompt_version)
+
+    def _generate(self, context: DraftContext) -> tuple[Generated, str, str | None]:
+        if self.backend is self.offline:
+            return self.offline.generate(context), self.offline.name, None
+        try:
+            return self.backend.generate(context), self.backend.name, None
+        except LLMError as error:
+            return self.offline.generate(context), self.offline.name, _reason(error)
+
+    def _check(self, text: str, context: DraftContext) -> PolicyResult:
+        return check(text, language=context.language, platform=context.platform,
+                     store=context.store)
+
+    def _result(self, prepared: _Prepared, sentences: Sequence[CitedSentence],
+                policy: PolicyResult, backend: str, fallback: str | None,
+                prompt_version: str) -> DraftResult:
+        context = prepared.context
+        citations = build_citations(sentences, policy.text, context.hits,
+                                    lambda s: self._check(s, context).text)
+        prepared.timings["total"] = _ms(prepared.started)
+        return DraftResult(
+            text=policy.text, language=context.language, intents=context.intents,
+            citations=citations, policy=policy, risks=context.risks, backend=backend,
+            fallback_reason=fallback, prompt_version=prompt_version,
+            timings_ms=prepared.timings, knowledge_version=self.knowledge.version)
+
+    # ------------------------------------------------------------ streaming
+
+    def stream(self, request: DraftRequest) -> Iterator[StreamEvent]:
+        """Filtered sentences as they are written, then ``done`` with the full result.
+
+        Text the filter removes never leaves this generator. If the model fails part-way, the
+        offline composer finishes the reply (its greeting skipped if one was already sent).
+        """
+        prepared = self.prepare(request)
+        context = prepared.context
+        state = _StreamState()
+        start = time.perf_counter()
+        backend_name, fallback = self.backend.name, None
+        prompt_version = ""
+        cited: list[CitedSentence] = []
+        try:
+            if self.backend is self.offline:
+                generated = self.offline.generate(context)
+                prompt_version = generated.prompt_version
+                cited = list(generated.sentences)
+                for sentence in generated.sentences:
+                    yield from self._emit(sentence.text, context, state)
+            else:
+                generated = yield from self._stream_backend(context, state)
+                prompt_version = generated.prompt_version
+                cited = list(generated.sentences)
+        except LLMError as error:
+            backend_name = self.offline.name
+            fallback = _reason(error) + (
+                f" (after {len(state.emitted)} streamed sentences; finished offline)"
+                if state.emitted else "")
+            generated = self.offline.generate(context)
+            prompt_version = generated.prompt_version
+            rest = list(generated.sentences)
+            if state.emitted and context.first_reply and rest:
+                rest = rest[1:]  # the greeting already went out with the model's text
+            cited = rest
+            for sentence in rest:
+                yield from self._emit(sentence.text, context, state)
+        prepared.timings["generate"] = _ms(start)
+        prepared.timings["filter"] = round(state.filter_ms, 2)
+        policy = state.policy()
+        yield StreamEvent(kind="done", result=self._result(
+            prepared, cited, policy, backend_name, fallback, prompt_version))
+
+    def _stream_backend(self, context: DraftContext, state: _StreamState
+                        ) -> Generator[StreamEvent, None, Generated]:
+        splitter = SentenceSplitter()
+        deltas = cast(Generator[str, None, Generated | None], self.backend.stream(context))
+        returned: Generated | None = None
+        while True:
+            try:
+                delta = next(deltas)
+            except StopIteration as stop:
+                returned = stop.value
+                break
+            for sentence in splitter.feed(delta):
+                yield from self._emit(sentence, context, state)
+        for sentence in splitter.flush():
+            yield from self._emit(sentence, context, state)
+        if returned is None:  # a backend whose stream returns nothing: cite nothing
+            version = getattr(self.backend, "prompt_version", "")
+            returned = Generated([CitedSentence(t) for t in state.emitted], str(version))
+        return returned
+
+    def _emit(self, sentence: str, context: DraftContext, state: _StreamState
+              ) -> Iterator[StreamEvent]:
+        start = time.perf_counter()
+        result = self._check(sentence, context)
+        state.record(sentence, result, time.perf_counter() - start)
+        if result.text.strip():
+            yield StreamEvent(kind="sentence", text=result.text)
+
+
+@dataclass
+class _StreamState:
+    """What has been streamed so far: emitted (filtered) text and violations at raw offsets."""
+
+    emitted: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    raw_length: int = 0
+    filter_ms: float = 0.0
+
+    def record(self, raw: str, result: PolicyResult, seconds: float) -> None:
+        for violation in result.violations:
+            start, end = violation.span
+            self.violations.append(violation.model_copy(
+                update={"span": (start + self.raw_length, end + self.raw_length)}))
+        self.raw_length += len(raw)
+        self.filter_ms += seconds * 1000
+        if result.text.strip():
+            self.emitted.append(result.text)
+
+    def policy(self) -> PolicyResult:
+        text = "".join(self.emitted)
+        return PolicyResult(clean=not self.violations, text=text, violations=self.violations,
+                            empty_after_filter=not text.strip())
+
+
+def _reason(error: LLMError) -> str:
+    reason = error.extra.get("reason") if error.extra else None
+    label = reason or type(error).__name__
+    return f"{label}: {error.detail}"
+
+
+def build_drafter(settings: Settings, knowledge: KnowledgeReader) -> Drafter:
+    """The offline composer by default; the LLM backend when ``settings.llm_enabled``."""
+    if settings.llm_enabled:
+        from replydraft.drafting.llm import OpenAIBackend
+
+        return Drafter(settings, knowledge, OpenAIBackend(settings))
+    return Drafter(settings, knowledge)
+

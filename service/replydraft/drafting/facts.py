@@ -1,0 +1,409 @@
+"""Retrieve knowledge and compute the facts a reply may state, each tied to the chunk it came from.
+
+Facts are computed, not guessed: the recommended size comes from the size chart (``sizing``),
+prices and promotions from the product record, postage, cut-off, couriers, returns, quality steps,
+discount authority and invoices from the store profile. Every fact carries the id of a retrieved
+chunk that states it (product block, store policy block, or the playbook section whose approved
+reply pattern the sentence follows), so the reply's citations point at real text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from replydraft.drafting.backend import Fact, Slots
+from replydraft.drafting.language import convert_script
+from replydraft.drafting.models import IntentScore
+from replydraft.drafting.sizing import SizeAdvice, range_text, recommend_size
+from replydraft.drafting.slots import normalise_measures
+from replydraft.drafting.templates import TemplateSet
+from replydraft.knowledge.models import LocalizedText, Product, SearchHit, StoreProfile, pick_text
+from replydraft.knowledge.reader import KnowledgeReader
+from replydraft.languages import Language
+
+# Intents whose reply needs a product to say anything specific.
+PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
+# Facts from the store profile, by the intent tag of the store block that states them.
+_STORE_AREA = {
+    "postage": "postage",
+    "shipping": "shipping_time",
+    "returns": "return_exchange",
+    "quality": "quality_complaint",
+    "discounts": "bargaining",
+    "invoices": "invoice",
+}
+SEARCHED_INTENTS_MAX = 3
+
+
+def localize(text: LocalizedText, language: Language) -> str:
+    """The text in ``language``; Chinese written only in the other script is converted."""
+    if language in text:
+        return text[language]
+    picked = pick_text(text, language)
+    source_is_chinese = any(lang in text for lang in ("zh-Hans", "zh-Hant"))
+    if language.startswith("zh") and source_is_chinese:
+        return convert_script(picked, language)
+    return picked
+
+
+def number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# ---------------------------------------------------------------- retrieval
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    hits: list[SearchHit]
+
+    def playbook_for(self, intent: str) -> SearchHit | None:
+        return next((h for h in self.hits
+                     if h.source_type == "playbook" and h.intent == intent), None)
+
+    def store_block(self, intent: str) -> SearchHit | None:
+        return next((h for h in self.hits
+                     if h.source_type == "store" and h.intent == intent), None)
+
+    def product_block(self, sku: str) -> SearchHit | None:
+        return next((h for h in self.hits if h.source_type == "product" and h.sku == sku), None)
+
+
+def retrieval_query(latest: str, previous: str | None, followup: bool) -> str:
+    """A follow-up ("那黑色呢?") says little by itself: search with the question it follows."""
+    if followup and previous:
+        return f"{previous}\n{latest}"
+    return latest
+
+
+def retrieve(
+    knowledge: KnowledgeReader,
+    query: str,
+    *,
+    language: Language,
+    intents: Sequence[IntentScore],
+    sku: str | None,
+    k: int,
+) -> Retrieved:
+    """One filtered search per leading intent (its playbook sections and store block), one for
+    the product; a language with no such section falls back to any language."""
+    hits: list[SearchHit] = []
+    wanted = [s.intent for s in intents if s.intent not in ("other",)][:SEARCHED_INTENTS_MAX]
+    for intent in wanted:
+        found = knowledge.search(query, k=k, language=language, intent=intent)
+        if not any(h.source_type == "playbook" for h in found):
+            found += knowledge.search(query, k=k, intent=intent)
+        hits.extend(found)
+    if sku:
+        found = knowledge.search(query, k=2, language=language, sku=sku)
+        hits.extend(found or knowledge.search(query, k=2, sku=sku))
+    if not wanted:
+        hits.extend(knowledge.search(query, k=k, language=language))
+    unique = list({h.chunk_id: h for h in hits}.values())
+    return Retrieved(unique)
+
+
+# ---------------------------------------------------------------- facts
+
+
+class FactSheet:
+    """Facts collected for one reply; ``add`` ignores empty values so templates never see gaps."""
+
+    def __init__(self) -> None:
+        self.facts: list[Fact] = []
+
+    def add(self, key: str, text: str | None, chunk: SearchHit | None = None,
+            value: str | None = None) -> None:
+        if text is None or text == "":
+            return
+        self.facts.append(Fact(key=key, text=text, value=value,
+                               chunk_id=chunk.chunk_id if chunk else None))
+
+    def has(self, key: str) -> bool:
+        return any(f.key == key for f in self.facts)
+
+
+@dataclass(frozen=True)
+class FactInputs:
+    language: Language
+    intents: Sequence[IntentScore]
+    slots: Slots
+    store: StoreProfile
+    product: Product | None
+    retrieved: Retrieved
+    templates: TemplateSet
+    latest_text: str
+    order_id: str | None
+
+
+def money(t: TemplateSet, amount: float) -> str:
+    return t.fragment("money", amount=number(amount))
+
+
+def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
+    """The facts for the intents at hand, and what we still need to ask (at most one thing)."""
+    sheet = FactSheet()
+    missing: list[str] = []
+    names = {s.intent for s in inputs.intents}
+    for intent in names:
+        sheet.add(f"playbook:{intent}", intent, inputs.retrieved.playbook_for(intent))
+    if inputs.product is not None:
+        _product_facts(sheet, inputs)
+    elif names & PRODUCT_INTENTS:
+        missing.append("product")
+    if "size_advice" in names and inputs.product is not None:
+        missing.extend(_size_facts(sheet, inputs, recommend_size(inputs.product, inputs.slots)))
+    if names & {"stock", "size_advice"} and inputs.product is not None:
+        _stock_facts(sheet, inputs)
+    if names & {"postage", "bargaining"}:
+        _postage_facts(sheet, inputs)
+    if names & {"shipping_time", "logistics_delay", "payment_reminder", "postage"}:
+        _shipping_facts(sheet, inputs)
+    if names & {"return_exchange", "quality_concern", "quality_complaint", "colour_difference",
+                "refund_status", "cancel_order"}:
+        _returns_facts(sheet, inputs)
+    if "bargaining" in names:
+        _discount_facts(sheet, inputs)
+    if "invoice" in names:
+        _invoice_facts(sheet, inputs)
+    _order_facts(sheet, inputs)
+    if names & {"logistics_delay", "refund_status"} and inputs.order_id is None:
+        missing.append("order_id")
+    return sheet.facts, missing[:1]
+
+
+def _product_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    product, lang, t = inputs.product, inputs.language, inputs.templates
+    assert product is not None
+    chunk = inputs.retrieved.product_block(product.sku)
+    sheet.add("sku", product.sku, chunk, product.sku)
+    sheet.add("product_name", localize(product.names, lang), chunk)
+    sheet.add("price", money(t, product.price), chunk, number(product.price))
+    if product.list_price and product.list_price > product.price:
+        sheet.add("list_price", money(t, product.list_price), chunk, number(product.list_price))
+    sheet.add("promotion", localize(product.promotion, lang), chunk)
+    sheet.add("fabric", localize(product.fabric, lang), chunk)
+    sheet.add("fit", localize(product.fit, lang), chunk)
+    sheet.add("care", localize(product.care, lang), chunk)
+    sep = t.fragment("list_sep")
+    features = [localize(f, lang).rstrip("。.") for f in product.features]
+    sheet.add("features", t.fragment("item_sep").join(f for f in features if f), chunk)
+    sheet.add("colour_names", sep.join(localize(c.names, lang) for c in product.colours), chunk)
+    sheet.add("size_note", localize(product.size_note, lang), chunk)
+
+
+def _measures_text(t: TemplateSet, slots: Slots, advice: SizeAdvice) -> str:
+    parts = []
+    if advice.basis == "foot_length" and slots.foot_length_mm is not None:
+        parts.append(t.fragment("foot", value=number(slots.foot_length_mm)))
+    if advice.basis == "shoe_size" and slots.shoe_size is not None:
+        parts.append(t.fragment("shoe_size", value=slots.shoe_size))
+    if slots.height_cm is not None and advice.basis in ("weight", "waist", "height"):
+        parts.append(t.fragment("height", value=number(round(slots.height_cm))))
+    if slots.weight_kg is not None and advice.basis in ("weight", "height"):
+        parts.append(t.fragment("weight", value=number(round(slots.weight_kg))))
+    if slots.waist_cm is not None and advice.basis == "waist":
+        parts.append(t.fragment("waist", value=number(round(slots.waist_cm))))
+    return t.fragment("list_sep").join(parts)
+
+
+def _row_text(t: TemplateSet, advice: SizeAdvice) -> str:
+    row = advice.row
+    if row is None:
+        return ""
+    parts = []
+    for measure, fragment in (("height_cm", "row_height"), ("weight_kg", "row_weight"),
+                              ("waist_cm", "row_waist"), ("foot_length_mm", "row_foot")):
+        text = range_text(row, measure)  # type: ignore[arg-type]
+        if text is not None:
+            low, high = text.split("-")
+            parts.append(t.fragment(fragment, min=low, max=high))
+    return t.fragment("list_sep").join(parts)
+
+
+_BASIS_FRAGMENT = {"weight": "weight", "waist": "waist", "height": "height"}
+_BASIS_WORD = {
+    "zh-Hans": {"weight": "体重", "waist": "腰围", "height": "身高"},
+    "zh-Hant": {"weight": "體重", "waist": "腰圍", "height": "身高"},
+    "en": {"weight": "weight", "waist": "waist", "height": "height"},
+    "ko": {"weight": "몸무게", "waist": "허리", "height": "키"},
+}
+
+
+def _size_facts(sheet: FactSheet, inputs: FactInputs, advice: SizeAdvice) -> list[str]:
+    t, product = inputs.templates, inputs.product
+    assert product is not None
+    chunk = inputs.retrieved.product_block(product.sku)
+    situation: str = advice.situation
+    if situation == "between" and not _larger(product, advice):
+        situation = "between_smaller"  # the size note asked for the smaller one
+    sheet.add("size_situation", situation, chunk, situation)
+    if not advice.recommended:
+        return [f"size:{'+'.join(advice.missing)}"]
+    assert advice.label is not None
+    sheet.add("recommended_size", t.fragment("size", label=advice.label), chunk, advice.label)
+    if advice.alternative:
+        sheet.add("alternative_size", t.fragment("size", label=advice.alternative), chunk,
+                  advice.alternative)
+    sheet.add("size_row", _row_text(t, advice), chunk)
+    sheet.add("customer_measures", _measures_text(t, inputs.slots, advice), None)
+    # Which measure drove a "differ" choice: the word for the one that is not height.
+    basis = advice.basis if advice.basis != "height" else (
+        "waist" if inputs.slots.waist_cm is not None else "weight")
+    sheet.add("basis_measure", _BASIS_WORD[inputs.language].get(basis), None, advice.basis)
+    if inputs.slots.shoe_size:
+        sheet.add("shoe_size", t.fragment("shoe_size", value=inputs.slots.shoe_size), None,
+                  inputs.slots.shoe_size)
+    for note in advice.notes:
+        sheet.add("size_note_code", note, chunk, note)
+    return []
+
+
+def _larger(product: Product, advice: SizeAdvice) -> bool:
+    labels = [row.label for row in product.size_chart]
+    if advice.label is None or advice.alternative is None:
+        return True
+    return labels.index(advice.label) > labels.index(advice.alternative)
+
+
+def _stock_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    product, lang, t = inputs.product, inputs.language, inputs.templates
+    assert product is not None
+    chunk = inputs.retrieved.product_block(product.sku)
+    sep = t.fragment("list_sep")
+    sold_out = [t.fragment("sold_out_item", colour=localize(c.names, lang),
+                           sizes=sep.join(t.fragment("size", label=s) for s in c.sold_out_sizes))
+                for c in product.colours if c.sold_out_sizes]
+    sheet.add("sold_out_list", sep.join(sold_out), chunk)
+    colour = product.colour(inputs.slots.colour) if inputs.slots.colour else None
+    if colour is None:
+        return
+    sheet.add("colour_name", localize(colour.names, lang), chunk, colour.id)
+    sheet.add("sold_out_sizes", sep.join(t.fragment("size", label=s)
+                                         for s in colour.sold_out_sizes), chunk)
+    if colour.restock:
+        sheet.add("restock", _restock_text(colour.restock, lang), chunk, colour.restock)
+    others = [localize(c.names, lang) for c in product.colours
+              if c.id != colour.id and not c.sold_out_sizes]
+    sheet.add("other_colours", sep.join(others), chunk)
+
+
+def _restock_text(restock: str, language: Language) -> str:
+    """"12月中旬 / mid-December" holds two languages: keep the half in the reply's script."""
+    parts = [p.strip() for p in restock.split(" / ")]
+    if len(parts) == 2:
+        chinese, other = parts
+        return convert_script(chinese, language) if language.startswith("zh") else other
+    return convert_script(restock, language) if language.startswith("zh") else restock
+
+
+def _postage_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    t, lang = inputs.templates, inputs.language
+    postage = inputs.store.policies.postage
+    chunk = inputs.retrieved.store_block("postage") or inputs.retrieved.playbook_for("postage")
+    sheet.add("free_over", money(t, postage.free_over), chunk, number(postage.free_over))
+    sheet.add("standard_fee", money(t, postage.standard_fee), chunk, number(postage.standard_fee))
+    latest = normalise_measures(inputs.latest_text)
+    named = [localize(r, lang) for r in postage.remote_regions
+             if any(normalise_measures(name) in latest for name in r.values())]
+    if named:
+        sheet.add("remote_regions", t.fragment("list_sep").join(named), chunk)
+        sheet.add("remote_surcharge", money(t, postage.remote_surcharge), chunk,
+                  number(postage.remote_surcharge))
+    if inputs.product is not None and inputs.product.price >= postage.free_over:
+        sheet.add("product_ships_free", "yes", chunk, "yes")
+
+
+def _shipping_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    t, lang = inputs.templates, inputs.language
+    shipping = inputs.store.policies.shipping
+    chunk = inputs.retrieved.store_block("shipping_time") or \
+        inputs.retrieved.playbook_for("shipping_time") or \
+        inputs.retrieved.playbook_for("logistics_delay")
+    sheet.add("cutoff", shipping.cutoff_time, chunk, shipping.cutoff_time)
+    sheet.add("dispatch_hours", str(shipping.dispatch_within_hours), chunk)
+    standard = [c for c in shipping.couriers if not c.express]
+    express = [c for c in shipping.couriers if c.express]
+    if standard:
+        sheet.add("standard_couriers", t.fragment("or_sep").join(
+            localize(c.name, lang) for c in standard), chunk)
+        low = min(c.typical_days.min for c in standard)
+        high = max(c.typical_days.max for c in standard)
+        sheet.add("standard_days", t.fragment("days", min=number(low), max=number(high)), chunk)
+    if express:
+        fastest = express[0]
+        sheet.add("express_courier", localize(fastest.name, lang), chunk)
+        sheet.add("express_surcharge", money(t, fastest.surcharge), chunk,
+                  number(fastest.surcharge))
+        sheet.add("express_days", t.fragment("days", min=number(fastest.typical_days.min),
+                                             max=number(fastest.typical_days.max)), chunk)
+
+
+def _returns_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    policies, lang = inputs.store.policies, inputs.language
+    returns = policies.returns
+    chunk = inputs.retrieved.store_block("return_exchange") or \
+        inputs.retrieved.playbook_for("return_exchange")
+    quality_chunk = inputs.retrieved.store_block("quality_complaint") or \
+        inputs.retrieved.playbook_for("quality_complaint") or chunk
+    sheet.add("no_reason_days", str(returns.no_reason_days), chunk)
+    sheet.add("return_condition", localize(returns.condition, lang), chunk)
+    sheet.add("exchange_days", str(returns.exchange_days), chunk)
+    sheet.add("refund_days", str(returns.refund_within_days), chunk)
+    sheet.add("report_days", str(policies.quality.report_within_days), quality_chunk)
+    if policies.postage.freight_insurance:
+        sheet.add("freight_insurance", "yes", inputs.retrieved.store_block("postage") or chunk,
+                  "yes")
+
+
+def _discount_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    t = inputs.templates
+    authority = inputs.store.policies.discounts.agent_max
+    chunk = inputs.retrieved.store_block("bargaining") or inputs.retrieved.playbook_for(
+        "bargaining")
+    sheet.add("agent_max", money(t, authority), chunk, number(authority))
+    amount = inputs.slots.amount_off
+    if amount is not None:
+        decision = "within" if amount <= authority else "over"
+        sheet.add("amount", money(t, amount), None, number(amount))
+        sheet.add("discount_decision", decision, chunk, decision)
+
+
+def _invoice_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    invoices, lang, t = inputs.store.policies.invoices, inputs.language, inputs.templates
+    chunk = inputs.retrieved.store_block("invoice") or inputs.retrieved.playbook_for("invoice")
+    sheet.add("invoice_available", "yes" if invoices.available else "no", chunk,
+              "yes" if invoices.available else "no")
+    sheet.add("invoice_kinds", t.fragment("list_sep").join(
+        localize(kind, lang) for kind in invoices.kinds), chunk)
+    sheet.add("invoice_note", localize(invoices.note, lang), chunk)
+
+
+def _order_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    if inputs.order_id:
+        sheet.add("order_id", inputs.order_id, None, inputs.order_id)
+    if inputs.slots.order_status:
+        sheet.add("order_status", inputs.slots.order_status, None, inputs.slots.order_status)
+
+
+def fact_values(facts: Iterable[Fact]) -> dict[str, Fact]:
+    """Facts by key (the first of a key wins)."""
+    found: dict[str, Fact] = {}
+    for fact in facts:
+        found.setdefault(fact.key, fact)
+    return found
+
+
+# Order numbers are long; 11-digit runs are phone numbers and are never echoed back.
+_ORDER_ID = re.compile(r"(?<![0-9A-Za-z])(\d{12,24})(?![0-9A-Za-z])")
+
+
+def order_id_in(texts: Sequence[str]) -> str | None:
+    """An order number the customer pasted (a long run of digits), newest message first."""
+    for text in texts:
+        match = _ORDER_ID.search(text)
+        if match:
+            return match.group(1)
+    return None

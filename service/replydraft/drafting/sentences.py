@@ -1,0 +1,59 @@
+"""Cut streamed text into whole sentences, so each can be filtered before anyone sees it.
+
+A sentence ends at Chinese 。！？～ (and their half-width forms), at Latin . ! ? followed by a space
+or the end of the text (so "3.5" and "e.g" mid-word stay whole), at an ellipsis, or at a newline.
+Korean uses the Latin marks ("요." "요?"). Closing quotes and brackets stay with their sentence.
+The splitter holds back an incomplete tail until more text or the end of the stream arrives.
+"""
+
+from __future__ import annotations
+
+import re
+
+_END = re.compile(
+    r"(?:[。！？～!?]+|…+|~+|(?<![0-9])\.(?![0-9])|\n+)[」』”’\"')）\]]*"
+    r"(?:[\U0001F300-\U0001FAFF\u2600-\u27BF]+)?"
+)
+
+
+def _ready(text: str, end: int, final: bool) -> bool:
+    """A Latin full stop only ends a sentence once we see what follows it (space or end)."""
+    if end < len(text):
+        return True
+    return final
+
+
+class SentenceSplitter:
+    def __init__(self) -> None:
+        self._buffer = ""
+
+    def feed(self, delta: str) -> list[str]:
+        self._buffer += delta
+        return self._take(final=False)
+
+    def flush(self) -> list[str]:
+        sentences = self._take(final=True)
+        if self._buffer.strip():
+            sentences.append(self._buffer)
+        self._buffer = ""
+        return sentences
+
+    def _take(self, *, final: bool) -> list[str]:
+        sentences: list[str] = []
+        start = 0
+        for match in _END.finditer(self._buffer):
+            end = match.end()
+            if not _ready(self._buffer, end, final):
+                break
+            # Keep the whitespace after a sentence with it, so joined sentences read naturally.
+            while end < len(self._buffer) and self._buffer[end] in " \t":
+                end += 1
+            sentences.append(self._buffer[start:end])
+            start = end
+        self._buffer = self._buffer[start:]
+        return [s for s in sentences if s.strip()]
+
+
+def split_sentences(text: str) -> list[str]:
+    splitter = SentenceSplitter()
+    return splitter.feed(text) + splitter.flush()

@@ -1,0 +1,100 @@
+"""Understand a conversation: reply language, intents (with history), slots, what is first.
+
+History matters in two ways: a follow-up ("那黑色呢?", "what about black?") inherits the intents
+of the question it follows, and slots (height, weight, the product) carry over from earlier
+customer messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from replydraft.drafting.backend import Slots
+from replydraft.drafting.facts import order_id_in
+from replydraft.drafting.intents import IntentClassifier, family_of, with_followup
+from replydraft.drafting.language import detect_language
+from replydraft.drafting.models import DraftRequest, IntentScore
+from replydraft.drafting.slots import (
+    Lexicon,
+    extract_slots,
+    find_colour,
+    message_slots,
+    normalise_measures,
+)
+from replydraft.knowledge.models import Product, StoreProfile
+from replydraft.languages import Language
+
+# Confidence given to an intent the slots imply ("175 90kg?" is a size question).
+IMPLIED = 0.7
+
+
+@dataclass(frozen=True)
+class Understanding:
+    language: Language
+    intents: list[IntentScore]
+    slots: Slots
+    followup: bool
+    first_reply: bool
+    order_id: str | None
+    previous_text: str | None  # the customer message before the latest, if any
+
+
+def _add_intent(intents: list[IntentScore], intent: str, confidence: float) -> list[IntentScore]:
+    if any(s.intent == intent for s in intents):
+        return intents
+    kept = [s for s in intents if s.intent != "other"]
+    kept.append(IntentScore(intent=intent, confidence=confidence))
+    return sorted(kept, key=lambda s: -s.confidence)
+
+
+def understand(
+    request: DraftRequest,
+    *,
+    store: StoreProfile,
+    products: Sequence[Product],
+    classifier: IntentClassifier,
+    lexicon: Lexicon,
+) -> Understanding:
+    language = detect_language(request.messages, forced=request.language)
+    family = family_of(language)
+    customer = [m.text for m in request.messages if m.role == "customer"]
+    latest = customer[-1]
+    previous = customer[-2] if len(customer) > 1 else None
+    intents = classifier.classify(latest)
+    followup = previous is not None and classifier.is_followup(latest)
+    if followup and previous is not None:
+        intents = with_followup(intents, classifier.classify(previous), followup=True)
+    slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
+                          currency=store.currency)
+    intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
+    return Understanding(
+        language=language,
+        intents=intents,
+        slots=slots,
+        followup=followup,
+        first_reply=not any(m.role == "agent" for m in request.messages),
+        order_id=request.order.id if request.order else order_id_in(customer[::-1]),
+        previous_text=previous,
+    )
+
+
+def _implied_intents(
+    intents: list[IntentScore],
+    latest: str,
+    family: str,
+    products: Sequence[Product],
+    lexicon: Lexicon,
+    slots: Slots,
+    followup: bool,
+) -> list[IntentScore]:
+    """Measurements in the latest message ask for a size; a colour in a follow-up about a
+    product asks whether that colour is available (in the size discussed)."""
+    own = message_slots(latest, family, products, lexicon)
+    if any(v is not None for v in (own.height_cm, own.weight_kg, own.foot_length_mm,
+                                   own.shoe_size, own.waist_cm)):
+        intents = _add_intent(intents, "size_advice", IMPLIED)
+    product = next((p for p in products if p.sku == slots.sku), None)
+    if followup and find_colour(normalise_measures(latest), product, lexicon) is not None:
+        intents = _add_intent(intents, "stock", IMPLIED)
+    return intents
