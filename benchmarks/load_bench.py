@@ -1,0 +1,179 @@
+"""Load benchmark: many concurrent clients creating drafts over loopback against `replydraft
+serve` with the offline drafter. Reports drafts/s and latency percentiles; writes
+benchmarks/out/load.json. Targets on the 2-core box: >= 100 drafts/s, p95 <= 150 ms.
+
+    python benchmarks/load_bench.py [--workers 2] [--concurrency 32] [--seconds 20]
+
+It builds a throw-away data dir (index from knowledge/, SQLite, one agent key), starts the server
+as a subprocess, warms it up, then measures. The clients run in this process (asyncio + httpx)
+and share the machine's cores with the server, as a real sidecar would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out" / "load.json"
+
+# A mix of languages and intents, written for this benchmark.
+MESSAGES = [
+    "我身高180，体重95公斤，这条牛仔裤穿多大？",
+    "能便宜点吗？买两条有优惠吗？",
+    "今天下单几天能到上海？",
+    "我的快递三天没动了，怎么回事？",
+    "收到的衣服颜色和图片不一样",
+    "請問這件外套有黑色3XL嗎？",
+    "運費怎麼算？偏遠地區要加錢嗎？",
+    "What size should I get? I'm 6'1\" and 240 lbs.",
+    "Can I return these boots if they don't fit?",
+    "Do you issue invoices for company purchases?",
+    "키 178에 몸무게 100kg인데 바지 사이즈 뭐가 맞나요?",
+    "배송은 보통 며칠 걸려요?",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run(args: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
+
+
+def _prepare(data_dir: Path) -> tuple[dict[str, str], str]:
+    env = {**os.environ, "REPLYDRAFT_DATA_DIR": str(data_dir), "REPLYDRAFT_DRAFTER": "offline",
+           "REPLYDRAFT_LOG_LEVEL": "WARNING"}
+    cli = str(Path(sys.executable).parent / "replydraft")
+    _run([cli, "kb", "refresh"], env)
+    token = _run([cli, "keys", "create", "--role", "agent", "--name", "bench"], env).strip()
+    return env, token
+
+
+def _start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    cli = str(Path(sys.executable).parent / "replydraft")
+    return subprocess.Popen([cli, "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server exited during start-up")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("the server did not become ready")
+
+
+async def _client(client: httpx.AsyncClient, token: str, stop_at: float, index: int,
+                  latencies: list[float], errors: list[str]) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    n = index
+    while time.perf_counter() < stop_at:
+        body = {"messages": [{"role": "customer", "text": MESSAGES[n % len(MESSAGES)]}],
+                "conversation_id": f"bench-{index}-{n}"}
+        n += 1
+        begin = time.perf_counter()
+        try:
+            response = await client.post("/v1/drafts", json=body, headers=headers)
+        except httpx.HTTPError as error:
+            errors.append(type(error).__name__)
+            continue
+        if response.status_code != 201:
+            errors.append(str(response.status_code))
+            continue
+        latencies.append(time.perf_counter() - begin)
+
+
+async def _load(base_url: str, token: str, concurrency: int, seconds: float
+                ) -> tuple[list[float], list[str], float]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+        begin = time.perf_counter()
+        stop_at = begin + seconds
+        await asyncio.gather(*(_client(client, token, stop_at, i, latencies, errors)
+                               for i in range(concurrency)))
+        elapsed = time.perf_counter() - begin
+    return latencies, errors, elapsed
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="replydraft-load-") as tmp:
+        env, token = _prepare(Path(tmp))
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        server = _start_server(env, port, options.workers)
+        try:
+            _wait_ready(base_url, server)
+            asyncio.run(_load(base_url, token, min(8, options.concurrency), options.warmup))
+            latencies, errors, elapsed = asyncio.run(
+                _load(base_url, token, options.concurrency, options.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    ms = [s * 1000 for s in latencies]
+    result: dict[str, Any] = {
+        "workers": options.workers,
+        "concurrency": options.concurrency,
+        "seconds": round(elapsed, 2),
+        "drafts": len(latencies),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "drafts_per_s": round(len(latencies) / elapsed, 1),
+        "latency_ms": {
+            "p50": round(_percentile(ms, 0.50), 1),
+            "p95": round(_percentile(ms, 0.95), 1),
+            "p99": round(_percentile(ms, 0.99), 1),
+            "mean": round(statistics.fmean(ms), 1) if ms else None,
+        },
+        "targets": {"drafts_per_s": 100, "p95_ms": 150},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
