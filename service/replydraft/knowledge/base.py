@@ -1,0 +1,309 @@
+"""``KnowledgeBase``: the store's knowledge as a refreshable, versioned, hybrid-searchable index.
+
+Readers (the drafter, the API, the evals) use the ``KnowledgeReader`` side: ``store``,
+``version``, ``search``, ``product``, ``products``. Content staff use ``refresh``, ``status``,
+``versions`` and ``rollback``. Each search checks state.json's stamp (one ``stat``) and reloads
+when another process or instance switched versions, so every reader follows refreshes and
+rollbacks without a restart.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from replydraft.config import Settings
+from replydraft.errors import IndexNotReady, InvalidInput, NotFound
+from replydraft.knowledge.chunking import IndexedChunk
+from replydraft.knowledge.detect import detect_language
+from replydraft.knowledge.embedding import Embedder, build_embedder
+from replydraft.knowledge.index import DenseIndex, make_client, where_clause
+from replydraft.knowledge.lexical import LexicalIndex, tokenize
+from replydraft.knowledge.models import Product, SearchHit, StoreProfile
+from replydraft.knowledge.refresh import Progress, run_refresh
+from replydraft.knowledge.reports import KBStatus, RefreshReport, VersionInfo
+from replydraft.knowledge.scanners import default_scanner
+from replydraft.knowledge.scanning import ContentScanner
+from replydraft.knowledge.versions import Manifest, VersionStore
+from replydraft.languages import LANGUAGES, Language
+
+__all__ = ["KBStatus", "KnowledgeBase", "RefreshReport", "VersionInfo"]
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
+# A SKU typed by the customer names one product unambiguously: that list counts double.
+EXACT_SKU_WEIGHT = 2.0
+MAX_K = 50
+_SKU_LIKE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
+
+
+@dataclass
+class _Serving:
+    """One loaded version: everything a search needs, immutable once built."""
+
+    version: int
+    manifest: Manifest
+    chunks: list[IndexedChunk]
+    row_of: dict[str, int]
+    lexical: LexicalIndex
+    languages: np.ndarray
+    skus: np.ndarray
+    intents: np.ndarray
+    store: StoreProfile
+    products: dict[str, Product]
+    sku_rows: dict[str, list[int]]
+
+    @classmethod
+    def load(cls, versions: VersionStore, version: int) -> _Serving:
+        manifest = versions.manifest(version)
+        chunks = versions.chunks(version)
+        catalog = versions.catalog(version)
+        sku_rows: dict[str, list[int]] = {}
+        for row, chunk in enumerate(chunks):
+            if chunk.meta.sku:
+                sku_rows.setdefault(chunk.meta.sku, []).append(row)
+        return cls(
+            version=version, manifest=manifest, chunks=chunks,
+            row_of={chunk.id: row for row, chunk in enumerate(chunks)},
+            lexical=LexicalIndex([chunk.terms for chunk in chunks]),
+            languages=np.array([c.meta.language for c in chunks], dtype=object),
+            skus=np.array([c.meta.sku for c in chunks], dtype=object),
+            intents=np.array([c.meta.intent for c in chunks], dtype=object),
+            store=catalog.store, products={p.sku: p for p in catalog.products},
+            sku_rows=sku_rows)
+
+    def mask(self, language: str | None, sku: str | None, intent: str | None
+             ) -> np.ndarray | None:
+        if not (language or sku or intent):
+            return None
+        keep = np.ones(len(self.chunks), dtype=bool)
+        if language:
+            keep &= self.languages == language
+        if sku:
+            keep &= self.skus == sku
+        if intent:
+            keep &= self.intents == intent
+        return keep
+
+
+class KnowledgeBase:
+    """Implements ``KnowledgeReader``; see the module docstring."""
+
+    def __init__(self, settings: Settings, *, client: Any = None,
+                 embedder: Embedder | None = None,
+                 scanner: ContentScanner | None = None) -> None:
+        self.settings = settings
+        self._client = client
+        self._embedder = embedder
+        self._scanner = scanner
+        self._dense: DenseIndex | None = None
+        self._versions = VersionStore(settings.index_dir)
+        self._lock = threading.RLock()
+        self._serving: _Serving | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    # ---------------------------------------------------------------- lazily built parts
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = build_embedder(self.settings)
+        return self._embedder
+
+    def _dense_index(self) -> DenseIndex:
+        with self._lock:
+            if self._dense is None:
+                if self._client is None:
+                    self._client = make_client(self.settings)
+                self._dense = DenseIndex(self._client, self.embedder)
+            return self._dense
+
+    def _scanner_or_default(self) -> ContentScanner:
+        if self._scanner is None:
+            self._scanner = default_scanner()
+        return self._scanner
+
+    def _current(self) -> _Serving | None:
+        """The serving version, reloaded when state.json changed since the last look."""
+        stamp = self._versions.state_stamp()
+        with self._lock:
+            if stamp == self._stamp and (self._serving is not None or stamp is None):
+                return self._serving
+            active = self._versions.active()
+            if active is None:
+                self._serving = None
+            elif self._serving is None or self._serving.version != active:
+                self._serving = _Serving.load(self._versions, active)
+            self._stamp = stamp
+            return self._serving
+
+    def _require(self) -> _Serving:
+        serving = self._current()
+        if serving is None:
+            raise IndexNotReady(
+                "the knowledge index has not been built yet: run `replydraft kb refresh`")
+        return serving
+
+    # ---------------------------------------------------------------- KnowledgeReader
+
+    @property
+    def store(self) -> StoreProfile:
+        return self._require().store
+
+    @property
+    def version(self) -> int | None:
+        serving = self._current()
+        return serving.version if serving else None
+
+    def product(self, sku: str) -> Product | None:
+        return self._require().products.get(sku.strip().upper())
+
+    def products(self) -> list[Product]:
+        return list(self._require().products.values())
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        language: Language | None = None,
+        sku: str | None = None,
+        intent: str | None = None,
+    ) -> list[SearchHit]:
+        """Hybrid search: dense (chroma) + BM25 (+ exact SKU mentions), fused by reciprocal rank.
+        Filters narrow both halves; results come only from the serving version."""
+        if not query or not query.strip():
+            raise InvalidInput("query must not be empty")
+        if not 1 <= k <= MAX_K:
+            raise InvalidInput(f"k must be between 1 and {MAX_K}, got {k}")
+        if language is not None and language not in LANGUAGES:
+            raise InvalidInput(f"unknown language {language!r}; use one of {', '.join(LANGUAGES)}")
+        serving = self._require()
+        mask = serving.mask(language, sku, intent)
+        if mask is not None and not mask.any():
+            return []
+        pool = max(4 * k, 20)
+        dense_rows = self._dense_rows(serving, query, pool, where_clause(language, sku, intent))
+        lexical_rows = [row for row, _ in serving.lexical.top(tokenize(query), pool, mask)]
+        exact_rows = self._exact_sku_rows(serving, query, language, mask)
+        return self._fuse(serving, dense_rows, lexical_rows, exact_rows, k)
+
+    # ---------------------------------------------------------------- search internals
+
+    def _dense_rows(self, serving: _Serving, query: str, pool: int,
+                    where: dict[str, Any] | None) -> list[int]:
+        index = self._dense_index()
+        vector = self.embedder.embed_query(query)
+        total = index.count()
+        # Old versions' records share the collection: over-fetch in proportion, then keep only
+        # the serving version's ids; double until enough survive or chroma runs out.
+        ratio = max(1.0, total / max(1, len(serving.chunks)))
+        n = min(total, int(pool * ratio) + 8)
+        while True:
+            results = index.query(vector, n, where)
+            rows = [serving.row_of[chunk_id] for chunk_id, _ in results
+                    if chunk_id in serving.row_of]
+            if len(rows) >= pool or len(results) < n or n >= total:
+                return rows[:pool]
+            n = min(total, n * 2)
+
+    def _exact_sku_rows(self, serving: _Serving, query: str, language: str | None,
+                        mask: np.ndarray | None) -> list[int]:
+        mentioned = [m.group(0).upper() for m in _SKU_LIKE.finditer(query)]
+        rows: list[int] = []
+        preferred = language or detect_language(query)
+        for sku in dict.fromkeys(mentioned):
+            candidates = [r for r in serving.sku_rows.get(sku, [])
+                          if mask is None or mask[r]]
+            candidates.sort(key=lambda r: serving.chunks[r].meta.language != preferred)
+            rows.extend(candidates)
+        return rows
+
+    @staticmethod
+    def _fuse(serving: _Serving, dense_rows: list[int], lexical_rows: list[int],
+              exact_rows: list[int], k: int) -> list[SearchHit]:
+        scores: dict[int, float] = {}
+        dense_rank: dict[int, int] = {}
+        lexical_rank: dict[int, int] = {}
+        for weight, rows, ranks in ((1.0, dense_rows, dense_rank),
+                                    (1.0, lexical_rows, lexical_rank),
+                                    (EXACT_SKU_WEIGHT, exact_rows, None)):
+            for rank, row in enumerate(rows, start=1):
+                scores[row] = scores.get(row, 0.0) + weight / (RRF_K + rank)
+                if ranks is not None:
+                    ranks.setdefault(row, rank)
+        ordered = sorted(scores, key=lambda row: (-scores[row], row))[:k]
+        hits = []
+        for row in ordered:
+            chunk = serving.chunks[row]
+            meta = chunk.meta
+            hits.append(SearchHit(
+                chunk_id=chunk.id, text=chunk.text, source=meta.source,
+                source_type=meta.source_type, section=meta.section, intent=meta.intent,
+                language=meta.language, sku=meta.sku, score=round(scores[row], 6),
+                dense_rank=dense_rank.get(row), lexical_rank=lexical_rank.get(row)))
+        return hits
+
+    # ---------------------------------------------------------------- maintenance
+
+    def refresh(self, *, dry_run: bool = False, progress: Progress | None = None
+                ) -> RefreshReport:
+        """Validate all files, embed only new chunks, write a new version and switch to it.
+        Raises KnowledgeError (nothing changed), RefreshInProgress (locked)."""
+        return run_refresh(self.settings, self.embedder, self._scanner_or_default(),
+                           self._versions, self._dense_index, dry_run=dry_run,
+                           progress=progress)
+
+    def status(self) -> KBStatus:
+        serving = self._current()
+        common = {"embedder": self.embedder.name,
+                  "knowledge_dir": str(self.settings.knowledge_dir),
+                  "versions": self._versions.retained()}
+        if serving is None:
+            return KBStatus(ready=False, version=None, last_refresh=None, chunks=0, products=0,
+                            **common)
+        chunks = serving.chunks
+        return KBStatus(
+            ready=True, version=serving.version, last_refresh=serving.manifest.created_at,
+            chunks=len(chunks), products=len(serving.products),
+            counts_by_source_type=dict(Counter(c.meta.source_type for c in chunks)),
+            counts_by_language=dict(Counter(c.meta.language for c in chunks)),
+            sources=len(serving.manifest.sources),
+            warnings=sum(len(e.warnings) for e in serving.manifest.sources.values()),
+            **common)
+
+    def versions(self) -> list[VersionInfo]:
+        """Retained versions, newest first."""
+        active = self._versions.active()
+        return [self._info(v, active) for v in reversed(self._versions.retained())]
+
+    def rollback(self, version: int | None = None) -> VersionInfo:
+        """Serve ``version`` again (default: the newest one older than the serving one)."""
+        with self._versions.refresh_lock():
+            active = self._versions.active()
+            retained = self._versions.retained()
+            if version is None:
+                older = [v for v in retained if active is None or v < active]
+                if not older:
+                    raise NotFound("there is no earlier index version to roll back to; "
+                                   f"retained versions: {retained or 'none'}")
+                version = older[-1]
+            elif version not in retained:
+                raise NotFound(f"index version {version} is not retained; "
+                               f"available: {retained or 'none'}")
+            self._versions.activate(version)
+        self._current()
+        return self._info(version, version)
+
+    def _info(self, version: int, active: int | None) -> VersionInfo:
+        manifest = self._versions.manifest(version)
+        return VersionInfo(
+            version=version, created_at=manifest.created_at, active=version == active,
+            chunks=manifest.chunk_count, products=manifest.product_count,
+            sources=len(manifest.sources),
+            warnings=sum(len(e.warnings) for e in manifest.sources.values()),
+            embedder=manifest.embedder)

@@ -1,0 +1,125 @@
+"""The dense half of the index: one chroma collection of content-addressed chunk records.
+
+Records are never rewritten: a refresh adds the ids chroma does not hold yet and, after the
+switch, deletes the ids no retained version references. Queries over-fetch and keep only the
+serving version's ids, so old versions' records sitting in the collection never leak into results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from replydraft.config import Settings
+from replydraft.knowledge.chunking import IndexedChunk
+from replydraft.knowledge.embedding import Embedder, ReplydraftEmbeddingFunction
+
+
+def make_client(settings: Settings) -> Any:
+    """The chroma client the settings ask for: a server when ``chroma_url`` is set, else on disk."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1", port=url.port or 8000,
+            ssl=url.scheme == "https", settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def collection_name(embedder: Embedder) -> str:
+    # One collection per embedding model: vectors of different models must never be mixed.
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder.name).strip("-._")
+    return f"replydraft-chunks-{slug}"[:60]
+
+
+def where_clause(language: str | None, sku: str | None, intent: str | None
+                 ) -> dict[str, Any] | None:
+    conditions: list[dict[str, Any]] = [
+        {key: value} for key, value in (("language", language), ("sku", sku), ("intent", intent))
+        if value
+    ]
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+class DenseIndex:
+    def __init__(self, client: Any, embedder: Embedder) -> None:
+        self._client = client
+        self._embedder = embedder
+        self._collection = client.get_or_create_collection(
+            name=collection_name(embedder),
+            embedding_function=ReplydraftEmbeddingFunction(embedder),
+            metadata={"hnsw:space": "cosine"},
+        )
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for batch in _batches(list(ids), 5000):
+            found.update(self._collection.get(ids=batch, include=[])["ids"])
+        return found
+
+    def all_ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def add(self, chunks: list[IndexedChunk],
+            progress: Callable[[int], None] | None = None) -> int:
+        """Embed and store ``chunks``; chunks with the same embedding input share one vector.
+        Returns the number of texts embedded."""
+        unique_texts = list(dict.fromkeys(chunk.embed_text for chunk in chunks))
+        vectors: dict[str, np.ndarray] = {}
+        batch_size = int(getattr(self._embedder, "batch_size", 32))
+        for batch in _batches(unique_texts, batch_size):
+            for text, vector in zip(batch, self._embedder.embed_passages(batch), strict=True):
+                vectors[text] = vector
+            if progress is not None:
+                progress(len(batch))
+        limit = max(1, min(5000, int(self._client.get_max_batch_size())))
+        for batch_chunks in _batches(chunks, limit):
+            self._collection.add(
+                ids=[chunk.id for chunk in batch_chunks],
+                embeddings=np.stack([vectors[chunk.embed_text] for chunk in batch_chunks]),
+                documents=[chunk.text for chunk in batch_chunks],
+                metadatas=[_metadata(chunk) for chunk in batch_chunks],
+            )
+        return len(unique_texts)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        for batch in _batches(list(ids), 5000):
+            self._collection.delete(ids=batch)
+
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None
+              ) -> list[tuple[str, float]]:
+        """``n`` nearest (id, distance) pairs among records matching ``where``."""
+        n = min(n, self.count())
+        if n <= 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        ids = result["ids"][0]
+        distances = (result.get("distances") or [[0.0] * len(ids)])[0]
+        return list(zip(ids, (float(d) for d in distances), strict=True))
+
+
+def _metadata(chunk: IndexedChunk) -> dict[str, str | int]:
+    meta = chunk.meta
+    return {"source": meta.source, "source_type": meta.source_type, "section": meta.section,
+            "intent": meta.intent, "language": meta.language, "sku": meta.sku,
+            "content_hash": meta.content_hash}
+
+
+def _batches(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

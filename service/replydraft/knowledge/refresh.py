@@ -1,0 +1,396 @@
+"""Build a new index version from the knowledge files: validate, chunk, diff, embed, switch.
+
+Order matters for safety: every file is parsed and validated first and *all* problems are raised
+together before anything is written; the new version is written completely before state.json
+points at it; old records are deleted only after the switch, and only when no retained version
+references them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from replydraft.config import Settings
+from replydraft.errors import FieldProblem, KnowledgeError
+from replydraft.knowledge.catalog import (
+    PRODUCT_SUFFIXES,
+    LocatedProduct,
+    StoreFile,
+    read_product_file,
+    read_store,
+)
+from replydraft.knowledge.chunking import (
+    IndexedChunk,
+    playbook_chunks,
+    product_chunks,
+    store_chunks,
+)
+from replydraft.knowledge.embedding import Embedder
+from replydraft.knowledge.index import DenseIndex
+from replydraft.knowledge.lexical import LEXICAL_VERSION
+from replydraft.knowledge.models import Product, StoreProfile
+from replydraft.knowledge.playbooks import PLAYBOOK_SUFFIXES, Playbook, read_playbook
+from replydraft.knowledge.render import templates_fingerprint
+from replydraft.knowledge.reports import ChunkDiff, RefreshReport, SourceDiff
+from replydraft.knowledge.scanners import ScanWarning, scan_text, scanner_name
+from replydraft.knowledge.scanning import ContentScanner
+from replydraft.knowledge.versions import Catalog, Manifest, SourceEntry, VersionStore
+from replydraft.languages import Language
+
+STORE_FILE = "store.yaml"
+SOURCE_TYPES = ("store", "product", "playbook")
+
+# Called with ("embed", done, total) while embedding, so the CLI can draw a progress bar.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuiltSource:
+    entry: SourceEntry
+    chunks: list[IndexedChunk]
+    products: list[Product] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """Everything a refresh would switch to, computed without touching the index."""
+
+    store: StoreProfile
+    sources: dict[str, BuiltSource]
+    chunks: list[IndexedChunk]
+    products: list[Product]
+    fingerprint: str
+    scanner: str
+    notices: list[ScanWarning] = field(default_factory=list)  # ignored files and the like
+
+
+def discover(knowledge_dir: Path) -> tuple[dict[str, str], list[ScanWarning]]:
+    """Knowledge files (relative path -> source type), plus warnings for ignored files."""
+    found: dict[str, str] = {}
+    ignored: list[ScanWarning] = []
+    if (knowledge_dir / STORE_FILE).is_file():
+        found[STORE_FILE] = "store"
+    for folder, suffixes, source_type in (("products", PRODUCT_SUFFIXES, "product"),
+                                          ("playbooks", PLAYBOOK_SUFFIXES, "playbook")):
+        base = knowledge_dir / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if not path.is_file() or any(part.startswith(".") for part in path.parts[-1:]):
+                continue
+            rel = path.relative_to(knowledge_dir).as_posix()
+            if path.name.lower() == "readme.md":
+                continue
+            if path.suffix.lower() in suffixes:
+                found[rel] = source_type
+            else:
+                ignored.append(ScanWarning(
+                    source=rel, line=1, category="ignored", rule="unsupported_file_type",
+                    match=path.suffix or path.name,
+                    reason=f"not read: {folder}/ accepts {', '.join(suffixes)}"))
+    return found, ignored
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_fingerprint(settings: Settings, embedder: Embedder, scanner: str,
+                      store_hash: str) -> str:
+    # Product and playbook chunks do not depend on store.yaml, but their scan warnings do
+    # (allowed commitments), so the store hash is part of the reuse guard.
+    key = json.dumps([settings.chunk_tokens, settings.chunk_overlap, embedder.name, scanner,
+                      templates_fingerprint(), store_hash, PLAN_FORMAT, LEXICAL_VERSION])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+PLAN_FORMAT = 1  # bump when chunking or rendering code changes what a source yields
+
+
+class Planner:
+    def __init__(self, settings: Settings, embedder: Embedder, scanner: ContentScanner,
+                 versions: VersionStore) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.scanner = scanner
+        self.versions = versions
+
+    def plan(self, previous: Manifest | None) -> Plan:
+        """Parse and validate every file (reusing unchanged ones) or raise KnowledgeError."""
+        knowledge_dir = self.settings.knowledge_dir
+        if not knowledge_dir.is_dir():
+            raise KnowledgeError(
+                f"knowledge directory {knowledge_dir} does not exist",
+                problems=[FieldProblem(str(knowledge_dir), "no such directory")])
+        files, ignored = discover(knowledge_dir)
+        problems: list[FieldProblem] = []
+        if STORE_FILE not in files:
+            problems.append(FieldProblem(STORE_FILE, "the store profile is missing"))
+            raise KnowledgeError("knowledge files are invalid", problems=problems)
+        hashes = {rel: file_sha256(knowledge_dir / rel) for rel in files}
+        name = scanner_name(self.scanner)
+        fingerprint = build_fingerprint(self.settings, self.embedder, name, hashes[STORE_FILE])
+        reusable = previous if previous and previous.fingerprint == fingerprint else None
+        previous_chunks = self._previous_chunks(previous)
+        previous_catalog = self.versions.catalog(reusable.version) if reusable else None
+
+        store_file = read_store(knowledge_dir / STORE_FILE, STORE_FILE)
+        problems.extend(store_file.problems)
+        if store_file.store is None:
+            raise KnowledgeError(_summary(problems), problems=problems)
+        store = store_file.store
+
+        sources: dict[str, BuiltSource] = {}
+        for rel, source_type in files.items():
+            old = reusable.sources.get(rel) if reusable else None
+            if old is not None and old.sha256 == hashes[rel] and previous_catalog is not None:
+                sources[rel] = BuiltSource(
+                    entry=old, chunks=[previous_chunks[i] for i in old.chunk_ids],
+                    products=[p for p in previous_catalog.products if p.sku in set(old.skus)])
+                continue
+            built = self._build_source(rel, source_type, hashes[rel], store, store_file,
+                                       problems, previous_chunks)
+            if built is not None:
+                sources[rel] = built
+        problems.extend(_duplicate_skus(sources))
+        if problems:
+            raise KnowledgeError(_summary(problems), problems=problems)
+        chunks: dict[str, IndexedChunk] = {}
+        for built in sources.values():
+            for chunk in built.chunks:
+                chunks.setdefault(chunk.id, chunk)
+        products = sorted((p for b in sources.values() for p in b.products),
+                          key=lambda p: p.sku)
+        return Plan(store, sources, list(chunks.values()), products, fingerprint, name, ignored)
+
+    def _previous_chunks(self, manifest: Manifest | None) -> dict[str, IndexedChunk]:
+        if manifest is None or manifest.lexical_version != LEXICAL_VERSION:
+            return {}
+        return {chunk.id: chunk for chunk in self.versions.chunks(manifest.version)}
+
+    def _build_source(self, rel: str, source_type: str, sha: str, store: StoreProfile,
+                      store_file: StoreFile, problems: list[FieldProblem],
+                      known: dict[str, IndexedChunk]) -> BuiltSource | None:
+        path = self.settings.knowledge_dir / rel
+        if source_type == "store":
+            line_of = store_file.field_lines
+            chunks = store_chunks(store, rel, line_of, known)
+            warnings = self._scan_store(store, rel, line_of)
+            return BuiltSource(SourceEntry(source_type="store", sha256=sha,
+                                           chunk_ids=_ids(chunks), warnings=warnings), chunks)
+        if source_type == "product":
+            parsed = read_product_file(path, rel)
+            problems.extend(parsed.problems)
+            if parsed.problems:
+                return None
+            chunks, warnings = [], []
+            for position, located in enumerate(parsed.products):
+                chunks.extend(product_chunks(located, position, known))
+                warnings.extend(self._scan_product(located, store))
+            return BuiltSource(
+                SourceEntry(source_type="product", sha256=sha, chunk_ids=_ids(chunks),
+                            skus=[lp.product.sku for lp in parsed.products], warnings=warnings),
+                chunks, [lp.product for lp in parsed.products])
+        playbook_file = read_playbook(path, rel)
+        problems.extend(playbook_file.problems)
+        if playbook_file.playbook is None:
+            return None
+        playbook = playbook_file.playbook
+        chunks = playbook_chunks(playbook, self.settings.chunk_tokens,
+                                 self.settings.chunk_overlap, known)
+        warnings = self._scan_playbook(playbook, store)
+        return BuiltSource(SourceEntry(source_type="playbook", sha256=sha,
+                                       chunk_ids=_ids(chunks), warnings=warnings), chunks)
+
+    # ---------------------------------------------------------------- scanning
+
+    def _scan_playbook(self, playbook: Playbook, store: StoreProfile) -> list[ScanWarning]:
+        warnings = []
+        for section in playbook.sections:
+            warnings.extend(scan_text(
+                self.scanner, section.text, source=playbook.source, line_at=section.line_at,
+                language=playbook.language, store=store))
+        return warnings
+
+    def _scan_product(self, located: LocatedProduct, store: StoreProfile) -> list[ScanWarning]:
+        product = located.product
+        fields: list[tuple[tuple[str | int, ...], Language, str]] = []
+        for key in ("names", "promotion", "fabric", "fit", "care", "size_note"):
+            for language, text in getattr(product, key).items():
+                fields.append(((key, language), language, text))
+        for index, feature in enumerate(product.features):
+            for language, text in feature.items():
+                fields.append((("features", index, language), language, text))
+        for index, colour in enumerate(product.colours):
+            for language, text in colour.names.items():
+                fields.append((("colours", index, "names", language), language, text))
+        return self._scan_fields(fields, located.source, located.field_lines, store)
+
+    def _scan_store(self, store: StoreProfile, rel: str,
+                    line_of: Callable[[tuple[str | int, ...]], int]) -> list[ScanWarning]:
+        # Only free text written by staff; allowed_commitments are the store's own whitelist.
+        fields: list[tuple[tuple[str | int, ...], Language, str]] = []
+        for language, text in store.policies.returns.condition.items():
+            fields.append((("policies", "returns", "condition", language), language, text))
+        for language, text in store.policies.invoices.note.items():
+            fields.append((("policies", "invoices", "note", language), language, text))
+        for index, kind in enumerate(store.policies.invoices.kinds):
+            for language, text in kind.items():
+                fields.append((("policies", "invoices", "kinds", index, language), language,
+                               text))
+        return self._scan_fields(fields, rel, line_of, store)
+
+    def _scan_fields(self, fields: list[tuple[tuple[str | int, ...], Language, str]],
+                     source: str, line_of: Callable[[tuple[str | int, ...]], int],
+                     store: StoreProfile) -> list[ScanWarning]:
+        """Scan short field values; every finding gets the line of its field."""
+        warnings = []
+        for path, language, text in fields:
+            line = line_of(path)
+            warnings.extend(scan_text(
+                self.scanner, text, source=source, line_at=_constant(line),
+                language=language, store=store))
+        return warnings
+
+
+def diff_report(plan: Plan, previous: Manifest | None, previous_ids: set[str],
+                *, dry_run: bool) -> RefreshReport:
+    sources = {t: SourceDiff() for t in SOURCE_TYPES}
+    old_sources = previous.sources if previous else {}
+    for rel, built in plan.sources.items():
+        diff = sources[built.entry.source_type]
+        old = old_sources.get(rel)
+        if old is None:
+            diff.added.append(rel)
+        elif old.sha256 != built.entry.sha256 or set(old.chunk_ids) != set(built.entry.chunk_ids):
+            diff.changed.append(rel)
+        else:
+            diff.unchanged.append(rel)
+    for rel, old in old_sources.items():
+        if rel not in plan.sources:
+            sources[old.source_type].removed.append(rel)
+    new_ids = {chunk.id for chunk in plan.chunks}
+    by_type: dict[str, ChunkDiff] = {t: ChunkDiff() for t in SOURCE_TYPES}
+    for chunk in plan.chunks:
+        bucket = by_type[chunk.meta.source_type]
+        if chunk.id in previous_ids:
+            bucket.unchanged += 1
+        else:
+            bucket.added += 1
+    for old in old_sources.values():
+        for chunk_id in old.chunk_ids:
+            if chunk_id not in new_ids:
+                by_type[old.source_type].removed += 1
+    total = ChunkDiff(added=sum(d.added for d in by_type.values()),
+                      removed=sum(d.removed for d in by_type.values()),
+                      unchanged=sum(d.unchanged for d in by_type.values()))
+    warnings = [w for built in plan.sources.values() for w in built.entry.warnings]
+    warnings += plan.notices
+    return RefreshReport(
+        dry_run=dry_run, version=None, previous_version=previous.version if previous else None,
+        switched=False, sources=sources, chunks=total, chunks_by_type=by_type,
+        total_chunks=len(plan.chunks), products=len(plan.products), warnings=warnings,
+        scanner=plan.scanner, duration_s=0.0)
+
+
+def run_refresh(
+    settings: Settings,
+    embedder: Embedder,
+    scanner: ContentScanner,
+    versions: VersionStore,
+    dense: Callable[[], DenseIndex],
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RefreshReport:
+    started = time.perf_counter()
+    if dry_run:
+        report = _plan_and_diff(settings, embedder, scanner, versions, dry_run=True)[0]
+        report.duration_s = round(time.perf_counter() - started, 3)
+        return report
+    with versions.refresh_lock():
+        report, plan, _ = _plan_and_diff(settings, embedder, scanner, versions,
+                                                dry_run=False)
+        index = dense()
+        wanted = [chunk.id for chunk in plan.chunks]
+        present = index.existing_ids(wanted)
+        missing = [chunk for chunk in plan.chunks if chunk.id not in present]
+        total_texts = len({chunk.embed_text for chunk in missing})
+        done = 0
+
+        def tick(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress("embed", done, total_texts)
+
+        if progress is not None:
+            progress("embed", 0, total_texts)
+        report.chunks.embedded = index.add(missing, tick) if missing else 0
+        version = versions.next_version()
+        manifest = Manifest(
+            version=version, created_at=datetime.now(UTC), embedder=embedder.name,
+            fingerprint=plan.fingerprint, scanner=plan.scanner,
+            sources={rel: built.entry for rel, built in plan.sources.items()},
+            chunk_count=len(plan.chunks), product_count=len(plan.products),
+            lexical_version=LEXICAL_VERSION)
+        versions.write_version(manifest, plan.chunks, Catalog(store=plan.store,
+                                                               products=plan.products))
+        versions.activate(version)
+        report.version = version
+        report.switched = True
+        report.pruned_versions = versions.prune(settings.keep_versions)
+        _delete_unreferenced(index, versions)
+    report.duration_s = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScanner,
+                   versions: VersionStore, *, dry_run: bool
+                   ) -> tuple[RefreshReport, Plan, Manifest | None]:
+    active = versions.active()
+    previous = versions.manifest(active) if active is not None else None
+    plan = Planner(settings, embedder, scanner, versions).plan(previous)
+    previous_ids = {i for e in previous.sources.values() for i in e.chunk_ids} if previous \
+        else set()
+    return diff_report(plan, previous, previous_ids, dry_run=dry_run), plan, previous
+
+
+def _delete_unreferenced(index: DenseIndex, versions: VersionStore) -> None:
+    referenced = versions.referenced_ids()
+    stale = index.all_ids() - referenced
+    if stale:
+        index.delete(stale)
+
+
+def _constant(line: int) -> Callable[[int], int]:
+    return lambda _offset: line
+
+
+def _ids(chunks: list[IndexedChunk]) -> list[str]:
+    return list(dict.fromkeys(chunk.id for chunk in chunks))
+
+
+def _duplicate_skus(sources: dict[str, BuiltSource]) -> list[FieldProblem]:
+    seen: dict[str, str] = {}
+    problems = []
+    for rel, built in sorted(sources.items()):
+        for sku in built.entry.skus:
+            if sku in seen:
+                problems.append(FieldProblem(
+                    f"{rel} sku", f"SKU {sku} is already defined in {seen[sku]}"))
+            else:
+                seen[sku] = rel
+    return problems
+
+
+def _summary(problems: list[FieldProblem]) -> str:
+    files = sorted({p.location.split(":")[0].split(" ")[0] for p in problems})
+    return (f"{len(problems)} problem(s) in {len(files)} knowledge file(s): "
+            f"{', '.join(files)}; the serving index was not changed")
