@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -46,9 +47,8 @@ def test_deltas_arrive_without_markers_and_citations_come_back_at_the_end(
     ))
     deltas, generated = _drain(backend.stream(_ctx()))
 
-    assert len(deltas) >= 4  # really incremental, not one blob at the end
-    assert not any("[" in d or "]" in d for d in deltas)
-    assert "".join(deltas) == "亲，满99元包邮哦。 中通一般2-5天送到。有问题随时找我～"
+    # Whole sentences (each checked before it leaves), markers gone even when cut in two.
+    assert deltas == ["亲，满99元包邮哦。", " 中通一般2-5天送到。", "有问题随时找我～"]
     assert [(s.text, s.chunk_ids) for s in generated.sentences] == [
         ("亲，满99元包邮哦。", ("kb-post",)),
         ("中通一般2-5天送到。", ("kb-ship",)),
@@ -58,6 +58,22 @@ def test_deltas_arrive_without_markers_and_citations_come_back_at_the_end(
     (request,) = fake_llm.requests
     assert request.body["stream"] is True
     assert "[c:<knowledge id>]" in request.messages[0]["content"]
+
+
+def test_sentences_are_passed_on_while_the_model_is_still_writing(
+    fake_llm: FakeOpenAIServer, backend: OpenAIBackend
+) -> None:
+    fake_llm.script(Reply.stream("满99元包邮。", "中通", "一般", "2-5天", "送到。",
+                                 chunk_delay_s=0.15))
+    stream = backend.stream(_ctx())
+    started = time.monotonic()
+    first = next(stream)
+    first_at = time.monotonic() - started
+    rest, _ = _drain(stream)
+    total = time.monotonic() - started
+    assert first == "满99元包邮。" and rest == ["中通一般2-5天送到。"]
+    assert total >= 0.7  # five paced deltas
+    assert first_at < total - 0.4  # the first sentence did not wait for the rest
 
 
 def test_english_stream_keeps_its_spacing(
@@ -88,11 +104,10 @@ def test_a_connection_cut_mid_stream_is_raised_not_retried(
     fake_llm.script(Reply.stream("亲，满99元", "包邮哦。", "中通", drop_after_chunks=2),
                     Reply.stream("不该被请求。"))
     stream = backend.stream(_ctx())
-    received = [next(stream), next(stream)]
+    assert next(stream) == "亲，满99元包邮哦。"
     with pytest.raises(LLMUnavailable) as excinfo:
         next(stream)
     assert fallback_reason(excinfo.value) == "connection_error"
-    assert "".join(received) == "亲，满99元包邮哦。"
     assert len(fake_llm.requests) == 1  # text was already out: a retry would repeat it
 
 
@@ -107,8 +122,6 @@ def test_an_empty_stream_is_bad_output(fake_llm: FakeOpenAIServer, backend: Open
 def test_a_consumer_that_stops_listening_does_not_wedge_the_breaker(
     fake_llm: FakeOpenAIServer, backend: OpenAIBackend
 ) -> None:
-    import time
-
     fake_llm.script(Reply.error(500))
     with pytest.raises(LLMUnavailable):
         _drain(backend.stream(_ctx()))  # max_retries=2, but one failure opens this breaker

@@ -27,7 +27,7 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from replydraft.config import Settings
-from replydraft.drafting.backend import DraftContext, Generated
+from replydraft.drafting.backend import CitedSentence, DraftContext, Generated
 from replydraft.drafting.breaker import CircuitBreaker
 from replydraft.drafting.budget import TokenCounter, encoding_name_for
 from replydraft.drafting.llm_output import (
@@ -35,6 +35,8 @@ from replydraft.drafting.llm_output import (
     bad_output,
     parse_json_reply,
     parse_marked_text,
+    space_sentences,
+    take_sentences,
 )
 from replydraft.drafting.llm_retry import RetryPolicy, classify, fallback_reason
 from replydraft.drafting.prompting import PromptRenderer, RenderedPrompt, load_prompt_set
@@ -45,6 +47,7 @@ from replydraft.errors import (
     LLMError,
     LLMUnavailable,
 )
+from replydraft.languages import Language
 from replydraft.offline import seed_tiktoken_cache
 
 __all__ = ["OpenAIBackend", "fallback_reason"]
@@ -117,7 +120,10 @@ class OpenAIBackend:
                 known_ids=prompt.known_ids,
                 language=context.language,
             )
-            return Generated(sentences=sentences, prompt_version=prompt.prompt_version)
+            return Generated(
+                sentences=self._without_leaks(sentences, context.language),
+                prompt_version=prompt.prompt_version,
+            )
 
         return self._with_retries(ask)
 
@@ -148,7 +154,10 @@ class OpenAIBackend:
             sentences = parse_marked_text(
                 text, known_ids=prompt.known_ids, language=context.language
             )
-            return Generated(sentences=sentences, prompt_version=prompt.prompt_version)
+            return Generated(
+                sentences=self._without_leaks(sentences, context.language, raise_if_empty=False),
+                prompt_version=prompt.prompt_version,
+            )
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def close(self) -> None:
@@ -161,6 +170,7 @@ class OpenAIBackend:
     ) -> Generator[str, None, str]:
         stripper = MarkerStripper()
         raw: list[str] = []
+        pending = ""  # clean text of the sentence still being written
         finished = False
         with self._client.post(
             "/chat/completions",
@@ -177,10 +187,12 @@ class OpenAIBackend:
                 if not delta:
                     continue
                 raw.append(delta)
-                clean = stripper.feed(delta)
-                if clean:
-                    emitted.append(True)
-                    yield clean
+                # Whole sentences only, each checked for prompt leaks before it leaves.
+                sentences, pending = take_sentences(pending + stripper.feed(delta))
+                for sentence in sentences:
+                    if self._shareable(sentence):
+                        emitted.append(True)
+                        yield sentence
         if not finished:
             # Every OpenAI-compatible server ends a stream with a finish_reason; without one the
             # answer was cut short (a proxy or the server went away mid-reply).
@@ -188,14 +200,33 @@ class OpenAIBackend:
                 "the stream ended before the model finished its answer",
                 extra={"reason": "connection_error"},
             )
-        tail = stripper.flush()
-        if tail:
+        tail = pending + stripper.flush()
+        if tail.strip() and self._shareable(tail):
             emitted.append(True)
             yield tail
         text = "".join(raw)
         if not text.strip():
             raise bad_output("the streamed completion has no text", "empty_output")
+        if not emitted:
+            raise bad_output("every sentence of the reply repeated the prompt", "prompt_leak")
         return text
+
+    def _shareable(self, sentence: str) -> bool:
+        if self.prompts.leak_guard.leaks(sentence):
+            log.warning("LLM reply sentence dropped: it repeated the prompt")
+            return False
+        return True
+
+    def _without_leaks(
+        self, sentences: list[CitedSentence], language: Language, *, raise_if_empty: bool = True
+    ) -> list[CitedSentence]:
+        kept, dropped = self.prompts.leak_guard.split(sentences)
+        if not dropped:
+            return sentences
+        log.warning("LLM reply: %d sentence(s) dropped for repeating the prompt", len(dropped))
+        if not kept and raise_if_empty:
+            raise bad_output("every sentence of the reply repeated the prompt", "prompt_leak")
+        return space_sentences([CitedSentence(s.text.strip(), s.chunk_ids) for s in kept], language)
 
     def _body(self, prompt: RenderedPrompt, *, stream: bool) -> dict[str, object]:
         # Sent as is: client.chat.completions.create() would re-validate every message against

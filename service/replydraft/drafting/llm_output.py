@@ -143,6 +143,16 @@ def _pieces(text: str) -> Iterable[tuple[str, list[str]]]:
     yield text[position:], []
 
 
+def take_sentences(text: str) -> tuple[list[str], str]:
+    """The finished sentences of ``text`` exactly as written (spacing kept), and the rest."""
+    pieces: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        pieces.append(text[start : match.end()])
+        start = match.end()
+    return pieces, text[start:]
+
+
 def _split_finished(text: str) -> tuple[list[str], str]:
     """The sentences of ``text`` that have ended (stripped, non-empty), and the unfinished rest."""
     finished: list[str] = []

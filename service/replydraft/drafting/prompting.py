@@ -42,6 +42,7 @@ from replydraft.drafting.budget import (
     allocate,
     prompt_budget,
 )
+from replydraft.drafting.llm_leaks import LeakGuard, literal_text
 from replydraft.drafting.models import Message
 from replydraft.errors import ConfigurationError
 from replydraft.knowledge.models import SearchHit, StoreProfile, pick_text
@@ -182,6 +183,7 @@ class PromptSet:
     context: HumanMessagePromptTemplate
     language_names: Mapping[Language, str]
     platform_names: Mapping[Platform, str]
+    leak_guard: LeakGuard
     # Per mode ("json", "stream"): each example as a (user, assistant) message pair.
     examples: Mapping[str, tuple[tuple[HumanMessage, AIMessage], ...]] = field(
         default_factory=dict
@@ -209,8 +211,8 @@ def _load_cached(directory: Path) -> PromptSet:
     _check_template(manifest.files.context, context_text, CONTEXT_VARIABLES, CONTEXT_REQUIRED)
     _check_data_is_delimited(manifest.files.context, context_text)
     _check_names(manifest)
-    _tokenise_once(system_text)
-    _tokenise_once(context_text)
+    system_tokens = _tokenise_once(system_text)
+    context_tokens = _tokenise_once(context_text)
     prompts = PromptSet(
         version=manifest.version,
         directory=directory,
@@ -220,6 +222,9 @@ def _load_cached(directory: Path) -> PromptSet:
         ),
         language_names=manifest.languages,
         platform_names=manifest.platforms,
+        leak_guard=LeakGuard(
+            literal_text([*system_tokens, *context_tokens]), literal_text(context_tokens)
+        ),
     )
     examples = _read_examples(directory, manifest.files.fewshot)
     rendered = {
@@ -231,13 +236,15 @@ def _load_cached(directory: Path) -> PromptSet:
     return replace(prompts, examples=rendered)
 
 
-def _tokenise_once(template: str) -> None:
+def _tokenise_once(template: str) -> list[tuple[str, str]]:
     # langchain-core's mustache renderer tokenises the template on every call unless the text is
     # in its token cache; prompt files do not change after loading, so do it once (it was most
     # of the rendering time).
+    tokens = list(mustache.tokenize(template))
     cache = getattr(mustache, "g_token_cache", None)
     if isinstance(cache, dict):
-        cache[template] = list(mustache.tokenize(template))
+        cache[template] = tokens
+    return tokens
 
 
 def _read_manifest(directory: Path) -> _Manifest:
