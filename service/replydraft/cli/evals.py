@@ -13,6 +13,7 @@ newly leaks (then 1).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -45,6 +46,18 @@ class _ProgressBar:
         if self._task is not None:
             self._progress.update(self._task, advance=1,
                                   description=f"cases ({self._failed} failing)")
+
+
+def _refresh_bar(progress: Progress) -> Callable[[str, int, int], None]:
+    """Feeds the knowledge refresh's (stage, done, total) reports to one progress task."""
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(f"index: {stage}", total=total or None)
+        progress.update(tasks[stage], completed=done, total=total or None)
+
+    return report
 
 
 @app.command("run")
@@ -91,7 +104,8 @@ def run(
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
         results = execute_run(settings, request, progress=_ProgressBar(progress),
-                              say=lambda line: err.print(line, highlight=False))
+                              say=lambda line: err.print(line, highlight=False),
+                              refresh_progress=_refresh_bar(progress))
     print_report(console, results)
     if out is not None:
         write_results(results, out)

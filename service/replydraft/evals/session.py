@@ -73,16 +73,21 @@ def _needs_index(cases: Sequence[Case]) -> bool:
     return any(case.kind in ("draft", "retrieval") for case in cases)
 
 
+RefreshProgress = Callable[[str, int, int], None]  # (stage, done, total), as the refresh reports
+
+
 def ensure_index(
-    knowledge: KnowledgeBase, say: Callable[[str], None]
+    knowledge: KnowledgeBase, say: Callable[[str], None],
+    progress: RefreshProgress | None = None,
 ) -> tuple[int | None, bool]:
     """(serving version, whether a refresh was needed). CI runs the evals on a fresh clone,
     where no index exists yet: build it rather than fail."""
     if knowledge.version is not None:
         return knowledge.version, False
-    say("No knowledge index yet: building it from the knowledge files first …")
-    knowledge.refresh()
-    say(f"Knowledge index built (version {knowledge.version}).")
+    say(f"No knowledge index yet: building it from {knowledge.settings.knowledge_dir} first …")
+    report = knowledge.refresh(progress=progress)
+    say(f"Knowledge index built: version {report.version}, {report.total_chunks} chunks, "
+        f"{len(report.warnings)} scan warning(s), {report.duration_s:.1f} s.")
     return knowledge.version, True
 
 
@@ -95,6 +100,7 @@ def execute_run(
     knowledge: KnowledgeBase | None = None,
     judge: Judge | None = None,
     use_configured_judge: bool = True,
+    refresh_progress: RefreshProgress | None = None,
 ) -> RunResults:
     clock = _Clock()
     started_at = now_iso()
@@ -118,7 +124,7 @@ def execute_run(
             from replydraft.knowledge.base import KnowledgeBase
 
             knowledge = KnowledgeBase(run_settings)
-        knowledge_version, refreshed = ensure_index(knowledge, say)
+        knowledge_version, refreshed = ensure_index(knowledge, say, refresh_progress)
         kb = knowledge
         factory = lambda: kb  # noqa: E731 — the shared index for every case
     mark = clock.lap("index", mark)

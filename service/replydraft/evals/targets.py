@@ -115,6 +115,15 @@ class OverlayKnowledge:
     def version(self) -> int | None:
         return self._base.version
 
+    @property
+    def embedder(self) -> Any:
+        """The base's embedder when it has one, so the drafter shares its query cache instead
+        of loading a second model."""
+        found = getattr(self._base, "embedder", None)
+        if found is None:
+            raise AttributeError("embedder")
+        return found
+
     def search(
         self,
         query: str,
