@@ -33,7 +33,7 @@ def test_create_prints_the_key_once_and_list_never_shows_it(runner: CliRunner) -
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert [(r["name"], r["role"], r["revoked_at"]) for r in rows] == [("sam", "supervisor", None)]
     assert token not in listed.stdout
-    assert token.split("_")[2] not in runner.invoke(app, ["keys", "list"]).stdout
+    assert token.split("_", 2)[2] not in runner.invoke(app, ["keys", "list"]).stdout
 
 
 def test_revoke_by_name_and_unknown_names(runner: CliRunner) -> None:
