@@ -1,0 +1,93 @@
+"""``scan_customer``: risk flags on a customer's message, for the agent's eyes only.
+
+Flags come from ``customer_risk.yaml`` (phishing wording, file traps, contact requests, discount
+asks, abuse, legal threats, prompt injection) and from the off-platform rules re-read from the
+customer's side: a link outside the platform is a ``phishing_link``, a chat app, phone number or
+e-mail address an ``off_platform_request``. A discount ask is flagged only when the amount is
+above the store's agent authority (``policies.discounts.agent_max``, default 20); a percentage
+or 折 ask only when the product price is known.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from replydraft.knowledge.models import StoreProfile
+from replydraft.languages import Language, Platform
+from replydraft.policy.amounts import amount_with_unit, zhe_to_percent_off
+from replydraft.policy.engine import PolicyEngine, default_engine
+from replydraft.policy.matcher import Hit
+from replydraft.policy.models import RiskFlag, RiskType
+from replydraft.policy.normalize import TextViews
+
+
+def scan_customer(
+    text: str,
+    *,
+    language: Language | None = None,
+    platform: Platform | None = None,
+    store: StoreProfile | None = None,
+    price: float | None = None,
+    engine: PolicyEngine | None = None,
+) -> list[RiskFlag]:
+    """Risk flags in ``text``, in order of appearance (one per type and span).
+
+    ``language`` is accepted for symmetry with ``check``; rules for every language always run.
+    ``price`` (the product's price, store currency) lets a percentage ask be judged.
+    """
+    del language  # every language's rules run; the advice is in English for the agent UI
+    engine = engine or default_engine()
+    context = engine.context(store, platform)
+    flags: dict[tuple[str, int, int], RiskFlag] = {}
+    for hit in engine.detect_risks(TextViews(text), context):
+        risk_type, advice = _risk_of(hit)
+        if risk_type == "discount_over_authority" and not _over_authority(
+            hit, text, context.agent_max, price
+        ):
+            continue
+        key = (risk_type, hit.start, hit.end)
+        flags.setdefault(key, RiskFlag(type=cast(RiskType, risk_type), span=(hit.start, hit.end),
+                                       match=hit.match, advice=advice))
+    return _without_nested(sorted(flags.values(), key=lambda f: (f.span[0], -f.span[1], f.type)))
+
+
+def _risk_of(hit: Hit) -> tuple[str, str]:
+    spec = hit.rule.spec
+    risk_type = getattr(spec, "type", None) or getattr(spec, "customer_risk", None)
+    if risk_type is None:  # pragma: no cover - the engine only passes rules that have one
+        raise ValueError(f"rule {spec.id} has no risk type")
+    advice = getattr(spec, "advice", None) or _OFF_PLATFORM_ADVICE[risk_type]
+    return risk_type, advice
+
+
+_OFF_PLATFORM_ADVICE = {
+    "phishing_link": "Link outside the platform: do not open it or log in through it; ask the "
+                     "customer to send the product or order from the platform instead.",
+    "off_platform_request": "Contact details outside the platform: keep the conversation and any "
+                            "payment in the platform chat; never send your own.",
+}
+
+
+def _over_authority(hit: Hit, text: str, agent_max: float, price: float | None) -> bool:
+    groups = {name: text[s:e] for name, (s, e) in hit.groups.items()}
+    if "amount" in groups:
+        amount = amount_with_unit(groups["amount"], groups.get("unit"))
+        return amount is not None and amount > agent_max
+    if price is None:
+        return False
+    percent_text = groups.get("percent") or groups.get("percent2")
+    percent = float(percent_text) if percent_text else None
+    if "zhe" in groups:
+        percent = zhe_to_percent_off(groups["zhe"])
+    return percent is not None and price * percent / 100 > agent_max
+
+
+def _without_nested(flags: list[RiskFlag]) -> list[RiskFlag]:
+    """A flag inside another flag of the same type adds nothing (``微信号`` inside a sentence)."""
+    kept: list[RiskFlag] = []
+    for flag in flags:
+        if any(k.type == flag.type and k.span[0] <= flag.span[0] and flag.span[1] <= k.span[1]
+               for k in kept):
+            continue
+        kept.append(flag)
+    return kept

@@ -1,0 +1,266 @@
+"""Find rule matches in a text's normalised views and turn them into input-span hits.
+
+Literal patterns go into one Aho-Corasick automaton per view (one pass finds them all); a regex
+rule runs only when one of its trigger strings is present (a second automaton over the norm view
+tells which), so a clean draft costs a few passes over ~300 characters, not one per rule.
+Every candidate is then screened: word boundaries for Latin words, no match across a sentence
+end, the rule's exceptions and context, link allow-lists and phone-number shape, and the store's
+allowed commitments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from replydraft.languages import Platform
+from replydraft.policy.normalize import TextViews, char_table
+from replydraft.policy.rulepack import CompiledRule
+
+# Rules on the digits view look for phone numbers: nothing to find without seven digits in a row.
+_LONG_DIGIT_RUN = re.compile(r"\d{7}")
+# A compact-view match may skip spaces and symbols inside a word, never a sentence end.
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.\s")
+# Characters that mean "not a phone number": dates, times, prices, lists.
+_NOT_PHONE = re.compile(r"[:：/,，、;；年月日号號时時分秒¥$元€₩원]")
+_CLAUSE_BREAK = re.compile(r"[,.!?;。、\n]")
+_EXCEPTION_WINDOW = 30  # characters each side of a hit searched for an exception
+
+
+@dataclass(frozen=True)
+class RawHit:
+    rule: CompiledRule
+    view: str
+    start: int  # view coordinates
+    end: int
+    groups: tuple[tuple[str, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: CompiledRule
+    start: int  # input coordinates, [start, end)
+    end: int
+    match: str
+    groups: dict[str, tuple[int, int]] = field(default_factory=dict)  # input spans
+
+    @property
+    def category(self) -> str:
+        return self.rule.category
+
+
+class Matcher:
+    """All the rules of one kind (policy or risk), compiled for a single pass per view."""
+
+    def __init__(self, rules: Iterable[CompiledRule]) -> None:
+        self.rules = tuple(rules)
+        literal_keys: dict[str, dict[str, list[CompiledRule]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        trigger_keys: dict[str, list[CompiledRule]] = defaultdict(list)
+        self._always: list[CompiledRule] = []
+        for rule in self.rules:
+            for literal in rule.literals:
+                literal_keys[rule.view][literal].append(rule)
+            if rule.regexes:
+                if rule.triggers:
+                    for trigger in rule.triggers:
+                        trigger_keys[trigger].append(rule)
+                else:
+                    self._always.append(rule)
+        self._literals = {view: _automaton(keys) for view, keys in literal_keys.items()}
+        self._triggers = _automaton(trigger_keys) if trigger_keys else None
+
+    def find(self, views: TextViews) -> list[RawHit]:
+        hits: list[RawHit] = []
+        for view, automaton in self._literals.items():
+            text = views.view(view)
+            if view == "digits" and not _LONG_DIGIT_RUN.search(text):
+                continue
+            for end_index, (key_length, rules) in automaton.iter(text):
+                start = end_index + 1 - key_length
+                hits.extend(RawHit(rule, view, start, end_index + 1) for rule in rules)
+        for rule in self._regex_rules_to_run(views):
+            text = views.view(rule.view)
+            if rule.view == "digits" and not _LONG_DIGIT_RUN.search(text):
+                continue
+            for regex in rule.regexes:
+                for match in regex.finditer(text):
+                    if match.end() == match.start():
+                        continue
+                    groups = tuple(
+                        (name, match.start(name), match.end(name))
+                        for name in regex.groupindex
+                        if match.start(name) >= 0
+                    )
+                    hits.append(RawHit(rule, rule.view, match.start(), match.end(), groups))
+        return hits
+
+    def _regex_rules_to_run(self, views: TextViews) -> list[CompiledRule]:
+        selected: dict[str, CompiledRule] = {}
+        if self._triggers is not None:
+            for _end, (_length, rules) in self._triggers.iter(views.norm):
+                for rule in rules:
+                    selected.setdefault(rule.id, rule)
+        for rule in self._always:
+            selected.setdefault(rule.id, rule)
+        return sorted(selected.values(), key=lambda r: r.priority)
+
+
+def _automaton(keys: dict[str, list[CompiledRule]]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, rules in keys.items():
+        automaton.add_word(key, (len(key), tuple(rules)))
+    automaton.make_automaton()
+    return automaton
+
+
+# ---------------------------------------------------------------- screening
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a hit is checked against besides its own rule: the store and the platform."""
+
+    platform: Platform | None
+    allowed_domains: tuple[str, ...]
+    allowed_phrases: tuple[str, ...]  # compact forms of the store's allowed commitments
+
+
+def screen(raw_hits: Sequence[RawHit], views: TextViews, context: Screen) -> list[Hit]:
+    """The raw hits that survive boundaries, exceptions, filters and allowed commitments."""
+    if not raw_hits:
+        return []
+    allowed_spans: list[tuple[int, int]] | None = None
+    accepted: list[Hit] = []
+    for raw in raw_hits:
+        hit = _to_input(raw, views)
+        if hit is None or not _passes_rule(hit, raw, views, context):
+            continue
+        if context.allowed_phrases:
+            if allowed_spans is None:
+                allowed_spans = _allowed_spans(views, context.allowed_phrases)
+            if any(s <= hit.start and hit.end <= e for s, e in allowed_spans):
+                continue
+        accepted.append(hit)
+    return accepted
+
+
+def _to_input(raw: RawHit, views: TextViews) -> Hit | None:
+    start, end = views.input_span(raw.view, raw.start, raw.end)
+    if start >= end:
+        return None
+    groups = {name: views.input_span(raw.view, s, e) for name, s, e in raw.groups if e > s}
+    return Hit(raw.rule, start, end, views.source[start:end], groups)
+
+
+def _passes_rule(hit: Hit, raw: RawHit, views: TextViews, context: Screen) -> bool:
+    spec = hit.rule.spec
+    platforms = getattr(spec, "platforms", None)
+    if platforms is not None and context.platform not in platforms:
+        return False
+    if raw.view != "norm":
+        if _SENTENCE_END.search(hit.match):
+            return False
+        if len(hit.match) > 3 * (raw.end - raw.start) + 2:
+            return False  # letters too far apart to be one word
+        if spec.kind == "literal" and not _on_word_boundaries(views.source, hit.start, hit.end):
+            return False
+    for name in spec.filters:
+        if name == "phone_shape" and not _phone_shaped(hit.match, raw.end - raw.start):
+            return False
+        if name == "domain_not_allowed" and _domain_allowed(
+            views.norm[raw.start:raw.end], context.allowed_domains
+        ):
+            return False
+    if hit.rule.context and not _context_present(hit, views):
+        return False
+    return not (hit.rule.exceptions and _excepted(hit, views))
+
+
+def _latin(char: str) -> bool:
+    mapped = char_table().get(ord(char), char)
+    return bool(mapped) and mapped[-1].isascii() and mapped[-1].isalnum()
+
+
+def _on_word_boundaries(source: str, start: int, end: int) -> bool:
+    """A Latin-script edge of a match must not continue a Latin word (``vx`` ≠ ``vxl``)."""
+    if _latin(source[start]) and start > 0 and _latin(source[start - 1]):
+        return False
+    return not (_latin(source[end - 1]) and end < len(source) and _latin(source[end]))
+
+
+def _phone_shaped(match: str, digit_count: int) -> bool:
+    return not _NOT_PHONE.search(match) and len(match) <= 3 * digit_count + 6
+
+
+_OBFUSCATED_DOT = re.compile(r"\s*(?:\(dot\)|\[dot\]|\bdot\b|点|。)\s*")
+
+
+def domain_of(link: str) -> str:
+    """The host of a link as written (scheme, path and obfuscated dots dealt with)."""
+    host = re.sub(r"^[a-z]+://", "", link.strip())
+    host = _OBFUSCATED_DOT.sub(".", host)
+    host = re.split(r"[/?#\s]", host, maxsplit=1)[0]
+    host = host.split("@")[-1].split(":")[0]
+    return host.strip(".").removeprefix("www.")
+
+
+def _domain_allowed(link: str, allowed: Sequence[str]) -> bool:
+    host = domain_of(link)
+    return any(host == d or host.endswith("." + d) for d in allowed)
+
+
+def _clause_bounds(norm: str, start: int, end: int) -> tuple[int, int]:
+    left = start
+    while left > 0 and not _CLAUSE_BREAK.match(norm[left - 1]):
+        left -= 1
+    match = _CLAUSE_BREAK.search(norm, end)
+    return left, match.start() if match else len(norm)
+
+
+def _context_present(hit: Hit, views: TextViews) -> bool:
+    start = views.view_index("norm", hit.start)
+    end = views.view_index("norm", hit.end)
+    left, right = _clause_bounds(views.norm, start, end)
+    clause = views.norm[left:right]
+    return any(regex.search(clause) for regex in hit.rule.context)
+
+
+def _excepted(hit: Hit, views: TextViews) -> bool:
+    start = views.view_index("norm", hit.start)
+    end = views.view_index("norm", hit.end)
+    lo = max(0, start - _EXCEPTION_WINDOW)
+    hi = min(len(views.norm), end + _EXCEPTION_WINDOW)
+    for regex in hit.rule.exceptions:
+        for match in regex.finditer(views.norm, lo, hi):
+            if match.end() > match.start() and match.start() <= end and match.end() >= start:
+                return True
+    return False
+
+
+def _allowed_spans(views: TextViews, phrases: Sequence[str]) -> list[tuple[int, int]]:
+    spans = []
+    for phrase in phrases:
+        position = views.compact.find(phrase)
+        while position >= 0:
+            spans.append(views.input_span("compact", position, position + len(phrase)))
+            position = views.compact.find(phrase, position + 1)
+    return spans
+
+
+def resolve_overlaps(hits: Sequence[Hit]) -> list[Hit]:
+    """Within one category, overlapping hits keep the higher-priority (then the longer) one."""
+    kept: list[Hit] = []
+    by_category: dict[str, list[Hit]] = defaultdict(list)
+    for hit in sorted(hits, key=lambda h: (h.rule.priority, h.start - h.end, h.start)):
+        taken = by_category[hit.category]
+        if any(hit.start < other.end and other.start < hit.end for other in taken):
+            continue
+        taken.append(hit)
+        kept.append(hit)
+    return sorted(kept, key=lambda h: (h.start, h.end, h.rule.priority))
