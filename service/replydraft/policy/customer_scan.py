@@ -39,7 +39,7 @@ def scan_customer(
     engine = engine or default_engine()
     context = engine.context(store, platform)
     flags: dict[tuple[str, int, int], RiskFlag] = {}
-    for hit in engine.detect_risks(TextViews(text), context):
+    for hit in _without_nested(engine.detect_risks(TextViews(text), context)):
         risk_type, advice = _risk_of(hit)
         if risk_type == "discount_over_authority" and not _over_authority(
             hit, text, context.agent_max, price
@@ -48,7 +48,7 @@ def scan_customer(
         key = (risk_type, hit.start, hit.end)
         flags.setdefault(key, RiskFlag(type=cast(RiskType, risk_type), span=(hit.start, hit.end),
                                        match=hit.match, advice=advice))
-    return _without_nested(sorted(flags.values(), key=lambda f: (f.span[0], -f.span[1], f.type)))
+    return sorted(flags.values(), key=lambda f: (f.span[0], -f.span[1], f.type))
 
 
 def _risk_of(hit: Hit) -> tuple[str, str]:
@@ -82,12 +82,12 @@ def _over_authority(hit: Hit, text: str, agent_max: float, price: float | None) 
     return percent is not None and price * percent / 100 > agent_max
 
 
-def _without_nested(flags: list[RiskFlag]) -> list[RiskFlag]:
-    """A flag inside another flag of the same type adds nothing (``微信号`` inside a sentence)."""
-    kept: list[RiskFlag] = []
-    for flag in flags:
-        if any(k.type == flag.type and k.span[0] <= flag.span[0] and flag.span[1] <= k.span[1]
-               for k in kept):
-            continue
-        kept.append(flag)
-    return kept
+def _without_nested(hits: list[Hit]) -> list[Hit]:
+    """A hit inside another hit of the same rule adds nothing (``微信`` inside ``微信号``)."""
+    return [
+        hit for hit in hits
+        if not any(other is not hit and other.rule.id == hit.rule.id
+                   and other.start <= hit.start and hit.end <= other.end
+                   and (other.start, other.end) != (hit.start, hit.end)
+                   for other in hits)
+    ]

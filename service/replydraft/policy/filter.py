@@ -34,6 +34,7 @@ _REMOVE, _REWRITE, _TERM = 3, 2, 1
 _MAX_ROUNDS = 4
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _BETWEEN_CLAUSES = re.compile(r"\s*[，,；;]\s*")
+_NOT_LETTER = re.compile(r"[\W_]+")
 
 
 def check(
@@ -123,7 +124,7 @@ def _edit_for(text: str, sentences: list[Sentence], hit: Hit, language: Language
 
 
 def _only_greetings_before(before_text: str, greetings: tuple[str, ...]) -> bool:
-    before = compact_form(before_text)
+    before = _letters(before_text)
     return bool(before) and _strip_words(before, greetings) == ""
 
 
@@ -194,4 +195,9 @@ def _strip_words(compact_text: str, words: tuple[str, ...]) -> str:
 
 def nothing_useful_left(text: str, context: PolicyContext) -> bool:
     """True when ``text`` is empty or only greetings, the honorific and the agent's name."""
-    return _strip_words(compact_form(text), context.greetings) == ""
+    return _strip_words(_letters(text), context.greetings) == ""
+
+
+def _letters(text: str) -> str:
+    """Only the letters and digits of the normalised text."""
+    return _NOT_LETTER.sub("", compact_form(text))

@@ -9,7 +9,7 @@ per-character table so each view character knows which input character it came f
   so offsets stay exact); curly quotes made straight. Punctuation and spaces stay.
 - ``compact``: ``norm`` without spaces, punctuation, symbols and emoji, so ``V❤信``, ``微 信``,
   ``w.e.c.h.a.t`` and ``Q Q`` read as the words they hide. ``+``, ``%`` and ``@`` stay (phone
-  prefixes, ``100%``, e-mail).
+  prefixes, ``100%``, e-mail), and so do sentence ends (``。!?;`` and line breaks).
 - ``digits``: ``compact`` with runs of Chinese or Korean numerals (``一三八``, ``공일공``) read as
   digits. A lone numeral only counts between two digits, so ``一定`` or ``이거`` stay words.
 
@@ -34,7 +34,8 @@ _STRAIGHT_QUOTES = {"‘": "'", "’": "'", "‛": "'", "′": "'", "`": "'", "�
 _ASTRAL_RANGES = ((0x1F000, 0x1FB00), (0xE0000, 0xE0080), (0xE0100, 0xE01F0))
 _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
-SEPARATOR = re.compile(r"[^\w+%@]|_")
+# Sentence ends stay, so a phone number cannot borrow digits from the next sentence.
+SEPARATOR = re.compile(r"[^\w+%@。!?;\n]|_")
 # str.translate is fast on ASCII-only text, the regex on the rest.
 _ASCII_SEPARATORS = {cp: None for cp in range(128) if SEPARATOR.match(chr(cp))}
 

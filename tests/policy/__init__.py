@@ -1,0 +1,1 @@
+"""Tests of the policy filter, the customer risk scan and their rule packs."""

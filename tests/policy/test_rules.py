@@ -1,0 +1,124 @@
+"""Rule packs are data: validated at load, a bad file is a clear start-up error."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from replydraft.errors import ConfigurationError
+from replydraft.languages import LANGUAGES
+from replydraft.policy import PolicyEngine, check, default_engine
+from replydraft.policy.rulepack import RULES_DIR, load_rules
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, target)
+    return target
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_bundled_rules_load_and_cover_the_four_categories() -> None:
+    rules = load_rules()
+    assert {r.category for r in rules.rules} == {
+        "guarantee", "absolute_claim", "off_platform", "body_insult"}
+    assert {r.category for r in rules.risk_rules} == {
+        "phishing_link", "file_request", "off_platform_request", "discount_over_authority",
+        "abuse", "legal_threat", "prompt_injection"}
+    assert load_rules() is rules  # loaded once, cached
+
+
+def test_every_replacement_is_clean_on_its_own() -> None:
+    for rule in default_engine().rules.rules:
+        for language, text in rule.spec.replacement.items():  # type: ignore[union-attr]
+            if "{" in text:
+                continue  # templates are filled from the match
+            result = check(text, language=language, platform="jd")
+            assert result.clean, (rule.id, language, result.violations)
+            assert language in LANGUAGES
+
+
+def test_a_bad_regex_names_the_file_and_the_rule(rules_copy: Path) -> None:
+    _append(rules_copy / "guarantee.zh.yaml", """
+  - id: guarantee.zh.broken
+    kind: regex
+    patterns: ['保证(明天']
+    action: rewrite
+    replacement: {zh-Hans: 好的}
+    reason: test
+""")
+    with pytest.raises(ConfigurationError) as error:
+        load_rules(rules_copy)
+    assert "guarantee.zh.yaml" in error.value.detail
+    assert "guarantee.zh.broken" in error.value.detail
+    assert "not a valid regex" in error.value.detail
+
+
+@pytest.mark.parametrize(("snippet", "message"), [
+    ("\n  - id: guarantee.zh.extra\n    kind: literal\n    patterns: [包你]\n    action: explode\n"
+     "    reason: x\n", "'guarantee.zh.extra'"),
+    ("\n  - id: guarantee.zh.extra\n    kind: literal\n    patterns: [包你]\n    action: rewrite\n"
+     "    reason: x\n", "needs a non-empty replacement"),
+    ("\n  - id: guarantee.zh.extra\n    kind: regex\n    patterns: ['保證']\n    action: rewrite\n"
+     "    replacement: {zh-Hans: 好}\n    reason: x\n", "write regexes in Simplified"),
+    ("\n  - id: guarantee.zh.extra\n    kind: regex\n    patterns: ['Guarantee']\n"
+     "    action: rewrite\n    replacement: {en: ok}\n    reason: x\n", "upper-case"),
+    ("\n  - id: guarantee.zh.extra\n    kind: literal\n    patterns: [包你]\n    action: rewrite\n"
+     "    replacement: {en: '{missing}'}\n    reason: x\n", "no pattern has a group"),
+    ("\n  - id: absolute_claim.zh.wrong_prefix\n    kind: literal\n    patterns: [包你]\n"
+     "    action: remove_sentence\n    reason: x\n", "ids start with the category"),
+    ("\n  - id: guarantee.zh.delivery_promise\n    kind: literal\n    patterns: [包你]\n"
+     "    action: remove_sentence\n    reason: x\n", "already defined"),
+    ("\n  - id: guarantee.zh.extra\n    kind: literal\n    patterns: [包你]\n"
+     "    action: remove_sentence\n    reason: x\n    colour: red\n", "Extra inputs"),
+    ("\n  - id: guarantee.zh.extra\n    kind: literal\n    patterns: [' ❤ ']\n"
+     "    action: remove_sentence\n    reason: x\n", "empty once normalised"),
+])
+def test_invalid_rules_are_reported_precisely(rules_copy: Path, snippet: str, message: str
+                                              ) -> None:
+    target = rules_copy / ("guarantee.zh.yaml")
+    if "guarantee.zh.delivery_promise" in snippet:
+        target = rules_copy / "guarantee.en.yaml"
+    _append(target, snippet)
+    with pytest.raises(ConfigurationError) as error:
+        load_rules(rules_copy)
+    assert target.name in error.value.detail
+    assert message in error.value.detail
+
+
+def test_broken_yaml_gives_the_line(rules_copy: Path) -> None:
+    (rules_copy / "body_insult.zh.yaml").write_text("category: body_insult\nrules: [\n",
+                                                   encoding="utf-8")
+    with pytest.raises(ConfigurationError) as error:
+        load_rules(rules_copy)
+    assert "body_insult.zh.yaml" in error.value.detail and "line" in error.value.detail
+
+
+def test_missing_special_files_and_directories_are_errors(rules_copy: Path, tmp_path: Path
+                                                          ) -> None:
+    (rules_copy / "platforms.yaml").unlink()
+    with pytest.raises(ConfigurationError, match=r"platforms\.yaml: missing rule file"):
+        load_rules(rules_copy)
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        load_rules(tmp_path / "nowhere")
+
+
+def test_an_engine_runs_any_rule_directory(rules_copy: Path) -> None:
+    _append(rules_copy / "off_platform.yaml", """
+  - id: off_platform.test_word
+    kind: literal
+    patterns: [飞鸽传书]
+    action: remove_sentence
+    reason: a carrier pigeon is outside the platform too
+""")
+    engine = PolicyEngine(load_rules(rules_copy))
+    result = check("这款有货。飞鸽传书联系我。", engine=engine)
+    assert result.text == "这款有货。"
+    assert result.violations[0].rule == "off_platform.test_word"
+    assert check("飞鸽传书联系我。").clean  # the bundled rules are untouched
