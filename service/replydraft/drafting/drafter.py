@@ -9,6 +9,7 @@ why — the agent always gets a draft.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ from replydraft.errors import LLMError
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.policy import check, scan_customer
 from replydraft.policy.models import PolicyResult, Violation
+
+log = logging.getLogger(__name__)
 
 
 def _ms(start: float) -> float:
@@ -120,7 +123,7 @@ class Drafter:
         if policy.empty_after_filter and backend_name != self.offline.name:
             generated = self.offline.generate(context)
             backend_name = self.offline.name
-            fallback = "empty_after_filter: the policy filter left nothing of the model's reply"
+            fallback = "empty_after_filter"  # the filter left nothing of the model's reply
             policy = self._check(generated.text, context)
         prepared.timings["filter"] = _ms(start)
         return self._result(prepared, generated.sentences, policy, backend_name, fallback,
@@ -179,9 +182,8 @@ class Drafter:
                 cited = list(generated.sentences)
         except LLMError as error:
             backend_name = self.offline.name
-            fallback = _reason(error) + (
-                f" (after {len(state.emitted)} streamed sentences; finished offline)"
-                if state.emitted else "")
+            # Part of the model's text may already be out: the offline composer finishes it.
+            fallback = _reason(error) + ("_mid_stream" if state.emitted else "")
             generated = self.offline.generate(context)
             prompt_version = generated.prompt_version
             rest = list(generated.sentences)
@@ -251,9 +253,12 @@ class _StreamState:
 
 
 def _reason(error: LLMError) -> str:
-    reason = error.extra.get("reason") if error.extra else None
-    label = reason or type(error).__name__
-    return f"{label}: {error.detail}"
+    """The LLM backend's short reason code (timeout, unavailable, circuit_open, …), so stats can
+    count fallbacks by cause; the details go to the log."""
+    from replydraft.drafting.llm_retry import fallback_reason  # only reached with the LLM on
+
+    log.warning("LLM failed, drafting offline instead: %s", error.detail)
+    return fallback_reason(error)
 
 
 def build_drafter(settings: Settings, knowledge: KnowledgeReader) -> Drafter:

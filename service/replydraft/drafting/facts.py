@@ -148,7 +148,10 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     missing: list[str] = []
     names = {s.intent for s in inputs.intents}
     for intent in names:
-        sheet.add(f"playbook:{intent}", intent, inputs.retrieved.playbook_for(intent))
+        pattern = inputs.retrieved.playbook_for(intent)
+        if pattern is not None:
+            sheet.add(f"playbook:{intent}", f"approved reply pattern for {intent}: "
+                      f"{pattern.section}", pattern)
     if inputs.product is not None:
         _product_facts(sheet, inputs)
     elif names & PRODUCT_INTENTS:
@@ -239,7 +242,7 @@ def _size_facts(sheet: FactSheet, inputs: FactInputs, advice: SizeAdvice) -> lis
     situation: str = advice.situation
     if situation == "between" and not _larger(product, advice):
         situation = "between_smaller"  # the size note asked for the smaller one
-    sheet.add("size_situation", situation, chunk, situation)
+    sheet.add("size_situation", f"size advice situation: {situation}", chunk, situation)
     if not advice.recommended:
         return [f"size:{'+'.join(advice.missing)}"]
     assert advice.label is not None
@@ -257,7 +260,7 @@ def _size_facts(sheet: FactSheet, inputs: FactInputs, advice: SizeAdvice) -> lis
         sheet.add("shoe_size", t.fragment("shoe_size", value=inputs.slots.shoe_size), None,
                   inputs.slots.shoe_size)
     for note in advice.notes:
-        sheet.add("size_note_code", note, chunk, note)
+        sheet.add("size_note_code", f"size remark: {note}", chunk, note)
     return []
 
 
@@ -313,7 +316,8 @@ def _postage_facts(sheet: FactSheet, inputs: FactInputs) -> None:
         sheet.add("remote_surcharge", money(t, postage.remote_surcharge), chunk,
                   number(postage.remote_surcharge))
     if inputs.product is not None and inputs.product.price >= postage.free_over:
-        sheet.add("product_ships_free", "yes", chunk, "yes")
+        sheet.add("product_ships_free", "this product alone qualifies for free postage", chunk,
+                  "yes")
 
 
 def _shipping_facts(sheet: FactSheet, inputs: FactInputs) -> None:
@@ -354,8 +358,8 @@ def _returns_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("refund_days", str(returns.refund_within_days), chunk)
     sheet.add("report_days", str(policies.quality.report_within_days), quality_chunk)
     if policies.postage.freight_insurance:
-        sheet.add("freight_insurance", "yes", inputs.retrieved.store_block("postage") or chunk,
-                  "yes")
+        sheet.add("freight_insurance", "orders include freight insurance for return postage",
+                  inputs.retrieved.store_block("postage") or chunk, "yes")
 
 
 def _discount_facts(sheet: FactSheet, inputs: FactInputs) -> None:
@@ -368,14 +372,15 @@ def _discount_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     if amount is not None:
         decision = "within" if amount <= authority else "over"
         sheet.add("amount", money(t, amount), None, number(amount))
-        sheet.add("discount_decision", decision, chunk, decision)
+        sheet.add("discount_decision", f"the discount asked is {decision} the agent's authority",
+                  chunk, decision)
 
 
 def _invoice_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     invoices, lang, t = inputs.store.policies.invoices, inputs.language, inputs.templates
     chunk = inputs.retrieved.store_block("invoice") or inputs.retrieved.playbook_for("invoice")
-    sheet.add("invoice_available", "yes" if invoices.available else "no", chunk,
-              "yes" if invoices.available else "no")
+    available = "yes" if invoices.available else "no"
+    sheet.add("invoice_available", f"invoices available: {available}", chunk, available)
     sheet.add("invoice_kinds", t.fragment("list_sep").join(
         localize(kind, lang) for kind in invoices.kinds), chunk)
     sheet.add("invoice_note", localize(invoices.note, lang), chunk)

