@@ -32,6 +32,8 @@ from replydraft.policy.segments import (
 
 _REMOVE, _REWRITE, _TERM = 3, 2, 1
 _MAX_ROUNDS = 4
+# A reply longer than this is never only greetings (it saves normalising long texts again).
+_LONGEST_GREETING_ONLY = 80
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _BETWEEN_CLAUSES = re.compile(r"\s*[，,；;]\s*")
 _NOT_LETTER = re.compile(r"[\W_]+")
@@ -195,6 +197,8 @@ def _strip_words(compact_text: str, words: tuple[str, ...]) -> str:
 
 def nothing_useful_left(text: str, context: PolicyContext) -> bool:
     """True when ``text`` is empty or only greetings, the honorific and the agent's name."""
+    if len(text) > _LONGEST_GREETING_ONLY:
+        return False
     return _strip_words(_letters(text), context.greetings) == ""
 
 

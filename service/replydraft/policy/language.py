@@ -51,9 +51,17 @@ def detect_language(text: str, *, default: Language = "en") -> Language:
     return "ko" if family == "ko" else "en"
 
 
+@cache
+def _script_classes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Regexes for Traditional-only and Simplified-only characters (counted at C speed)."""
+    traditional = "".join(sorted(chr(cp) for cp in t2s_table()))
+    simplified = "".join(sorted(_simplified_only()))
+    return re.compile(f"[{re.escape(traditional)}]"), re.compile(f"[{re.escape(simplified)}]")
+
+
 def chinese_script(han_chars: list[str]) -> Language:
-    t2s = t2s_table()
-    simplified_only = _simplified_only()
-    traditional = sum(1 for c in han_chars if ord(c) in t2s)
-    simplified = sum(1 for c in han_chars if c in simplified_only)
+    traditional_only, simplified_only = _script_classes()
+    text = "".join(han_chars)
+    traditional = len(traditional_only.findall(text))
+    simplified = len(simplified_only.findall(text))
     return "zh-Hant" if traditional > simplified else "zh-Hans"

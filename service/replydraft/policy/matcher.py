@@ -84,31 +84,86 @@ class Matcher:
             for end_index, (key_length, rules) in automaton.iter(text):
                 start = end_index + 1 - key_length
                 hits.extend(RawHit(rule, view, start, end_index + 1) for rule in rules)
-        for rule in self._regex_rules_to_run(views):
+        for rule, windows in self._regex_rules_to_run(views):
             text = views.view(rule.view)
             if rule.view == "digits" and not _LONG_DIGIT_RUN.search(text):
                 continue
             for regex in rule.regexes:
-                for match in regex.finditer(text):
-                    if match.end() == match.start():
-                        continue
-                    groups = tuple(
-                        (name, match.start(name), match.end(name))
-                        for name in regex.groupindex
-                        if match.start(name) >= 0
-                    )
-                    hits.append(RawHit(rule, rule.view, match.start(), match.end(), groups))
+                for lo, hi in windows or ((0, len(text)),):
+                    hits.extend(_regex_hits(rule, regex, text, lo, hi))
         return hits
 
-    def _regex_rules_to_run(self, views: TextViews) -> list[CompiledRule]:
-        selected: dict[str, CompiledRule] = {}
+    def _regex_rules_to_run(
+        self, views: TextViews
+    ) -> list[tuple[CompiledRule, list[tuple[int, int]]]]:
+        """The regex rules whose triggers are present, each with the norm-view windows (the
+        sentences around its triggers) to search; an empty list means the whole view."""
+        windows: dict[str, list[tuple[int, int]]] = {}
+        rules: dict[str, CompiledRule] = {}
         if self._triggers is not None:
-            for _end, (_length, rules) in self._triggers.iter(views.norm):
-                for rule in rules:
-                    selected.setdefault(rule.id, rule)
+            norm = views.norm
+            seen: dict[int, tuple[int, int]] = {}
+            for end, (length, triggered) in self._triggers.iter(norm):
+                start = end + 1 - length
+                window = seen.get(start)
+                if window is None:
+                    window = seen[start] = _sentence_window(norm, start, end + 1)
+                for rule in triggered:
+                    rules.setdefault(rule.id, rule)
+                    if rule.view == "norm":
+                        windows.setdefault(rule.id, []).append(window)
+                    else:
+                        windows[rule.id] = []  # other views: search everything
         for rule in self._always:
-            selected.setdefault(rule.id, rule)
-        return sorted(selected.values(), key=lambda r: r.priority)
+            rules.setdefault(rule.id, rule)
+            windows[rule.id] = []
+        ordered = sorted(rules.values(), key=lambda r: r.priority)
+        return [(rule, _merged(windows.get(rule.id, []))) for rule in ordered]
+
+
+def _regex_hits(rule: CompiledRule, regex: re.Pattern[str], text: str, lo: int, hi: int
+                ) -> list[RawHit]:
+    hits = []
+    for match in regex.finditer(text, lo, hi):
+        if match.end() == match.start():
+            continue
+        groups = tuple(
+            (name, match.start(name), match.end(name))
+            for name in regex.groupindex
+            if match.start(name) >= 0
+        )
+        hits.append(RawHit(rule, rule.view, match.start(), match.end(), groups))
+    return hits
+
+
+# Where a triggered regex is searched: the sentence around the trigger (rules never match across
+# a sentence end), plus a few characters so look-aheads at the end still see real text.
+_SENTENCE_STOPS = ("。", "!", "?", "\n", ". ")
+_NEXT_STOP = re.compile(r"[。!?\n]|\.\s")
+_LOOKAHEAD_SLACK = 8
+
+
+def _sentence_window(norm: str, start: int, end: int) -> tuple[int, int]:
+    lo = 0
+    for stop in _SENTENCE_STOPS:
+        index = norm.rfind(stop, 0, start)
+        if index >= 0:
+            lo = max(lo, index + len(stop))
+    following = _NEXT_STOP.search(norm, end)
+    hi = min(len(norm), (following.end() if following else len(norm)) + _LOOKAHEAD_SLACK)
+    return lo, hi
+
+
+def _merged(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if len(windows) < 2:
+        return windows
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(windows):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def _automaton(keys: dict[str, list[CompiledRule]]) -> ahocorasick.Automaton:

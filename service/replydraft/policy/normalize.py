@@ -36,6 +36,7 @@ _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 # Sentence ends stay, so a phone number cannot borrow digits from the next sentence.
 SEPARATOR = re.compile(r"[^\w+%@。!?;\n]|_")
+_SEPARATOR_RUN = re.compile(r"(?:[^\w+%@。!?;\n]|_)+")
 # str.translate is fast on ASCII-only text, the regex on the rest.
 _ASCII_SEPARATORS = {cp: None for cp in range(128) if SEPARATOR.match(chr(cp))}
 
@@ -119,7 +120,8 @@ def compact_form(pattern: str) -> str:
 class TextViews:
     """The three views of one input text, with lazily built offset maps back to the input."""
 
-    __slots__ = ("_compact_offsets", "_digits", "_norm_offsets", "compact", "norm", "source")
+    __slots__ = ("_compact_offsets", "_digits", "_kept_indices", "_norm_offsets", "compact",
+                 "norm", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -128,6 +130,7 @@ class TextViews:
         self._digits: str | None = None
         self._norm_offsets: list[int] | None = None
         self._compact_offsets: list[int] | None = None
+        self._kept_indices: list[int] | None = None
 
     @property
     def digits(self) -> str:
@@ -144,24 +147,43 @@ class TextViews:
 
     def offsets(self, name: str) -> list[int]:
         """For each character of view ``name``, the index of the input character it came from."""
+        norm_offsets = self._norm()
+        if name == "norm":
+            return norm_offsets
+        if self._compact_offsets is None:
+            self._compact_offsets = [norm_offsets[i] for i in self._kept()]
+        return self._compact_offsets
+
+    def _norm(self) -> list[int]:
         if self._norm_offsets is None:
             self._norm_offsets = _build_norm_offsets(self.source, self.norm)
-        if name == "norm":
-            return self._norm_offsets
-        if self._compact_offsets is None:
-            removed = {m.start() for m in SEPARATOR.finditer(self.norm)}
-            self._compact_offsets = [
-                offset for i, offset in enumerate(self._norm_offsets) if i not in removed
-            ]
-        return self._compact_offsets
+        return self._norm_offsets
+
+    def _kept(self) -> list[int]:
+        """For each compact-view character, its index in the norm view."""
+        if self._kept_indices is None:
+            kept: list[int] = []
+            position = 0
+            for match in _SEPARATOR_RUN.finditer(self.norm):
+                kept.extend(range(position, match.start()))
+                position = match.end()
+            kept.extend(range(position, len(self.norm)))
+            self._kept_indices = kept
+        return self._kept_indices
 
     def input_span(self, name: str, start: int, end: int) -> tuple[int, int]:
         """The input span ``[start, end)`` that view characters ``[start, end)`` came from."""
-        offsets = self.offsets(name)
+        norm_offsets = self._norm()
+        to_norm = None if name == "norm" else self._kept()
+        length = len(norm_offsets) if to_norm is None else len(to_norm)
         if start >= end:
-            position = offsets[start] if start < len(offsets) else len(self.source)
-            return position, position
-        return offsets[start], offsets[end - 1] + 1
+            if start >= length:
+                return len(self.source), len(self.source)
+            first = start if to_norm is None else to_norm[start]
+            return norm_offsets[first], norm_offsets[first]
+        first = start if to_norm is None else to_norm[start]
+        last = end - 1 if to_norm is None else to_norm[end - 1]
+        return norm_offsets[first], norm_offsets[last] + 1
 
     def view_index(self, name: str, input_position: int) -> int:
         """The first view character that comes from input position ``input_position`` or later."""

@@ -29,6 +29,7 @@ from replydraft.errors import ConfigurationError
 from replydraft.languages import Language, Platform
 from replydraft.policy.models import Category, RiskType
 from replydraft.policy.normalize import compact_form, normalize, t2s_table
+from replydraft.policy.regex_prefix import compile_fast
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 
@@ -190,7 +191,7 @@ def _compile(path: Path, rule_id: str, what: str, pattern: str) -> re.Pattern[st
     if problem:
         raise ConfigurationError(f"{path}: rule {rule_id!r}: {what} {pattern!r}: {problem}")
     try:
-        return re.compile(pattern)
+        return compile_fast(pattern)
     except re.error as error:
         raise ConfigurationError(
             f"{path}: rule {rule_id!r}: {what} {pattern!r} is not a valid regex: {error}"

@@ -34,12 +34,23 @@ class Clause:
     separator: int | None  # where the separator before this clause is; None for the first
 
 
-@dataclass(frozen=True)
 class Sentence:
-    start: int
-    content_end: int  # where the terminator starts
-    end: int  # after the terminator and the spaces that follow it
-    clauses: tuple[Clause, ...]
+    """A sentence of the text; its clauses are split only when asked for."""
+
+    __slots__ = ("_clauses", "_text", "content_end", "end", "start")
+
+    def __init__(self, text: str, start: int, content_end: int, end: int) -> None:
+        self._text = text
+        self.start = start
+        self.content_end = content_end  # where the terminator starts
+        self.end = end  # after the terminator and the spaces that follow it
+        self._clauses: tuple[Clause, ...] | None = None
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        if self._clauses is None:
+            self._clauses = _clauses(self._text, self.start, self.content_end)
+        return self._clauses
 
     def clause_at(self, position: int) -> Clause:
         for clause in reversed(self.clauses):
@@ -54,14 +65,14 @@ def split_sentences(text: str) -> list[Sentence]:
     for match in _TERMINATOR.finditer(text):
         if match.end() <= start:
             continue
-        sentences.append(_sentence(text, start, match.start(), match.end()))
+        sentences.append(Sentence(text, start, match.start(), match.end()))
         start = match.end()
     if start < len(text):
-        sentences.append(_sentence(text, start, len(text), len(text)))
+        sentences.append(Sentence(text, start, len(text), len(text)))
     return sentences
 
 
-def _sentence(text: str, start: int, content_end: int, end: int) -> Sentence:
+def _clauses(text: str, start: int, content_end: int) -> tuple[Clause, ...]:
     clauses = []
     clause_start = start
     separator: int | None = None
@@ -70,7 +81,7 @@ def _sentence(text: str, start: int, content_end: int, end: int) -> Sentence:
         separator = match.start()
         clause_start = match.end()
     clauses.append(_clause(text, clause_start, content_end, separator))
-    return Sentence(start, content_end, end, tuple(clauses))
+    return tuple(clauses)
 
 
 def _clause(text: str, start: int, end: int, separator: int | None) -> Clause:
