@@ -278,3 +278,24 @@ def test_poisoned_playbook_never_reaches_the_draft(planted_settings: Settings) -
     again = execute_run(planted_settings, RunRequest(), say=said.append)
     assert again.meta.knowledge_refreshed is False
     assert again.meta.knowledge_version == run.meta.knowledge_version
+    assert again.meta.knowledge_stale == []
+
+
+@pytest.mark.slow
+def test_stale_index_is_reported_and_refreshed_only_when_asked(
+    planted_settings: Settings,
+) -> None:
+    said: list[str] = []
+    first = execute_run(planted_settings, RunRequest(), say=said.append)
+    playbook = planted_settings.knowledge_dir / "playbooks" / "zh-Hans" / "sizing.md"
+    playbook.write_text(playbook.read_text(encoding="utf-8")
+                        + "\n## 帮家人代买\nintent: size_advice\n\n先问家人的身高体重再推荐。\n",
+                        encoding="utf-8")
+    stale = execute_run(planted_settings, RunRequest(), say=said.append)
+    assert stale.meta.knowledge_stale == ["playbooks/zh-Hans/sizing.md"]
+    assert stale.meta.knowledge_version == first.meta.knowledge_version
+    assert any("stale" in line for line in said)
+    fresh = execute_run(planted_settings, RunRequest(refresh=True), say=said.append)
+    assert fresh.meta.knowledge_refreshed is True
+    assert fresh.meta.knowledge_stale == []
+    assert fresh.meta.knowledge_version != first.meta.knowledge_version

@@ -81,6 +81,10 @@ def run(
         help="Each suite's pass rate must reach this (per suite, not overall).")] = 0.95,
     workers: Annotated[int, typer.Option(
         "--workers", min=1, max=32, help="Cases run in parallel.")] = 2,
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="Refresh the knowledge index first if the files changed (a missing "
+                          "index is always built; a stale one is otherwise only reported).")
+    ] = False,
 ) -> None:
     """Run eval suites offline, print the summary and failures, exit non-zero on a failing
     verdict (below --min-pass in any suite, or any policy leak)."""
@@ -97,10 +101,12 @@ def run(
         raise InvalidInput(f"--backend must be offline or llm, not {backend!r}",
                            field_errors=[FieldProblem("--backend", "offline | llm")])
     settings = cli_settings()
-    console = Console()
-    err = Console(stderr=True)
+    # soft_wrap: file paths and drafts stay on one line (copyable), tables still fit the width.
+    console = Console(soft_wrap=True)
+    err = Console(stderr=True, soft_wrap=True)
     request = RunRequest(selection=suites or [], backend=backend,  # type: ignore[arg-type]
-                         tags=tag or [], ids=case or [], min_pass=min_pass, workers=workers)
+                         tags=tag or [], ids=case or [], min_pass=min_pass, workers=workers,
+                         refresh=refresh)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
         results = execute_run(settings, request, progress=_ProgressBar(progress),
@@ -141,6 +147,6 @@ def compare(
     if as_json:
         typer.echo(json.dumps(comparison_json(comparison), ensure_ascii=False, indent=2))
     else:
-        print_comparison(Console(), comparison)
+        print_comparison(Console(soft_wrap=True), comparison)
     if fail_on_regression and comparison.regressed:
         raise typer.Exit(EXIT_VERDICT)

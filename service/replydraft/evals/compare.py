@@ -96,7 +96,12 @@ def _meta_warnings(baseline: RunResults, candidate: RunResults) -> list[str]:
         ("knowledge version", baseline.meta.knowledge_version, candidate.meta.knowledge_version),
         ("judge", baseline.meta.judge, candidate.meta.judge),
     ]
-    return [f"{name} differs: {old!r} → {new!r}" for name, old, new in fields if old != new]
+    notes = [f"{name} differs: {old!r} → {new!r}" for name, old, new in fields if old != new]
+    for label, run in (("baseline", baseline), ("candidate", candidate)):
+        if run.meta.knowledge_stale:
+            notes.append(f"the {label} ran on a stale knowledge index "
+                         f"({len(run.meta.knowledge_stale)} file(s) newer than the index)")
+    return notes
 
 
 def compare_runs(baseline: RunResults, candidate: RunResults) -> Comparison:

@@ -119,6 +119,7 @@ def render_html(run: RunResults) -> str:
         ["backend", meta.backend], ["model", meta.model or "—"],
         ["prompt versions", ", ".join(meta.prompt_versions) or "—"],
         ["knowledge version", meta.knowledge_version],
+        ["knowledge stale", ", ".join(meta.knowledge_stale) or "no"],
         ["git commit", (meta.git_commit or "—") + (" (dirty)" if meta.git_dirty else "")],
         ["judge", meta.judge or "skipped (no LLM configured)"],
         ["durations (s)", ", ".join(f"{k} {v:.2f}" for k, v in meta.durations_s.items())],

@@ -141,6 +141,7 @@ class RunMeta(_Model):
     prompt_versions: list[str] = Field(default_factory=list)
     knowledge_version: int | None = None
     knowledge_refreshed: bool = False
+    knowledge_stale: list[str] = Field(default_factory=list)  # files newer than the index
     git_commit: str | None = None
     git_dirty: bool | None = None
     judge: str | None = None  # model used for judge assertions; None = judge skipped

@@ -96,6 +96,9 @@ def print_report(console: Console, run: RunResults) -> None:
         + f" prompts={escape(','.join(meta.prompt_versions) or '—')}"
         + f" judge={escape(meta.judge or 'skipped (no LLM)')}"
     )
+    if meta.knowledge_stale:
+        console.print(f"[yellow]warning:[/] the knowledge index was stale "
+                      f"({len(meta.knowledge_stale)} file(s) changed since it was built)")
     console.print(rate_table("Pass rate per suite", summary["by_suite"], "suite"))
     console.print(rate_table("Per language", summary["by_language"], "language"))
     console.print(rate_table("Per intent", summary["by_intent"], "intent"))

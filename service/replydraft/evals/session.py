@@ -42,6 +42,7 @@ class RunRequest:
     ids: Sequence[str] = ()  # case id globs
     min_pass: float | None = 0.95
     workers: int = 2
+    refresh: bool = False  # refresh a stale index first (a missing one is always built)
 
 
 @dataclass
@@ -76,19 +77,54 @@ def _needs_index(cases: Sequence[Case]) -> bool:
 RefreshProgress = Callable[[str, int, int], None]  # (stage, done, total), as the refresh reports
 
 
+@dataclass(frozen=True)
+class IndexState:
+    version: int | None
+    refreshed: bool  # this run built or refreshed the index
+    stale: tuple[str, ...] = ()  # knowledge files that differ from the serving version
+
+
+def _changed_sources(knowledge: KnowledgeBase) -> tuple[str, ...]:
+    plan = knowledge.refresh(dry_run=True)
+    return tuple(sorted(
+        path for diff in plan.sources.values()
+        for path in (*diff.added, *diff.changed, *diff.removed)
+    ))
+
+
 def ensure_index(
     knowledge: KnowledgeBase, say: Callable[[str], None],
-    progress: RefreshProgress | None = None,
-) -> tuple[int | None, bool]:
-    """(serving version, whether a refresh was needed). CI runs the evals on a fresh clone,
-    where no index exists yet: build it rather than fail."""
-    if knowledge.version is not None:
-        return knowledge.version, False
-    say(f"No knowledge index yet: building it from {knowledge.settings.knowledge_dir} first …")
+    progress: RefreshProgress | None = None, *, refresh_if_stale: bool = False,
+) -> IndexState:
+    """CI runs the evals on a fresh clone, where no index exists yet: build it rather than
+    fail. An existing index that no longer matches the files is refreshed only when asked (the
+    data dir may be serving a live API); otherwise the run says so and records it."""
+    if knowledge.version is None:
+        say(f"No knowledge index yet: building it from {knowledge.settings.knowledge_dir} "
+            "first …")
+        _refresh(knowledge, say, progress)
+        return IndexState(knowledge.version, refreshed=True)
+    stale = _changed_sources(knowledge)
+    if not stale:
+        return IndexState(knowledge.version, refreshed=False)
+    if refresh_if_stale:
+        say(f"Knowledge files changed since index version {knowledge.version} "
+            f"({len(stale)} file(s)): refreshing …")
+        _refresh(knowledge, say, progress)
+        return IndexState(knowledge.version, refreshed=True)
+    say(f"warning: the knowledge index (version {knowledge.version}) is stale: "
+        f"{len(stale)} file(s) changed ({', '.join(stale[:5])}{' …' if len(stale) > 5 else ''})."
+        " Results reflect the index, not the files; pass --refresh to rebuild it first.")
+    return IndexState(knowledge.version, refreshed=False, stale=stale)
+
+
+def _refresh(
+    knowledge: KnowledgeBase, say: Callable[[str], None], progress: RefreshProgress | None
+) -> None:
     report = knowledge.refresh(progress=progress)
     say(f"Knowledge index built: version {report.version}, {report.total_chunks} chunks, "
-        f"{len(report.warnings)} scan warning(s), {report.duration_s:.1f} s.")
-    return knowledge.version, True
+        f"{report.chunks.embedded} embedded, {len(report.warnings)} scan warning(s), "
+        f"{report.duration_s:.1f} s.")
 
 
 def execute_run(
@@ -116,15 +152,15 @@ def execute_run(
         raise InvalidInput("no case selected (check the suite names, --tag and --case)")
     mark = clock.lap("load", mark)
 
-    knowledge_version: int | None = None
-    refreshed = False
+    index = IndexState(None, refreshed=False)
     factory = None
     if _needs_index(cases):
         if knowledge is None:
             from replydraft.knowledge.base import KnowledgeBase
 
             knowledge = KnowledgeBase(run_settings)
-        knowledge_version, refreshed = ensure_index(knowledge, say, refresh_progress)
+        index = ensure_index(knowledge, say, refresh_progress,
+                             refresh_if_stale=request.refresh)
         kb = knowledge
         factory = lambda: kb  # noqa: E731 — the shared index for every case
     mark = clock.lap("index", mark)
@@ -147,8 +183,9 @@ def execute_run(
         model=run_settings.llm_model if request.backend == "llm" else None,
         prompt_versions=sorted({r.output.prompt_version for r in results
                                 if r.output.prompt_version}),
-        knowledge_version=knowledge_version,
-        knowledge_refreshed=refreshed,
+        knowledge_version=index.version,
+        knowledge_refreshed=index.refreshed,
+        knowledge_stale=list(index.stale),
         git_commit=commit,
         git_dirty=dirty,
         judge=_judge_label(judge),
