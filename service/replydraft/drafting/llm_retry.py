@@ -10,6 +10,7 @@ Every failure becomes one of the ``LLMError`` classes with a short machine-reada
     stream_error       the server reported an error inside a stream
     malformed_output   the completion is not the agreed format
     empty_output       the completion has no text
+    prompt_leak        every sentence repeated the prompt (see ``llm_leaks``)
     circuit_open       too many recent failures; the endpoint is not being called
 
 Retries: timeouts, connection errors, 408/429/5xx and unusable output are retried with exponential
