@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,13 @@ import pytest
 from fakes import FakeOpenAIServer, Reply
 from fakes.contexts import context, hit
 from replydraft.drafting.llm import OpenAIBackend, fallback_reason
-from replydraft.errors import LLMBadOutput, LLMError, LLMTimeout, LLMUnavailable
+from replydraft.errors import (
+    ConfigurationError,
+    LLMBadOutput,
+    LLMError,
+    LLMTimeout,
+    LLMUnavailable,
+)
 
 SIZE_CHUNKS = [
     hit("kb-size", "XL：身高170-180cm，体重75-85kg；2XL：身高175-185cm，体重85-95kg", rank=1),
@@ -245,3 +252,19 @@ def test_a_configured_key_is_sent_and_never_logged(
     assert fake_llm.requests[0].headers["authorization"] == "Bearer sk-test-secret-123"
     assert "http_503" in caplog.text  # the retry was logged …
     assert "sk-test-secret-123" not in caplog.text  # … without the key
+
+
+@pytest.mark.parametrize("url", [None, "", "localhost:11434/v1", "ftp://host/v1", "http:///v1"])
+def test_a_base_url_that_cannot_work_is_refused_at_start_up(
+    llm_settings: Callable[..., Any], url: str | None
+) -> None:
+    with pytest.raises(ConfigurationError, match="REPLYDRAFT_LLM_BASE_URL"):
+        OpenAIBackend(llm_settings(llm_base_url=url))
+
+
+def test_prompt_files_are_checked_at_start_up(
+    llm_settings: Callable[..., Any], tmp_path: Path
+) -> None:
+    (tmp_path / "llm").mkdir()
+    with pytest.raises(ConfigurationError, match=r"manifest\.yaml"):
+        OpenAIBackend(llm_settings(prompts_dir=tmp_path))

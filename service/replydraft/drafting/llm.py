@@ -21,7 +21,8 @@ import logging
 import os
 import time
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
@@ -66,8 +67,7 @@ class OpenAIBackend:
     """A ``ReplyBackend``; thread-safe, one per process (it owns the breaker and the HTTP pool)."""
 
     def __init__(self, settings: Settings, *, breaker: CircuitBreaker | None = None) -> None:
-        if not settings.llm_base_url:
-            raise ConfigurationError("REPLYDRAFT_LLM_BASE_URL is not set; the LLM backend needs it")
+        _check_base_url(settings.llm_base_url)
         self.model = settings.llm_model
         self.name = f"openai:{self.model}"
         self._settings = settings
@@ -82,7 +82,7 @@ class OpenAIBackend:
         )
         api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
         self._client = openai.OpenAI(
-            base_url=settings.llm_base_url,
+            base_url=str(settings.llm_base_url),
             api_key=api_key or NO_KEY_PLACEHOLDER,
             timeout=settings.llm_timeout_s,
             max_retries=0,  # retries are ours: backoff, Retry-After cap, breaker
@@ -128,7 +128,8 @@ class OpenAIBackend:
         return self._with_retries(ask)
 
     def stream(self, context: DraftContext) -> Generator[str, None, Generated]:
-        """Yield the reply's text as it arrives, ``[c:id]`` markers removed.
+        """Yield the reply as it arrives, one whole sentence at a time, ``[c:id]`` markers
+        removed and sentences that repeat the prompt left out.
 
         The generator's return value (``StopIteration.value``, or ``x = yield from
         backend.stream(ctx)``) is the whole reply as cited sentences. A failure before the first
@@ -294,16 +295,19 @@ class OpenAIBackend:
         return error
 
 
+def _check_base_url(url: str | None) -> None:
+    # A wrong URL would not fail until the first call, and then only as a fallback on every draft.
+    if not url:
+        raise ConfigurationError("REPLYDRAFT_LLM_BASE_URL is not set; the LLM backend needs it")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"REPLYDRAFT_LLM_BASE_URL={url!r} is not an http(s) URL with a host; "
+            "expected e.g. http://127.0.0.1:11434/v1 or https://api.openai.com/v1"
+        )
+
+
 def _ensure_tiktoken_files(settings: Settings) -> None:
     # The CLI and API call prepare_offline() at start-up; a library user may not have.
     if "TIKTOKEN_CACHE_DIR" not in os.environ:
         seed_tiktoken_cache(settings.data_dir / "tiktoken")
-
-
-def describe(backend: OpenAIBackend) -> dict[str, Any]:
-    """What the backend is configured as, without secrets (for status endpoints and logs)."""
-    return {
-        "name": backend.name,
-        "prompt_version": backend.prompt_version,
-        "breaker": backend.breaker.state.value,
-    }
