@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from judge_server import FakeLLMScript, serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = REPO_ROOT / "evals" / "schema.json"
@@ -35,3 +36,10 @@ def write_suite(evals_dir: Path) -> WriteSuite:
         return path
 
     return write
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[tuple[str, FakeLLMScript]]:
+    """An OpenAI-protocol server on 127.0.0.1: (base URL, script of replies)."""
+    with serving() as running:
+        yield running

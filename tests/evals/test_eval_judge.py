@@ -3,65 +3,17 @@ server on 127.0.0.1 that answers what the test scripts."""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from judge_server import FakeLLMScript
 
 from replydraft.config import Settings
 from replydraft.errors import LLMBadOutput, LLMUnavailable
 from replydraft.evals.judge import build_judge, load_judge_prompt, parse_verdict
 
 REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
-
-
-class _Script:
-    def __init__(self) -> None:
-        self.replies: list[tuple[int, str]] = []
-        self.requests: list[dict[str, Any]] = []
-
-
-def _handler(script: _Script) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(length))
-            script.requests.append({"path": self.path, "body": body})
-            status, content = script.replies.pop(0) if script.replies else (200, "")
-            if status != 200:
-                payload = json.dumps({"error": {"message": "boom"}}).encode()
-            else:
-                payload = json.dumps({
-                    "id": "cmpl-1", "object": "chat.completion", "created": 0,
-                    "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": content}}],
-                }).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[tuple[str, _Script]]:
-    script = _Script()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", script
-    server.shutdown()
-    server.server_close()
 
 
 def test_no_llm_means_no_judge(make_settings: Callable[..., Settings]) -> None:
@@ -80,7 +32,7 @@ def test_judge_prompt_file_has_version_and_both_sections() -> None:
 
 
 def test_judge_grades_through_the_endpoint(
-    make_settings: Callable[..., Settings], fake_llm: tuple[str, _Script]
+    make_settings: Callable[..., Settings], fake_llm: tuple[str, FakeLLMScript]
 ) -> None:
     url, script = fake_llm
     judge = build_judge(make_settings(llm_base_url=url, llm_model="judge-m", llm_max_retries=0))
@@ -99,7 +51,7 @@ def test_judge_grades_through_the_endpoint(
 
 
 def test_judge_failures_raise_llm_errors(
-    make_settings: Callable[..., Settings], fake_llm: tuple[str, _Script]
+    make_settings: Callable[..., Settings], fake_llm: tuple[str, FakeLLMScript]
 ) -> None:
     url, script = fake_llm
     judge = build_judge(make_settings(llm_base_url=url, llm_max_retries=0))
