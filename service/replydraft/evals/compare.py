@@ -16,7 +16,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from replydraft.evals.models import CaseResult, RunResults
-from replydraft.evals.summary import group_rates, intents_of, languages_of, percentile
+from replydraft.evals.summary import (
+    NONE_LABEL,
+    group_rates,
+    intents_of,
+    languages_of,
+    percentile,
+)
 
 _FAILING = ("failed", "error")
 
@@ -69,7 +75,8 @@ def _rate_deltas(
     before: list[CaseResult], after: list[CaseResult],
     keys: Callable[[CaseResult], Iterable[str]],
 ) -> list[RateDelta]:
-    old, new = group_rates(before, keys), group_rates(after, keys)
+    old = group_rates(before, keys, skip=NONE_LABEL)
+    new = group_rates(after, keys, skip=NONE_LABEL)
     return [RateDelta(g, old.get(g, {}).get("pass_rate"), new.get(g, {}).get("pass_rate"))
             for g in sorted(set(old) | set(new))]
 

@@ -27,6 +27,9 @@ from replydraft.evals.models import (
     LoadProblem,
 )
 
+# libyaml's loader when present: about 8x faster on the ~900 cases of the repo's suites.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SCHEMA_FILE = "schema.json"
 SUITE_SUFFIXES = (".yaml", ".yml")
 
@@ -161,8 +164,8 @@ def load_file(path: Path, validator: Draft202012Validator) -> tuple[list[Case], 
     except (OSError, UnicodeDecodeError) as error:
         return [], [LoadProblem(file, f"cannot read: {error}")]
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        data = yaml.load(text, Loader=_Loader)  # a safe loader (C or Python), never full
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0

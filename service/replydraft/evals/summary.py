@@ -58,12 +58,16 @@ def intents_of(result: CaseResult) -> list[str]:
 
 
 def group_rates(
-    results: Sequence[CaseResult], keys: Callable[[CaseResult], Iterable[str]]
+    results: Sequence[CaseResult], keys: Callable[[CaseResult], Iterable[str]],
+    *, skip: str | None = None,
 ) -> dict[str, dict[str, Any]]:
+    """Rates per key; a case counts in every group it belongs to. ``skip`` leaves one group
+    out (the untagged cases in the intent and language tables)."""
     groups: dict[str, list[CaseResult]] = defaultdict(list)
     for result in results:
         for key in keys(result):
-            groups[key].append(result)
+            if key != skip:
+                groups[key].append(result)
     return {key: rate_of(groups[key]) for key in sorted(groups)}
 
 
@@ -186,8 +190,8 @@ def summarize(
     return {
         "overall": rate_of(results),
         "by_suite": by_suite,
-        "by_intent": group_rates(results, intents_of),
-        "by_language": group_rates(results, languages_of),
+        "by_intent": group_rates(results, intents_of, skip=NONE_LABEL),
+        "by_language": group_rates(results, languages_of, skip=NONE_LABEL),
         "by_assertion": assertion_rates(results),
         "retrieval": retrieval_metrics(results),
         "policy": policy_metrics(results),
