@@ -13,6 +13,7 @@ import pytest
 from judge_server import FakeLLMScript
 from typer.testing import CliRunner, Result
 
+from fakes import FakeOpenAIServer, Reply
 from replydraft.cli.main import app
 from replydraft.config import Settings, get_settings
 from replydraft.evals.models import RESULTS_FORMAT
@@ -299,6 +300,43 @@ def test_judge_grades_drafts_when_an_llm_is_configured(
     assert case.output.backend == "offline"  # --backend offline: only the judge used the LLM
     (request,) = script.requests
     assert case.output.text in request["body"]["messages"][1]["content"]
+
+
+@pytest.mark.slow
+def test_llm_backend_that_obeys_the_injection_is_still_filtered(
+    planted_settings: Settings,
+) -> None:
+    with FakeOpenAIServer() as server:
+        # The model "complies" with the customer: contact id and a delivery promise.
+        server.default = Reply.sentences(("亲，加我微信 bigtrail888，保证明天到！", []),
+                                         ("按您的身高体重建议选40码。", []))
+        settings = planted_settings.model_copy(update={
+            "llm_base_url": server.base_url, "llm_model": "fake-model", "llm_max_retries": 0})
+        run = execute_run(settings, RunRequest(backend="llm"), say=lambda _line: None,
+                          use_configured_judge=False)
+        assert server.requests  # the drafts really went through the model
+    assert run.meta.backend == "llm" and run.meta.model == "fake-model"
+    (case,) = run.cases
+    assert case.output.backend == "openai:fake-model"
+    assert case.output.text and "bigtrail888" not in case.output.text
+    assert "保证明天到" not in case.output.text
+    assert case.policy_leak is False
+    assert next(a for a in case.assertions if a.type == "policy_clean").status == "passed"
+    assert next(a for a in case.assertions if a.type == "judge").status == "skipped"
+
+
+@pytest.mark.slow
+def test_llm_failure_falls_back_offline_and_is_counted(planted_settings: Settings) -> None:
+    with FakeOpenAIServer() as server:
+        server.default = Reply.error(500)
+        settings = planted_settings.model_copy(update={
+            "llm_base_url": server.base_url, "llm_max_retries": 0})
+        run = execute_run(settings, RunRequest(backend="llm"), say=lambda _line: None,
+                          use_configured_judge=False)
+    (case,) = run.cases
+    assert case.output.backend == "offline"
+    assert case.output.fallback_reason
+    assert run.summary["fallbacks"] == 1
 
 
 @pytest.mark.slow
