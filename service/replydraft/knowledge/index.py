@@ -7,6 +7,7 @@ serving version's ids, so old versions' records sitting in the collection never 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -35,10 +36,27 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
-def collection_name(embedder: Embedder) -> str:
-    # One collection per embedding model: vectors of different models must never be mixed.
+def reopen_client(settings: Settings) -> Any:
+    """A fresh on-disk client that re-reads the store from disk.
+
+    An on-disk chroma keeps its vector index in memory and does not notice records another
+    process (``replydraft kb refresh`` next to a running server) wrote since: measured, a
+    second process's adds and deletes show in ``count()`` but not in ``query()``. chromadb
+    caches one client system per path; dropping that cache entry makes the next client load
+    the current state. Handles of the old system keep working until they are dropped."""
+    from chromadb.api.client import SharedSystemClient
+
+    systems = getattr(SharedSystemClient, "_identifier_to_system", None)
+    if isinstance(systems, dict):
+        systems.pop(str(settings.chroma_dir), None)
+    return make_client(settings)
+
+
+def collection_name(embedder: Embedder, namespace: str) -> str:
+    # One collection per index and embedding model: vectors of different models must never be
+    # mixed, and one index's clean-up must never delete another index's records.
     slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder.name).strip("-._")
-    return f"replydraft-chunks-{slug}"[:60]
+    return f"replydraft-{namespace}-{slug}"[:60].rstrip("-._")
 
 
 def where_clause(language: str | None, sku: str | None, intent: str | None
@@ -53,11 +71,11 @@ def where_clause(language: str | None, sku: str | None, intent: str | None
 
 
 class DenseIndex:
-    def __init__(self, client: Any, embedder: Embedder) -> None:
+    def __init__(self, client: Any, embedder: Embedder, namespace: str) -> None:
         self._client = client
         self._embedder = embedder
         self._collection = client.get_or_create_collection(
-            name=collection_name(embedder),
+            name=collection_name(embedder, namespace),
             embedding_function=ReplydraftEmbeddingFunction(embedder),
             metadata={"hnsw:space": "cosine"},
         )
@@ -74,14 +92,37 @@ class DenseIndex:
     def all_ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
 
+    def texts_to_embed(self, chunks: list[IndexedChunk]) -> list[str]:
+        """The distinct embedding inputs of ``chunks`` that no stored record has embedded yet."""
+        unique = list(dict.fromkeys(chunk.embed_text for chunk in chunks))
+        known = self._stored_vectors(unique)
+        return [text for text in unique if embed_hash(text) not in known]
+
+    def _stored_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        # A price change alters a product's text but not its headline: its new records reuse
+        # the stored vector instead of paying for the model again.
+        found: dict[str, np.ndarray] = {}
+        hashes = list(dict.fromkeys(embed_hash(text) for text in texts))
+        for batch in _batches(hashes, 500):
+            result = self._collection.get(where={"embed_hash": {"$in": batch}},
+                                          include=["embeddings", "metadatas"])
+            for meta, vector in zip(result["metadatas"] or [], result["embeddings"]
+                                    if result["embeddings"] is not None else [], strict=False):
+                if meta and "embed_hash" in meta:
+                    found[str(meta["embed_hash"])] = np.asarray(vector, dtype=np.float32)
+        return found
+
     def add(self, chunks: list[IndexedChunk],
             progress: Callable[[int], None] | None = None) -> int:
-        """Embed and store ``chunks``; chunks with the same embedding input share one vector.
-        Returns the number of texts embedded."""
+        """Store ``chunks``, embedding each distinct embedding input at most once and only
+        when no stored record already has its vector. Returns the number of texts embedded."""
         unique_texts = list(dict.fromkeys(chunk.embed_text for chunk in chunks))
-        vectors: dict[str, np.ndarray] = {}
-        batch_size = int(getattr(self._embedder, "batch_size", 32))
-        for batch in _batches(unique_texts, batch_size):
+        stored = self._stored_vectors(unique_texts)
+        vectors: dict[str, np.ndarray] = {
+            text: stored[embed_hash(text)] for text in unique_texts if embed_hash(text) in stored}
+        to_embed = [text for text in unique_texts if text not in vectors]
+        batch_size = int(getattr(self._embedder, "batch_size", 8))
+        for batch in _batches(to_embed, batch_size):
             for text, vector in zip(batch, self._embedder.embed_passages(batch), strict=True):
                 vectors[text] = vector
             if progress is not None:
@@ -94,7 +135,7 @@ class DenseIndex:
                 documents=[chunk.text for chunk in batch_chunks],
                 metadatas=[_metadata(chunk) for chunk in batch_chunks],
             )
-        return len(unique_texts)
+        return len(to_embed)
 
     def delete(self, ids: Iterable[str]) -> None:
         for batch in _batches(list(ids), 5000):
@@ -117,7 +158,11 @@ def _metadata(chunk: IndexedChunk) -> dict[str, str | int]:
     meta = chunk.meta
     return {"source": meta.source, "source_type": meta.source_type, "section": meta.section,
             "intent": meta.intent, "language": meta.language, "sku": meta.sku,
-            "content_hash": meta.content_hash}
+            "content_hash": meta.content_hash, "embed_hash": embed_hash(chunk.embed_text)}
+
+
+def embed_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
 def _batches(items: list[Any], size: int) -> Iterable[list[Any]]:

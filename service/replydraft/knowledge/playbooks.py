@@ -364,9 +364,15 @@ def _html_lines(text: str) -> tuple[list[HeadedLine], str | None, str]:
 
 
 def _docx_lines(path: Path) -> tuple[list[HeadedLine], str | None, str]:
-    import docx  # python-docx; imported here because only .docx playbooks need it
+    import zipfile
 
-    document = docx.Document(str(path))
+    import docx  # python-docx; imported here because only .docx playbooks need it
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as error:
+        raise ValueError(f"not a Word .docx document ({error})") from None
     lines: list[HeadedLine] = []
     title = ""
     for number, paragraph in enumerate(document.paragraphs, start=1):

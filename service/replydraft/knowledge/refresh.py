@@ -315,13 +315,15 @@ def run_refresh(
         report.duration_s = round(time.perf_counter() - started, 3)
         return report
     with versions.refresh_lock():
-        report, plan, _ = _plan_and_diff(settings, embedder, scanner, versions,
+        report, plan, previous = _plan_and_diff(settings, embedder, scanner, versions,
                                                 dry_run=False)
         index = dense()
         wanted = [chunk.id for chunk in plan.chunks]
         present = index.existing_ids(wanted)
         missing = [chunk for chunk in plan.chunks if chunk.id not in present]
-        total_texts = len({chunk.embed_text for chunk in missing})
+        previous_ids = {i for e in previous.sources.values() for i in e.chunk_ids} \
+            if previous else set()
+        total_texts = len(index.texts_to_embed(missing)) if missing else 0
         done = 0
 
         def tick(count: int) -> None:
@@ -332,7 +334,12 @@ def run_refresh(
 
         if progress is not None:
             progress("embed", 0, total_texts)
-        report.chunks.embedded = index.add(missing, tick) if missing else 0
+        try:
+            report.chunks.embedded = index.add(missing, tick) if missing else 0
+        except BaseException:
+            # Nothing references the records added so far: take them out again.
+            index.delete({chunk.id for chunk in missing})
+            raise
         version = versions.next_version()
         manifest = Manifest(
             version=version, created_at=datetime.now(UTC), embedder=embedder.name,
@@ -340,13 +347,21 @@ def run_refresh(
             sources={rel: built.entry for rel, built in plan.sources.items()},
             chunk_count=len(plan.chunks), product_count=len(plan.products),
             lexical_version=LEXICAL_VERSION)
-        versions.write_version(manifest, plan.chunks, Catalog(store=plan.store,
-                                                               products=plan.products))
+        try:
+            versions.write_version(manifest, plan.chunks, Catalog(store=plan.store,
+                                                                   products=plan.products))
+        except BaseException:
+            index.delete({chunk.id for chunk in missing})
+            raise
         versions.activate(version)
         report.version = version
         report.switched = True
-        report.pruned_versions = versions.prune(settings.keep_versions)
-        _delete_unreferenced(index, versions)
+        report.pruned_versions, pruned_ids = versions.prune(settings.keep_versions)
+        # Candidates: what the pruned versions and the replaced version held. Only ids that no
+        # retained version references go; ids this index never wrote are never touched.
+        stale = (pruned_ids | previous_ids) - versions.referenced_ids()
+        if stale:
+            index.delete(stale)
     report.duration_s = round(time.perf_counter() - started, 3)
     return report
 
@@ -360,13 +375,6 @@ def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScann
     previous_ids = {i for e in previous.sources.values() for i in e.chunk_ids} if previous \
         else set()
     return diff_report(plan, previous, previous_ids, dry_run=dry_run), plan, previous
-
-
-def _delete_unreferenced(index: DenseIndex, versions: VersionStore) -> None:
-    referenced = versions.referenced_ids()
-    stale = index.all_ids() - referenced
-    if stale:
-        index.delete(stale)
 
 
 def _constant(line: int) -> Callable[[int], int]:

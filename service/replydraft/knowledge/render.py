@@ -101,10 +101,19 @@ def render_product(product: Product, language: Language) -> RenderedBlock:
     note = _localized(product.size_note, language)
     if note:
         lines.append(p["size_note"].format(text=note))
-    headline = " ".join(
-        [product.sku, *(product.names[lang] for lang in product_languages(product)), category,
-         *(f for f in features[:4] if f)])
-    return RenderedBlock(language, name, "product_info", "\n".join(lines), headline, ("names",))
+    return RenderedBlock(language, name, "product_info", "\n".join(lines),
+                         product_headline(product), ("names",))
+
+
+def product_headline(product: Product) -> str:
+    """What a product is, in every language it is named in plus its features in the first
+    one. Language-neutral on purpose: all language blocks of a product share this one
+    embedding (the model is multilingual), so a product costs one embedding, not four."""
+    primary = product_languages(product)[0]
+    category = templates()[primary]["categories"].get(product.category, product.category)
+    features = [pick_text(item, primary) for item in product.features[:4]]
+    return " ".join([product.sku, *(product.names[lang] for lang in product_languages(product)),
+                     category, *(f for f in features if f)])
 
 
 def _localized(text: LocalizedText, language: Language) -> str:

@@ -19,6 +19,7 @@ import fcntl
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,24 @@ class VersionStore:
     @property
     def state_path(self) -> Path:
         return self.root / "state.json"
+
+    def index_id(self) -> str:
+        """A random id made once per index dir: it names this index's chroma collection, so two
+        indexes sharing one chroma (a server, or in-process clients) never touch each other's
+        records."""
+        path = self.root / "index_id"
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            pass
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:  # another process won the race: use its id
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(uuid.uuid4().hex[:12])
+        return path.read_text(encoding="utf-8").strip()
 
     def version_dir(self, version: int) -> Path:
         return self.root / f"v{version}"
@@ -158,18 +177,22 @@ class VersionStore:
             shutil.rmtree(building, ignore_errors=True)
             raise
 
-    def prune(self, keep: int) -> list[int]:
-        """Delete all but the newest ``keep`` versions (never the active one)."""
+    def prune(self, keep: int) -> tuple[list[int], set[str]]:
+        """Delete all but the newest ``keep`` versions (never the active one). Returns the
+        deleted versions and the chunk ids they referenced."""
         active = self.active()
         retained = self.retained()
         doomed = [v for v in retained[:-keep] if v != active] if keep > 0 else []
+        ids: set[str] = set()
         for version in doomed:
+            for entry in self.manifest(version).sources.values():
+                ids.update(entry.chunk_ids)
             shutil.rmtree(self.version_dir(version), ignore_errors=True)
         for leftover in self.root.glob(".building-v*"):
             pid = leftover.name.rsplit("-", 1)[-1]
             if pid.isdigit() and not _process_alive(int(pid)):
                 shutil.rmtree(leftover, ignore_errors=True)
-        return doomed
+        return doomed, ids
 
     def referenced_ids(self) -> set[str]:
         ids: set[str] = set()

