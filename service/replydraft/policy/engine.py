@@ -8,6 +8,7 @@ them, so ``check`` on every keystroke costs only the matching.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -17,7 +18,7 @@ from replydraft.knowledge.models import StoreProfile
 from replydraft.languages import Platform
 from replydraft.policy.matcher import Hit, Matcher, Screen, resolve_overlaps, screen
 from replydraft.policy.normalize import TextViews, char_table, compact_form
-from replydraft.policy.rulepack import CompiledRule, Rule, RuleSet, compile_rule, load_rules
+from replydraft.policy.rulepack import Rule, RuleSet, compile_rule, load_rules
 
 RIVAL_RULE_ID = "off_platform.rival_platform"
 DEFAULT_AGENT_MAX = 20.0
@@ -44,20 +45,24 @@ class PolicyEngine:
         self._contexts: OrderedDict[tuple[int, Platform | None], tuple[object, PolicyContext]] = (
             OrderedDict()
         )
+        self._lock = threading.Lock()  # the API checks from several threads
 
     # ------------------------------------------------------------ context per store/platform
 
     def context(self, store: StoreProfile | None, platform: Platform | None) -> PolicyContext:
         platform = platform or (store.platform if store else None)
         key = (id(store), platform)
-        cached = self._contexts.get(key)
-        if cached is not None and cached[0] is store:
-            self._contexts.move_to_end(key)
-            return cached[1]
+        with self._lock:
+            cached = self._contexts.get(key)
+            if cached is not None and cached[0] is store:
+                self._contexts.move_to_end(key)
+                return cached[1]
         context = self._build_context(store, platform)
-        self._contexts[key] = (store, context)
-        if len(self._contexts) > _CONTEXT_CACHE_SIZE:
-            self._contexts.popitem(last=False)
+        with self._lock:
+            # The store object is kept with its context, so its id cannot be reused meanwhile.
+            self._contexts[key] = (store, context)
+            if len(self._contexts) > _CONTEXT_CACHE_SIZE:
+                self._contexts.popitem(last=False)
         return context
 
     def _build_context(
@@ -122,10 +127,6 @@ class PolicyEngine:
         hits = screen(self.risk_matcher.find(views), views, context.screen)
         hits.extend(screen(self.customer_rules.find(views), views, context.screen))
         return hits
-
-    def rule(self, rule_id: str) -> CompiledRule | None:
-        return next((r for r in (*self.rules.rules, *self.rules.risk_rules) if r.id == rule_id),
-                    None)
 
 
 @cache

@@ -67,18 +67,6 @@ def check(
     )
 
 
-def find_violations(
-    text: str,
-    *,
-    platform: Platform | None = None,
-    store: StoreProfile | None = None,
-    engine: PolicyEngine | None = None,
-) -> list[Hit]:
-    """Detection only (no rewriting): the hits ``check`` would act on."""
-    engine = engine or default_engine()
-    return engine.detect(TextViews(text), engine.context(store, platform))
-
-
 def _until_clean(text: str, engine: PolicyEngine, context: PolicyContext,
                  language: Language) -> str:
     for _round in range(_MAX_ROUNDS):

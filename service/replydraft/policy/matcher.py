@@ -124,8 +124,12 @@ class Matcher:
 def _regex_hits(rule: CompiledRule, regex: re.Pattern[str], text: str, lo: int, hi: int
                 ) -> list[RawHit]:
     hits = []
-    for match in regex.finditer(text, lo, hi):
-        if match.end() == match.start():
+    for found in regex.finditer(text, lo, hi):
+        match: re.Match[str] | None = found
+        if found.end() == hi < len(text):
+            # The window cut it short (a link running past a "?"): match again without it.
+            match = regex.match(text, found.start())
+        if match is None or match.end() == match.start():
             continue
         groups = tuple(
             (name, match.start(name), match.end(name))
