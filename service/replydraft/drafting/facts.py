@@ -286,11 +286,23 @@ def _stock_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("colour_name", localize(colour.names, lang), chunk, colour.id)
     sheet.add("sold_out_sizes", sep.join(t.fragment("size", label=s)
                                          for s in colour.sold_out_sizes), chunk)
-    if colour.restock:
+    if colour.restock and _names_a_time(colour.restock):
         sheet.add("restock", _restock_text(colour.restock, lang), chunk, colour.restock)
     others = [localize(c.names, lang) for c in product.colours
               if c.id != colour.id and not c.sold_out_sizes]
     sheet.add("other_colours", sep.join(others), chunk)
+
+
+_TIME_WORDS = re.compile(
+    r"\d|月|旬|週|周|week|month|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|mid|late|early|soon|주|월", re.IGNORECASE)
+
+
+def _names_a_time(restock: str) -> bool:
+    """"2026-12-05" and "12月中旬 / mid-December" do; "暂无补货计划 / no restock planned" does
+    not, and must not be read out as "restock expected no restock planned"."""
+    return _TIME_WORDS.search(restock) is not None and not re.search(
+        r"暂无|暫無|no restock|not planned|계획 없", restock, re.IGNORECASE)
 
 
 def _restock_text(restock: str, language: Language) -> str:

@@ -60,8 +60,18 @@ def _script_votes(text: str) -> tuple[int, int]:
     return traditional, simplified
 
 
+# Latin letters that are not English: SKUs (BT-JN-4WS01), size labels (XL, 3XL), units after
+# a number (175cm, 90kg). "BT-BT-WP01" alone says nothing about the customer's language.
+_CODES = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+|\d*X{0,4}[SML]|EU|US)(?![A-Za-z0-9])"
+    r"|(?<=\d)\s*(?:cm|kg|mm|lbs?|kgs)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
 def _dominant(text: str) -> str | None:
     """"ko", "zh", "en" or None when the text has no letters at all (emoji, numbers)."""
+    text = _CODES.sub(" ", text)
     scores = {
         "ko": float(len(_HANGUL.findall(text))),
         "zh": float(len(_CJK.findall(text))),

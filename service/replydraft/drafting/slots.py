@@ -390,9 +390,13 @@ def _name_forms(names: tuple[str, ...], generic_words: tuple[str, ...]) -> tuple
     for name in names:
         form = normalise_measures(name)
         for word in sorted(generic_words, key=len, reverse=True):
-            form = form.replace(word, " ")
-        compact = re.sub(r"\s+", "", form)
-        if compact:
+            if word.isascii():  # whole words only: "a" must not eat the a of "straight"
+                form = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", form)
+            else:
+                form = form.replace(word, " ")
+        if form.isascii():
+            forms.append(" ".join(form.split()))  # English keeps its words
+        elif compact := re.sub(r"\s+", "", form):
             forms.append(compact)
     return tuple(forms)
 
@@ -408,17 +412,40 @@ def _overlap(text: str, form: str, floor: int = 2) -> int:
     return best if best > floor else 0
 
 
+def _word_overlap(words: set[str], form: str) -> int:
+    """English names match by whole words ("line" is not in "fleece-lined"): the letters of the
+    name words the text contains."""
+    name_words = [w for w in re.split(r"[^a-z0-9-]+", form) if len(w) >= 3]
+    return sum(len(w) for w in name_words if w in words)
+
+
 def find_product(text: str, products: Sequence[Product], lexicon: Lexicon) -> str | None:
     """The SKU named in ``text`` (exactly, or by a distinctive part of its name), or None."""
+    return product_mention(text, products, lexicon)[0]
+
+
+def product_mention(text: str, products: Sequence[Product], lexicon: Lexicon
+                    ) -> tuple[str | None, bool]:
+    """(SKU, specific): specific when the SKU or a distinctive part of the name is written; a
+    bare category word ("裤子") that happens to fit one product is not specific."""
+    sku = _by_sku_or_name(text, products, lexicon)
+    if sku is not None:
+        return sku, True
+    return _by_category(text, products, lexicon), False
+
+
+def _by_sku_or_name(text: str, products: Sequence[Product], lexicon: Lexicon) -> str | None:
     upper = text.upper()
     for product in products:
         if re.search(rf"(?<![A-Z0-9-]){re.escape(product.sku)}(?![A-Z0-9-])", upper):
             return product.sku
     compact = re.sub(r"\s+", "", text)
+    words = set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text))
     scores: dict[str, int] = {}
     for product in products:
         forms = _name_forms(tuple(product.names.values()), lexicon.generic_words)
-        best = max((_overlap(compact, form) for form in forms), default=0)
+        best = max((_word_overlap(words, form) if form.isascii() else _overlap(compact, form)
+                    for form in forms), default=0)
         if best >= 3:
             scores[product.sku] = best
     if scores:
@@ -426,7 +453,7 @@ def find_product(text: str, products: Sequence[Product], lexicon: Lexicon) -> st
         winners = [sku for sku, score in scores.items() if score == top]
         if len(winners) == 1:
             return winners[0]
-    return _by_category(text, products, lexicon)
+    return None
 
 
 def _by_category(text: str, products: Sequence[Product], lexicon: Lexicon) -> str | None:
@@ -473,6 +500,7 @@ class MessageSlots:
     shoe_size: str | None = None
     waist_cm: float | None = None
     sku: str | None = None
+    sku_specific: bool = False  # named by SKU or name, not just by a category word
 
 
 def message_slots(
@@ -486,6 +514,7 @@ def message_slots(
         weight = weight if weight is not None else pair_weight
     if height is None and lexicon.cue("size", norm):
         height = parse_bare_height(norm)
+    sku, specific = product_mention(norm, products, lexicon)
     foot = parse_foot_length(norm)
     if foot is not None and height is not None and abs(foot / 10 - height) < 1:
         foot = None
@@ -495,7 +524,8 @@ def message_slots(
         foot_length_mm=foot,
         shoe_size=parse_shoe_size(norm, lexicon.us_to_eu),
         waist_cm=parse_waist(norm),
-        sku=find_product(norm, products, lexicon),
+        sku=sku,
+        sku_specific=specific,
     )
 
 
@@ -516,14 +546,17 @@ def extract_slots(
 ) -> Slots:
     """Slots of the whole conversation; the newest customer message wins, older ones fill gaps.
 
-    The product: named in the latest message, else the one the agent's screen is on
-    (``request.sku``), else the one named most recently before.
+    The product: named (SKU or name) in the latest message, else the one the agent's screen is
+    on (``request.sku``), else one the latest message points at by category ("裤子"), else the
+    one named most recently before.
     """
     texts = [m.text for m in request.messages if m.role == "customer"][::-1]  # newest first
     per_message = [message_slots(t, family, products, lexicon) for t in texts]
     known = {p.sku for p in products}
     request_sku = request.sku if request.sku in known else None
-    sku = per_message[0].sku or request_sku or _first(m.sku for m in per_message[1:])
+    latest = per_message[0]
+    sku = (latest.sku if latest.sku_specific else None) or request_sku or latest.sku or \
+        _first(m.sku for m in per_message[1:])
     product = next((p for p in products if p.sku == sku), None)
     normalised = [normalise_measures(t) for t in texts]
     colour = _first(find_colour(t, product, lexicon) for t in normalised)

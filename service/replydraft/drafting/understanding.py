@@ -62,9 +62,11 @@ def understand(
     latest = customer[-1]
     previous = customer[-2] if len(customer) > 1 else None
     intents = classifier.classify(latest)
-    followup = previous is not None and classifier.is_followup(latest)
+    followup = previous is not None and _is_followup(latest, intents, classifier, lexicon)
     if followup and previous is not None:
-        intents = with_followup(intents, classifier.classify(previous), followup=True)
+        earlier = _implied_intents(classifier.classify(previous), previous, family, products,
+                                   lexicon, None, False)
+        intents = with_followup(intents, earlier, followup=True)
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
@@ -79,22 +81,43 @@ def understand(
     )
 
 
+# A reply this short that carries no clear question of its own answers the agent or continues
+# the previous question: "冲锋衣" after "which item?", "200斤" after "your weight?", "44?".
+SHORT_ANSWER_CHARS = 12
+
+
+def _is_followup(latest: str, intents: Sequence[IntentScore], classifier: IntentClassifier,
+                 lexicon: Lexicon) -> bool:
+    if classifier.is_followup(latest):
+        return True
+    norm = normalise_measures(latest)
+    if lexicon.cue("courtesy", norm):
+        return False  # "好的谢谢" closes a topic; it does not reopen the last one
+    compact = "".join(ch for ch in norm if ch.isalnum())
+    clear = any(s.confidence >= 0.9 and s.intent not in ("greeting", "other") for s in intents)
+    return len(compact) <= SHORT_ANSWER_CHARS and not clear
+
+
 def _implied_intents(
     intents: list[IntentScore],
-    latest: str,
+    text: str,
     family: str,
     products: Sequence[Product],
     lexicon: Lexicon,
-    slots: Slots,
+    slots: Slots | None,
     followup: bool,
 ) -> list[IntentScore]:
-    """Measurements in the latest message ask for a size; a colour in a follow-up about a
-    product asks whether that colour is available (in the size discussed)."""
-    own = message_slots(latest, family, products, lexicon)
+    """Measurements in a message ask for a size; a colour named with a size question or in a
+    follow-up asks whether that colour is available (in the size discussed)."""
+    own = message_slots(text, family, products, lexicon)
     if any(v is not None for v in (own.height_cm, own.weight_kg, own.foot_length_mm,
                                    own.shoe_size, own.waist_cm)):
         intents = _add_intent(intents, "size_advice", IMPLIED)
+    if slots is None:
+        return intents
     product = next((p for p in products if p.sku == slots.sku), None)
-    if followup and find_colour(normalise_measures(latest), product, lexicon) is not None:
+    asks_size = any(s.intent == "size_advice" for s in intents)
+    if (followup or asks_size) and \
+            find_colour(normalise_measures(text), product, lexicon) is not None:
         intents = _add_intent(intents, "stock", IMPLIED)
     return intents
