@@ -101,6 +101,13 @@ def test_negations_hedges_and_product_facts_are_not_guarantees() -> None:
         assert check(text).clean, text
 
 
+def test_an_honest_sentence_does_not_hide_a_promise_next_to_it() -> None:
+    result = check("我们保证明天到，不能保证颜色一致。")
+    assert [v.match for v in result.violations] == ["保证明天到"]
+    assert result.text == "我们会尽快为您发出，快递时效我们没法保证，不能保证颜色一致。"
+    assert categories("快递时效我们没法保证，但绝对是正品。") == {"guarantee"}
+
+
 def test_allowed_commitments_of_the_store_are_never_touched(store: StoreProfile) -> None:
     text = "我们保证正品，支持7天无理由退换，质量问题运费由我们承担。"
     assert check(text, store=store).clean

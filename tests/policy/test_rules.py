@@ -122,3 +122,25 @@ def test_an_engine_runs_any_rule_directory(rules_copy: Path) -> None:
     assert result.text == "这款有货。"
     assert result.violations[0].rule == "off_platform.test_word"
     assert check("飞鸽传书联系我。").clean  # the bundled rules are untouched
+
+
+def test_muted_triggers_only_save_time(rules_copy: Path) -> None:
+    """Dropping mute_triggers must not change a single result: they only skip work."""
+    import yaml
+
+    from .evalset import load_cases
+
+    mutes: list[str] = []
+    for path in rules_copy.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("mute_triggers"):
+            mutes.extend(data.pop("mute_triggers"))
+            path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert mutes
+    unmuted = PolicyEngine(load_rules(rules_copy))
+    texts = [c["input"]["text"] for c in load_cases() if "text" in c["input"]]
+    endings = ["明天一定到", "，保证明天到", " it will arrive by Friday", " 내일 꼭 도착해요",
+               "质量绝对没问题", ", we guarantee it"]
+    texts += [m + e for m in mutes for e in endings] + [e + m for m in mutes for e in endings]
+    for text in texts:
+        assert check(text).model_dump() == check(text, engine=unmuted).model_dump(), text

@@ -72,8 +72,14 @@ class Matcher:
                         trigger_keys[trigger].append(rule)
                 else:
                     self._always.append(rule)
+        mute_keys: dict[str, list[CompiledRule]] = defaultdict(list)
+        for rule in self.rules:
+            if rule.regexes and rule.triggers:
+                for phrase in rule.mute_triggers:
+                    mute_keys[phrase].append(rule)
         self._literals = {view: _automaton(keys) for view, keys in literal_keys.items()}
         self._triggers = _automaton(trigger_keys) if trigger_keys else None
+        self._mutes = _automaton(mute_keys) if mute_keys else None
 
     def find(self, views: TextViews) -> list[RawHit]:
         hits: list[RawHit] = []
@@ -102,13 +108,18 @@ class Matcher:
         rules: dict[str, CompiledRule] = {}
         if self._triggers is not None:
             norm = views.norm
+            found = list(self._triggers.iter(norm))
+            muted = self._muted_spans(norm) if found and self._mutes is not None else []
             seen: dict[int, tuple[int, int]] = {}
-            for end, (length, triggered) in self._triggers.iter(norm):
+            for end, (length, triggered) in found:
                 start = end + 1 - length
                 window = seen.get(start)
                 if window is None:
                     window = seen[start] = _sentence_window(norm, start, end + 1)
                 for rule in triggered:
+                    if muted and any(lo <= start and end < hi and rule.id in ids
+                                     for lo, hi, ids in muted):
+                        continue
                     rules.setdefault(rule.id, rule)
                     if rule.view == "norm":
                         windows.setdefault(rule.id, []).append(window)
@@ -119,6 +130,20 @@ class Matcher:
             windows[rule.id] = []
         ordered = sorted(rules.values(), key=lambda r: r.priority)
         return [(rule, _merged(windows.get(rule.id, []))) for rule in ordered]
+
+    def _muted_spans(self, norm: str) -> list[tuple[int, int, frozenset[str]]]:
+        assert self._mutes is not None
+        spans = []
+        for end, (length, muted) in self._mutes.iter(norm):
+            start = end + 1 - length
+            if start > 0 and _ascii_word(norm[start]) and _ascii_word(norm[start - 1]):
+                continue  # "fridaycan't guarantee" is not the phrase "can't guarantee"
+            spans.append((start, end + 1, frozenset(r.id for r in muted)))
+        return spans
+
+
+def _ascii_word(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 def _regex_hits(rule: CompiledRule, regex: re.Pattern[str], text: str, lo: int, hi: int

@@ -88,6 +88,10 @@ class RulePack(_Strict):
     category: Category
     language: Literal["zh", "en", "ko", "any"]
     description: str = ""
+    # A trigger inside one of these phrases does not start this pack's regex rules: the phrases
+    # are negations every rule of the pack excepts anyway ("没法保证" holds the trigger "保证").
+    # It only saves time; list a phrase only if each rule's exceptions cancel matches through it.
+    mute_triggers: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
 
 
@@ -129,6 +133,7 @@ class CompiledRule:
     literals: tuple[str, ...]  # compact/norm forms of literal patterns
     regexes: tuple[re.Pattern[str], ...]
     triggers: tuple[str, ...]
+    mute_triggers: tuple[str, ...]  # norm forms; see RulePack.mute_triggers
     exceptions: tuple[re.Pattern[str], ...]
     context: tuple[re.Pattern[str], ...]
 
@@ -199,7 +204,8 @@ def _compile(path: Path, rule_id: str, what: str, pattern: str) -> re.Pattern[st
 
 
 def compile_rule(
-    path: Path, spec: Rule | RiskRule, priority: int, category: str
+    path: Path, spec: Rule | RiskRule, priority: int, category: str,
+    mute_triggers: tuple[str, ...] = (),
 ) -> CompiledRule:
     view = spec.match_view
     literals: tuple[str, ...] = ()
@@ -224,6 +230,7 @@ def compile_rule(
         literals=literals,
         regexes=regexes,
         triggers=tuple(normalize(t) for t in spec.triggers),
+        mute_triggers=mute_triggers,
         exceptions=tuple(_compile(path, spec.id, "exception", p) for p in spec.exceptions),
         context=tuple(_compile(path, spec.id, "context", p) for p in spec.context),
     )
@@ -272,7 +279,8 @@ def _load_pack(path: Path, first_priority: int) -> list[CompiledRule]:
             raise ConfigurationError(
                 f"{path}: rule {rule.id!r}: ids start with the category ({pack.category}.)"
             )
-        compiled.append(compile_rule(path, rule, first_priority + offset, pack.category))
+        mutes = tuple(normalize(m) for m in pack.mute_triggers)
+        compiled.append(compile_rule(path, rule, first_priority + offset, pack.category, mutes))
     return compiled
 
 
