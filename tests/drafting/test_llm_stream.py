@@ -139,6 +139,9 @@ def test_a_consumer_that_stops_listening_does_not_wedge_the_breaker(
 def test_a_stream_that_ends_without_a_finish_reason_is_incomplete(
     fake_llm: FakeOpenAIServer, backend: OpenAIBackend
 ) -> None:
-    fake_llm.script(Reply.stream("亲，满99元", "包邮", no_finish=True))
+    cut = Reply.stream("亲，满99元", "包邮", no_finish=True)
+    fake_llm.script(cut, cut, cut)
     with pytest.raises(LLMUnavailable, match="before the model finished"):
         _drain(backend.stream(_ctx()))
+    # No whole sentence had gone out yet, so each attempt could be retried.
+    assert len(fake_llm.requests) == 3
