@@ -56,11 +56,19 @@ def test_discount_authority_comes_from_the_store(store_factory: Any) -> None:
     assert "discount_over_authority" in types("便宜80块行不行？", store=generous)
 
 
-def test_percentage_asks_need_a_price() -> None:
-    assert "discount_over_authority" not in types("Can you do 30% off?")
-    assert "discount_over_authority" in types("Can you do 30% off?", price=399)
+def test_percentage_asks_use_the_price_when_known() -> None:
+    assert "discount_over_authority" in types("Can you do 10% off?", price=399)  # 39.9 > 20
     assert "discount_over_authority" not in types("Can you do 5% off?", price=199)
-    assert "discount_over_authority" in types("能打8折吗", price=299)  # 20 % of 299 = 59.8
+    assert "discount_over_authority" in types("能打9折吗", price=299)  # 10 % of 299 = 29.9
+    assert "discount_over_authority" not in types("能打9折吗", price=99)
+
+
+def test_without_a_price_only_deep_percentage_asks_are_flagged() -> None:
+    assert "discount_over_authority" not in types("Can you do 10% off?")
+    assert "discount_over_authority" not in types("能打9折吗")
+    for text in ("Give me 30% off.", "直接给我打五折吧", "幫我打對折", "能打8折吗",
+                 "20% 할인해 주세요"):
+        assert "discount_over_authority" in types(text), text
 
 
 def test_escalations_abuse_legal_and_injection() -> None:

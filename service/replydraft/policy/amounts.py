@@ -49,6 +49,8 @@ def amount_with_unit(number: str, unit: str | None) -> float | None:
 
 def zhe_to_percent_off(zhe: str) -> float | None:
     """``8折`` is 20 % off, ``85折``/``八五折`` 15 % off, ``7.5折`` 25 % off."""
+    if zhe == "对":  # 对折: half price
+        return 50.0
     if all(c in _DIGITS for c in zhe):
         zhe = "".join(str(_DIGITS[c]) for c in zhe)
     try:

@@ -5,7 +5,8 @@ asks, abuse, legal threats, prompt injection) and from the off-platform rules re
 customer's side: a link outside the platform is a ``phishing_link``, a chat app, phone number or
 e-mail address an ``off_platform_request``. A discount ask is flagged only when the amount is
 above the store's agent authority (``policies.discounts.agent_max``, default 20); a percentage
-or 折 ask only when the product price is known.
+or 折 ask is turned into money when the product price is known, and otherwise flagged only when
+deep (``deep_discount_percent`` in customer_risk.yaml, 20 %: 打8折, 30% off, 五折).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from replydraft.policy.amounts import amount_with_unit, zhe_to_percent_off
 from replydraft.policy.engine import PolicyEngine, default_engine
 from replydraft.policy.matcher import Hit
 from replydraft.policy.models import RiskFlag, RiskType
-from replydraft.policy.normalize import TextViews
+from replydraft.policy.normalize import TextViews, normalize
 
 
 def scan_customer(
@@ -42,7 +43,7 @@ def scan_customer(
     for hit in _without_nested(engine.detect_risks(TextViews(text), context)):
         risk_type, advice = _risk_of(hit)
         if risk_type == "discount_over_authority" and not _over_authority(
-            hit, text, context.agent_max, price
+            hit, text, context.agent_max, price, engine.rules.deep_discount_percent
         ):
             continue
         key = (risk_type, hit.start, hit.end)
@@ -68,18 +69,22 @@ _OFF_PLATFORM_ADVICE = {
 }
 
 
-def _over_authority(hit: Hit, text: str, agent_max: float, price: float | None) -> bool:
-    groups = {name: text[s:e] for name, (s, e) in hit.groups.items()}
+def _over_authority(hit: Hit, text: str, agent_max: float, price: float | None,
+                    deep_percent: float) -> bool:
+    # Read the numbers as normalised: ５０ → 50, 對折 → 对折.
+    groups = {name: normalize(text[s:e]) for name, (s, e) in hit.groups.items()}
     if "amount" in groups:
         amount = amount_with_unit(groups["amount"], groups.get("unit"))
         return amount is not None and amount > agent_max
-    if price is None:
-        return False
     percent_text = groups.get("percent") or groups.get("percent2")
     percent = float(percent_text) if percent_text else None
     if "zhe" in groups:
         percent = zhe_to_percent_off(groups["zhe"])
-    return percent is not None and price * percent / 100 > agent_max
+    if percent is None:
+        return False
+    if price is None:
+        return percent >= deep_percent
+    return price * percent / 100 > agent_max
 
 
 def _without_nested(hits: list[Hit]) -> list[Hit]:

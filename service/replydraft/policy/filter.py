@@ -21,6 +21,7 @@ from replydraft.policy.language import detect_language, script_family
 from replydraft.policy.matcher import Hit
 from replydraft.policy.models import Category, PolicyResult, Violation
 from replydraft.policy.normalize import TextViews, compact_form
+from replydraft.policy.rulepack import Rule
 from replydraft.policy.segments import (
     Edit,
     Sentence,
@@ -92,7 +93,7 @@ def _edit_for(text: str, sentences: list[Sentence], hit: Hit, language: Language
               greetings: tuple[str, ...], remove_only: bool) -> Edit:
     sentence = sentence_at(sentences, hit.start)
     clause = sentence.clause_at(hit.start)
-    action = "remove_sentence" if remove_only else hit.rule.spec.action  # type: ignore[union-attr]
+    action = "remove_sentence" if remove_only else _rule(hit).action
     if action == "remove_sentence":
         end = max(sentence.end, sentence_at(sentences, hit.end - 1).end)
         if clause.separator is None:
@@ -119,14 +120,13 @@ def _only_greetings_before(before_text: str, greetings: tuple[str, ...]) -> bool
 
 
 def _replacement(text: str, hit: Hit, segment: str, language: Language) -> str:
-    spec = hit.rule.spec
     family = script_family(segment)
     segment_language: Language
     if family is None or (family == "zh" and is_chinese(language)):
         segment_language = language
     else:
         segment_language = detect_language(segment)
-    template = pick_text(spec.replacement, segment_language)  # type: ignore[union-attr]
+    template = pick_text(_rule(hit).replacement, segment_language)
 
     def fill(match: re.Match[str]) -> str:
         span = hit.groups.get(match.group(1))
@@ -173,8 +173,16 @@ def _violation(hit: Hit, edits: list[Edit]) -> Violation:
         match=hit.match,
         action="removed" if removed else "rewritten",
         replacement=None if removed or container is None else container.replacement,
-        reason=hit.rule.spec.reason,  # type: ignore[union-attr]
+        reason=_rule(hit).reason,
     )
+
+
+def _rule(hit: Hit) -> Rule:
+    """The policy rule behind a hit (``check`` only ever sees policy rules)."""
+    spec = hit.rule.spec
+    if not isinstance(spec, Rule):  # pragma: no cover - risk rules never reach check()
+        raise TypeError(f"{spec.id} is not a policy rule")
+    return spec
 
 
 def _strip_words(compact_text: str, words: tuple[str, ...]) -> str:

@@ -37,7 +37,7 @@ class PolicyContentScanner:
         views = TextViews(text)
         findings = [
             ScanFinding(hit.category, hit.rule.id, hit.start, hit.end, hit.match,
-                        hit.rule.spec.reason)  # type: ignore[union-attr]
+                        getattr(hit.rule.spec, "reason", ""))
             for hit in engine.detect(views, context)
         ]
         findings.extend(

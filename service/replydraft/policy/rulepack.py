@@ -102,6 +102,9 @@ class RiskRule(_MatchSpec):
 
 class RiskPack(_Strict):
     description: str = ""
+    # Without the product's price a percentage ask cannot be turned into money; asks of at least
+    # this many percent off are flagged anyway (they exceed any agent authority at usual prices).
+    deep_discount_percent: float = Field(20, gt=0, le=100)
     rules: list[RiskRule] = Field(min_length=1)
 
 
@@ -150,6 +153,7 @@ class RuleSet:
     rival_reason: str
     greetings: tuple[str, ...]
     directory: Path
+    deep_discount_percent: float = 20
 
 
 def _read_yaml(path: Path) -> Any:
@@ -284,7 +288,9 @@ def _load_pack(path: Path, first_priority: int) -> list[CompiledRule]:
     return compiled
 
 
-def _load_risk_pack(path: Path) -> list[CompiledRule]:
+def _load_risk_pack(path: Path) -> tuple[list[CompiledRule], RiskPack]:
+    if not path.is_file():
+        raise ConfigurationError(f"{path}: missing rule file")
     data = _read_yaml(path)
     try:
         pack = RiskPack.model_validate(data)
@@ -301,7 +307,7 @@ def _load_risk_pack(path: Path) -> list[CompiledRule]:
                         "'amount', 'percent' or 'zhe'"
                     )
         compiled.append(item)
-    return compiled
+    return compiled, pack
 
 
 def _load_model(path: Path, model: type[BaseModel]) -> Any:
@@ -340,7 +346,7 @@ def _load_rules_cached(directory: Path) -> RuleSet:
             rules.append(rule)
     if not rules:
         raise ConfigurationError(f"{directory}: no rule packs (*.yaml) found")
-    risk_rules = _load_risk_pack(directory / "customer_risk.yaml")
+    risk_rules, risk_pack = _load_risk_pack(directory / "customer_risk.yaml")
     platforms: PlatformsFile = _load_model(directory / "platforms.yaml", PlatformsFile)
     greetings: GreetingsFile = _load_model(directory / "greetings.yaml", GreetingsFile)
     return RuleSet(
@@ -350,4 +356,5 @@ def _load_rules_cached(directory: Path) -> RuleSet:
         rival_reason=platforms.rival_reason,
         greetings=tuple(compact_form(w) for w in greetings.words if compact_form(w)),
         directory=directory,
+        deep_discount_percent=risk_pack.deep_discount_percent,
     )
