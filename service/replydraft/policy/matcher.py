@@ -1,11 +1,12 @@
 """Find rule matches in a text's normalised views and turn them into input-span hits.
 
-Literal patterns go into one Aho-Corasick automaton per view (one pass finds them all); a regex
+Literal patterns go into one Aho-Corasick automaton per view (one pass finds them all). A regex
 rule runs only when one of its trigger strings is present (a second automaton over the norm view
-tells which), so a clean draft costs a few passes over ~300 characters, not one per rule.
-Every candidate is then screened: word boundaries for Latin words, no match across a sentence
-end, the rule's exceptions and context, link allow-lists and phone-number shape, and the store's
-allowed commitments.
+tells which), and only over the sentences around those triggers; a trigger inside one of its
+pack's ``mute_triggers`` (an honest negation such as 没法保证) does not count. So a clean draft
+costs a few passes over ~300 characters, not one per rule. Every candidate is then screened:
+word boundaries for Latin words, no match across a sentence end, the rule's exceptions and
+context, link allow-lists and phone-number shape, and the store's allowed commitments.
 """
 
 from __future__ import annotations
