@@ -11,14 +11,14 @@ import pytest
 from fakes import FakeOpenAIServer, Reply
 from fakes.contexts import context, hit
 from replydraft.drafting.backend import Generated
-from replydraft.drafting.breaker import BreakerState
+from replydraft.drafting.breaker import BreakerState, CircuitBreaker
 from replydraft.drafting.llm import OpenAIBackend, fallback_reason
 from replydraft.errors import LLMBadOutput, LLMUnavailable
 
 
 @pytest.fixture
 def backend(llm_settings: Callable[..., Any]) -> OpenAIBackend:
-    return OpenAIBackend(llm_settings(llm_breaker_failures=1, llm_breaker_reset_s=0.01))
+    return OpenAIBackend(llm_settings(llm_breaker_failures=5, llm_breaker_reset_s=30))
 
 
 def _ctx(language: Any = "zh-Hans") -> Any:
@@ -91,7 +91,6 @@ def test_a_failure_before_the_first_delta_is_retried(
     fake_llm: FakeOpenAIServer, backend: OpenAIBackend
 ) -> None:
     fake_llm.script(Reply.error(503), Reply.stream("满99元包邮。[c:kb-post]"))
-    backend.breaker = type(backend.breaker)(failure_threshold=5, reset_after_s=1)
     deltas, generated = _drain(backend.stream(_ctx()))
     assert "".join(deltas) == "满99元包邮。"
     assert generated.sentences[0].chunk_ids == ("kb-post",)
@@ -122,9 +121,11 @@ def test_an_empty_stream_is_bad_output(fake_llm: FakeOpenAIServer, backend: Open
 def test_a_consumer_that_stops_listening_does_not_wedge_the_breaker(
     fake_llm: FakeOpenAIServer, backend: OpenAIBackend
 ) -> None:
-    fake_llm.script(Reply.error(500))
+    backend.breaker = CircuitBreaker(failure_threshold=1, reset_after_s=0.01)
+    fake_llm.default = Reply.error(500)
     with pytest.raises(LLMUnavailable):
-        _drain(backend.stream(_ctx()))  # max_retries=2, but one failure opens this breaker
+        _drain(backend.stream(_ctx()))
+    fake_llm.default = None
     time.sleep(0.02)
     fake_llm.script(Reply.stream("满99", "元包邮。", "中通2-5天。"), Reply.stream("好的。"))
     stream = backend.stream(_ctx())  # the half-open trial …
