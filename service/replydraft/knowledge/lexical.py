@@ -46,7 +46,7 @@ _WORD = re.compile(r"[\w-]+")
 
 _LOCK = threading.Lock()
 # Bump when tokenize() changes: stored terms of older versions are then recomputed.
-LEXICAL_VERSION = 2
+LEXICAL_VERSION = 3
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +60,21 @@ def _jieba() -> Any:
 
 def tokenize(text: str) -> list[str]:
     """Index terms of ``text`` (documents and queries use the same function)."""
+    terms: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            terms.extend(_line_terms(line))
+    return terms
+
+
+@lru_cache(maxsize=200_000)
+def _line_terms(text: str) -> tuple[str, ...]:
+    # Product blocks repeat lines (size-chart rows, fabric, labels) across thousands of
+    # products: tokenising each distinct line once makes a 10k catalogue cheap to index.
+    return tuple(_text_terms(text))
+
+
+def _text_terms(text: str) -> list[str]:
     terms = _sku_terms(text)
     if _HANGUL.search(text):
         terms += _korean_terms(text)

@@ -8,6 +8,7 @@ references them.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import time
@@ -29,6 +30,7 @@ from replydraft.knowledge.chunking import (
     IndexedChunk,
     playbook_chunks,
     product_chunks,
+    relocate,
     store_chunks,
 )
 from replydraft.knowledge.embedding import Embedder
@@ -40,7 +42,14 @@ from replydraft.knowledge.render import templates_fingerprint
 from replydraft.knowledge.reports import ChunkDiff, RefreshReport, SourceDiff
 from replydraft.knowledge.scanners import ScanWarning, scan_text, scanner_name
 from replydraft.knowledge.scanning import ContentScanner
-from replydraft.knowledge.versions import Catalog, Manifest, SourceEntry, VersionStore
+from replydraft.knowledge.versions import (
+    Catalog,
+    Manifest,
+    ProductRecord,
+    SourceEntry,
+    VersionStore,
+    product_key,
+)
 from replydraft.languages import Language
 
 STORE_FILE = "store.yaml"
@@ -155,7 +164,8 @@ class Planner:
                     products=[p for p in previous_catalog.products if p.sku in set(old.skus)])
                 continue
             built = self._build_source(rel, source_type, hashes[rel], store, store_file,
-                                       problems, previous_chunks)
+                                       problems, previous_chunks,
+                                       old.products if old is not None else None)
             if built is not None:
                 sources[rel] = built
         problems.extend(_duplicate_skus(sources))
@@ -174,9 +184,29 @@ class Planner:
             return {}
         return {chunk.id: chunk for chunk in self.versions.chunks(manifest.version)}
 
+    def _product(self, located: LocatedProduct, position: int, store: StoreProfile,
+                 known: dict[str, IndexedChunk], old: ProductRecord | None
+                 ) -> tuple[ProductRecord, list[IndexedChunk]]:
+        """Chunks and warnings of one product; an unchanged product of a changed file reuses
+        its previous chunks and warnings (rendering, tokenising and scanning 10k products
+        would dominate an incremental refresh otherwise)."""
+        key = product_key(located.product)
+        if old is not None and old.key == key and all(i in known for i in old.chunk_ids):
+            shift = located.line - old.line
+            chunks = [relocate(known[i], position, located.line) for i in old.chunk_ids]
+            warnings = [w.model_copy(update={"line": w.line + shift}) for w in old.warnings]
+        else:
+            chunks = product_chunks(located, position, known)
+            warnings = self._scan_product(located, store)
+        record = ProductRecord(key=key, line=located.line, chunk_ids=_ids(chunks),
+                               warnings=warnings)
+        return record, chunks
+
     def _build_source(self, rel: str, source_type: str, sha: str, store: StoreProfile,
                       store_file: StoreFile, problems: list[FieldProblem],
-                      known: dict[str, IndexedChunk]) -> BuiltSource | None:
+                      known: dict[str, IndexedChunk],
+                      old_records: dict[str, ProductRecord] | None = None
+                      ) -> BuiltSource | None:
         path = self.settings.knowledge_dir / rel
         if source_type == "store":
             line_of = store_file.field_lines
@@ -190,12 +220,18 @@ class Planner:
             if parsed.problems:
                 return None
             chunks, warnings = [], []
+            records: dict[str, ProductRecord] = {}
+            before = old_records or {}
             for position, located in enumerate(parsed.products):
-                chunks.extend(product_chunks(located, position, known))
-                warnings.extend(self._scan_product(located, store))
+                record, product_chunk_list = self._product(
+                    located, position, store, known, before.get(located.product.sku))
+                records[located.product.sku] = record
+                chunks.extend(product_chunk_list)
+                warnings.extend(record.warnings)
             return BuiltSource(
                 SourceEntry(source_type="product", sha256=sha, chunk_ids=_ids(chunks),
-                            skus=[lp.product.sku for lp in parsed.products], warnings=warnings),
+                            skus=[lp.product.sku for lp in parsed.products], warnings=warnings,
+                            products=records),
                 chunks, [lp.product for lp in parsed.products])
         playbook_file = read_playbook(path, rel)
         problems.extend(playbook_file.problems)
@@ -249,12 +285,24 @@ class Planner:
     def _scan_fields(self, fields: list[tuple[tuple[str | int, ...], Language, str]],
                      source: str, line_of: Callable[[tuple[str | int, ...]], int],
                      store: StoreProfile) -> list[ScanWarning]:
-        """Scan short field values; every finding gets the line of its field."""
+        """Scan short field values, one scanner call per language (the values joined by blank
+        lines, so no match spans two fields); every finding gets the line of its field."""
         warnings = []
+        by_language: dict[Language, list[tuple[tuple[str | int, ...], str]]] = {}
         for path, language, text in fields:
-            line = line_of(path)
+            by_language.setdefault(language, []).append((path, text))
+        for language, items in by_language.items():
+            starts: list[int] = []
+            lines: list[int] = []
+            offset = 0
+            for path, text in items:
+                starts.append(offset)
+                lines.append(line_of(path))
+                offset += len(text) + 2
+            joined = "\n\n".join(text for _, text in items)
             warnings.extend(scan_text(
-                self.scanner, text, source=source, line_at=_constant(line),
+                self.scanner, joined, source=source,
+                line_at=_field_line(starts, lines),
                 language=language, store=store))
         return warnings
 
@@ -377,8 +425,9 @@ def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScann
     return diff_report(plan, previous, previous_ids, dry_run=dry_run), plan, previous
 
 
-def _constant(line: int) -> Callable[[int], int]:
-    return lambda _offset: line
+def _field_line(starts: list[int], lines: list[int]) -> Callable[[int], int]:
+    """Offset in joined field values -> the line of the field it falls in."""
+    return lambda offset: lines[bisect.bisect_right(starts, offset) - 1]
 
 
 def _ids(chunks: list[IndexedChunk]) -> list[str]:

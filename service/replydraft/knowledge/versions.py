@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -33,12 +34,26 @@ from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.knowledge.scanners import ScanWarning
 
 
+class ProductRecord(BaseModel):
+    """One product of a product file, so an unchanged product in a changed file is reused."""
+
+    key: str  # product_key(): hash of the validated product
+    line: int
+    chunk_ids: list[str]
+    warnings: list[ScanWarning] = Field(default_factory=list)
+
+
+def product_key(product: Product) -> str:
+    return hashlib.sha256(product.model_dump_json().encode("utf-8")).hexdigest()[:24]
+
+
 class SourceEntry(BaseModel):
     source_type: str
     sha256: str
     chunk_ids: list[str] = Field(default_factory=list)
     skus: list[str] = Field(default_factory=list)
     warnings: list[ScanWarning] = Field(default_factory=list)
+    products: dict[str, ProductRecord] = Field(default_factory=dict)  # by SKU
 
 
 class Manifest(BaseModel):
