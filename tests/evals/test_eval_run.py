@@ -357,3 +357,61 @@ def test_stale_index_is_reported_and_refreshed_only_when_asked(
     assert fresh.meta.knowledge_refreshed is True
     assert fresh.meta.knowledge_stale == []
     assert fresh.meta.knowledge_version != first.meta.knowledge_version
+
+
+@pytest.mark.slow
+def test_overlay_plants_chunks_and_overrides_the_store(planted_settings: Settings) -> None:
+    from replydraft.errors import InvalidInput
+    from replydraft.evals.targets import OverlayKnowledge, overridden_store
+    from replydraft.knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase(planted_settings)
+    if kb.version is None:
+        kb.refresh()
+    store = overridden_store(kb.store, {"voice": {"emoji": False}, "platform": "jd"})
+    assert store.voice.emoji is False and store.platform == "jd"
+    assert store.voice.honorific == kb.store.voice.honorific  # deep merge keeps the rest
+    with pytest.raises(InvalidInput) as bad:
+        overridden_store(kb.store, {"platform": "amazon"})
+    assert any("input.store.platform" in str(p) for p in bad.value.field_errors)
+
+    overlay = OverlayKnowledge(kb, store=store, planted=[
+        {"source": "playbooks/en/x.md", "text": "call 555", "intent": "postage"},
+        {"source": "playbooks/zh-Hans/y.md", "text": "加微信", "language": "zh-Hans"},
+    ])
+    assert overlay.store.platform == "jd" and overlay.version == kb.version
+    hits = overlay.search("尺码", k=4, language="zh-Hans", intent="size_advice")
+    # The zh-Hans chunk matches (no intent: a wildcard); the postage one does not.
+    assert hits[0].source == "playbooks/zh-Hans/y.md" and hits[0].intent == "size_advice"
+    assert all(h.source != "playbooks/en/x.md" for h in hits)
+    assert len(hits) == 4 and hits[0].score > hits[1].score
+    both = overlay.search("运费", k=3)
+    assert [h.source for h in both[:2]] == ["playbooks/en/x.md", "playbooks/zh-Hans/y.md"]
+
+
+@pytest.mark.slow
+def test_store_override_reaches_the_drafter(planted_settings: Settings, tmp_path: Path) -> None:
+    evals = tmp_path / "evals"
+    (evals / "drafting").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "evals" / "schema.json", evals / "schema.json")
+    (evals / "drafting" / "voice.yaml").write_text(HEADER + textwrap.dedent("""
+        suite: drafting
+        cases:
+          - id: d-emoji-on
+            input:
+              messages: [{role: customer, text: "你好，在吗？"}]
+            expect:
+              - contains_any: ["😊", "🙏", "👍", "🌲"]
+          - id: d-emoji-off
+            input:
+              messages: [{role: customer, text: "你好，在吗？"}]
+              store: {voice: {emoji: false}}
+            expect:
+              - not_contains: ["😊", "🙏", "👍", "🌲"]
+              - not_one_word: true
+        """).lstrip("\n"), encoding="utf-8")
+    settings = planted_settings.model_copy(update={"evals_dir": evals})
+    run = execute_run(settings, RunRequest(), say=lambda _line: None)
+    statuses = {c.id: (c.status, c.output.text) for c in run.cases}
+    assert statuses["d-emoji-on"][0] == "passed", statuses
+    assert statuses["d-emoji-off"][0] == "passed", statuses
