@@ -187,7 +187,7 @@ def _product_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     if product.list_price and product.list_price > product.price:
         sheet.add("list_price", money(t, product.list_price), chunk, number(product.list_price))
     sheet.add("promotion", localize(product.promotion, lang), chunk)
-    sheet.add("fabric", localize(product.fabric, lang), chunk)
+    sheet.add("fabric", _without_label(localize(product.fabric, lang)), chunk)
     sheet.add("fit", localize(product.fit, lang), chunk)
     sheet.add("care", localize(product.care, lang), chunk)
     sep = t.fragment("list_sep")
@@ -195,6 +195,15 @@ def _product_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("features", t.fragment("item_sep").join(f for f in features if f), chunk)
     sheet.add("colour_names", sep.join(localize(c.names, lang) for c in product.colours), chunk)
     sheet.add("size_note", localize(product.size_note, lang), chunk)
+
+
+_LABEL = re.compile(r"^(?:面料|材质|面料為|材質)(?:为|為|是|：|:)\s*|^(?:fabric|material)\s*:\s*",
+                    re.IGNORECASE)
+
+
+def _without_label(text: str) -> str:
+    """"面料为尼龙…" after our own "面料是" would say 面料 twice."""
+    return _LABEL.sub("", text)
 
 
 def _measures_text(t: TemplateSet, slots: Slots, advice: SizeAdvice) -> str:

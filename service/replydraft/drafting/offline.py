@@ -28,6 +28,14 @@ INTENT_ORDER = (
     "address_change", "invoice", "other",
 )
 MAX_INTENTS = 4
+# Sentences whose whole point is one fact: skipped when that fact was already stated.
+_ONCE = {
+    "product_info.promotion": frozenset({"promotion"}),
+    "bargaining.promotion": frozenset({"promotion"}),
+    "quality_concern.fabric": frozenset({"fabric"}),
+    "product_info.fabric": frozenset({"fabric"}),
+    "bargaining.value": frozenset({"price"}),
+}
 _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colour_difference")
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status"})
@@ -50,6 +58,7 @@ class Composer:
                 self.facts.setdefault(alias, self.facts[key])
         self.sentences: list[CitedSentence] = []
         self.asked = False
+        self._stated: set[str] = set()  # facts already put into words
         self.latest = normalise_measures(context.request.latest)
         self.intent_names = {s.intent for s in context.intents}
         self._common = self._voice_values()
@@ -86,6 +95,8 @@ class Composer:
         if not self.can_say(key):
             return False
         used = self.t.placeholders(key)
+        if key in _ONCE and _ONCE[key] & self._stated:
+            return False  # "现在的活动：…" already said by another intent's sentence
         values = dict(self._common)
         values.update({k: f.text for k, f in self.facts.items() if k in used})
         text = _finish(self.t.render(key, values).strip(), self.ctx.language)
@@ -95,6 +106,7 @@ class Composer:
             chunk_ids.insert(0, pattern.chunk_id)
         ids = tuple(dict.fromkeys(c for c in chunk_ids if c))
         self.sentences.append(CitedSentence(text=text, chunk_ids=ids))
+        self._stated |= used
         self.asked = self.asked or ask
         return True
 

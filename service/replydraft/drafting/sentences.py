@@ -1,7 +1,7 @@
 """Cut streamed text into whole sentences, so each can be filtered before anyone sees it.
 
-A sentence ends at Chinese 。！？～ (and their half-width forms), at Latin . ! ? followed by a space
-or the end of the text (so "3.5" and "e.g" mid-word stay whole), at an ellipsis, or at a newline.
+A sentence ends at Chinese 。！？～ (and their half-width forms), at Latin . ! ? (a full stop
+followed by a digit is a decimal point: "3.5" stays whole), at an ellipsis, or at a newline.
 Korean uses the Latin marks ("요." "요?"). Closing quotes and brackets stay with their sentence.
 The splitter holds back an incomplete tail until more text or the end of the stream arrives.
 """
@@ -11,16 +11,18 @@ from __future__ import annotations
 import re
 
 _END = re.compile(
-    r"(?:[。！？～!?]+|…+|~+|(?<![0-9])\.(?![0-9])|\n+)[」』”’\"')）\]]*"
+    r"(?:[。！？～!?]+|…+|~+|\.(?![0-9])|\n+)[」』”’\"')）\]]*"
     r"(?:[\U0001F300-\U0001FAFF\u2600-\u27BF]+)?"
 )
+_FULL_WIDTH_END = "。！？～…"
 
 
-def _ready(text: str, end: int, final: bool) -> bool:
-    """A Latin full stop only ends a sentence once we see what follows it (space or end)."""
-    if end < len(text):
+def _ready(text: str, match: re.Match[str], final: bool) -> bool:
+    """Chinese marks end a sentence at once; a Latin mark only once we see what follows it
+    ("3." may become "3.5", "?" may get a closing quote)."""
+    if match.end() < len(text) or final:
         return True
-    return final
+    return match.group(0)[0] in _FULL_WIDTH_END
 
 
 class SentenceSplitter:
@@ -42,9 +44,9 @@ class SentenceSplitter:
         sentences: list[str] = []
         start = 0
         for match in _END.finditer(self._buffer):
-            end = match.end()
-            if not _ready(self._buffer, end, final):
+            if not _ready(self._buffer, match, final):
                 break
+            end = match.end()
             # Keep the whitespace after a sentence with it, so joined sentences read naturally.
             while end < len(self._buffer) and self._buffer[end] in " \t":
                 end += 1

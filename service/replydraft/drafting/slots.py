@@ -394,7 +394,7 @@ def _name_forms(names: tuple[str, ...], generic_words: tuple[str, ...]) -> tuple
                 form = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", form)
             else:
                 form = form.replace(word, " ")
-        if form.isascii():
+        if _is_latin(form):
             forms.append(" ".join(form.split()))  # English keeps its words
         elif compact := re.sub(r"\s+", "", form):
             forms.append(compact)
@@ -412,10 +412,19 @@ def _overlap(text: str, form: str, floor: int = 2) -> int:
     return best if best > floor else 0
 
 
+_LATIN_WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:-[a-z0-9\u00c0-\u024f]+)*")
+_CJK_OR_HANGUL = re.compile(r"[\u3040-\u9fff\uac00-\ud7a3\uf900-\ufaff]")
+
+
+def _is_latin(form: str) -> bool:
+    """"cotton piqué polo shirt" is matched by words even with its accent."""
+    return _CJK_OR_HANGUL.search(form) is None
+
+
 def _word_overlap(words: set[str], form: str) -> int:
     """English names match by whole words ("line" is not in "fleece-lined"): the letters of the
     name words the text contains."""
-    name_words = [w for w in re.split(r"[^a-z0-9-]+", form) if len(w) >= 3]
+    name_words = [w for w in _LATIN_WORD.findall(form) if len(w) >= 3]
     return sum(len(w) for w in name_words if w in words)
 
 
@@ -440,11 +449,11 @@ def _by_sku_or_name(text: str, products: Sequence[Product], lexicon: Lexicon) ->
         if re.search(rf"(?<![A-Z0-9-]){re.escape(product.sku)}(?![A-Z0-9-])", upper):
             return product.sku
     compact = re.sub(r"\s+", "", text)
-    words = set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text))
+    words = set(_LATIN_WORD.findall(text))
     scores: dict[str, int] = {}
     for product in products:
         forms = _name_forms(tuple(product.names.values()), lexicon.generic_words)
-        best = max((_word_overlap(words, form) if form.isascii() else _overlap(compact, form)
+        best = max((_word_overlap(words, form) if _is_latin(form) else _overlap(compact, form)
                     for form in forms), default=0)
         if best >= 3:
             scores[product.sku] = best

@@ -27,6 +27,34 @@ from replydraft.languages import Language
 
 # Confidence given to an intent the slots imply ("175 90kg?" is a size question).
 IMPLIED = 0.7
+_FOOTWEAR = frozenset({"shoes", "boots", "socks"})
+# Below this an intent rests on one weak cue; it gives way to a clearer neighbour.
+WEAK_ALONE = 0.61
+
+# Intents that make another beside them beside the point: someone whose parcel is late does not
+# want the dispatch schedule, someone holding a torn jacket does not want its fabric pitched.
+_OVERSHADOWS = {
+    "logistics_delay": ("shipping_time",),
+    "cancel_order": ("shipping_time",),
+    "address_change": ("shipping_time",),
+    "refund_status": ("shipping_time", "logistics_delay", "return_exchange"),
+    "quality_complaint": ("product_info", "quality_concern"),
+    "security": ("bargaining",),
+}
+
+
+def tidy_intents(intents: list[IntentScore], *, measured: bool = False) -> list[IntentScore]:
+    """Drop intents a clearer neighbour makes beside the point. ``measured``: the latest message
+    gives a body measurement, so a size question in it is real."""
+    names = {s.intent for s in intents}
+    dropped = {d for intent, hidden in _OVERSHADOWS.items() if intent in names for d in hidden}
+    if "stock" in names:  # "6XL有吗" is about stock; a lone size word is no size question
+        dropped |= {s.intent for s in intents
+                    if s.intent == "size_advice" and s.confidence < WEAK_ALONE}
+    if "return_exchange" in names and not measured:
+        dropped.add("size_advice")  # "换大一码" asks how to exchange, not which size fits
+    kept = [s for s in intents if s.intent not in dropped]
+    return kept or intents
 
 
 @dataclass(frozen=True)
@@ -66,10 +94,16 @@ def understand(
     if followup and previous is not None:
         earlier = _implied_intents(classifier.classify(previous), previous, family, products,
                                    lexicon, None, False)
-        intents = with_followup(intents, earlier, followup=True)
+        # In an answer like "冲锋衣", only the question it answers counts, not a faint guess.
+        clear = [s for s in intents if s.confidence >= WEAK_ALONE]
+        intents = with_followup(clear, earlier, followup=True) or intents
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
+    given = message_slots(latest, family, products, lexicon)
+    measured = any(v is not None for v in (given.height_cm, given.weight_kg,
+                                           given.foot_length_mm, given.waist_cm))
+    intents = tidy_intents(intents, measured=measured)
     return Understanding(
         language=language,
         intents=intents,
@@ -110,12 +144,16 @@ def _implied_intents(
     """Measurements in a message ask for a size; a colour named with a size question or in a
     follow-up asks whether that colour is available (in the size discussed)."""
     own = message_slots(text, family, products, lexicon)
-    if any(v is not None for v in (own.height_cm, own.weight_kg, own.foot_length_mm,
-                                   own.shoe_size, own.waist_cm)):
+    product = next((p for p in products if slots is not None and p.sku == slots.sku), None)
+    # "46码" is a shoe size only for footwear; for jeans it is the size being asked about.
+    footwear = product is not None and product.category in _FOOTWEAR
+    asks_stock = any(s.intent == "stock" for s in intents)
+    shoe = own.shoe_size is not None and footwear and not asks_stock
+    if shoe or any(v is not None for v in (own.height_cm, own.weight_kg, own.foot_length_mm,
+                                           own.waist_cm)):
         intents = _add_intent(intents, "size_advice", IMPLIED)
     if slots is None:
         return intents
-    product = next((p for p in products if p.sku == slots.sku), None)
     asks_size = any(s.intent == "size_advice" for s in intents)
     if (followup or asks_size) and \
             find_colour(normalise_measures(text), product, lexicon) is not None:
