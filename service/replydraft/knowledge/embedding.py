@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -36,6 +37,12 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
+
+# The engine parallelises with OpenMP, whose default is to spin-wait between parallel regions.
+# On a shared machine with more busy threads than cores that is catastrophic: measured here, one
+# 44-token passage took 5-7 s with the default policy and 0.1-0.2 s with passive waiting (and
+# 0.2-0.5 s with one thread). libgomp reads this once when it loads, i.e. on the first model.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # The C engine keeps per-model scratch buffers, so concurrent calls on one model are not safe:
 # one process-wide model, one lock around every call (a query is ~10 ms, so the lock is cheap).

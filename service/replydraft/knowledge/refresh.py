@@ -147,7 +147,8 @@ class Planner:
         fingerprint = build_fingerprint(self.settings, self.embedder, name, hashes[STORE_FILE])
         reusable = previous if previous and previous.fingerprint == fingerprint else None
         previous_chunks = self._previous_chunks(previous)
-        previous_catalog = self.versions.catalog(reusable.version) if reusable else None
+        previous_products = {p.sku: p for p in self.versions.catalog(reusable.version).products} \
+            if reusable else None
 
         store_file = read_store(knowledge_dir / STORE_FILE, STORE_FILE)
         problems.extend(store_file.problems)
@@ -158,10 +159,10 @@ class Planner:
         sources: dict[str, BuiltSource] = {}
         for rel, source_type in files.items():
             old = reusable.sources.get(rel) if reusable else None
-            if old is not None and old.sha256 == hashes[rel] and previous_catalog is not None:
+            if old is not None and old.sha256 == hashes[rel] and previous_products is not None:
                 sources[rel] = BuiltSource(
                     entry=old, chunks=[previous_chunks[i] for i in old.chunk_ids],
-                    products=[p for p in previous_catalog.products if p.sku in set(old.skus)])
+                    products=[previous_products[sku] for sku in old.skus])
                 continue
             built = self._build_source(rel, source_type, hashes[rel], store, store_file,
                                        problems, previous_chunks,

@@ -200,8 +200,7 @@ class VersionStore:
         doomed = [v for v in retained[:-keep] if v != active] if keep > 0 else []
         ids: set[str] = set()
         for version in doomed:
-            for entry in self.manifest(version).sources.values():
-                ids.update(entry.chunk_ids)
+            ids |= self.chunk_ids(version)
             shutil.rmtree(self.version_dir(version), ignore_errors=True)
         for leftover in self.root.glob(".building-v*"):
             pid = leftover.name.rsplit("-", 1)[-1]
@@ -209,11 +208,16 @@ class VersionStore:
                 shutil.rmtree(leftover, ignore_errors=True)
         return doomed, ids
 
+    def chunk_ids(self, version: int) -> set[str]:
+        """The chunk ids ``version`` references (raw JSON: no model building for 10k products)."""
+        path = self.version_dir(version) / "manifest.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {i for entry in data["sources"].values() for i in entry["chunk_ids"]}
+
     def referenced_ids(self) -> set[str]:
         ids: set[str] = set()
         for version in self.retained():
-            for entry in self.manifest(version).sources.values():
-                ids.update(entry.chunk_ids)
+            ids |= self.chunk_ids(version)
         return ids
 
     # ---------------------------------------------------------------- lock
