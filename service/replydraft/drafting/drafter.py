@@ -52,7 +52,9 @@ def _ms(start: float) -> float:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
+    """Everything before the writing: the context a backend gets, and the time spent so far."""
+
     context: DraftContext
     retrieved: Retrieved
     timings: dict[str, float] = field(default_factory=dict)
@@ -84,7 +86,7 @@ class Drafter:
                           products=self.knowledge.products(), classifier=self.classifier,
                           lexicon=self._lexicon)
 
-    def prepare(self, request: DraftRequest) -> _Prepared:
+    def prepare(self, request: DraftRequest) -> Prepared:
         started = time.perf_counter()
         store = self.knowledge.store
         seen = self.understand(request)
@@ -108,7 +110,7 @@ class Drafter:
             risks=risks, first_reply=seen.first_reply, missing=missing)
         timings = {"understand": round((understood - started) * 1000, 2),
                    "retrieve": _ms(understood)}
-        return _Prepared(context, retrieved, timings, started)
+        return Prepared(context, retrieved, timings, started)
 
     # ------------------------------------------------------------ drafting
 
@@ -141,7 +143,7 @@ class Drafter:
         return check(text, language=context.language, platform=context.platform,
                      store=context.store)
 
-    def _result(self, prepared: _Prepared, sentences: Sequence[CitedSentence],
+    def _result(self, prepared: Prepared, sentences: Sequence[CitedSentence],
                 policy: PolicyResult, backend: str, fallback: str | None,
                 prompt_version: str) -> DraftResult:
         context = prepared.context

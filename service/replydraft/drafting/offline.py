@@ -37,6 +37,8 @@ _ONCE = {
     "bargaining.value": frozenset({"price"}),
 }
 _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colour_difference")
+# Sentences that already promise to report back; the after-sales closing would repeat them.
+_PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
@@ -59,6 +61,7 @@ class Composer:
         self.sentences: list[CitedSentence] = []
         self.asked = False
         self._stated: set[str] = set()  # facts already put into words
+        self._keys: set[str] = set()  # templates used so far
         self.latest = normalise_measures(context.request.latest)
         self.intent_names = {s.intent for s in context.intents}
         self._common = self._voice_values()
@@ -107,6 +110,7 @@ class Composer:
         ids = tuple(dict.fromkeys(c for c in chunk_ids if c))
         self.sentences.append(CitedSentence(text=text, chunk_ids=ids))
         self._stated |= used
+        self._keys.add(key)
         self.asked = self.asked or ask
         return True
 
@@ -167,7 +171,8 @@ class Composer:
         if self.asked:
             return  # the question ends the turn; a closing line would bury it
         if set(intents) & _AFTER_SALES:
-            self.say("closing.after_sales")
+            if not self._keys & _PROMISES_UPDATE:
+                self.say("closing.after_sales")
         elif intents != ["greeting"] and intents != ["other"]:
             self.say("closing.default")
 
