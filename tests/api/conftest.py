@@ -4,7 +4,6 @@ every role, and a real uvicorn server on 127.0.0.1 for the tests where the wire 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,34 +12,33 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.support import Api, LiveServer, issue_role_keys, repo_settings
+from api.support import Api, LiveServer, issue_role_keys, private_knowledge, repo_settings
 from replydraft.api.main import create_app
 from replydraft.config import Settings
 from replydraft.db.engine import Database, open_database
 
 
 @pytest.fixture(scope="session")
-def kb_data_dir(tmp_path_factory: pytest.TempPathFactory, tiktoken_cache: Path) -> Path:
-    """A data dir whose index was refreshed once from the repo's knowledge files."""
-    from replydraft.knowledge.base import KnowledgeBase
-
-    data_dir = tmp_path_factory.mktemp("api-kb")
-    KnowledgeBase(repo_settings(data_dir)).refresh()
-    return data_dir
+def knowledge(demo_kb: Any) -> Any:
+    """The session's shared demo index (tests/conftest.py): read-only here."""
+    return demo_kb
 
 
 @pytest.fixture(scope="session")
-def knowledge(kb_data_dir: Path) -> Any:
-    from replydraft.knowledge.base import KnowledgeBase
-
-    return KnowledgeBase(repo_settings(kb_data_dir))
+def kb_data_dir(knowledge: Any) -> Path:
+    return knowledge.settings.data_dir  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")
 def drafter(knowledge: Any, kb_data_dir: Path) -> Any:
     from replydraft.drafting.drafter import build_drafter
+    from replydraft.drafting.models import DraftRequest
 
-    return build_drafter(repo_settings(kb_data_dir), knowledge)
+    drafter = build_drafter(repo_settings(kb_data_dir), knowledge)
+    # The first draft loads the drafter's models; do it here, not inside a timed HTTP call.
+    drafter.draft(DraftRequest.model_validate(
+        {"messages": [{"role": "customer", "text": "在吗？"}]}))
+    return drafter
 
 
 @pytest.fixture
@@ -80,8 +78,6 @@ def live_api(app_factory: Callable[..., tuple[FastAPI, Database, Settings]]
 
 
 @pytest.fixture
-def fresh_kb_settings(tmp_path: Path, kb_data_dir: Path) -> Settings:
-    """A private copy of the built index (for tests that refresh or roll back)."""
-    data_dir = tmp_path / "kb-copy"
-    shutil.copytree(kb_data_dir, data_dir, ignore=shutil.ignore_patterns("*.db*"))
-    return repo_settings(data_dir, database_url=f"sqlite:///{tmp_path / 'jobs.db'}")
+def private_kb(tmp_path: Path, knowledge: Any) -> tuple[Settings, Any]:
+    return private_knowledge(knowledge, tmp_path / "kb-copy",
+                             database_url=f"sqlite:///{tmp_path / 'jobs.db'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -97,3 +98,13 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def private_knowledge(source: Any, data_dir: Path, **overrides: Any) -> tuple[Settings, Any]:
+    """A copy of the demo index in ``data_dir`` (for tests that refresh or roll back), sharing
+    the demo's embedder and its vector cache."""
+    from replydraft.knowledge.base import KnowledgeBase
+
+    shutil.copytree(source.settings.data_dir, data_dir)
+    settings = repo_settings(data_dir, **overrides)
+    return settings, KnowledgeBase(settings, embedder=source.embedder)

@@ -14,6 +14,16 @@ from replydraft.review.approvals import StreamItem
 
 log = logging.getLogger(__name__)
 
+# One event as OpenAPI describes SSE: ``event`` names it, ``data`` is a JSON document.
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["sentence", "done", "error"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+}
+
 
 def frame(event: str, data: dict[str, Any]) -> str:
     # One JSON line per data field: JSON escapes newlines, so the frame cannot be broken.

@@ -32,7 +32,7 @@ from replydraft.api.schemas import (
     DraftsPublic,
     DraftStatus,
 )
-from replydraft.api.sse import draft_events
+from replydraft.api.sse import SSE_EVENT_SCHEMA, draft_events
 from replydraft.knowledge.models import Intent
 from replydraft.review import approvals
 
@@ -71,7 +71,7 @@ def create_draft(
     responses={200: {"description": "`event: sentence` (data: {text}) as each filtered sentence "
                                     "is ready, then `event: done` (data: the stored draft) or "
                                     "`event: error` (data: a problem object)",
-                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                     "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}},
                **problems(409, 503)},
 )
 def stream_draft(

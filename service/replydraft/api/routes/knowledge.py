@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
 
 from replydraft.api.deps import ContentStaff, JobsDep, KnowledgeDep, KnowledgeReaderKey
 from replydraft.api.responses import COMMON, problems
 from replydraft.api.schemas import KnowledgeHitsPublic, KnowledgeJobPublic, KnowledgeRollback
 from replydraft.knowledge.models import Intent
+from replydraft.knowledge.reports import KBStatus, VersionInfo
 from replydraft.languages import Language
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"], responses=COMMON)
-
-
-def _as_json(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_as_json(v) for v in value]
-    return value
 
 
 @router.get("/search", response_model=KnowledgeHitsPublic, responses=problems(503))
@@ -38,16 +30,17 @@ def search_knowledge(
     return KnowledgeHitsPublic(version=knowledge.version, data=hits)
 
 
-@router.get("/status", responses=problems(503))
-def read_knowledge_status(knowledge: KnowledgeDep, principal: KnowledgeReaderKey) -> Any:
+@router.get("/status", response_model=KBStatus)
+def read_knowledge_status(knowledge: KnowledgeDep, principal: KnowledgeReaderKey) -> KBStatus:
     """Serving version, counts per source type and language, last refresh."""
-    return _as_json(knowledge.status())
+    return knowledge.status()
 
 
-@router.get("/versions", responses=problems(503))
-def list_knowledge_versions(knowledge: KnowledgeDep, principal: ContentStaff) -> Any:
+@router.get("/versions", response_model=list[VersionInfo])
+def list_knowledge_versions(knowledge: KnowledgeDep, principal: ContentStaff
+                            ) -> list[VersionInfo]:
     """The kept index versions, newest first."""
-    return _as_json(knowledge.versions())
+    return knowledge.versions()
 
 
 @router.post("/refresh", status_code=202, response_model=KnowledgeJobPublic,
@@ -68,8 +61,8 @@ def read_knowledge_job(job_id: str, jobs: JobsDep, principal: ContentStaff) -> K
     return KnowledgeJobPublic.from_row(jobs.get(job_id=job_id, actor=principal))
 
 
-@router.post("/rollback", responses=problems(404, 409, 503))
+@router.post("/rollback", response_model=VersionInfo, responses=problems(404, 409, 503))
 def rollback_knowledge(knowledge: KnowledgeDep, principal: ContentStaff,
-                       body: KnowledgeRollback | None = None) -> Any:
+                       body: KnowledgeRollback | None = None) -> VersionInfo:
     """Serve an earlier index version again (default: the previous one)."""
-    return _as_json(knowledge.rollback(body.version if body else None))
+    return knowledge.rollback(body.version if body else None)
