@@ -35,6 +35,7 @@ _ONCE = {
     "quality_concern.fabric": frozenset({"fabric"}),
     "product_info.fabric": frozenset({"fabric"}),
     "bargaining.value": frozenset({"price"}),
+    "product_info.care": frozenset({"care"}),
 }
 _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colour_difference")
 # Sentences that already promise to report back; the after-sales closing would repeat them.
@@ -118,7 +119,7 @@ class Composer:
 
     def compose(self) -> list[CitedSentence]:
         intents = self._ordered_intents()
-        greeted = self._greeting(intents)
+        self._greeting(intents)
         self._security(intents)
         self._empathy(intents)
         content_start = len(self.sentences)
@@ -127,7 +128,9 @@ class Composer:
             if handler is not None:
                 handler(self)
         self._missing()
-        if len(self.sentences) == content_start and not greeted:
+        if len(self.sentences) == content_start and intents != ["greeting"]:
+            # Nothing we could answer (an injection attempt, chit-chat we did not catch): one
+            # precise question beats a greeting alone.
             self.say("ask.clarify", "other", ask=True)
         self._closing(intents)
         if not self.ctx.first_reply:
@@ -344,6 +347,8 @@ def _colour_difference(c: Composer) -> None:
 
 def _quality_concern(c: Composer) -> None:
     c.say("quality_concern.fabric", "quality_concern")
+    if c.cue("care"):  # "洗了会不会褪色": the care instructions are the honest answer
+        c.say("product_info.care", "quality_concern")
     if c.fact("product_name") is not None:
         c.say("quality_concern.assurance", "quality_concern")
     else:

@@ -304,7 +304,8 @@ def parse_waist(text: str) -> float | None:
 # ---------------------------------------------------------------- bargaining
 
 _OFF_PATTERNS = (
-    re.compile(r"(便宜|少|减|优惠|抹|让|降)\s*(?:点|一点|个|些)?\s*(\d+(?:\.\d+)?)\s*(?:块钱|块|元|rmb)?"),
+    re.compile(r"(便宜|少算|少|减|优惠|抹|让|降)\s*(?:我|点|一点|个|些)?\s*(\d+(?:\.\d+)?)\s*"
+               r"(?:块钱|块|元|rmb)?"),
     re.compile(r"(?:knock|take|give me)\s*(?:[$¥]|rmb\s*|yuan\s*)?(\d+(?:\.\d+)?)\s*"
                r"(?:yuan|rmb|bucks|dollars?)?\s*off"),
     re.compile(r"(?<![\d.])[$¥]?(\d+(?:\.\d+)?)\s*(?:yuan|rmb|bucks|dollars?)?\s*(?:off|discount)\b"),
@@ -316,7 +317,9 @@ _TARGET_PRICE = (
     re.compile(r"(?:sell it|let it go|do it)\s*for\s*[$¥]?(\d{2,4})"),
     re.compile(r"(\d{2,4})\s*(?:위안|元)?\s*에\s*(?:주세요|안 될까|안될까|되나요|돼요)"),
 )
-_PERCENT = re.compile(r"(?:打)?\s*([5-9](?:\.\d)?)\s*折")
+_PERCENT = re.compile(r"(?:打)?\s*([1-9](?:\.\d)?)\s*折")  # 打9折 = 10% off
+_HALF = re.compile(r"对折|半价|half price|반값")
+_PERCENT_OFF = re.compile(r"(\d{1,2})\s*%\s*(?:off|discount|할인)")
 _KRW = re.compile(r"\d+\s*(?:천|만)?\s*원")
 
 
@@ -340,6 +343,11 @@ def parse_amount_off(text: str, price: float | None, currency: str) -> float | N
     match = _PERCENT.search(text)
     if match:
         return round(price * (1 - _num(match.group(1)) / 10), 2)
+    if _HALF.search(text):
+        return round(price / 2, 2)
+    match = _PERCENT_OFF.search(text)
+    if match and 0 < _num(match.group(1)) < 100:
+        return round(price * _num(match.group(1)) / 100, 2)
     for pattern in _TARGET_PRICE:
         match = pattern.search(text)
         if match and 0 < _num(match.group(1)) < price:
