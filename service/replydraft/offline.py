@@ -37,6 +37,13 @@ def seed_tiktoken_cache(cache_dir: Path) -> Path:
     return cache_dir
 
 
+def ensure_tiktoken_cache(data_dir: Path) -> None:
+    """Seeds the BPE files unless a cache is already configured: for library users (tests,
+    scripts) who build a knowledge base or an LLM backend without going through the CLI/API."""
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        seed_tiktoken_cache(data_dir / "tiktoken")
+
+
 def prepare_offline(data_dir: Path) -> None:
     """Called once at start-up by the CLI and the API."""
     seed_tiktoken_cache(data_dir / "tiktoken")

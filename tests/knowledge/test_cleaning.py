@@ -1,5 +1,7 @@
 """Cleaning of scraped playbook text (own small fixtures; tests never read ../shared)."""
 
+import pytest
+
 from replydraft.knowledge.cleaning import clean_line, clean_lines, clean_text
 
 SCRAPED = """店鋪客服守則
@@ -67,3 +69,21 @@ def test_english_download_boilerplate_dropped() -> None:
     assert clean_line("All rights reserved.") is None
     assert clean_line("Always ask for the height and weight first.") == \
         "Always ask for the height and weight first."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "本資料由網友上傳分享，僅供學習交流使用",
+        "【免費下載】淘寶客服話術大全",
+        "[免费下载] 客服培训手册",
+        "本资料来自互联网，仅供参考",
+    ],
+)
+def test_traditional_and_simplified_sharing_site_lines_dropped(line: str) -> None:
+    assert clean_line(line) is None
+
+
+def test_the_word_download_in_an_authors_sentence_survives() -> None:
+    line = "顧客要發票時，提醒他在訂單頁面下載電子發票。"
+    assert clean_line(line) == line

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Generator
 from typing import TypeVar
@@ -49,7 +48,7 @@ from replydraft.errors import (
     LLMUnavailable,
 )
 from replydraft.languages import Language
-from replydraft.offline import seed_tiktoken_cache
+from replydraft.offline import ensure_tiktoken_cache
 
 __all__ = ["OpenAIBackend", "fallback_reason"]
 
@@ -309,5 +308,4 @@ def _check_base_url(url: str | None) -> None:
 
 def _ensure_tiktoken_files(settings: Settings) -> None:
     # The CLI and API call prepare_offline() at start-up; a library user may not have.
-    if "TIKTOKEN_CACHE_DIR" not in os.environ:
-        seed_tiktoken_cache(settings.data_dir / "tiktoken")
+    ensure_tiktoken_cache(settings.data_dir)

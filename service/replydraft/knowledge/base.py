@@ -31,6 +31,7 @@ from replydraft.knowledge.scanners import default_scanner
 from replydraft.knowledge.scanning import ContentScanner
 from replydraft.knowledge.versions import Manifest, VersionStore
 from replydraft.languages import LANGUAGES, Language
+from replydraft.offline import ensure_tiktoken_cache
 
 __all__ = ["KBStatus", "KnowledgeBase", "RefreshReport", "VersionInfo"]
 
@@ -97,6 +98,7 @@ class KnowledgeBase:
                  embedder: Embedder | None = None,
                  scanner: ContentScanner | None = None) -> None:
         self.settings = settings
+        ensure_tiktoken_cache(settings.data_dir)  # chunking counts tokens; never download BPEs
         self._client = client
         # Only a client we opened ourselves on disk may be reopened (see index.reopen_client).
         self._reopen_on_switch = client is None and settings.chroma_url is None

@@ -16,6 +16,7 @@ _BOILERPLATE_LINE = re.compile(
     r"文档(?:来源|来自)(?:于)?网络|版权归.{0,20}所有|侵权请?联系|如有侵权|"
     r"^\s*(?:合集下载|相关主题|相关文档|最新文档|精品文档|热门文档|猜你喜欢|全文阅读已结束)\s*$|"
     r"下載文檔前|僅部分預覽|文檔侵犯您的權益|本文檔下載|文檔收集於互聯網|版權歸.{0,20}所有|"
+    r"網友上傳|网友上传|本資料(?:來自|來源|由)|本资料(?:来自|来源|由)|[【\[]免[費费]下[載载][】\]]|"
     r"(?i:\bdownload(?:ed)? (?:this|the|from)\b|\ball rights reserved\b|^\s*copyright\b|"
     r"\bthis document (?:is|was) (?:collected|downloaded|from)\b)"
 )
