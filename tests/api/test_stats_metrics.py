@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from api.support import Api, assert_problem
+from replydraft.api.metrics import llm_error_kind
 
 
 def _decide(api: Api) -> dict[str, str]:
@@ -63,3 +66,20 @@ def test_metrics_count_requests_drafts_and_policy_actions(api: Api) -> None:
             'route="/v1/drafts/{draft_id}/approve"}') in text
     assert 'category="off_platform"' in text and 'stage="edit"' in text
     assert "replydraft_llm_fallbacks_total 0.0" in text
+
+
+@pytest.mark.parametrize(
+    ("reason", "label"),
+    [
+        ("timeout", "timeout"),
+        ("rate_limited", "rate_limited"),
+        ("prompt_leak", "prompt_leak"),
+        ("stream_error", "stream_error"),
+        ("circuit_open", "circuit_open"),
+        ("http_503", "http_5xx"),
+        ("http_401", "http_4xx"),
+        ("the model said something odd", "other"),
+    ],
+)
+def test_llm_error_labels_stay_a_bounded_set(reason: str, label: str) -> None:
+    assert llm_error_kind(reason) == label

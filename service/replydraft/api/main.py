@@ -49,6 +49,12 @@ def _build_drafter(settings: Settings, knowledge: Any) -> DraftWriter:
     return build_drafter(settings, knowledge)
 
 
+def preload_policy_rules() -> None:
+    from replydraft.policy import preload
+
+    preload()
+
+
 def _policy_check() -> PolicyCheck:
     from replydraft.policy import check
 
@@ -61,6 +67,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = state.settings
     ensure_safe_dev_mode(settings)
     prepare_offline(settings.data_dir)
+    preload_policy_rules()  # a broken rule pack stops start-up here, not the first draft
     owns_database = state.database is None
     if owns_database:
         state.database = open_database(settings)

@@ -24,6 +24,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from replydraft.api.logs import request_id_var
+from replydraft.api.metrics import llm_error_kind
+from replydraft.drafting.llm_retry import fallback_reason
 from replydraft.errors import (
     InvalidInput,
     KnowledgeError,
@@ -103,7 +105,7 @@ async def handle_domain_error(request: Request, error: Exception) -> JSONRespons
     if isinstance(error, LLMError):
         metrics = getattr(request.app.state, "metrics", None)
         if metrics is not None:
-            metrics.llm_error(type(error).__name__)
+            metrics.llm_error(llm_error_kind(fallback_reason(error)))
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
     return problem_response(
         error.status, headers=headers, type_=f"/problems/{_slug(type(error).__name__)}",
