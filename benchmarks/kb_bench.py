@@ -5,7 +5,8 @@ playbooks in a temp dir, then measures with the real embedder and an on-disk chr
 
   * full refresh (everything embedded),
   * refresh with nothing changed,
-  * incremental refresh with 1% of the products changed (name and price; spread over every file),
+  * incremental refresh with 1% of the products changed (name and price), once spread over
+    every file and once all in one file (the usual edit),
   * search latency p50/p95 over the whole index (a fresh reader; query embedding included).
 
 Not a test: it takes minutes on 2 cores. ``python benchmarks/kb_bench.py [--products 10000]``
@@ -83,7 +84,8 @@ def product_row(index: int, rng: random.Random, version: int = 0) -> dict[str, s
     }
 
 
-def write_catalogue(knowledge: Path, count: int, changed: set[int], seed: int = 7) -> None:
+def write_catalogue(knowledge: Path, count: int, changed: set[int], seed: int = 7,
+                    changed_again: frozenset[int] = frozenset()) -> None:
     products = knowledge / "products"
     products.mkdir(parents=True, exist_ok=True)
     per_file = max(1, count // FILES)
@@ -97,7 +99,8 @@ def write_catalogue(knowledge: Path, count: int, changed: set[int], seed: int = 
             writer.writeheader()
             for index in rows:
                 rng = random.Random(seed * 1_000_003 + index)
-                writer.writerow(product_row(index, rng, version=1 if index in changed else 0))
+                version = 2 if index in changed_again else 1 if index in changed else 0
+                writer.writerow(product_row(index, rng, version=version))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -154,6 +157,16 @@ def main() -> int:
         results["incremental_changed_products"] = changed_count
         results["incremental_embedded_texts"] = incremental.chunks.embedded
         results["incremental_chunks_added"] = incremental.chunks.added
+
+        # The usual edit: content staff change 1% of the products, all in one file.
+        per_file = max(1, args.products // FILES)
+        first = (FILES // 2) * per_file
+        one_file = frozenset(range(first, first + min(per_file, changed_count)))
+        write_catalogue(knowledge, args.products, changed=changed, changed_again=one_file)
+        started = time.perf_counter()
+        concentrated = kb.refresh()
+        results["incremental_one_file_s"] = round(time.perf_counter() - started, 2)
+        results["incremental_one_file_embedded_texts"] = concentrated.chunks.embedded
 
         reader = KnowledgeBase(settings)
         started = time.perf_counter()

@@ -9,9 +9,11 @@ rollbacks without a restart.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,10 @@ from replydraft.languages import LANGUAGES, Language
 from replydraft.offline import ensure_tiktoken_cache
 
 __all__ = ["KBStatus", "KnowledgeBase", "RefreshReport", "VersionInfo"]
+
+# Shared by every knowledge base in the process; as many threads as the embedder has engines.
+_QUERY_EMBEDDING = ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, 4)),
+                                      thread_name_prefix="query-embed")
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
 # A SKU typed by the customer names one product unambiguously: that list counts double.
@@ -198,17 +204,19 @@ class KnowledgeBase:
         if mask is not None and not mask.any():
             return []
         pool = max(4 * k, 20)
-        dense_rows = self._dense_rows(serving, query, pool, where_clause(language, sku, intent))
+        # The model runs outside the GIL: BM25 and the SKU lookup run while the query embeds.
+        vector = _QUERY_EMBEDDING.submit(self.embedder.embed_query, query)
         lexical_rows = [row for row, _ in serving.lexical.top(tokenize(query), pool, mask)]
         exact_rows = self._exact_sku_rows(serving, query, language, mask)
+        dense_rows = self._dense_rows(serving, vector.result(), pool,
+                                      where_clause(language, sku, intent))
         return self._fuse(serving, dense_rows, lexical_rows, exact_rows, k)
 
     # ---------------------------------------------------------------- search internals
 
-    def _dense_rows(self, serving: _Serving, query: str, pool: int,
+    def _dense_rows(self, serving: _Serving, vector: np.ndarray, pool: int,
                     where: dict[str, Any] | None) -> list[int]:
         index = self._dense_index()
-        vector = self.embedder.embed_query(query)
         total = index.count()
         # Old versions' records share the collection: over-fetch in proportion, then keep only
         # the serving version's ids; double until enough survive or chroma runs out.

