@@ -141,10 +141,11 @@ class DenseIndex:
         for batch in _batches(list(ids), 5000):
             self._collection.delete(ids=batch)
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None
-              ) -> list[tuple[str, float]]:
-        """``n`` nearest (id, distance) pairs among records matching ``where``."""
-        n = min(n, self.count())
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None,
+              *, total: int | None = None) -> list[tuple[str, float]]:
+        """``n`` nearest (id, distance) pairs among records matching ``where``; ``total`` is the
+        record count when the caller already knows it."""
+        n = min(n, self.count() if total is None else total)
         if n <= 0:
             return []
         result = self._collection.query(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from replydraft.config import Settings
 from replydraft.errors import FieldProblem, KnowledgeError
@@ -43,7 +44,6 @@ from replydraft.knowledge.reports import ChunkDiff, RefreshReport, SourceDiff
 from replydraft.knowledge.scanners import ScanWarning, scan_text, scanner_name
 from replydraft.knowledge.scanning import ContentScanner
 from replydraft.knowledge.versions import (
-    Catalog,
     Manifest,
     ProductRecord,
     SourceEntry,
@@ -63,7 +63,8 @@ Progress = Callable[[str, int, int], None]
 class BuiltSource:
     entry: SourceEntry
     chunks: list[IndexedChunk]
-    products: list[Product] = field(default_factory=list)
+    # Parsed products of a rebuilt file; stored dicts of an unchanged one (carried over as is).
+    products: list[Product | dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -73,7 +74,7 @@ class Plan:
     store: StoreProfile
     sources: dict[str, BuiltSource]
     chunks: list[IndexedChunk]
-    products: list[Product]
+    products: list[Product | dict[str, Any]]
     fingerprint: str
     scanner: str
     notices: list[ScanWarning] = field(default_factory=list)  # ignored files and the like
@@ -147,7 +148,7 @@ class Planner:
         fingerprint = build_fingerprint(self.settings, self.embedder, name, hashes[STORE_FILE])
         reusable = previous if previous and previous.fingerprint == fingerprint else None
         previous_chunks = self._previous_chunks(previous)
-        previous_products = {p.sku: p for p in self.versions.catalog(reusable.version).products} \
+        previous_products = self.versions.catalog_products_raw(reusable.version) \
             if reusable else None
 
         store_file = read_store(knowledge_dir / STORE_FILE, STORE_FILE)
@@ -176,8 +177,7 @@ class Planner:
         for built in sources.values():
             for chunk in built.chunks:
                 chunks.setdefault(chunk.id, chunk)
-        products = sorted((p for b in sources.values() for p in b.products),
-                          key=lambda p: p.sku)
+        products = sorted((p for b in sources.values() for p in b.products), key=_sku)
         return Plan(store, sources, list(chunks.values()), products, fingerprint, name, ignored)
 
     def _previous_chunks(self, manifest: Manifest | None) -> dict[str, IndexedChunk]:
@@ -397,8 +397,7 @@ def run_refresh(
             chunk_count=len(plan.chunks), product_count=len(plan.products),
             lexical_version=LEXICAL_VERSION)
         try:
-            versions.write_version(manifest, plan.chunks, Catalog(store=plan.store,
-                                                                   products=plan.products))
+            versions.write_version(manifest, plan.chunks, plan.store, plan.products)
         except BaseException:
             index.delete({chunk.id for chunk in missing})
             raise
@@ -429,6 +428,10 @@ def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScann
 def _field_line(starts: list[int], lines: list[int]) -> Callable[[int], int]:
     """Offset in joined field values -> the line of the field it falls in."""
     return lambda offset: lines[bisect.bisect_right(starts, offset) - 1]
+
+
+def _sku(product: Product | dict[str, Any]) -> str:
+    return str(product["sku"]) if isinstance(product, dict) else product.sku
 
 
 def _ids(chunks: list[IndexedChunk]) -> list[str]:

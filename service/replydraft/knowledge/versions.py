@@ -177,10 +177,18 @@ class VersionStore:
         path = self.version_dir(version) / "catalog.json"
         return Catalog.model_validate_json(path.read_text(encoding="utf-8"))
 
+    def catalog_products_raw(self, version: int) -> dict[str, dict[str, Any]]:
+        """SKU -> the product exactly as ``version`` stored it, unvalidated: a refresh carries
+        the products of unchanged files over as they are (validating 10k products again would
+        take seconds, and they were valid when written)."""
+        path = self.version_dir(version) / "catalog.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {item["sku"]: item for item in data["products"]}
+
     # ---------------------------------------------------------------- writing
 
     def write_version(self, manifest: Manifest, chunks: list[IndexedChunk],
-                      catalog: Catalog) -> None:
+                      store: StoreProfile, products: list[Product | dict[str, Any]]) -> None:
         """Write v{N} completely under a temporary name, then rename it into place."""
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.version_dir(manifest.version)
@@ -189,7 +197,10 @@ class VersionStore:
         building.mkdir()
         try:
             _write_json(building / "chunks.json", [chunk.to_json() for chunk in chunks])
-            _write_text(building / "catalog.json", catalog.model_dump_json())
+            _write_json(building / "catalog.json", {
+                "store": store.model_dump(mode="json"),
+                "products": [p if isinstance(p, dict) else p.model_dump(mode="json")
+                             for p in products]})
             _write_text(building / "manifest.json", manifest.model_dump_json())
             if final.exists():  # leftover of a build that crashed after renaming
                 shutil.rmtree(final)
