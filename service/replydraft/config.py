@@ -1,7 +1,8 @@
 """Runtime configuration: one settings object, read from ``REPLYDRAFT_*`` environment variables.
 
-Inject it with ``Depends(get_settings)`` in the API and call ``get_settings()`` in the CLI, so tests
-can swap in their own ``Settings`` without patching globals.
+The CLI calls ``get_settings()``; the API is built with one (``create_app(settings)``) and routes
+receive it through ``Depends(get_app_settings)``, so tests hand in their own ``Settings`` without
+patching globals.
 """
 
 from __future__ import annotations

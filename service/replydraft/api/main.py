@@ -38,9 +38,12 @@ keys with `replydraft keys create`). Errors are `application/problem+json`."""
 
 
 def _open_knowledge(settings: Settings) -> Any:
+    from replydraft.drafting.embedder import shared_embedder
     from replydraft.knowledge.base import KnowledgeBase
 
-    return KnowledgeBase(settings)
+    # The cached query embedder: a draft embeds the customer's message once, not once for the
+    # intent vote and again for every filtered search.
+    return KnowledgeBase(settings, embedder=shared_embedder(settings))
 
 
 def _build_drafter(settings: Settings, knowledge: Any) -> DraftWriter:
@@ -110,7 +113,6 @@ def create_app(
     app.state.drafter = drafter
     app.state.policy_check = policy_check
     app.state.metrics = metrics = Metrics()
-    app.dependency_overrides[get_settings] = lambda: settings
     install_problem_handlers(app)
     for module in (drafts, policy, knowledge_routes, stats, health):
         app.include_router(module.router)

@@ -156,9 +156,10 @@ def execute_run(
     factory = None
     if _needs_index(cases):
         if knowledge is None:
+            from replydraft.drafting.embedder import shared_embedder
             from replydraft.knowledge.base import KnowledgeBase
 
-            knowledge = KnowledgeBase(run_settings)
+            knowledge = KnowledgeBase(run_settings, embedder=shared_embedder(run_settings))
         index = ensure_index(knowledge, say, refresh_progress,
                              refresh_if_stale=request.refresh)
         kb = knowledge

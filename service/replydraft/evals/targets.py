@@ -207,9 +207,11 @@ class Targets:
                 if self._knowledge_factory is not None:
                     self._knowledge = self._knowledge_factory()
                 else:
+                    from replydraft.drafting.embedder import shared_embedder
                     from replydraft.knowledge.base import KnowledgeBase
 
-                    self._knowledge = KnowledgeBase(self._settings)
+                    self._knowledge = KnowledgeBase(self._settings,
+                                                    embedder=shared_embedder(self._settings))
             return self._knowledge
 
     def base_store(self) -> StoreProfile:
