@@ -46,6 +46,9 @@ def configure_logging(level: str = "INFO") -> None:
         root.removeHandler(handler)
     handler = _JsonHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    # On the handler too: libraries that set their own logger to DEBUG (bm25s does) must not
+    # bypass the configured level.
+    handler.setLevel(level.upper())
     root.addHandler(handler)
     root.setLevel(level.upper())
     # uvicorn's access log would duplicate ours (which carries the request id).
