@@ -451,20 +451,78 @@ def product_mention(text: str, products: Sequence[Product], lexicon: Lexicon
     return _by_category(text, products, lexicon), False
 
 
+class ProductNames:
+    """The catalogue's SKUs and distinctive name parts, indexed so that a message is compared
+    only with the products it shares a name word or three characters with. Scanning every
+    product instead took 1.5 s per message on a 10,000-product catalogue."""
+
+    def __init__(self, products: Sequence[Product], generic_words: tuple[str, ...]) -> None:
+        self.position = {product.sku: i for i, product in enumerate(products)}
+        self.forms: dict[str, tuple[str, ...]] = {}
+        self._by_word: dict[str, set[str]] = {}
+        self._by_trigram: dict[str, set[str]] = {}
+        for product in products:
+            forms = _name_forms(tuple(product.names.values()), generic_words)
+            self.forms[product.sku] = forms
+            for form in forms:
+                keys = ([w for w in _LATIN_WORD.findall(form) if len(w) >= 3] if _is_latin(form)
+                        else _trigrams(form))
+                index = self._by_word if _is_latin(form) else self._by_trigram
+                for key in keys:
+                    index.setdefault(key, set()).add(product.sku)
+
+    def written_sku(self, text: str) -> str | None:
+        """A SKU written as a whole token (not inside a longer code); the first in catalogue
+        order when several are."""
+        found = [t for t in _SKU_TOKEN.findall(text.upper()) if t in self.position]
+        return min(found, key=self.position.__getitem__) if found else None
+
+    def candidates(self, words: set[str], compact: str) -> set[str]:
+        """Products sharing a name word (>= 3 letters) or a run of three characters with the
+        message: the only ones whose overlap score can reach 3."""
+        found: set[str] = set()
+        for key in words:
+            found |= self._by_word.get(key, set())
+        for key in _trigrams(compact):
+            found |= self._by_trigram.get(key, set())
+        return found
+
+
+_SKU_TOKEN = re.compile(r"[A-Z0-9-]+")
+_NAMES_CACHE: list[tuple[tuple[int, ...], Lexicon, Sequence[Product], ProductNames]] = []
+
+
+def _trigrams(text: str) -> list[str]:
+    return [text[i:i + 3] for i in range(len(text) - 2)]
+
+
+def product_names(products: Sequence[Product], lexicon: Lexicon) -> ProductNames:
+    """The index of this exact product list, built once: the list of a serving knowledge
+    version holds the same objects until the next refresh."""
+    key = tuple(map(id, products))
+    cached = _NAMES_CACHE[0] if _NAMES_CACHE else None
+    if cached is not None and cached[0] == key and cached[1] is lexicon:
+        return cached[3]
+    names = ProductNames(products, lexicon.generic_words)
+    # The products are kept alive with their index, so their ids cannot be reused meanwhile.
+    _NAMES_CACHE[:] = [(key, lexicon, list(products), names)]
+    return names
+
+
 def _by_sku_or_name(text: str, products: Sequence[Product], lexicon: Lexicon) -> str | None:
-    upper = text.upper()
-    for product in products:
-        if re.search(rf"(?<![A-Z0-9-]){re.escape(product.sku)}(?![A-Z0-9-])", upper):
-            return product.sku
+    names = product_names(products, lexicon)
+    sku = names.written_sku(text)
+    if sku is not None:
+        return sku
     compact = re.sub(r"\s+", "", text)
     words = set(_LATIN_WORD.findall(text))
     scores: dict[str, int] = {}
-    for product in products:
-        forms = _name_forms(tuple(product.names.values()), lexicon.generic_words)
+    for candidate in names.candidates(words, compact):
+        forms = names.forms[candidate]
         best = max((_word_overlap(words, form) if _is_latin(form) else _overlap(compact, form)
                     for form in forms), default=0)
         if best >= 3:
-            scores[product.sku] = best
+            scores[candidate] = best
     if scores:
         top = max(scores.values())
         winners = [sku for sku, score in scores.items() if score == top]
