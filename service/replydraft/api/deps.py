@@ -1,9 +1,13 @@
 """Dependencies, as ``Annotated`` aliases. Long-lived resources live on ``app.state`` (set up by
-the lifespan in ``main``), so tests can hand ``create_app`` their own or override these."""
+the lifespan in ``main``), so tests can hand ``create_app`` their own or override these.
+
+The getters that only read ``app.state`` are ``async``: FastAPI runs a plain ``def`` dependency in
+its thread pool, and ten such hops per request cost more than the lookups themselves. Those that
+touch the database (the session, the API-key check) stay plain functions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -20,7 +24,7 @@ from replydraft.review.approvals import DraftWriter, PolicyCheck
 from replydraft.review.jobs import KnowledgeJobs
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was built with (``create_app(settings)``)."""
     return request.app.state.settings
 
@@ -34,7 +38,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer rdk_…`")
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
@@ -43,23 +47,23 @@ def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterato
         yield session
 
 
-def get_knowledge(request: Request) -> Any:
+async def get_knowledge(request: Request) -> Any:
     return request.app.state.knowledge
 
 
-def get_drafter(request: Request) -> DraftWriter:
+async def get_drafter(request: Request) -> DraftWriter:
     return request.app.state.drafter
 
 
-def get_jobs(request: Request) -> KnowledgeJobs:
+async def get_jobs(request: Request) -> KnowledgeJobs:
     return request.app.state.jobs
 
 
-def get_policy_check(request: Request) -> PolicyCheck:
+async def get_policy_check(request: Request) -> PolicyCheck:
     return request.app.state.policy_check
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
@@ -89,10 +93,10 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def requires(permission: Permission) -> Callable[[Principal], Principal]:
+def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through only callers whose role has ``permission`` (else 403)."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         principal.require(permission)
         return principal
 
