@@ -136,7 +136,20 @@ def load_rules(path: Path) -> IntentRules:
         )
         for family, patterns in (data.get("followup") or {}).items()
     }
-    return IntentRules(tuple(rules), followups, str(data.get("version", "")))
+    return IntentRules(_combined(rules), followups, str(data.get("version", "")))
+
+
+def _combined(rules: list[_Rule]) -> tuple[_Rule, ...]:
+    """One alternation per intent and weight: the same matches as trying each pattern (they
+    were compiled one by one above, so an error names its own pattern), with one regex call per
+    group instead of hundreds per message."""
+    groups: dict[tuple[str, float], list[_Rule]] = {}
+    for rule in rules:
+        groups.setdefault((rule.intent, rule.weight), []).append(rule)
+    return tuple(
+        _Rule(intent, "any", re.compile("|".join(f"(?:{r.pattern.pattern})" for r in group)),
+              weight)
+        for (intent, weight), group in groups.items())
 
 
 @dataclass(frozen=True)

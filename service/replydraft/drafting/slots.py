@@ -540,8 +540,13 @@ def _by_category(text: str, products: Sequence[Product], lexicon: Lexicon) -> st
 
 def _word_in(word: str, text: str) -> bool:
     if word.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) is not None
+        return _whole_word(word).search(text) is not None
     return word in text
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])")
 
 
 def find_colour(text: str, product: Product | None, lexicon: Lexicon) -> str | None:
