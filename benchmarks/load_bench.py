@@ -3,6 +3,7 @@ serve` with the offline drafter. Reports drafts/s and latency percentiles; write
 benchmarks/out/load.json. Targets on the 2-core box: >= 100 drafts/s, p95 <= 150 ms.
 
     python benchmarks/load_bench.py [--workers 2] [--concurrency 32] [--seconds 20]
+                                    [--client raw|httpx]
 
 It builds a throw-away data dir (index from knowledge/, SQLite, one agent key), starts the server
 as a subprocess, warms it up, then measures. The clients run in this process (asyncio + httpx)
@@ -110,18 +111,54 @@ async def _client(client: httpx.AsyncClient, token: str, stop_at: float, index: 
         latencies.append(time.perf_counter() - begin)
 
 
-async def _load(base_url: str, token: str, concurrency: int, seconds: float
-                ) -> tuple[list[float], list[str], float]:
+async def _raw_client(port: int, token: str, stop_at: float, index: int,
+                      latencies: list[float], errors: list[str]) -> None:
+    """One keep-alive HTTP/1.1 connection writing requests by hand: a few hundred microseconds
+    of CPU per request, where httpx costs milliseconds that the server would then lack."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    n = index
+    try:
+        while time.perf_counter() < stop_at:
+            body = json.dumps({"messages": [{"role": "customer",
+                                             "text": MESSAGES[n % len(MESSAGES)]}],
+                               "conversation_id": f"bench-{index}-{n}"}).encode()
+            n += 1
+            begin = time.perf_counter()
+            writer.write(b"POST /v1/drafts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Authorization: Bearer " + token.encode() + b"\r\n"
+                         b"Content-Type: application/json\r\n"
+                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = head.split(b" ", 2)[1].decode()
+            length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:"))
+            await reader.readexactly(length)
+            if status != "201":
+                errors.append(status)
+                continue
+            latencies.append(time.perf_counter() - begin)
+    except (OSError, asyncio.IncompleteReadError) as error:
+        errors.append(type(error).__name__)
+    finally:
+        writer.close()
+
+
+async def _load(base_url: str, token: str, concurrency: int, seconds: float,
+                client_kind: str = "raw") -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
+    begin = time.perf_counter()
+    stop_at = begin + seconds
+    if client_kind == "raw":
+        port = int(base_url.rsplit(":", 1)[1])
+        await asyncio.gather(*(_raw_client(port, token, stop_at, i, latencies, errors)
+                               for i in range(concurrency)))
+        return latencies, errors, time.perf_counter() - begin
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        begin = time.perf_counter()
-        stop_at = begin + seconds
         await asyncio.gather(*(_client(client, token, stop_at, i, latencies, errors)
                                for i in range(concurrency)))
-        elapsed = time.perf_counter() - begin
-    return latencies, errors, elapsed
+    return latencies, errors, time.perf_counter() - begin
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -135,6 +172,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                        help="load generator: hand-written HTTP/1.1 (lean) or httpx")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="replydraft-load-") as tmp:
@@ -144,9 +183,12 @@ def main() -> int:
         server = _start_server(env, port, options.workers)
         try:
             _wait_ready(base_url, server)
-            asyncio.run(_load(base_url, token, min(8, options.concurrency), options.warmup))
+            asyncio.run(_load(base_url, token, min(8, options.concurrency), options.warmup,
+                              options.client))
+            cpu_before = time.process_time()
             latencies, errors, elapsed = asyncio.run(
-                _load(base_url, token, options.concurrency, options.seconds))
+                _load(base_url, token, options.concurrency, options.seconds, options.client))
+            client_cpu = time.process_time() - cpu_before
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -155,6 +197,9 @@ def main() -> int:
     result: dict[str, Any] = {
         "workers": options.workers,
         "concurrency": options.concurrency,
+        "client": options.client,
+        # The load generator shares the 2 cores with the server: its own CPU share.
+        "client_cpu_share_of_one_core": round(client_cpu / elapsed, 2),
         "seconds": round(elapsed, 2),
         "drafts": len(latencies),
         "errors": len(errors),
