@@ -32,6 +32,7 @@ from replydraft.errors import NotFound, RefreshInProgress
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.knowledge.scanners import ScanWarning
+from replydraft.processes import process_alive
 
 
 class ProductRecord(BaseModel):
@@ -221,7 +222,7 @@ class VersionStore:
             shutil.rmtree(self.version_dir(version), ignore_errors=True)
         for leftover in self.root.glob(".building-v*"):
             pid = leftover.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and not _process_alive(int(pid)):
+            if pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(leftover, ignore_errors=True)
         return doomed, ids
 
@@ -268,13 +269,3 @@ class VersionStore:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         finally:
             handle.close()
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

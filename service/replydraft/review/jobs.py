@@ -16,6 +16,7 @@ from replydraft.db import jobs as job_rows
 from replydraft.db.engine import Database
 from replydraft.db.models import KnowledgeJob
 from replydraft.errors import KnowledgeError, NotFound, RefreshInProgress, ReplydraftError
+from replydraft.processes import process_alive
 from replydraft.review.access import Permission, Principal
 
 log = logging.getLogger(__name__)
@@ -41,16 +42,6 @@ def _errors_of(error: ReplydraftError) -> list[dict[str, str]]:
     if isinstance(error, KnowledgeError) and error.problems:
         return [{"loc": p.location, "msg": p.message} for p in error.problems]
     return [{"loc": "", "msg": error.detail}]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class KnowledgeJobs:
@@ -109,7 +100,7 @@ class KnowledgeJobs:
         with self.database.session() as session:
             for job in job_rows.active_jobs_of_runner_prefix(session=session, prefix=f"{host}:"):
                 pid = int(job.runner.rsplit(":", 1)[1])
-                if pid != os.getpid() and not _pid_alive(pid):
+                if pid != os.getpid() and not process_alive(pid):
                     job_rows.finish_job(session=session, job_id=job.id, succeeded=False, errors=[
                         {"loc": "", "msg": f"interrupted: process {job.runner} stopped"}])
                     recovered += 1
