@@ -76,6 +76,7 @@ def test_metrics_count_requests_drafts_and_policy_actions(api: Api) -> None:
         ("prompt_leak", "prompt_leak"),
         ("stream_error", "stream_error"),
         ("circuit_open", "circuit_open"),
+        ("unavailable", "unavailable"),  # fallback_reason's default for LLMUnavailable
         ("http_503", "http_5xx"),
         ("http_401", "http_4xx"),
         ("the model said something odd", "other"),

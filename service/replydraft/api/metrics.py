@@ -6,22 +6,17 @@ import re
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
+from replydraft.drafting.llm_retry import FALLBACK_REASONS
 from replydraft.drafting.models import DraftResult
 from replydraft.policy.models import PolicyResult
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-# The drafter's fallback reasons (see drafting/llm_retry.py); HTTP statuses are folded into their
-# class so the label set stays bounded whatever the endpoint answers.
-_LLM_ERROR_REASONS = frozenset({
-    "timeout", "connection_error", "rate_limited", "stream_error", "malformed_output",
-    "empty_output", "prompt_leak", "circuit_open",
-})
 
 
 def llm_error_kind(reason: str) -> str:
-    """The metrics label for a fallback reason: the reason itself, ``http_4xx``/``http_5xx``, or
-    ``other`` for anything unexpected."""
-    if reason in _LLM_ERROR_REASONS:
+    """The metrics label for a fallback reason: the reason itself, ``http_4xx``/``http_5xx`` (HTTP
+    statuses folded into their class so the label set stays bounded), or ``other``."""
+    if reason in FALLBACK_REASONS:
         return reason
     status = re.fullmatch(r"http_([1-5])\d\d", reason)
     return f"http_{status.group(1)}xx" if status else "other"

@@ -64,6 +64,13 @@ def classify(exc: Exception) -> LLMError:
     raise TypeError(f"not a model-call failure: {exc!r}") from exc
 
 
+# Every reason above, plus the defaults below (``http_<status>`` is a family, not listed).
+FALLBACK_REASONS = frozenset({
+    "timeout", "connection_error", "rate_limited", "stream_error", "malformed_output",
+    "empty_output", "prompt_leak", "circuit_open", "unavailable", "llm_error",
+})
+
+
 def fallback_reason(error: LLMError) -> str:
     """The short reason the drafter records when it answers offline instead."""
     reason = error.extra.get("reason")
