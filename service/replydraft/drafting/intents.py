@@ -19,11 +19,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import yaml
 
+from replydraft.drafting.datafiles import load_yaml_mapping
 from replydraft.drafting.language import to_simplified
 from replydraft.drafting.models import IntentScore
 from replydraft.errors import ConfigurationError
@@ -93,18 +92,6 @@ def _compile(path: Path, where: str, pattern: object) -> re.Pattern[str]:
         raise ConfigurationError(f"{path}: {where}: bad pattern {pattern!r}: {error}") from None
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"{path}: file not found") from None
-    except yaml.YAMLError as error:
-        raise ConfigurationError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def _check_intent(path: Path, intent: object) -> str:
     if intent not in _KNOWN_INTENTS:
         raise ConfigurationError(f"{path}: unknown intent {intent!r}")
@@ -112,7 +99,7 @@ def _check_intent(path: Path, intent: object) -> str:
 
 
 def load_rules(path: Path) -> IntentRules:
-    data = _load_yaml(path)
+    data = load_yaml_mapping(path)
     intents = data.get("intents")
     if not isinstance(intents, dict):
         raise ConfigurationError(f"{path}: 'intents' must map intent names to rules")
@@ -164,7 +151,7 @@ class Exemplars:
 
 
 def load_exemplars(path: Path) -> Exemplars:
-    data = _load_yaml(path)
+    data = load_yaml_mapping(path)
     groups = data.get("exemplars")
     if not isinstance(groups, dict) or not groups:
         raise ConfigurationError(f"{path}: 'exemplars' must map intent names to example lists")

@@ -17,9 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-
 from replydraft.drafting.backend import Slots
+from replydraft.drafting.datafiles import load_yaml_mapping
 from replydraft.drafting.language import to_simplified
 from replydraft.drafting.models import DraftRequest
 from replydraft.errors import ConfigurationError
@@ -373,12 +372,7 @@ class Lexicon:
 
 @lru_cache(maxsize=8)
 def load_lexicon(path: Path) -> Lexicon:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"{path}: file not found") from None
-    except yaml.YAMLError as error:
-        raise ConfigurationError(f"{path}: not valid YAML: {error}") from None
+    data = load_yaml_mapping(path)
     try:
         generic = tuple(str(w).lower() for words in data["generic_name_words"].values()
                         for w in words)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from replydraft.drafting.datafiles import load_yaml_mapping
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, Language
 
@@ -235,14 +234,7 @@ def template_file(offline_dir: Path, language: Language, speech_level: str = "ha
 def load_template_set(offline_dir: Path, language: Language, speech_level: str = "haeyo"
                       ) -> TemplateSet:
     path = template_file(offline_dir, language, speech_level)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"{path}: template file not found") from None
-    except yaml.YAMLError as error:
-        raise ConfigurationError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{path}: expected a mapping at the top level")
+    data = load_yaml_mapping(path, "template file")
     if data.get("language") != language:
         raise ConfigurationError(f"{path}: language: expected {language!r}")
     entries = _flatten(path, data)
