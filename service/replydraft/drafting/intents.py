@@ -60,7 +60,6 @@ def normalise(text: str) -> str:
 @dataclass(frozen=True)
 class _Rule:
     intent: str
-    family: str
     pattern: re.Pattern[str]
     weight: float
 
@@ -116,7 +115,7 @@ def load_rules(path: Path) -> IntentRules:
                     )
                 for i, pattern in enumerate(patterns or []):
                     where = f"intents.{name}.{strength}.{family}[{i}]"
-                    rules.append(_Rule(name, family, _compile(path, where, pattern), weight))
+                    rules.append(_Rule(name, _compile(path, where, pattern), weight))
     followups = {
         family: tuple(
             _compile(path, f"followup.{family}[{i}]", p) for i, p in enumerate(patterns)
@@ -134,7 +133,7 @@ def _combined(rules: list[_Rule]) -> tuple[_Rule, ...]:
     for rule in rules:
         groups.setdefault((rule.intent, rule.weight), []).append(rule)
     return tuple(
-        _Rule(intent, "any", re.compile("|".join(f"(?:{r.pattern.pattern})" for r in group)),
+        _Rule(intent, re.compile("|".join(f"(?:{r.pattern.pattern})" for r in group)),
               weight)
         for (intent, weight), group in groups.items())
 
