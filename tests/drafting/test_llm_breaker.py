@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -107,22 +106,27 @@ def _ctx() -> Any:
 
 
 def test_an_open_breaker_stops_calling_the_endpoint_then_half_opens(
-    fake_llm: FakeOpenAIServer, make_backend: Callable[..., OpenAIBackend]
+    fake_llm: FakeOpenAIServer, llm_settings: Callable[..., Any]
 ) -> None:
-    backend = make_backend(llm_max_retries=0, llm_breaker_failures=3, llm_breaker_reset_s=0.3)
+    # A hand-driven clock: on a loaded CI machine the open period must not lapse mid-test.
+    clock = Clock()
+    backend = OpenAIBackend(
+        llm_settings(llm_max_retries=0), breaker=_breaker(clock, failures=3, reset_s=30)
+    )
     fake_llm.script(*[Reply.error(503)] * 3)
     for _ in range(3):
         with pytest.raises(LLMUnavailable):
             backend.generate(_ctx())
     assert len(fake_llm.requests) == 3
 
+    clock.now += 29.9
     for _ in range(5):
         with pytest.raises(CircuitOpen) as excinfo:
             backend.generate(_ctx())
         assert fallback_reason(excinfo.value) == "circuit_open"
     assert len(fake_llm.requests) == 3  # the dead endpoint was left alone
 
-    time.sleep(0.35)
+    clock.now += 0.1
     fake_llm.script(Reply.sentences(("满99元包邮哦。", ["kb-post"])))
     assert backend.generate(_ctx()).text == "满99元包邮哦。"  # the half-open trial
     assert len(fake_llm.requests) == 4
