@@ -407,3 +407,71 @@ def test_duplicate_sku_and_stray_files(env: Env
     [problem] = caught.value.problems
     assert problem.location == "products/jeans.yaml sku"
     assert "TT-JN-01 is already defined in products/jeans-copy.yaml" in problem.message
+
+
+def _chunk_lines(kb: KnowledgeBase, sku: str) -> set[int]:
+    assert kb.version is not None
+    return {c.line for c in kb._versions.load(kb.version).chunks if c.meta.sku == sku}
+
+
+def test_rows_moved_down_a_csv_are_reused_and_cite_their_new_line(
+        counted: Env) -> None:
+    kb, knowledge, embedder = counted
+    kb.refresh()
+    [old_boots] = kb.search("TT-BT-02", k=1, sku="TT-BT-02")
+    assert _chunk_lines(kb, "TT-BT-02") == {2}
+    units_before = kb._versions.referenced_units()
+    embedder.passages.clear()
+    boots = knowledge / "products" / "boots.csv"
+    header, *rows = boots.read_text().splitlines(keepends=True)
+    new_row = ('TT-SK-03,socks,29,Merino hiking socks,Merino wool,grey:灰色//Grey/,'
+               '"L=260-280mm"\n')
+    boots.write_text(header + new_row + "".join(rows), encoding="utf-8")
+
+    report = kb.refresh()
+    assert report.chunks_by_type["product"].added == 1
+    assert len(embedder.passages) == 1 and embedder.passages[0].startswith("TT-SK-03")
+    [boots_hit] = kb.search("TT-BT-02", k=1, sku="TT-BT-02")
+    assert boots_hit.chunk_id == old_boots.chunk_id
+    assert _chunk_lines(kb, "TT-BT-02") == {3}  # one row lower now
+    assert _chunk_lines(kb, "TT-SK-03") == {2}
+    assert len(kb._versions.referenced_units() - units_before) == 1  # only the socks' unit
+
+
+def test_units_no_retained_version_names_are_deleted(
+        tmp_path: Path, make_settings: Callable[..., Settings], embedding_cache: Path) -> None:
+    knowledge = write_knowledge(tmp_path / "knowledge")
+    kb = KnowledgeBase(make_settings(knowledge_dir=knowledge, keep_versions=2),
+                       embedder=CountingEmbedder(cache=embedding_cache), scanner=MarkerScanner())
+    kb.refresh()
+    v1_units = kb._versions.referenced_units()
+    jeans = knowledge / "products" / "jeans.yaml"
+    for price in (179, 169):
+        jeans.write_text(jeans.read_text().replace("price: 189", f"price: {price}")
+                         .replace("price: 179", f"price: {price}"), encoding="utf-8")
+        kb.refresh()
+    retained = kb._versions.referenced_units()
+    gone = v1_units - retained
+    assert len(gone) == 1  # the jeans at 189 yuan, named by v1 only
+    units = kb._versions.units
+    assert units.get(gone) == {}
+    assert set(units.get(retained)) == retained
+    assert kb.product("TT-JN-01").price == 169  # type: ignore[union-attr]
+
+
+def test_an_index_of_the_older_layout_is_rebuilt_without_embedding_again(
+        counted: Env) -> None:
+    kb, _, embedder = counted
+    kb.refresh()
+    manifest_path = kb.settings.index_dir / "v1" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["layout"] = 1
+    manifest_path.write_text(json.dumps(manifest))
+    reader = KnowledgeBase(kb.settings, embedder=embedder)
+    with pytest.raises(KnowledgeError, match="older replydraft; run `replydraft kb refresh`"):
+        reader.search("boots", k=1)
+    embedder.passages.clear()
+
+    report = kb.refresh()
+    assert report.version == 2 and report.chunks.embedded == 0 and embedder.passages == []
+    assert reader.search("TT-BT-02", k=1, sku="TT-BT-02")[0].sku == "TT-BT-02"

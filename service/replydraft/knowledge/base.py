@@ -64,9 +64,8 @@ class _Serving:
 
     @classmethod
     def load(cls, versions: VersionStore, version: int) -> _Serving:
-        manifest = versions.manifest(version)
-        chunks = versions.chunks(version)
-        catalog = versions.catalog(version)
+        loaded = versions.load(version)
+        manifest, chunks, catalog = loaded.manifest, loaded.chunks, loaded.catalog
         sku_rows: dict[str, list[int]] = {}
         for row, chunk in enumerate(chunks):
             if chunk.meta.sku:

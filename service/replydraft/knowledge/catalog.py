@@ -7,7 +7,7 @@ of problems (file, line or row, field), so a refresh can report all of them at o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,8 @@ import yaml
 from pydantic import ValidationError
 
 from replydraft.errors import FieldProblem
-from replydraft.knowledge.csv_products import read_product_rows
-from replydraft.knowledge.locating import LineMap, format_path
+from replydraft.knowledge.csv_products import KnownRow, read_product_rows
+from replydraft.knowledge.locating import SAFE_LOADER, LineMap, format_path
 from replydraft.knowledge.models import Product, StoreProfile
 
 PRODUCT_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
@@ -31,12 +31,14 @@ class LocatedProduct:
     source: str
     line: int
     field_lines: Callable[[tuple[str | int, ...]], int]
+    digest: str = ""  # the CSV row's raw digest; "" for YAML and JSON products
 
 
 @dataclass
 class ProductFile:
     products: list[LocatedProduct] = field(default_factory=list)
     problems: list[FieldProblem] = field(default_factory=list)
+    known: list[KnownRow] = field(default_factory=list)  # CSV rows left unparsed, see below
 
 
 @dataclass
@@ -66,14 +68,16 @@ def read_store(path: Path, rel: str) -> StoreFile:
         return StoreFile(None, validation_problems(error, rel, lines.line_of), lines.line_of)
 
 
-def read_product_file(path: Path, rel: str) -> ProductFile:
-    """Parse one product file; the format follows the suffix."""
+def read_product_file(path: Path, rel: str, known_rows: Container[str] = frozenset()
+                      ) -> ProductFile:
+    """Parse one product file; the format follows the suffix. CSV rows whose raw digest is in
+    ``known_rows`` are listed in ``known`` instead of being parsed and validated again."""
     text, problem = _read_text(path, rel)
     if problem:
         return ProductFile(problems=[problem])
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _products_from_csv(text, rel)
+        return _products_from_csv(text, rel, known_rows)
     if suffix == ".json":
         try:
             data = json.loads(text)
@@ -122,11 +126,10 @@ def _products_from_mapping(data: Any, rel: str, lines: LineMap) -> ProductFile:
     return result
 
 
-def _products_from_csv(text: str, rel: str) -> ProductFile:
-    result = ProductFile()
-    rows, problems = read_product_rows(text, rel)
-    result.problems.extend(problems)
-    for row in rows:
+def _products_from_csv(text: str, rel: str, known_rows: Container[str]) -> ProductFile:
+    parsed = read_product_rows(text, rel, known_rows)
+    result = ProductFile(problems=parsed.problems, known=parsed.known)
+    for row in parsed.rows:
         def field_lines(_path: tuple[str | int, ...], _row: int = row.number) -> int:
             return _row
 
@@ -140,7 +143,7 @@ def _products_from_csv(text: str, rel: str) -> ProductFile:
                 result.problems.append(FieldProblem(
                     f"{rel}:{row.number} column {column} ({where})", detail["msg"]))
             continue
-        result.products.append(LocatedProduct(product, rel, row.number, field_lines))
+        result.products.append(LocatedProduct(product, rel, row.number, field_lines, row.digest))
     return result
 
 
@@ -170,7 +173,7 @@ def _read_text(path: Path, rel: str) -> tuple[str, FieldProblem | None]:
 
 def _parse_yaml(text: str, rel: str) -> tuple[Any, FieldProblem | None]:
     try:
-        return yaml.safe_load(text), None
+        return yaml.load(text, Loader=SAFE_LOADER), None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -13,6 +13,9 @@ import yaml
 
 PathKey = tuple[str | int, ...]
 
+# libyaml when the wheel has it: store.yaml and YAML product files are read on every refresh.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class LineMap:
     """Field path -> 1-based line, with the nearest enclosing path as the fallback."""
@@ -23,7 +26,7 @@ class LineMap:
     @classmethod
     def from_text(cls, text: str) -> LineMap:
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=SAFE_LOADER)
         except yaml.YAMLError:
             return cls({})
         lines: dict[PathKey, int] = {}

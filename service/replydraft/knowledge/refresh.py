@@ -4,6 +4,11 @@ Order matters for safety: every file is parsed and validated first and *all* pro
 together before anything is written; the new version is written completely before state.json
 points at it; old records are deleted only after the switch, and only when no retained version
 references them.
+
+Incremental by construction: an unchanged file is carried over from the previous manifest
+without being read beyond its hash; in a changed CSV file an unchanged row is recognised by its
+raw digest and reused without parsing; only new units (see ``units``) are built, stored and
+embedded.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import bisect
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,19 +36,21 @@ from replydraft.knowledge.chunking import (
     IndexedChunk,
     playbook_chunks,
     product_chunks,
-    relocate,
     store_chunks,
 )
+from replydraft.knowledge.csv_products import KnownRow
 from replydraft.knowledge.embedding import Embedder
 from replydraft.knowledge.index import DenseIndex
 from replydraft.knowledge.lexical import LEXICAL_VERSION
-from replydraft.knowledge.models import Product, StoreProfile
+from replydraft.knowledge.models import StoreProfile
 from replydraft.knowledge.playbooks import PLAYBOOK_SUFFIXES, Playbook, read_playbook
 from replydraft.knowledge.render import templates_fingerprint
 from replydraft.knowledge.reports import ChunkDiff, RefreshReport, SourceDiff
 from replydraft.knowledge.scanners import ScanWarning, scan_text, scanner_name
 from replydraft.knowledge.scanning import ContentScanner
+from replydraft.knowledge.units import unit_key
 from replydraft.knowledge.versions import (
+    LAYOUT,
     Manifest,
     ProductRecord,
     SourceEntry,
@@ -62,9 +69,8 @@ Progress = Callable[[str, int, int], None]
 @dataclass
 class BuiltSource:
     entry: SourceEntry
-    chunks: list[IndexedChunk]
-    # Parsed products of a rebuilt file; stored dicts of an unchanged one (carried over as is).
-    products: list[Product | dict[str, Any]] = field(default_factory=list)
+    # Units this refresh built (key -> chunks, stored body); reused units are only named.
+    units: dict[str, tuple[list[IndexedChunk], dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,11 +79,26 @@ class Plan:
 
     store: StoreProfile
     sources: dict[str, BuiltSource]
-    chunks: list[IndexedChunk]
-    products: list[Product | dict[str, Any]]
     fingerprint: str
     scanner: str
     notices: list[ScanWarning] = field(default_factory=list)  # ignored files and the like
+
+    def chunk_ids(self) -> list[str]:
+        return list(dict.fromkeys(i for b in self.sources.values() for i in b.entry.chunk_ids))
+
+    def new_chunks(self) -> list[IndexedChunk]:
+        chunks: dict[str, IndexedChunk] = {}
+        for built in self.sources.values():
+            for unit_chunks, _ in built.units.values():
+                for chunk in unit_chunks:
+                    chunks.setdefault(chunk.id, chunk)
+        return list(chunks.values())
+
+    def new_units(self) -> dict[str, dict[str, Any]]:
+        return {key: body for b in self.sources.values() for key, (_, body) in b.units.items()}
+
+    def product_count(self) -> int:
+        return sum(len(built.entry.skus) for built in self.sources.values())
 
 
 def discover(knowledge_dir: Path) -> tuple[dict[str, str], list[ScanWarning]]:
@@ -146,10 +167,11 @@ class Planner:
         hashes = {rel: file_sha256(knowledge_dir / rel) for rel in files}
         name = scanner_name(self.scanner)
         fingerprint = build_fingerprint(self.settings, self.embedder, name, hashes[STORE_FILE])
-        reusable = previous if previous and previous.fingerprint == fingerprint else None
-        previous_chunks = self._previous_chunks(previous)
-        previous_products = self.versions.catalog_products_raw(reusable.version) \
-            if reusable else None
+        usable = previous if previous is not None and previous.layout == LAYOUT else None
+        reusable = usable if usable is not None and usable.fingerprint == fingerprint else None
+        # Rebuilding everything (new settings or store profile) still reuses the lexical terms
+        # of unchanged chunks; tokenising 10k products is the slow part of chunking.
+        known = self._previous_chunks(usable) if reusable is None else {}
 
         store_file = read_store(knowledge_dir / STORE_FILE, STORE_FILE)
         problems.extend(store_file.problems)
@@ -160,80 +182,57 @@ class Planner:
         sources: dict[str, BuiltSource] = {}
         for rel, source_type in files.items():
             old = reusable.sources.get(rel) if reusable else None
-            if old is not None and old.sha256 == hashes[rel] and previous_products is not None:
-                sources[rel] = BuiltSource(
-                    entry=old, chunks=[previous_chunks[i] for i in old.chunk_ids],
-                    products=[previous_products[sku] for sku in old.skus])
+            if old is not None and old.sha256 == hashes[rel]:
+                sources[rel] = BuiltSource(entry=old)
                 continue
-            built = self._build_source(rel, source_type, hashes[rel], store, store_file,
-                                       problems, previous_chunks,
-                                       old.products if old is not None else None)
+            built = self._build_source(
+                rel, source_type, hashes[rel], fingerprint, store, store_file, problems, known,
+                old.products if old is not None else {})
             if built is not None:
                 sources[rel] = built
         problems.extend(_duplicate_skus(sources))
         if problems:
             raise KnowledgeError(_summary(problems), problems=problems)
-        chunks: dict[str, IndexedChunk] = {}
-        for built in sources.values():
-            for chunk in built.chunks:
-                chunks.setdefault(chunk.id, chunk)
-        products = sorted((p for b in sources.values() for p in b.products), key=_sku)
-        return Plan(store, sources, list(chunks.values()), products, fingerprint, name, ignored)
+        return Plan(store, sources, fingerprint, name, ignored)
 
     def _previous_chunks(self, manifest: Manifest | None) -> dict[str, IndexedChunk]:
         if manifest is None or manifest.lexical_version != LEXICAL_VERSION:
             return {}
         return {chunk.id: chunk for chunk in self.versions.chunks(manifest.version)}
 
-    def _product(self, located: LocatedProduct, position: int, store: StoreProfile,
-                 known: dict[str, IndexedChunk], old: ProductRecord | None
-                 ) -> tuple[ProductRecord, list[IndexedChunk]]:
-        """Chunks and warnings of one product; an unchanged product of a changed file reuses
-        its previous chunks and warnings (rendering, tokenising and scanning 10k products
+    def _product(self, located: LocatedProduct, position: int, fingerprint: str,
+                 store: StoreProfile, known: dict[str, IndexedChunk], old: ProductRecord | None,
+                 units: dict[str, tuple[list[IndexedChunk], dict[str, Any]]]) -> ProductRecord:
+        """The record of one parsed product; builds its unit unless an identical product of
+        the previous version already has one (rendering, tokenising and scanning 10k products
         would dominate an incremental refresh otherwise)."""
-        key = product_key(located.product)
-        if old is not None and old.key == key and all(i in known for i in old.chunk_ids):
-            shift = located.line - old.line
-            chunks = [relocate(known[i], position, located.line) for i in old.chunk_ids]
-            warnings = [w.model_copy(update={"line": w.line + shift}) for w in old.warnings]
-        else:
-            chunks = product_chunks(located, position, known)
-            warnings = self._scan_product(located, store)
-        record = ProductRecord(key=key, line=located.line, chunk_ids=_ids(chunks),
-                               warnings=warnings)
-        return record, chunks
+        key = unit_key(fingerprint, located.source, product_key(located.product))
+        if old is not None and old.key == key:
+            return _moved(old, located.line, located.digest)
+        chunks = product_chunks(located, position, known)
+        units[key] = (chunks, {"line": located.line, "chunks": [c.to_json() for c in chunks],
+                               "product": located.product.model_dump(mode="json")})
+        return ProductRecord(key=key, line=located.line, chunk_ids=_ids(chunks),
+                             warnings=self._scan_product(located, store), row=located.digest)
 
-    def _build_source(self, rel: str, source_type: str, sha: str, store: StoreProfile,
-                      store_file: StoreFile, problems: list[FieldProblem],
-                      known: dict[str, IndexedChunk],
-                      old_records: dict[str, ProductRecord] | None = None
+    def _build_source(self, rel: str, source_type: str, sha: str, fingerprint: str,
+                      store: StoreProfile, store_file: StoreFile, problems: list[FieldProblem],
+                      known: dict[str, IndexedChunk], before: dict[str, ProductRecord]
                       ) -> BuiltSource | None:
         path = self.settings.knowledge_dir / rel
+        key = unit_key(fingerprint, rel, sha)
         if source_type == "store":
             line_of = store_file.field_lines
             chunks = store_chunks(store, rel, line_of, known)
-            warnings = self._scan_store(store, rel, line_of)
-            return BuiltSource(SourceEntry(source_type="store", sha256=sha,
-                                           chunk_ids=_ids(chunks), warnings=warnings), chunks)
-        if source_type == "product":
-            parsed = read_product_file(path, rel)
-            problems.extend(parsed.problems)
-            if parsed.problems:
-                return None
-            chunks, warnings = [], []
-            records: dict[str, ProductRecord] = {}
-            before = old_records or {}
-            for position, located in enumerate(parsed.products):
-                record, product_chunk_list = self._product(
-                    located, position, store, known, before.get(located.product.sku))
-                records[located.product.sku] = record
-                chunks.extend(product_chunk_list)
-                warnings.extend(record.warnings)
+            body = {"line": 0, "chunks": [c.to_json() for c in chunks],
+                    "store": store.model_dump(mode="json")}
             return BuiltSource(
-                SourceEntry(source_type="product", sha256=sha, chunk_ids=_ids(chunks),
-                            skus=[lp.product.sku for lp in parsed.products], warnings=warnings,
-                            products=records),
-                chunks, [lp.product for lp in parsed.products])
+                SourceEntry(source_type="store", sha256=sha, chunk_ids=_ids(chunks),
+                            warnings=self._scan_store(store, rel, line_of), unit=key),
+                {key: (chunks, body)})
+        if source_type == "product":
+            return self._build_product_source(rel, sha, fingerprint, store, problems, known,
+                                              before)
         playbook_file = read_playbook(path, rel)
         problems.extend(playbook_file.problems)
         if playbook_file.playbook is None:
@@ -241,9 +240,41 @@ class Planner:
         playbook = playbook_file.playbook
         chunks = playbook_chunks(playbook, self.settings.chunk_tokens,
                                  self.settings.chunk_overlap, known)
-        warnings = self._scan_playbook(playbook, store)
-        return BuiltSource(SourceEntry(source_type="playbook", sha256=sha,
-                                       chunk_ids=_ids(chunks), warnings=warnings), chunks)
+        return BuiltSource(
+            SourceEntry(source_type="playbook", sha256=sha, chunk_ids=_ids(chunks),
+                        warnings=self._scan_playbook(playbook, store), unit=key),
+            {key: (chunks, {"line": 0, "chunks": [c.to_json() for c in chunks]})})
+
+    def _build_product_source(self, rel: str, sha: str, fingerprint: str, store: StoreProfile,
+                              problems: list[FieldProblem], known: dict[str, IndexedChunk],
+                              before: dict[str, ProductRecord]) -> BuiltSource | None:
+        sku_of_row = {record.row: sku for sku, record in before.items() if record.row}
+        parsed = read_product_file(self.settings.knowledge_dir / rel, rel, sku_of_row.keys())
+        problems.extend(parsed.problems)
+        if parsed.problems:
+            return None
+        items: list[LocatedProduct | KnownRow] = sorted(
+            [*parsed.products, *parsed.known],
+            key=lambda item: item.line if isinstance(item, LocatedProduct) else item.number)
+        units: dict[str, tuple[list[IndexedChunk], dict[str, Any]]] = {}
+        records: dict[str, ProductRecord] = {}
+        skus: list[str] = []
+        for position, item in enumerate(items):
+            if isinstance(item, KnownRow):
+                sku = sku_of_row[item.digest]
+                record = _moved(before[sku], item.number, item.digest)
+            else:
+                sku = item.product.sku
+                record = self._product(item, position, fingerprint, store, known,
+                                       before.get(sku), units)
+            skus.append(sku)
+            records.setdefault(sku, record)  # a repeated SKU is reported by _duplicate_skus
+        chunk_ids = _ids_of(records[sku].chunk_ids for sku in dict.fromkeys(skus))
+        warnings = [w for sku in dict.fromkeys(skus) for w in records[sku].warnings]
+        return BuiltSource(
+            SourceEntry(source_type="product", sha256=sha, chunk_ids=chunk_ids, skus=skus,
+                        warnings=warnings, products=records),
+            units)
 
     # ---------------------------------------------------------------- scanning
 
@@ -324,14 +355,18 @@ def diff_report(plan: Plan, previous: Manifest | None, previous_ids: set[str],
     for rel, old in old_sources.items():
         if rel not in plan.sources:
             sources[old.source_type].removed.append(rel)
-    new_ids = {chunk.id for chunk in plan.chunks}
     by_type: dict[str, ChunkDiff] = {t: ChunkDiff() for t in SOURCE_TYPES}
-    for chunk in plan.chunks:
-        bucket = by_type[chunk.meta.source_type]
-        if chunk.id in previous_ids:
-            bucket.unchanged += 1
-        else:
-            bucket.added += 1
+    new_ids: set[str] = set()
+    for built in plan.sources.values():
+        bucket = by_type[built.entry.source_type]
+        for chunk_id in built.entry.chunk_ids:
+            if chunk_id in new_ids:
+                continue
+            new_ids.add(chunk_id)
+            if chunk_id in previous_ids:
+                bucket.unchanged += 1
+            else:
+                bucket.added += 1
     for old in old_sources.values():
         for chunk_id in old.chunk_ids:
             if chunk_id not in new_ids:
@@ -344,7 +379,7 @@ def diff_report(plan: Plan, previous: Manifest | None, previous_ids: set[str],
     return RefreshReport(
         dry_run=dry_run, version=None, previous_version=previous.version if previous else None,
         switched=False, sources=sources, chunks=total, chunks_by_type=by_type,
-        total_chunks=len(plan.chunks), products=len(plan.products), warnings=warnings,
+        total_chunks=len(new_ids), products=plan.product_count(), warnings=warnings,
         scanner=plan.scanner, duration_s=0.0)
 
 
@@ -367,9 +402,9 @@ def run_refresh(
         report, plan, previous = _plan_and_diff(settings, embedder, scanner, versions,
                                                 dry_run=False)
         index = dense()
-        wanted = [chunk.id for chunk in plan.chunks]
+        wanted = plan.chunk_ids()
         present = index.existing_ids(wanted)
-        missing = [chunk for chunk in plan.chunks if chunk.id not in present]
+        missing = _chunks_to_add(plan, set(wanted) - present, previous, versions)
         previous_ids = {i for e in previous.sources.values() for i in e.chunk_ids} \
             if previous else set()
         total_texts = len(index.texts_to_embed(missing)) if missing else 0
@@ -394,10 +429,10 @@ def run_refresh(
             version=version, created_at=datetime.now(UTC), embedder=embedder.name,
             fingerprint=plan.fingerprint, scanner=plan.scanner,
             sources={rel: built.entry for rel, built in plan.sources.items()},
-            chunk_count=len(plan.chunks), product_count=len(plan.products),
-            lexical_version=LEXICAL_VERSION)
+            chunk_count=len(wanted), product_count=plan.product_count(),
+            lexical_version=LEXICAL_VERSION, layout=LAYOUT)
         try:
-            versions.write_version(manifest, plan.chunks, plan.store, plan.products)
+            versions.write_version(manifest, plan.new_units())
         except BaseException:
             index.delete({chunk.id for chunk in missing})
             raise
@@ -414,6 +449,17 @@ def run_refresh(
     return report
 
 
+def _chunks_to_add(plan: Plan, absent: set[str], previous: Manifest | None,
+                   versions: VersionStore) -> list[IndexedChunk]:
+    """The chunks whose records the dense index lacks: new ones, and (rarely: a chroma store
+    that lost records) reused ones, read back from the previous version."""
+    new = [chunk for chunk in plan.new_chunks() if chunk.id in absent]
+    lost = absent - {chunk.id for chunk in new}
+    if lost and previous is not None and previous.layout == LAYOUT:
+        new += [chunk for chunk in versions.chunks(previous.version) if chunk.id in lost]
+    return new
+
+
 def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScanner,
                    versions: VersionStore, *, dry_run: bool
                    ) -> tuple[RefreshReport, Plan, Manifest | None]:
@@ -425,17 +471,27 @@ def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScann
     return diff_report(plan, previous, previous_ids, dry_run=dry_run), plan, previous
 
 
+def _moved(record: ProductRecord, line: int, row: str) -> ProductRecord:
+    """An unchanged product at (perhaps) another line of its file."""
+    if record.line == line and record.row == row:
+        return record
+    shift = line - record.line
+    return record.model_copy(update={
+        "line": line, "row": row,
+        "warnings": [w.model_copy(update={"line": w.line + shift}) for w in record.warnings]})
+
+
 def _field_line(starts: list[int], lines: list[int]) -> Callable[[int], int]:
     """Offset in joined field values -> the line of the field it falls in."""
     return lambda offset: lines[bisect.bisect_right(starts, offset) - 1]
 
 
-def _sku(product: Product | dict[str, Any]) -> str:
-    return str(product["sku"]) if isinstance(product, dict) else product.sku
-
-
 def _ids(chunks: list[IndexedChunk]) -> list[str]:
     return list(dict.fromkeys(chunk.id for chunk in chunks))
+
+
+def _ids_of(groups: Iterable[list[str]]) -> list[str]:
+    return list(dict.fromkeys(i for group in groups for i in group))
 
 
 def _duplicate_skus(sources: dict[str, BuiltSource]) -> list[FieldProblem]:

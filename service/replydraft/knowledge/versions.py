@@ -4,12 +4,14 @@ Layout under ``settings.index_dir``::
 
     state.json        {"active": N, "last": M}  - replaced atomically, only after v{N} is complete
     refresh.lock      flock'ed by the one refresh allowed at a time
-    v{N}/manifest.json  sources (file hash, chunk ids, SKUs, warnings), counts, created_at
-    v{N}/chunks.json    chunk ids, texts, metadata, pre-tokenised lexical terms
-    v{N}/catalog.json   the store profile and products exactly as this version serves them
+    units.sqlite      content-addressed units: chunks (texts, metadata, lexical terms) and the
+                      stored product or store profile, shared by the versions that contain them
+    v{N}/manifest.json  sources (file hash, units, chunk ids, SKUs, warnings), counts, created_at
 
-A version directory is built under a temporary name and renamed into place, so a reader never
-sees half a version, and a crash mid-build leaves the serving version untouched.
+A version's units are stored before its manifest; the manifest is built under a temporary
+directory name and renamed into place, so a reader never sees half a version, and a crash
+mid-build leaves the serving version untouched. Pruning a version deletes the units no retained
+version names.
 """
 
 from __future__ import annotations
@@ -22,26 +24,31 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from replydraft.errors import NotFound, RefreshInProgress
+from replydraft.errors import FieldProblem, KnowledgeError, NotFound, RefreshInProgress
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.knowledge.scanners import ScanWarning
+from replydraft.knowledge.units import UnitStore
 from replydraft.processes import process_alive
+
+LAYOUT = 2  # 1: whole-version chunks.json and catalog.json files (no longer read)
 
 
 class ProductRecord(BaseModel):
     """One product of a product file, so an unchanged product in a changed file is reused."""
 
-    key: str  # product_key(): hash of the validated product
+    key: str  # the unit holding its chunks and stored form
     line: int
     chunk_ids: list[str]
     warnings: list[ScanWarning] = Field(default_factory=list)
+    row: str = ""  # raw digest of its CSV row: an unchanged row is not even parsed again
 
 
 def product_key(product: Product) -> str:
@@ -54,7 +61,8 @@ class SourceEntry(BaseModel):
     chunk_ids: list[str] = Field(default_factory=list)
     skus: list[str] = Field(default_factory=list)
     warnings: list[ScanWarning] = Field(default_factory=list)
-    products: dict[str, ProductRecord] = Field(default_factory=dict)  # by SKU
+    products: dict[str, ProductRecord] = Field(default_factory=dict)  # by SKU, in file order
+    unit: str = ""  # store and playbook files: the one unit of the whole file
 
 
 class Manifest(BaseModel):
@@ -67,6 +75,7 @@ class Manifest(BaseModel):
     chunk_count: int
     product_count: int
     lexical_version: int = 1
+    layout: int = 1
 
 
 class Catalog(BaseModel):
@@ -74,9 +83,25 @@ class Catalog(BaseModel):
     products: list[Product]
 
 
+@dataclass(frozen=True)
+class LoadedVersion:
+    manifest: Manifest
+    chunks: list[IndexedChunk]
+    catalog: Catalog
+
+
+def _placed_units(manifest: Manifest) -> Iterator[tuple[str, int | None, int]]:
+    """(unit key, line, position) in source order; a store or playbook unit keeps the lines
+    and positions it was built with (line None), a product takes its record's."""
+    for entry in manifest.sources.values():
+        if entry.unit:
+            yield entry.unit, None, 0
+        for position, sku in enumerate(entry.skus):
+            record = entry.products[sku]
+            yield record.key, record.line, position
+
+
 def _write_json(path: Path, data: Any) -> None:
-    # json.dumps, not json.dump: only the one-shot call uses the C encoder (10x faster on the
-    # 10k-product chunk list, which dominated an incremental refresh).
     _write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
@@ -92,6 +117,8 @@ def _write_text(path: Path, text: str) -> None:
 class VersionStore:
     def __init__(self, index_dir: Path) -> None:
         self.root = index_dir
+        self._reference_cache: dict[
+            int, tuple[tuple[int, int], tuple[frozenset[str], frozenset[str]]]] = {}
 
     @property
     def state_path(self) -> Path:
@@ -169,39 +196,65 @@ class VersionStore:
         except FileNotFoundError:
             raise NotFound(f"index version {version} does not exist") from None
 
+    @property
+    def units(self) -> UnitStore:
+        return UnitStore(self.root / "units.sqlite")
+
+    def load(self, version: int) -> LoadedVersion:
+        """Everything ``version`` serves: its chunks in source order and its catalog."""
+        manifest = self.manifest(version)
+        if manifest.layout != LAYOUT:
+            raise KnowledgeError(
+                f"index version {version} was written by an older replydraft; "
+                "run `replydraft kb refresh` to rebuild it (stored embeddings are reused)",
+                problems=[FieldProblem(f"index v{version}", "old index layout")])
+        placed = list(_placed_units(manifest))
+        bodies = self.units.get(key for key, _, _ in placed)
+        missing = sorted({key for key, _, _ in placed if key not in bodies})
+        if missing:
+            raise KnowledgeError(
+                f"index version {version} is incomplete ({len(missing)} unit(s) missing); "
+                "run `replydraft kb refresh`",
+                problems=[FieldProblem(f"index v{version}", f"unit {k} missing")
+                          for k in missing[:5]])
+        chunks: dict[str, IndexedChunk] = {}
+        store: StoreProfile | None = None
+        products: list[Product] = []
+        for key, line, position in placed:
+            body = bodies[key]
+            for item in body["chunks"]:
+                if line is not None:  # a product: placed where this version found its row
+                    item = {**item, "line": line, "meta": {**item["meta"], "position": position}}
+                chunk = IndexedChunk.from_json(item)
+                chunks.setdefault(chunk.id, chunk)
+            if body.get("store") is not None:
+                store = StoreProfile.model_validate(body["store"])
+            if body.get("product") is not None:
+                products.append(Product.model_validate(body["product"]))
+        if store is None:
+            raise KnowledgeError(f"index version {version} has no store profile",
+                                 problems=[FieldProblem(f"index v{version}", "no store unit")])
+        products.sort(key=lambda product: product.sku)
+        return LoadedVersion(manifest=manifest, chunks=list(chunks.values()),
+                             catalog=Catalog.model_construct(store=store, products=products))
+
     def chunks(self, version: int) -> list[IndexedChunk]:
-        path = self.version_dir(version) / "chunks.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [IndexedChunk.from_json(item) for item in data]
+        return self.load(version).chunks
 
     def catalog(self, version: int) -> Catalog:
-        path = self.version_dir(version) / "catalog.json"
-        return Catalog.model_validate_json(path.read_text(encoding="utf-8"))
-
-    def catalog_products_raw(self, version: int) -> dict[str, dict[str, Any]]:
-        """SKU -> the product exactly as ``version`` stored it, unvalidated: a refresh carries
-        the products of unchanged files over as they are (validating 10k products again would
-        take seconds, and they were valid when written)."""
-        path = self.version_dir(version) / "catalog.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {item["sku"]: item for item in data["products"]}
+        return self.load(version).catalog
 
     # ---------------------------------------------------------------- writing
 
-    def write_version(self, manifest: Manifest, chunks: list[IndexedChunk],
-                      store: StoreProfile, products: list[Product | dict[str, Any]]) -> None:
-        """Write v{N} completely under a temporary name, then rename it into place."""
+    def write_version(self, manifest: Manifest, units: dict[str, dict[str, Any]]) -> None:
+        """Store the new units, then write v{N} under a temporary name and rename it."""
         self.root.mkdir(parents=True, exist_ok=True)
+        self.units.put(units)
         final = self.version_dir(manifest.version)
         building = self.root / f".building-v{manifest.version}-{os.getpid()}"
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
         try:
-            _write_json(building / "chunks.json", [chunk.to_json() for chunk in chunks])
-            _write_json(building / "catalog.json", {
-                "store": store.model_dump(mode="json"),
-                "products": [p if isinstance(p, dict) else p.model_dump(mode="json")
-                             for p in products]})
             _write_text(building / "manifest.json", manifest.model_dump_json())
             if final.exists():  # leftover of a build that crashed after renaming
                 shutil.rmtree(final)
@@ -211,8 +264,8 @@ class VersionStore:
             raise
 
     def prune(self, keep: int) -> tuple[list[int], set[str]]:
-        """Delete all but the newest ``keep`` versions (never the active one). Returns the
-        deleted versions and the chunk ids they referenced."""
+        """Delete all but the newest ``keep`` versions (never the active one) and the units no
+        retained version names. Returns the deleted versions and the chunk ids they referenced."""
         active = self.active()
         retained = self.retained()
         doomed = [v for v in retained[:-keep] if v != active] if keep > 0 else []
@@ -220,23 +273,49 @@ class VersionStore:
         for version in doomed:
             ids |= self.chunk_ids(version)
             shutil.rmtree(self.version_dir(version), ignore_errors=True)
+            self._reference_cache.pop(version, None)
         for leftover in self.root.glob(".building-v*"):
             pid = leftover.name.rsplit("-", 1)[-1]
             if pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(leftover, ignore_errors=True)
+        # Also collects the units of a refresh that failed after storing them.
+        self.units.keep_only(self.referenced_units())
         return doomed, ids
 
     def chunk_ids(self, version: int) -> set[str]:
-        """The chunk ids ``version`` references (raw JSON: no model building for 10k products)."""
-        path = self.version_dir(version) / "manifest.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {i for entry in data["sources"].values() for i in entry["chunk_ids"]}
+        """The chunk ids ``version`` references."""
+        return set(self._references(version)[0])
 
     def referenced_ids(self) -> set[str]:
         ids: set[str] = set()
         for version in self.retained():
-            ids |= self.chunk_ids(version)
+            ids |= self._references(version)[0]
         return ids
+
+    def referenced_units(self) -> set[str]:
+        keys: set[str] = set()
+        for version in self.retained():
+            keys |= self._references(version)[1]
+        return keys
+
+    def _references(self, version: int) -> tuple[frozenset[str], frozenset[str]]:
+        """(chunk ids, unit keys) of ``version``, read from its raw manifest (no model building
+        for 10k products) once: a written manifest never changes, and every refresh asks
+        about each retained version."""
+        path = self.version_dir(version) / "manifest.json"
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_ino)
+        cached = self._reference_cache.get(version)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        sources = json.loads(path.read_text(encoding="utf-8"))["sources"].values()
+        ids = frozenset(i for entry in sources for i in entry["chunk_ids"])
+        units = frozenset(
+            [entry["unit"] for entry in sources if entry.get("unit")]
+            + [record["key"] for entry in sources
+               for record in entry.get("products", {}).values()])
+        self._reference_cache[version] = (stamp, (ids, units))
+        return ids, units
 
     # ---------------------------------------------------------------- lock
 
