@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from replydraft.knowledge.catalog import read_product_file, read_store
+from replydraft.knowledge.models import Product
 from replydraft.knowledge.playbooks import read_playbook
+from replydraft.knowledge.render import product_headline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,6 +112,38 @@ def test_csv_row_becomes_product(tmp_path: Path) -> None:
     xl = product.size_chart[1]
     assert (xl.label, xl.height_cm.min, xl.weight_kg.max, xl.length_cm) == ("XL", 175, 85, 72)
     assert parsed.products[0].line == 2
+
+
+def test_csv_rows_a_refresh_already_read_are_listed_not_parsed(tmp_path: Path) -> None:
+    first = ("TS-TS-01,tshirt,69,速干T恤,Quick-dry tee,Polyester,,,black:黑色//Black/,,"
+             '"L=170-180cm,65-75kg"\n')
+    second = first.replace("TS-TS-01", "TS-TS-02").replace("69", "79")
+    path = write(tmp_path, "products/tees.csv", CSV_HEADER + first + second)
+    everything = read_product_file(path, "products/tees.csv")
+    digests = {located.product.sku: located.digest for located in everything.products}
+    assert len(set(digests.values())) == 2
+
+    # The second row moves down one line and the first is dropped: still recognised.
+    path.write_text(CSV_HEADER + "\n" + second, encoding="utf-8")
+    again = read_product_file(path, "products/tees.csv", known_rows={digests["TS-TS-02"]})
+    assert again.products == [] and again.problems == []
+    assert [(row.number, row.digest) for row in again.known] == [(3, digests["TS-TS-02"])]
+    # An edited row is a new row: parsed and validated again.
+    path.write_text(CSV_HEADER + second.replace("79", "not a price"), encoding="utf-8")
+    edited = read_product_file(path, "products/tees.csv", known_rows=set(digests.values()))
+    assert edited.known == [] and edited.problems
+
+
+def test_product_headline_leaves_out_the_sku_and_a_category_the_name_says() -> None:
+    product = Product.model_validate({
+        "sku": "TS-JN-01", "category": "jeans", "price": 189,
+        "names": {"zh-Hans": "测试弹力牛仔裤", "en": "Test Stretch Jeans"},
+        "fabric": {"zh-Hans": "棉氨纶"}, "features": [{"zh-Hans": "松紧腰", "en": "Elastic waist"}],
+        "colours": [{"id": "indigo", "names": {"zh-Hans": "深蓝"}}],
+        "size_chart": [{"label": "36", "height_cm": [170, 180], "weight_kg": [70, 85]}]})
+    assert product_headline(product) == "测试弹力牛仔裤 Test Stretch Jeans 松紧腰"
+    renamed = product.model_copy(update={"names": {"zh-Hans": "测试弹力长裤"}})
+    assert product_headline(renamed) == "测试弹力长裤 牛仔裤 松紧腰"  # the category adds meaning
 
 
 def test_csv_bad_cells_name_row_and_column(tmp_path: Path) -> None:

@@ -99,6 +99,10 @@ def ensure_index(
     """CI runs the evals on a fresh clone, where no index exists yet: build it rather than
     fail. An existing index that no longer matches the files is refreshed only when asked (the
     data dir may be serving a live API); otherwise the run says so and records it."""
+    if knowledge.needs_rebuild():
+        say("The knowledge index was written by an older replydraft: rebuilding it …")
+        _refresh(knowledge, say, progress)
+        return IndexState(knowledge.version, refreshed=True)
     if knowledge.version is None:
         say(f"No knowledge index yet: building it from {knowledge.settings.knowledge_dir} "
             "first …")

@@ -30,7 +30,7 @@ from replydraft.knowledge.refresh import Progress, run_refresh
 from replydraft.knowledge.reports import KBStatus, RefreshReport, VersionInfo
 from replydraft.knowledge.scanners import default_scanner
 from replydraft.knowledge.scanning import ContentScanner
-from replydraft.knowledge.versions import Manifest, VersionStore
+from replydraft.knowledge.versions import LAYOUT, Manifest, VersionStore
 from replydraft.languages import LANGUAGES, Language
 from replydraft.offline import ensure_tiktoken_cache
 
@@ -173,6 +173,12 @@ class KnowledgeBase:
     def version(self) -> int | None:
         serving = self._current()
         return serving.version if serving else None
+
+    def needs_rebuild(self) -> bool:
+        """The active version was written in an older on-disk layout: only a refresh (which
+        reuses the stored embeddings) makes it servable again."""
+        active = self._versions.active()
+        return active is not None and self._versions.manifest(active).layout != LAYOUT
 
     def product(self, sku: str) -> Product | None:
         return self._require().products.get(sku.strip().upper())

@@ -141,7 +141,7 @@ def build_fingerprint(settings: Settings, embedder: Embedder, scanner: str,
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-PLAN_FORMAT = 1  # bump when chunking/rendering or the stored Product shape changes
+PLAN_FORMAT = 2  # bump when chunking/rendering or the stored Product shape changes
 
 
 class Planner:

@@ -108,12 +108,16 @@ def render_product(product: Product, language: Language) -> RenderedBlock:
 def product_headline(product: Product) -> str:
     """What a product is, in every language it is named in plus its features in the first
     one. Language-neutral on purpose: all language blocks of a product share this one
-    embedding (the model is multilingual), so a product costs one embedding, not four."""
+    embedding (the model is multilingual), so a product costs one embedding, not four.
+    No SKU (exact SKU lookups are lexical; the code means nothing to the model) and no category
+    word a name already says: every token costs embedding time on each product change."""
     primary = product_languages(product)[0]
+    names = [product.names[lang] for lang in product_languages(product)]
     category = templates()[primary]["categories"].get(product.category, product.category)
+    if any(category.lower() in name.lower() for name in names):
+        category = ""
     features = [pick_text(item, primary) for item in product.features[:4]]
-    return " ".join([product.sku, *(product.names[lang] for lang in product_languages(product)),
-                     category, *(f for f in features if f)])
+    return " ".join(part for part in [*names, category, *features] if part)
 
 
 def _localized(text: LocalizedText, language: Language) -> str:
