@@ -475,3 +475,17 @@ def test_an_index_of_the_older_layout_is_rebuilt_without_embedding_again(
     report = kb.refresh()
     assert report.version == 2 and report.chunks.embedded == 0 and embedder.passages == []
     assert reader.search("TT-BT-02", k=1, sku="TT-BT-02")[0].sku == "TT-BT-02"
+
+
+def test_records_the_dense_index_lost_are_written_again(env: Env) -> None:
+    kb, _, _ = env
+    kb.refresh()
+    [boots] = kb.search("TT-BT-02", k=1, sku="TT-BT-02")
+    dense = kb._dense_index()
+    dense.delete([boots.chunk_id])  # e.g. a chroma store restored from an older backup
+    assert dense.existing_ids([boots.chunk_id]) == set()
+
+    report = kb.refresh()  # no file changed
+    assert report.chunks.added == 0  # the version did not change
+    assert report.chunks.embedded == 1  # its only record held the vector: embedded again
+    assert kb._dense_index().existing_ids([boots.chunk_id]) == {boots.chunk_id}

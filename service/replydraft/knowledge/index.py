@@ -92,12 +92,6 @@ class DenseIndex:
     def all_ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
 
-    def texts_to_embed(self, chunks: list[IndexedChunk]) -> list[str]:
-        """The distinct embedding inputs of ``chunks`` that no stored record has embedded yet."""
-        unique = list(dict.fromkeys(chunk.embed_text for chunk in chunks))
-        known = self._stored_vectors(unique)
-        return [text for text in unique if embed_hash(text) not in known]
-
     def _stored_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         # A price change alters a product's text but not its headline: its new records reuse
         # the stored vector instead of paying for the model again.
@@ -113,14 +107,18 @@ class DenseIndex:
         return found
 
     def add(self, chunks: list[IndexedChunk],
-            progress: Callable[[int], None] | None = None) -> int:
+            progress: Callable[[int], None] | None = None,
+            to_embed_count: Callable[[int], None] | None = None) -> int:
         """Store ``chunks``, embedding each distinct embedding input at most once and only
-        when no stored record already has its vector. Returns the number of texts embedded."""
+        when no stored record already has its vector. ``to_embed_count`` hears how many texts
+        that is before embedding starts. Returns the number of texts embedded."""
         unique_texts = list(dict.fromkeys(chunk.embed_text for chunk in chunks))
         stored = self._stored_vectors(unique_texts)
         vectors: dict[str, np.ndarray] = {
             text: stored[embed_hash(text)] for text in unique_texts if embed_hash(text) in stored}
         to_embed = [text for text in unique_texts if text not in vectors]
+        if to_embed_count is not None:
+            to_embed_count(len(to_embed))
         batch_size = int(getattr(self._embedder, "batch_size", 8))
         for batch in _batches(to_embed, batch_size):
             for text, vector in zip(batch, self._embedder.embed_passages(batch), strict=True):

@@ -407,8 +407,14 @@ def run_refresh(
         missing = _chunks_to_add(plan, set(wanted) - present, previous, versions)
         previous_ids = {i for e in previous.sources.values() for i in e.chunk_ids} \
             if previous else set()
-        total_texts = len(index.texts_to_embed(missing)) if missing else 0
+        total_texts = 0
         done = 0
+
+        def announce(count: int) -> None:
+            nonlocal total_texts
+            total_texts = count
+            if progress is not None:
+                progress("embed", 0, total_texts)
 
         def tick(count: int) -> None:
             nonlocal done
@@ -416,10 +422,10 @@ def run_refresh(
             if progress is not None:
                 progress("embed", done, total_texts)
 
-        if progress is not None:
-            progress("embed", 0, total_texts)
+        if not missing:
+            announce(0)
         try:
-            report.chunks.embedded = index.add(missing, tick) if missing else 0
+            report.chunks.embedded = index.add(missing, tick, announce) if missing else 0
         except BaseException:
             # Nothing references the records added so far: take them out again.
             index.delete({chunk.id for chunk in missing})
