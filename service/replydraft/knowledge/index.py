@@ -1,5 +1,8 @@
 """The dense half of the index: one chroma collection of content-addressed chunk records.
 
+A record is a vector and the metadata the filters need; the chunk texts live in the version's
+units (chroma would full-text index a stored document on every add, for nothing).
+
 Records are never rewritten: a refresh adds the ids chroma does not hold yet and, after the
 switch, deletes the ids no retained version references. Queries over-fetch and keep only the
 serving version's ids, so old versions' records sitting in the collection never leak into results.
@@ -130,7 +133,6 @@ class DenseIndex:
             self._collection.add(
                 ids=[chunk.id for chunk in batch_chunks],
                 embeddings=np.stack([vectors[chunk.embed_text] for chunk in batch_chunks]),
-                documents=[chunk.text for chunk in batch_chunks],
                 metadatas=[_metadata(chunk) for chunk in batch_chunks],
             )
         return len(to_embed)

@@ -401,6 +401,8 @@ def run_refresh(
     with versions.refresh_lock():
         report, plan, previous = _plan_and_diff(settings, embedder, scanner, versions,
                                                 dry_run=False)
+        stage = _Stages(report.stages_s, started)
+        stage.done("plan")
         index = dense()
         wanted = plan.chunk_ids()
         present = index.existing_ids(wanted)
@@ -430,6 +432,7 @@ def run_refresh(
             # Nothing references the records added so far: take them out again.
             index.delete({chunk.id for chunk in missing})
             raise
+        stage.done("index")
         version = versions.next_version()
         manifest = Manifest(
             version=version, created_at=datetime.now(UTC), embedder=embedder.name,
@@ -445,14 +448,29 @@ def run_refresh(
         versions.activate(version)
         report.version = version
         report.switched = True
+        stage.done("write")
         report.pruned_versions, pruned_ids = versions.prune(settings.keep_versions)
         # Candidates: what the pruned versions and the replaced version held. Only ids that no
         # retained version references go; ids this index never wrote are never touched.
         stale = (pruned_ids | previous_ids) - versions.referenced_ids()
         if stale:
             index.delete(stale)
+        stage.done("prune")
     report.duration_s = round(time.perf_counter() - started, 3)
     return report
+
+
+class _Stages:
+    """Records the seconds since the previous stage ended under each stage's name."""
+
+    def __init__(self, into: dict[str, float], started: float) -> None:
+        self._into = into
+        self._last = started
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self._into[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def _chunks_to_add(plan: Plan, absent: set[str], previous: Manifest | None,

@@ -39,6 +39,9 @@ class RefreshReport(BaseModel):
     scanner: str
     duration_s: float
     pruned_versions: list[int] = Field(default_factory=list)
+    # Where the time went: plan (read, validate, chunk, scan), index (embed and store new
+    # records), write (units and manifest, switch), prune (old versions and their records).
+    stages_s: dict[str, float] = Field(default_factory=dict)
 
 
 class VersionInfo(BaseModel):
