@@ -405,8 +405,8 @@ def run_refresh(
         stage.done("plan")
         index = dense()
         wanted = plan.chunk_ids()
-        present = index.existing_ids(wanted)
-        missing = _chunks_to_add(plan, set(wanted) - present, previous, versions)
+        missing = _chunks_to_add(plan, _absent_ids(index, plan, wanted, versions), previous,
+                                 versions)
         previous_ids = {i for e in previous.sources.values() for i in e.chunk_ids} \
             if previous else set()
         total_texts = 0
@@ -471,6 +471,16 @@ class _Stages:
         now = time.perf_counter()
         self._into[name] = round(now - self._last, 3)
         self._last = now
+
+
+def _absent_ids(index: DenseIndex, plan: Plan, wanted: list[str],
+                versions: VersionStore) -> set[str]:
+    """The chunk ids of the new version that the dense index lacks. Reused chunks are records
+    the retained versions hold: looked up one by one (0.2 s at 10k products) only when the
+    record count says the index lost or gained records behind our back."""
+    intact = index.count() == len(versions.referenced_ids())
+    check = [chunk.id for chunk in plan.new_chunks()] if intact else wanted
+    return set(check) - index.existing_ids(check)
 
 
 def _chunks_to_add(plan: Plan, absent: set[str], previous: Manifest | None,
