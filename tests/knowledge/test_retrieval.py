@@ -82,3 +82,25 @@ def test_catalog_matches_the_serving_version(demo_kb: KnowledgeBase) -> None:
     assert demo_kb.product(first.sku.lower()) == first
     assert demo_kb.product("NO-SUCH-SKU") is None
     assert demo_kb.store.store_id
+
+
+@pytest.mark.parametrize(("query", "filters"), [
+    ("我身高180，体重200斤，穿什么码合适", {}),
+    ("waterproof boots for wide feet", {"language": "en"}),
+    ("退货运费谁出", {"intent": "return_exchange"}),
+    ("배송은 며칠 걸려요", {"language": "ko"}),
+])
+def test_in_memory_exact_search_ranks_like_chroma(
+        demo_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, query: str,
+        filters: dict[str, str]) -> None:
+    from replydraft.knowledge import base
+
+    assert demo_kb.status().chunks <= base.EXACT_SEARCH_MAX_CHUNKS  # searched in memory
+    in_memory = [(h.chunk_id, h.dense_rank) for h in demo_kb.search(query, k=10, **filters)]
+    through_chroma = KnowledgeBase(demo_kb.settings, embedder=demo_kb.embedder)
+    monkeypatch.setattr(base, "EXACT_SEARCH_MAX_CHUNKS", 0)
+    assert through_chroma._exact_vectors(through_chroma._require(),
+                                         through_chroma._dense_index()) is None
+    assert [(h.chunk_id, h.dense_rank)
+            for h in through_chroma.search(query, k=10, **filters)] == in_memory
+    assert any(rank is not None for _, rank in in_memory)

@@ -43,6 +43,10 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top
 # A SKU typed by the customer names one product unambiguously: that list counts double.
 EXACT_SKU_WEIGHT = 2.0
 MAX_K = 50
+# Versions up to this many chunks are searched exactly, in memory (the vectors of 5,000 chunks
+# are 7.7 MB): a chroma query costs ~3.5 ms even on a 200-chunk store, a matrix product over it a
+# few microseconds, and exact beats approximate. Larger versions are queried through chroma.
+EXACT_SEARCH_MAX_CHUNKS = 5000
 _SKU_LIKE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
 
 
@@ -114,6 +118,8 @@ class KnowledgeBase:
         self._serving: _Serving | None = None
         self._stamp: tuple[int, int] | None = None
         self._counted: tuple[int, int, int] | None = None  # (version, id(index), records)
+        # (version, id(index), exact-search vectors or None): see EXACT_SEARCH_MAX_CHUNKS.
+        self._exact: tuple[int, int, _RowVectors | None] | None = None
 
     # ---------------------------------------------------------------- lazily built parts
 
@@ -213,14 +219,17 @@ class KnowledgeBase:
         lexical_rows = [row for row, _ in serving.lexical.top(tokenize(query), pool, mask)]
         exact_rows = self._exact_sku_rows(serving, query, language, mask)
         dense_rows = self._dense_rows(serving, vector.result(), pool,
-                                      where_clause(language, sku, intent))
+                                      where_clause(language, sku, intent), mask)
         return self._fuse(serving, dense_rows, lexical_rows, exact_rows, k)
 
     # ---------------------------------------------------------------- search internals
 
     def _dense_rows(self, serving: _Serving, vector: np.ndarray, pool: int,
-                    where: dict[str, Any] | None) -> list[int]:
+                    where: dict[str, Any] | None, mask: np.ndarray | None) -> list[int]:
         index = self._dense_index()
+        exact = self._exact_vectors(serving, index)
+        if exact is not None:
+            return exact.nearest(vector, pool, mask)
         total = self._record_count(serving, index)
         # Old versions' records share the collection: over-fetch in proportion, then keep only
         # the serving version's ids; double until enough survive or chroma runs out.
@@ -241,6 +250,18 @@ class KnowledgeBase:
             if self._counted is None or self._counted[:2] != (serving.version, id(index)):
                 self._counted = (serving.version, id(index), index.count())
             return self._counted[2]
+
+    def _exact_vectors(self, serving: _Serving, index: DenseIndex) -> _RowVectors | None:
+        """The serving version's vectors, one row per chunk, when the version is small enough
+        to search in memory; else None."""
+        with self._lock:
+            if self._exact is None or self._exact[:2] != (serving.version, id(index)):
+                vectors = None
+                if len(serving.chunks) <= EXACT_SEARCH_MAX_CHUNKS:
+                    vectors = _RowVectors.of(serving, index.vectors([c.id for c in serving.chunks]),
+                                             self.embedder.dim)
+                self._exact = (serving.version, id(index), vectors)
+            return self._exact[2]
 
     def _exact_sku_rows(self, serving: _Serving, query: str, language: str | None,
                         mask: np.ndarray | None) -> list[int]:
@@ -344,3 +365,34 @@ class KnowledgeBase:
             sources=len(manifest.sources),
             warnings=sum(len(e.warnings) for e in manifest.sources.values()),
             embedder=manifest.embedder)
+
+
+@dataclass(frozen=True)
+class _RowVectors:
+    """Unit vectors by chunk row, for exact search; ``present`` is False for a row whose record
+    chroma lacks (it never comes back, as it would not from a chroma query)."""
+
+    vectors: np.ndarray
+    present: np.ndarray
+
+    @classmethod
+    def of(cls, serving: _Serving, stored: dict[str, np.ndarray], dim: int) -> _RowVectors:
+        vectors = np.zeros((len(serving.chunks), dim), np.float32)
+        present = np.zeros(len(serving.chunks), dtype=bool)
+        for chunk_id, vector in stored.items():
+            norm = float(np.linalg.norm(vector))
+            if norm > 0:
+                row = serving.row_of[chunk_id]
+                vectors[row] = vector / norm
+                present[row] = True
+        return cls(vectors, present)
+
+    def nearest(self, query: np.ndarray, pool: int, mask: np.ndarray | None) -> list[int]:
+        """Rows by cosine similarity to ``query``, best first, at most ``pool``, within
+        ``mask``."""
+        scores = self.vectors @ query
+        allowed = self.present if mask is None else self.present & mask
+        candidates = np.flatnonzero(allowed)
+        if len(candidates) > pool:
+            candidates = candidates[np.argpartition(-scores[candidates], pool - 1)[:pool]]
+        return sorted(candidates.tolist(), key=lambda row: (-float(scores[row]), row))

@@ -92,6 +92,16 @@ class DenseIndex:
             found.update(self._collection.get(ids=batch, include=[])["ids"])
         return found
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of ``ids`` (those chroma holds)."""
+        found: dict[str, np.ndarray] = {}
+        for batch in _batches(list(ids), 5000):
+            result = self._collection.get(ids=batch, include=["embeddings"])
+            embeddings = result["embeddings"] if result["embeddings"] is not None else []
+            for chunk_id, vector in zip(result["ids"], embeddings, strict=True):
+                found[chunk_id] = np.asarray(vector, dtype=np.float32)
+        return found
+
     def all_ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
 
