@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     auth_disabled: bool = Field(False, description="Dev mode: no API keys; loopback only.")
+    auth_cache_s: float = Field(
+        5.0, ge=0, le=300,
+        description="Seconds a verified API key is remembered per process (0: look it up on "
+                    "every request); a revoked key stops working within this time.")
     max_body_bytes: int = Field(64_000, ge=1024)
     max_message_chars: int = Field(2000, ge=10)
     max_messages: int = Field(50, ge=1)

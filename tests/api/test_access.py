@@ -14,6 +14,7 @@ from replydraft.review.access import (
     ROLE_PERMISSIONS,
     Permission,
     Principal,
+    PrincipalCache,
     authenticate,
     ensure_safe_dev_mode,
     issue_key,
@@ -101,3 +102,31 @@ def test_dev_mode_refuses_non_loopback_hosts(host: str) -> None:
 def test_dev_mode_is_allowed_on_loopback(host: str) -> None:
     ensure_safe_dev_mode(Settings(auth_disabled=True), host)
     ensure_safe_dev_mode(Settings(auth_disabled=False), "0.0.0.0")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_principal_cache_forgets_after_its_time_and_keeps_only_the_newest() -> None:
+    clock = Clock()
+    cache = PrincipalCache(5, max_entries=2, clock=clock)
+    alice = Principal(name="alice", role="agent", key_id="k1")
+    cache.put("Bearer a", alice)
+    assert cache.get("Bearer a") == alice
+    assert cache.get("Bearer b") is None and cache.get(None) is None
+    clock.now += 5
+    assert cache.get("Bearer a") is None  # expired
+    for header in ("Bearer a", "Bearer b", "Bearer c"):
+        cache.put(header, alice)
+    assert [cache.get(h) for h in ("Bearer a", "Bearer b", "Bearer c")] == [None, alice, alice]
+
+
+def test_a_zero_time_cache_remembers_nothing() -> None:
+    cache = PrincipalCache(0)
+    cache.put("Bearer a", Principal(name="alice", role="agent", key_id="k1"))
+    assert cache.get("Bearer a") is None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
-from api.support import Api, assert_problem
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.support import Api, assert_problem, issue_role_keys
+from replydraft.config import Settings
+from replydraft.db.engine import Database
 
 DRAFT = {"messages": [{"role": "customer", "text": "在吗？"}]}
 
@@ -26,6 +32,22 @@ def test_a_revoked_key_gets_401(api: Api) -> None:
     with api.database.session() as session:
         revoke_key(session=session, name_or_id="agent-1")
     assert_problem(api.client.get("/v1/drafts", headers=api.auth("agent")), 401)
+
+
+def test_a_key_revoked_after_use_works_until_the_cache_forgets_it(
+        app_factory: Callable[..., tuple[FastAPI, Database, Settings]]) -> None:
+    from replydraft.review.access import revoke_key
+
+    app, database, _ = app_factory(auth_cache_s=60)
+    tokens = issue_role_keys(database)
+    headers = {"Authorization": f"Bearer {tokens['agent']}"}
+    with TestClient(app) as client:
+        assert client.get("/v1/drafts", headers=headers).status_code == 200
+        with database.session() as session:
+            revoke_key(session=session, name_or_id="agent-1")
+        assert client.get("/v1/drafts", headers=headers).status_code == 200  # remembered
+        app.state.principals.ttl_s = 0  # e.g. the cache time ran out
+        assert_problem(client.get("/v1/drafts", headers=headers), 401)
 
 
 @pytest.mark.parametrize(("role", "method", "path", "body"), [

@@ -2,8 +2,9 @@
 the lifespan in ``main``), so tests can hand ``create_app`` their own or override these.
 
 The getters that only read ``app.state`` are ``async``: FastAPI runs a plain ``def`` dependency in
-its thread pool, and ten such hops per request cost more than the lookups themselves. Those that
-touch the database (the session, the API-key check) stay plain functions."""
+its thread pool, and ten such hops per request cost more than the lookups themselves. The session
+stays a plain function; the API-key check is async and goes to a thread only when the key is not
+in the process's ``PrincipalCache``."""
 
 from __future__ import annotations
 
@@ -13,13 +14,20 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from replydraft.api.metrics import Metrics
 from replydraft.config import Settings
 from replydraft.db.engine import Database
 from replydraft.errors import IndexNotReady
 from replydraft.knowledge.models import StoreProfile
-from replydraft.review.access import DEV_PRINCIPAL, Permission, Principal, authenticate
+from replydraft.review.access import (
+    DEV_PRINCIPAL,
+    Permission,
+    Principal,
+    PrincipalCache,
+    authenticate,
+)
 from replydraft.review.approvals import DraftWriter, PolicyCheck
 from replydraft.review.jobs import KnowledgeJobs
 
@@ -78,16 +86,25 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PolicyCheckDep = Annotated[PolicyCheck, Depends(get_policy_check)]
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     settings: SettingsDep,
-    session: SessionDep,
+    database: DatabaseDep,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    principal = DEV_PRINCIPAL if settings.auth_disabled else authenticate(
-        session=session, authorization=request.headers.get("authorization"))
+    authorization = request.headers.get("authorization")
+    cache: PrincipalCache = request.app.state.principals
+    principal = DEV_PRINCIPAL if settings.auth_disabled else cache.get(authorization)
+    if principal is None:
+        principal = await run_in_threadpool(_authenticate, database, authorization)
+        cache.put(authorization or "", principal)
     request.scope.setdefault("state", {})["actor"] = principal.name
     return principal
+
+
+def _authenticate(database: Database, authorization: str | None) -> Principal:
+    with database.session() as session:
+        return authenticate(session=session, authorization=authorization)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

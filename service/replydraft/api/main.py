@@ -25,7 +25,7 @@ from replydraft.api.routes import knowledge as knowledge_routes
 from replydraft.config import Settings, get_settings
 from replydraft.db.engine import Database, open_database
 from replydraft.offline import prepare_offline
-from replydraft.review.access import ensure_safe_dev_mode
+from replydraft.review.access import PrincipalCache, ensure_safe_dev_mode
 from replydraft.review.approvals import DraftWriter, PolicyCheck
 from replydraft.review.jobs import KnowledgeJobs
 
@@ -113,6 +113,7 @@ def create_app(
     app.state.drafter = drafter
     app.state.policy_check = policy_check
     app.state.metrics = metrics = Metrics()
+    app.state.principals = PrincipalCache(settings.auth_cache_s)
     install_problem_handlers(app)
     for module in (drafts, policy, knowledge_routes, stats, health):
         app.include_router(module.router)

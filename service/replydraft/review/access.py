@@ -11,6 +11,10 @@ import hmac
 import ipaddress
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, get_args
@@ -141,6 +145,46 @@ def authenticate(*, session: Session, authorization: str | None) -> Principal:
     if key.revoked_at is not None:
         raise Unauthorized("this API key has been revoked")
     return Principal(name=key.name, role=key.role, key_id=key.id)  # type: ignore[arg-type]
+
+
+class PrincipalCache:
+    """Recently verified ``Authorization`` headers and their principals, so that an agent's
+    burst of requests does not look the same key up in the database every time. Only successes
+    are kept (a wrong key is checked every time), by the header's sha256, for ``ttl_s``; a key
+    revoked meanwhile keeps working for at most that long in a process that had seen it."""
+
+    def __init__(self, ttl_s: float, *, max_entries: int = 4096,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, authorization: str | None) -> Principal | None:
+        if not authorization or self.ttl_s <= 0:
+            return None
+        key = _header_digest(authorization)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= self._clock():
+                del self._entries[key]
+                return None
+            return entry[1]
+
+    def put(self, authorization: str, principal: Principal) -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            self._entries[_header_digest(authorization)] = (self._clock() + self.ttl_s, principal)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+
+def _header_digest(authorization: str) -> str:
+    return hashlib.sha256(authorization.encode("utf-8")).hexdigest()
 
 
 def is_loopback_host(host: str) -> bool:
