@@ -50,20 +50,25 @@ IdempotencyKey = Annotated[str | None, Header(
                **problems(409, 502, 503)},
 )
 def create_draft(
-    body: DraftCreate, response: Response, session: SessionDep, drafter: DrafterDep,
+    body: DraftCreate, database: DatabaseDep, drafter: DrafterDep,
     settings: SettingsDep, principal: CurrentAgent, metrics: MetricsDep,
     idempotency_key: IdempotencyKey = None,
-) -> DraftPublic:
+) -> Response:
     """Draft a reply and hold it as ``pending`` for an agent's decision."""
     enforce_message_limits(body, settings)
-    stored = approvals.create_draft(session=session, drafter=drafter, request=body,
-                                    actor=principal, idempotency_key=idempotency_key,
-                                    observer=metrics)
+    # The session opens in this handler's thread rather than as a dependency (two more
+    # thread-pool hops), and the reply is serialised once, not validated again by FastAPI:
+    # this is the hot path.
+    with database.session() as session:
+        stored = approvals.create_draft(session=session, drafter=drafter, request=body,
+                                        actor=principal, idempotency_key=idempotency_key,
+                                        observer=metrics)
+        draft = DraftPublic.from_row(stored.draft)
+    headers = {"Location": f"/v1/drafts/{draft.id}"}
     if not stored.created:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/v1/drafts/{stored.draft.id}"
-    return DraftPublic.from_row(stored.draft)
+        headers["Idempotent-Replayed"] = "true"
+    return Response(draft.model_dump_json(), status_code=201 if stored.created else 200,
+                    media_type="application/json", headers=headers)
 
 
 @router.post(
