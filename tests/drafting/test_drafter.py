@@ -169,3 +169,13 @@ def test_stream_failure_before_any_text_is_answered_entirely_offline(
     assert result.backend == "offline" and result.fallback_reason
     assert texts[0].startswith("亲您好")
     assert "".join(texts) == result.text
+
+
+def test_warm_up_loads_the_classifier_and_never_calls_the_llm(
+    fake_llm: FakeOpenAIServer, llm_drafter: Callable[..., Drafter]
+) -> None:
+    drafter = llm_drafter()
+    assert drafter._classifier is None
+    drafter.warm_up()
+    assert drafter._classifier is not None
+    assert fake_llm.requests == []

@@ -9,6 +9,7 @@ serve --workers N`` uses ``create_app_from_env`` as a uvicorn factory.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +25,7 @@ from replydraft.api.routes import drafts, health, policy, stats
 from replydraft.api.routes import knowledge as knowledge_routes
 from replydraft.config import Settings, get_settings
 from replydraft.db.engine import Database, open_database
+from replydraft.errors import ReplydraftError
 from replydraft.offline import prepare_offline
 from replydraft.review.access import PrincipalCache, ensure_safe_dev_mode
 from replydraft.review.approvals import DraftWriter, PolicyCheck
@@ -64,6 +66,20 @@ def _policy_check() -> PolicyCheck:
     return check
 
 
+def _warm_up(drafter: DraftWriter) -> None:
+    warm_up = getattr(drafter, "warm_up", None)
+    if warm_up is None:
+        return
+    started = time.perf_counter()
+    try:
+        warm_up()
+    except ReplydraftError as error:  # e.g. no index yet: the first requests will say so
+        log.warning("drafter warm-up skipped: %s", error)
+        return
+    log.info("drafter warmed up", extra={"duration_ms": round((time.perf_counter() - started)
+                                                                * 1000, 1)})
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
@@ -78,6 +94,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.knowledge = _open_knowledge(settings)
     if state.drafter is None:
         state.drafter = _build_drafter(settings, state.knowledge)
+        _warm_up(state.drafter)
     if state.policy_check is None:
         state.policy_check = _policy_check()
     state.jobs = KnowledgeJobs(database=state.database, knowledge=state.knowledge)

@@ -61,6 +61,11 @@ class Prepared:
     started: float = 0.0
 
 
+# One per language and script: each loads its segmenter and conversion tables.
+_WARM_UP_MESSAGES = ("这条裤子多少钱？包邮吗？", "這件外套有黑色嗎？", "Do you ship today?",
+                     "배송은 며칠 걸려요?")
+
+
 class Drafter:
     def __init__(self, settings: Settings, knowledge: KnowledgeReader,
                  backend: ReplyBackend | None = None) -> None:
@@ -111,6 +116,16 @@ class Drafter:
         timings = {"understand": round((understood - started) * 1000, 2),
                    "retrieve": _ms(understood)}
         return Prepared(context, retrieved, timings, started)
+
+    def warm_up(self) -> None:
+        """Draft one message per language offline (never through the LLM) and drop the
+        results: segmenters, the intent exemplars, templates and the embedding engines load
+        now rather than inside some customer's first requests. An API worker calls this before
+        it takes traffic."""
+        for text in _WARM_UP_MESSAGES:
+            context = self.prepare(DraftRequest.model_validate(
+                {"messages": [{"role": "customer", "text": text}]})).context
+            self._check(self.offline.generate(context).text, context)
 
     # ------------------------------------------------------------ drafting
 
