@@ -5,7 +5,9 @@ becomes: its chunks and the form the catalog serves. Its key is a hash of everyt
 it, so a unit is written once and shared by every version that still contains it. A refresh that
 changes 1% of 10,000 products writes 100 units and a manifest, not the whole catalog again.
 
-SQLite (WAL) rather than files: a version of 10k products is 10k units, read in one query.
+SQLite rather than files: a version of 10k products is 10k units, read in one query. Its
+default rollback journal, not WAL: several hosts may share the data dir on a network volume,
+where WAL's shared-memory index does not work; only a refresh writes, once per version.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ class UnitStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=30)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
             # A version's manifest is written after its units: they must survive a power cut.
             db.execute("PRAGMA synchronous=FULL")
             db.execute("CREATE TABLE IF NOT EXISTS units"
