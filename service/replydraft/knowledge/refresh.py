@@ -407,8 +407,6 @@ def run_refresh(
         wanted = plan.chunk_ids()
         missing = _chunks_to_add(plan, _absent_ids(index, plan, wanted, versions), previous,
                                  versions)
-        previous_ids = {i for e in previous.sources.values() for i in e.chunk_ids} \
-            if previous else set()
         total_texts = 0
         done = 0
 
@@ -424,10 +422,8 @@ def run_refresh(
             if progress is not None:
                 progress("embed", done, total_texts)
 
-        if not missing:
-            announce(0)
         try:
-            report.chunks.embedded = index.add(missing, tick, announce) if missing else 0
+            report.chunks.embedded = index.add(missing, tick, announce)
         except BaseException:
             # Nothing references the records added so far: take them out again.
             index.delete({chunk.id for chunk in missing})
@@ -452,7 +448,7 @@ def run_refresh(
         report.pruned_versions, pruned_ids = versions.prune(settings.keep_versions)
         # Candidates: what the pruned versions and the replaced version held. Only ids that no
         # retained version references go; ids this index never wrote are never touched.
-        stale = (pruned_ids | previous_ids) - versions.referenced_ids()
+        stale = (pruned_ids | _chunk_ids_of(previous)) - versions.referenced_ids()
         if stale:
             index.delete(stale)
         stage.done("prune")
@@ -500,9 +496,11 @@ def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScann
     active = versions.active()
     previous = versions.manifest(active) if active is not None else None
     plan = Planner(settings, embedder, scanner, versions).plan(previous)
-    previous_ids = {i for e in previous.sources.values() for i in e.chunk_ids} if previous \
-        else set()
-    return diff_report(plan, previous, previous_ids, dry_run=dry_run), plan, previous
+    return diff_report(plan, previous, _chunk_ids_of(previous), dry_run=dry_run), plan, previous
+
+
+def _chunk_ids_of(manifest: Manifest | None) -> set[str]:
+    return {i for e in manifest.sources.values() for i in e.chunk_ids} if manifest else set()
 
 
 def _moved(record: ProductRecord, line: int, row: str) -> ProductRecord:

@@ -101,6 +101,19 @@ def _placed_units(manifest: Manifest) -> Iterator[tuple[str, int | None, int]]:
             yield record.key, record.line, position
 
 
+def _placed_chunks(placed: list[tuple[str, int | None, int]],
+                   bodies: dict[str, dict[str, Any]]) -> list[IndexedChunk]:
+    """The units' chunks in order, each id once; a product's chunks take its placement."""
+    chunks: dict[str, IndexedChunk] = {}
+    for key, line, position in placed:
+        for item in bodies[key]["chunks"]:
+            if line is not None:  # a product: placed where this version found its row
+                item = {**item, "line": line, "meta": {**item["meta"], "position": position}}
+            chunk = IndexedChunk.from_json(item)
+            chunks.setdefault(chunk.id, chunk)
+    return list(chunks.values())
+
+
 def _write_json(path: Path, data: Any) -> None:
     _write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
@@ -202,6 +215,30 @@ class VersionStore:
 
     def load(self, version: int) -> LoadedVersion:
         """Everything ``version`` serves: its chunks in source order and its catalog."""
+        manifest, placed, bodies = self._read_units(version)
+        store: StoreProfile | None = None
+        products: list[Product] = []
+        for key, _, _ in placed:
+            body = bodies[key]
+            if body.get("store") is not None:
+                store = StoreProfile.model_validate(body["store"])
+            if body.get("product") is not None:
+                products.append(Product.model_validate(body["product"]))
+        if store is None:
+            raise KnowledgeError(f"index version {version} has no store profile",
+                                 problems=[FieldProblem(f"index v{version}", "no store unit")])
+        products.sort(key=lambda product: product.sku)
+        return LoadedVersion(manifest=manifest, chunks=_placed_chunks(placed, bodies),
+                             catalog=Catalog.model_construct(store=store, products=products))
+
+    def chunks(self, version: int) -> list[IndexedChunk]:
+        """The chunks of ``version`` alone (a refresh reusing their lexical terms has no use
+        for 10k validated products)."""
+        _, placed, bodies = self._read_units(version)
+        return _placed_chunks(placed, bodies)
+
+    def _read_units(self, version: int) -> tuple[
+            Manifest, list[tuple[str, int | None, int]], dict[str, dict[str, Any]]]:
         manifest = self.manifest(version)
         if manifest.layout != LAYOUT:
             raise KnowledgeError(
@@ -217,32 +254,7 @@ class VersionStore:
                 "run `replydraft kb refresh`",
                 problems=[FieldProblem(f"index v{version}", f"unit {k} missing")
                           for k in missing[:5]])
-        chunks: dict[str, IndexedChunk] = {}
-        store: StoreProfile | None = None
-        products: list[Product] = []
-        for key, line, position in placed:
-            body = bodies[key]
-            for item in body["chunks"]:
-                if line is not None:  # a product: placed where this version found its row
-                    item = {**item, "line": line, "meta": {**item["meta"], "position": position}}
-                chunk = IndexedChunk.from_json(item)
-                chunks.setdefault(chunk.id, chunk)
-            if body.get("store") is not None:
-                store = StoreProfile.model_validate(body["store"])
-            if body.get("product") is not None:
-                products.append(Product.model_validate(body["product"]))
-        if store is None:
-            raise KnowledgeError(f"index version {version} has no store profile",
-                                 problems=[FieldProblem(f"index v{version}", "no store unit")])
-        products.sort(key=lambda product: product.sku)
-        return LoadedVersion(manifest=manifest, chunks=list(chunks.values()),
-                             catalog=Catalog.model_construct(store=store, products=products))
-
-    def chunks(self, version: int) -> list[IndexedChunk]:
-        return self.load(version).chunks
-
-    def catalog(self, version: int) -> Catalog:
-        return self.load(version).catalog
+        return manifest, placed, bodies
 
     # ---------------------------------------------------------------- writing
 
@@ -287,16 +299,12 @@ class VersionStore:
         return set(self._references(version)[0])
 
     def referenced_ids(self) -> set[str]:
-        ids: set[str] = set()
-        for version in self.retained():
-            ids |= self._references(version)[0]
-        return ids
+        """Chunk ids some retained version references."""
+        return set().union(*(self._references(v)[0] for v in self.retained()))
 
     def referenced_units(self) -> set[str]:
-        keys: set[str] = set()
-        for version in self.retained():
-            keys |= self._references(version)[1]
-        return keys
+        """Unit keys some retained version names."""
+        return set().union(*(self._references(v)[1] for v in self.retained()))
 
     def _references(self, version: int) -> tuple[frozenset[str], frozenset[str]]:
         """(chunk ids, unit keys) of ``version``, read from its raw manifest (no model building
