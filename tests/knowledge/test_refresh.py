@@ -275,13 +275,14 @@ def test_failure_mid_build_leaves_state_untouched(
     assert kb.product("TT-JN-01").price == 179  # type: ignore[union-attr]
 
 
-def test_old_versions_are_pruned_with_their_records(
+def test_old_versions_are_pruned_with_their_records_and_units(
         tmp_path: Path, make_settings: Callable[..., Settings], embedding_cache: Path) -> None:
     knowledge = write_knowledge(tmp_path / "knowledge")
     kb = KnowledgeBase(make_settings(knowledge_dir=knowledge, keep_versions=2),
                        embedder=CountingEmbedder(cache=embedding_cache), scanner=MarkerScanner())
     kb.refresh()
     v1_ids = {h.chunk_id for h in kb.search("TT-JN-01", k=5, sku="TT-JN-01")}
+    v1_units = kb._versions.referenced_units()
     jeans = knowledge / "products" / "jeans.yaml"
     for price in (179, 169):
         jeans.write_text(jeans.read_text().replace("price: 189", f"price: {price}")
@@ -291,6 +292,13 @@ def test_old_versions_are_pruned_with_their_records(
     assert [v.version for v in kb.versions()] == [3, 2]
     dense = kb._dense_index()
     assert v1_ids and dense.existing_ids(list(v1_ids)) == set()  # v1-only records deleted
+    retained = kb._versions.referenced_units()
+    gone = v1_units - retained
+    assert len(gone) == 1  # the jeans at 189 yuan, named by v1 only
+    units = kb._versions.units
+    assert units.get(gone) == {}
+    assert set(units.get(retained)) == retained
+    assert kb.product("TT-JN-01").price == 169  # type: ignore[union-attr]
     with pytest.raises(NotFound):
         kb.rollback(1)
 
@@ -438,27 +446,6 @@ def test_rows_moved_down_a_csv_are_reused_and_cite_their_new_line(
     assert _chunk_lines(kb, "TT-BT-02") == {3}  # one row lower now
     assert _chunk_lines(kb, "TT-SK-03") == {2}
     assert len(kb._versions.referenced_units() - units_before) == 1  # only the socks' unit
-
-
-def test_units_no_retained_version_names_are_deleted(
-        tmp_path: Path, make_settings: Callable[..., Settings], embedding_cache: Path) -> None:
-    knowledge = write_knowledge(tmp_path / "knowledge")
-    kb = KnowledgeBase(make_settings(knowledge_dir=knowledge, keep_versions=2),
-                       embedder=CountingEmbedder(cache=embedding_cache), scanner=MarkerScanner())
-    kb.refresh()
-    v1_units = kb._versions.referenced_units()
-    jeans = knowledge / "products" / "jeans.yaml"
-    for price in (179, 169):
-        jeans.write_text(jeans.read_text().replace("price: 189", f"price: {price}")
-                         .replace("price: 179", f"price: {price}"), encoding="utf-8")
-        kb.refresh()
-    retained = kb._versions.referenced_units()
-    gone = v1_units - retained
-    assert len(gone) == 1  # the jeans at 189 yuan, named by v1 only
-    units = kb._versions.units
-    assert units.get(gone) == {}
-    assert set(units.get(retained)) == retained
-    assert kb.product("TT-JN-01").price == 169  # type: ignore[union-attr]
 
 
 def test_an_index_of_the_older_layout_is_rebuilt_without_embedding_again(
