@@ -32,6 +32,7 @@ from replydraft.cli.common import (
 )
 from replydraft.errors import FieldProblem, InvalidInput
 from replydraft.languages import LANGUAGES, PLATFORMS, Language, Platform
+from replydraft.yamlfile import safe_load
 
 if TYPE_CHECKING:
     from replydraft.knowledge.models import StoreProfile
@@ -182,7 +183,7 @@ def _load_store(path: Path) -> StoreProfile:
     from replydraft.knowledge.models import StoreProfile
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read the store file: {error.strerror}") from error
     except yaml.YAMLError as error:

@@ -8,13 +8,14 @@ from typing import Any
 import yaml
 
 from replydraft.errors import ConfigurationError
+from replydraft.yamlfile import safe_load
 
 
 def load_yaml_mapping(path: Path, what: str = "file") -> dict[str, Any]:
     """The file's top-level mapping; a missing, unparsable or non-mapping file is a
     ``ConfigurationError`` naming the path."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigurationError(f"{path}: {what} not found") from None
     except yaml.YAMLError as error:

@@ -35,6 +35,7 @@ from replydraft.drafting.backend import CitedSentence
 from replydraft.drafting.llm_leaks import LeakGuard, literal_text
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, PLATFORMS, Language, Platform
+from replydraft.yamlfile import safe_load
 
 _OPENERS = str.maketrans({"<": "‹", "＜": "‹", "﹤": "‹", ">": "›", "＞": "›", "﹥": "›"})
 # C0 controls other than tab and newline, and the bidi overrides that can hide text.
@@ -259,7 +260,7 @@ def _read_yaml(path: Path) -> object:
     if not path.is_file():
         raise ConfigurationError(f"prompt file {path} is missing")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{path}: not valid YAML: {exc}") from exc
 

@@ -15,11 +15,10 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from replydraft.config import Settings
 from replydraft.errors import ConfigurationError, LLMBadOutput, LLMTimeout, LLMUnavailable
 from replydraft.evals.assertions import Outcome
+from replydraft.yamlfile import safe_load
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -45,7 +44,7 @@ def load_judge_prompt(prompts_dir: Path) -> JudgePrompt:
     version = "unversioned"
     if text.startswith("---\n"):
         front, _, text = text[4:].partition("\n---\n")
-        meta = yaml.safe_load(front) or {}
+        meta = safe_load(front) or {}
         version = str(meta.get("version", version))
     parts = _SECTION.split(text)
     # parts: [preamble, "system", body, "user", body]

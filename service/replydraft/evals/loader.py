@@ -26,7 +26,7 @@ from replydraft.evals.models import (
     LoadedSuites,
     LoadProblem,
 )
-from replydraft.knowledge.locating import SAFE_LOADER  # libyaml: ~8x faster on ~900 cases
+from replydraft.yamlfile import SAFE_LOADER  # libyaml: ~8x faster on ~900 cases
 
 SCHEMA_FILE = "schema.json"
 SUITE_SUFFIXES = (".yaml", ".yml")

@@ -17,8 +17,9 @@ from pydantic import ValidationError
 
 from replydraft.errors import FieldProblem
 from replydraft.knowledge.csv_products import KnownRow, read_product_rows
-from replydraft.knowledge.locating import SAFE_LOADER, LineMap, format_path
+from replydraft.knowledge.locating import LineMap, format_path
 from replydraft.knowledge.models import Product, StoreProfile
+from replydraft.yamlfile import SAFE_LOADER
 
 PRODUCT_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 

@@ -11,10 +11,9 @@ from collections.abc import Sequence
 
 import yaml
 
-PathKey = tuple[str | int, ...]
+from replydraft.yamlfile import SAFE_LOADER
 
-# libyaml when the wheel has it: store.yaml and YAML product files are read on every refresh.
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+PathKey = tuple[str | int, ...]
 
 
 class LineMap:

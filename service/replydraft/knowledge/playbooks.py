@@ -19,6 +19,7 @@ from replydraft.knowledge.cleaning import clean_lines
 from replydraft.knowledge.detect import detect_language
 from replydraft.knowledge.models import Intent
 from replydraft.languages import LANGUAGES, Language
+from replydraft.yamlfile import safe_load
 
 PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".docx")
 INTENTS: frozenset[str] = frozenset(get_args(Intent))
@@ -135,7 +136,7 @@ def _split_front_matter(
         if numbered[index][1].strip() in ("---", "..."):
             block = "\n".join(line for _, line in numbered[1:index])
             try:
-                data = yaml.safe_load(block) or {}
+                data = safe_load(block) or {}
             except yaml.YAMLError as error:
                 mark = getattr(error, "problem_mark", None)
                 line = (mark.line + 2) if mark is not None else 1

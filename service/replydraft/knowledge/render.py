@@ -14,8 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from replydraft.knowledge.models import (
     LocalizedText,
     Product,
@@ -24,6 +22,7 @@ from replydraft.knowledge.models import (
     pick_text,
 )
 from replydraft.languages import LANGUAGES, Language
+from replydraft.yamlfile import safe_load
 
 TEMPLATES_PATH = Path(__file__).parent / "templates" / "render.yaml"
 
@@ -52,7 +51,7 @@ class RenderedBlock:
 
 @lru_cache(maxsize=1)
 def templates() -> dict[str, Any]:
-    data = yaml.safe_load(TEMPLATES_PATH.read_text(encoding="utf-8"))
+    data = safe_load(TEMPLATES_PATH.read_text(encoding="utf-8"))
     return dict(data)
 
 

@@ -30,6 +30,7 @@ from replydraft.languages import Language, Platform
 from replydraft.policy.models import Category, RiskType
 from replydraft.policy.normalize import compact_form, normalize, t2s_table
 from replydraft.policy.regex_prefix import compile_fast
+from replydraft.yamlfile import safe_load
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 
@@ -158,7 +159,7 @@ class RuleSet:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigurationError(f"{path}: cannot read rule file: {error}") from error
     except yaml.YAMLError as error:
