@@ -439,7 +439,7 @@ def test_rows_moved_down_a_csv_are_reused_and_cite_their_new_line(
     report = kb.refresh()
     assert report.chunks_by_type["product"].added == 1
     assert len(embedder.passages) == 1 and embedder.passages[0].startswith("Merino hiking socks")
-    assert list(report.stages_s) == ["plan", "index", "write", "prune"]
+    assert list(report.stages_s) == ["plan", "embed", "index", "write", "prune"]
     assert 0 < sum(report.stages_s.values()) <= report.duration_s + 0.005
     [boots_hit] = kb.search("TT-BT-02", k=1, sku="TT-BT-02")
     assert boots_hit.chunk_id == old_boots.chunk_id

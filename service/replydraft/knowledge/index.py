@@ -119,12 +119,13 @@ class DenseIndex:
                     found[str(meta["embed_hash"])] = np.asarray(vector, dtype=np.float32)
         return found
 
-    def add(self, chunks: list[IndexedChunk],
-            progress: Callable[[int], None] | None = None,
-            to_embed_count: Callable[[int], None] | None = None) -> int:
-        """Store ``chunks``, embedding each distinct embedding input at most once and only
-        when no stored record already has its vector. ``to_embed_count`` hears how many texts
-        that is before embedding starts. Returns the number of texts embedded."""
+    def embed(self, chunks: list[IndexedChunk],
+              progress: Callable[[int], None] | None = None,
+              to_embed_count: Callable[[int], None] | None = None
+              ) -> tuple[dict[str, np.ndarray], int]:
+        """Vectors for ``chunks`` by embedding input, each distinct input embedded at most once
+        and only when no stored record already has its vector. ``to_embed_count`` hears how
+        many texts that is before embedding starts. Returns the vectors and that count."""
         unique_texts = list(dict.fromkeys(chunk.embed_text for chunk in chunks))
         stored = self._stored_vectors(unique_texts)
         vectors: dict[str, np.ndarray] = {
@@ -138,6 +139,10 @@ class DenseIndex:
                 vectors[text] = vector
             if progress is not None:
                 progress(len(batch))
+        return vectors, len(to_embed)
+
+    def store(self, chunks: list[IndexedChunk], vectors: dict[str, np.ndarray]) -> None:
+        """Add a record per chunk, with the vector of its embedding input."""
         limit = max(1, min(5000, int(self._client.get_max_batch_size())))
         for batch_chunks in _batches(chunks, limit):
             self._collection.add(
@@ -145,7 +150,6 @@ class DenseIndex:
                 embeddings=np.stack([vectors[chunk.embed_text] for chunk in batch_chunks]),
                 metadatas=[_metadata(chunk) for chunk in batch_chunks],
             )
-        return len(to_embed)
 
     def delete(self, ids: Iterable[str]) -> None:
         for batch in _batches(list(ids), 5000):

@@ -422,8 +422,10 @@ def run_refresh(
             if progress is not None:
                 progress("embed", done, total_texts)
 
+        vectors, report.chunks.embedded = index.embed(missing, tick, announce)
+        stage.done("embed")
         try:
-            report.chunks.embedded = index.add(missing, tick, announce)
+            index.store(missing, vectors)
         except BaseException:
             # Nothing references the records added so far: take them out again.
             index.delete({chunk.id for chunk in missing})
