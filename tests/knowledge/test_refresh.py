@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,6 +216,22 @@ def test_rollback_restores_previous_answers(
     with pytest.raises(NotFound):
         kb.rollback(7)
     assert kb.rollback(2).version == 2 and kb.store.policies.postage.free_over == 199
+
+
+def test_a_replaced_version_is_freed_without_the_cycle_collector(env: Env) -> None:
+    # A loaded version is frozen out of the collector's sight (knowledge.bulk): only reference
+    # counting can free it, which works only while it holds no reference cycles.
+    kb, knowledge, _ = env
+    kb.refresh()
+    kb.search("is postage free", k=1)
+    first = weakref.ref(kb._serving)
+    store = knowledge / "store.yaml"
+    store.write_text(store.read_text().replace("free_over: 99", "free_over: 199"),
+                     encoding="utf-8")
+    kb.refresh()
+    kb.search("is postage free", k=1)
+    assert kb.version == 2
+    assert first() is None
 
 
 def test_dry_run_writes_nothing(env: Env) -> None:

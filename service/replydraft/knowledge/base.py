@@ -20,6 +20,7 @@ import numpy as np
 
 from replydraft.config import Settings
 from replydraft.errors import IndexNotReady, InvalidInput, NotFound
+from replydraft.knowledge.bulk import building_to_keep
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.detect import detect_language
 from replydraft.knowledge.embedding import ENGINE_POOL_SIZE, Embedder, build_embedder
@@ -158,7 +159,9 @@ class KnowledgeBase:
                     # Another process switched versions: its new records are on disk only.
                     self._client = reopen_client(self.settings)
                     self._dense = None
-                self._serving = _Serving.load(self._versions, active)
+                self._serving = None  # the old version goes before the new one is built
+                with building_to_keep():
+                    self._serving = _Serving.load(self._versions, active)
             self._stamp = stamp
             return self._serving
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from replydraft.config import Settings
 from replydraft.errors import FieldProblem, KnowledgeError
+from replydraft.knowledge.bulk import collector_paused
 from replydraft.knowledge.catalog import (
     PRODUCT_SUFFIXES,
     LocatedProduct,
@@ -439,7 +440,8 @@ def run_refresh(
             chunk_count=len(wanted), product_count=plan.product_count(),
             lexical_version=LEXICAL_VERSION, layout=LAYOUT)
         try:
-            versions.write_version(manifest, plan.new_units())
+            with collector_paused():
+                versions.write_version(manifest, plan.new_units())
         except BaseException:
             index.delete({chunk.id for chunk in missing})
             raise
@@ -447,10 +449,12 @@ def run_refresh(
         report.version = version
         report.switched = True
         stage.done("write")
-        report.pruned_versions, pruned_ids = versions.prune(settings.keep_versions)
-        # Candidates: what the pruned versions and the replaced version held. Only ids that no
-        # retained version references go; ids this index never wrote are never touched.
-        stale = (pruned_ids | _chunk_ids_of(previous)) - versions.referenced_ids()
+        with collector_paused():
+            report.pruned_versions, pruned_ids = versions.prune(settings.keep_versions)
+            # Candidates: what the pruned versions and the replaced version held. Only ids
+            # that no retained version references go; ids this index never wrote are never
+            # touched.
+            stale = (pruned_ids | _chunk_ids_of(previous)) - versions.referenced_ids()
         if stale:
             index.delete(stale)
         stage.done("prune")
@@ -495,10 +499,13 @@ def _chunks_to_add(plan: Plan, absent: set[str], previous: Manifest | None,
 def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScanner,
                    versions: VersionStore, *, dry_run: bool
                    ) -> tuple[RefreshReport, Plan, Manifest | None]:
-    active = versions.active()
-    previous = versions.manifest(active) if active is not None else None
-    plan = Planner(settings, embedder, scanner, versions).plan(previous)
-    return diff_report(plan, previous, _chunk_ids_of(previous), dry_run=dry_run), plan, previous
+    # Embedding, the long part of a full refresh, runs with the collector on.
+    with collector_paused():
+        active = versions.active()
+        previous = versions.manifest(active) if active is not None else None
+        plan = Planner(settings, embedder, scanner, versions).plan(previous)
+        report = diff_report(plan, previous, _chunk_ids_of(previous), dry_run=dry_run)
+    return report, plan, previous
 
 
 def _chunk_ids_of(manifest: Manifest | None) -> set[str]:
