@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -127,6 +127,25 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _file_stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return (stat.st_mtime_ns, stat.st_ino)
+
+
+def _references_of(entries: Iterable[tuple[list[str], str, list[str]]]
+                   ) -> tuple[frozenset[str], frozenset[str]]:
+    """(chunk ids, unit keys) of a manifest's sources, each given as (chunk ids, the unit of a
+    store or playbook file or "", the units of its products)."""
+    ids: set[str] = set()
+    units: set[str] = set()
+    for chunk_ids, unit, product_units in entries:
+        ids.update(chunk_ids)
+        if unit:
+            units.add(unit)
+        units.update(product_units)
+    return frozenset(ids), frozenset(units)
+
+
 class VersionStore:
     def __init__(self, index_dir: Path) -> None:
         self.root = index_dir
@@ -170,10 +189,9 @@ class VersionStore:
     def state_stamp(self) -> tuple[int, int] | None:
         """Cheap change detector for readers: (mtime_ns, inode) of state.json."""
         try:
-            stat = self.state_path.stat()
+            return _file_stamp(self.state_path)
         except FileNotFoundError:
             return None
-        return (stat.st_mtime_ns, stat.st_ino)
 
     def active(self) -> int | None:
         return self.read_state().get("active")
@@ -205,9 +223,12 @@ class VersionStore:
     def manifest(self, version: int) -> Manifest:
         path = self.version_dir(version) / "manifest.json"
         try:
-            return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+            stamp = _file_stamp(path)
+            manifest = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise NotFound(f"index version {version} does not exist") from None
+        self._remember_references(version, stamp, manifest)
+        return manifest
 
     @property
     def units(self) -> UnitStore:
@@ -274,6 +295,8 @@ class VersionStore:
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
+        self._remember_references(manifest.version, _file_stamp(final / "manifest.json"),
+                                  manifest)
 
     def prune(self, keep: int) -> tuple[list[int], set[str]]:
         """Delete all but the newest ``keep`` versions (never the active one) and the units no
@@ -307,23 +330,28 @@ class VersionStore:
         return set().union(*(self._references(v)[1] for v in self.retained()))
 
     def _references(self, version: int) -> tuple[frozenset[str], frozenset[str]]:
-        """(chunk ids, unit keys) of ``version``, read from its raw manifest (no model building
-        for 10k products) once: a written manifest never changes, and every refresh asks
-        about each retained version."""
+        """(chunk ids, unit keys) of ``version``. Every refresh asks about each retained
+        version, and a 10k-product manifest takes ~60 ms to parse even without building models:
+        they are kept per version (a written manifest never changes), taken from the models
+        when a manifest was just parsed or written, else read from the raw JSON."""
         path = self.version_dir(version) / "manifest.json"
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_ino)
+        stamp = _file_stamp(path)
         cached = self._reference_cache.get(version)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         sources = json.loads(path.read_text(encoding="utf-8"))["sources"].values()
-        ids = frozenset(i for entry in sources for i in entry["chunk_ids"])
-        units = frozenset(
-            [entry["unit"] for entry in sources if entry.get("unit")]
-            + [record["key"] for entry in sources
-               for record in entry.get("products", {}).values()])
-        self._reference_cache[version] = (stamp, (ids, units))
-        return ids, units
+        references = _references_of(
+            (entry["chunk_ids"], entry.get("unit", ""),
+             [record["key"] for record in entry.get("products", {}).values()])
+            for entry in sources)
+        self._reference_cache[version] = (stamp, references)
+        return references
+
+    def _remember_references(self, version: int, stamp: tuple[int, int],
+                             manifest: Manifest) -> None:
+        self._reference_cache[version] = (stamp, _references_of(
+            (entry.chunk_ids, entry.unit, [record.key for record in entry.products.values()])
+            for entry in manifest.sources.values()))
 
     # ---------------------------------------------------------------- lock
 
