@@ -392,10 +392,14 @@ def test_refresh_by_another_process_reaches_a_running_reader(
     done = subprocess.run([sys.executable, "-m", "replydraft.cli.main", "kb", "refresh"],
                           env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    [hit] = reader.search("straight-leg jeans", k=1, sku="TT-JN-01", language="en")
-    assert reader.version == 2 and "159 yuan" in hit.text
-    # Found by the dense half too: the reader sees the other process's new records.
-    assert hit.dense_rank is not None
+    # A reader made after the other process's refresh, next to the running one, must not
+    # inherit the running one's older view of chroma.
+    late_reader = KnowledgeBase(settings, scanner=MarkerScanner())
+    for each in (late_reader, reader):
+        [hit] = each.search("straight-leg jeans", k=1, sku="TT-JN-01", language="en")
+        assert each.version == 2 and "159 yuan" in hit.text
+        # Found by the dense half too: the reader sees the other process's new records.
+        assert hit.dense_rank is not None
 
 
 def test_new_row_in_a_csv_leaves_the_other_rows_untouched(

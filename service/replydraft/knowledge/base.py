@@ -134,7 +134,11 @@ class KnowledgeBase:
         with self._lock:
             if self._dense is None:
                 if self._client is None:
-                    self._client = make_client(self.settings)
+                    # Not the system chromadb caches per path: another instance in this process
+                    # may hold one older than another process's last refresh, whose records it
+                    # cannot see ("Error finding id" on reading them).
+                    self._client = (reopen_client(self.settings) if self._reopen_on_switch
+                                    else make_client(self.settings))
                 self._dense = DenseIndex(self._client, self.embedder,
                                          self._versions.index_id())
             return self._dense
