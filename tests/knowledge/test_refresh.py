@@ -107,6 +107,27 @@ def test_changing_one_product_reembeds_only_its_chunk(
     assert report.chunks.embedded == 1
 
 
+def test_changed_product_headlines_are_embedded_while_the_refresh_plans(
+        counted: Env) -> None:
+    kb, knowledge, embedder = counted
+    kb.refresh()
+    embedder.passages.clear()
+    embedder.threads.clear()
+    jeans = knowledge / "products" / "jeans.yaml"
+    jeans.write_text(jeans.read_text().replace("straight jeans", "straight-leg jeans"),
+                     encoding="utf-8")
+    heard: list[tuple[str, int, int]] = []
+
+    report = kb.refresh(progress=lambda stage, done, total: heard.append((stage, done, total)))
+    # Handed to the background thread while planning went on, and not embedded again after.
+    assert len(embedder.passages) == 1 and "straight-leg" in embedder.passages[0]
+    assert embedder.threads[0].startswith("early-embed")
+    assert report.chunks.embedded == 1
+    assert heard and heard[-1] == ("embed", 1, 1)
+    [hit] = kb.search("straight-leg jeans", k=1, sku="TT-JN-01", language="en")
+    assert "straight-leg" in hit.text and hit.dense_rank is not None
+
+
 def test_price_change_updates_text_without_embedding(
         counted: Env) -> None:
     kb, knowledge, embedder = counted

@@ -121,12 +121,28 @@ class DenseIndex:
 
     def embed(self, chunks: list[IndexedChunk],
               progress: Callable[[int], None] | None = None,
-              to_embed_count: Callable[[int], None] | None = None
+              to_embed_count: Callable[[int], None] | None = None,
+              ready: dict[str, np.ndarray] | None = None
               ) -> tuple[dict[str, np.ndarray], int]:
-        """Vectors for ``chunks`` by embedding input, each distinct input embedded at most once
-        and only when no stored record already has its vector. ``to_embed_count`` hears how
-        many texts that is before embedding starts. Returns the vectors and that count."""
-        unique_texts = list(dict.fromkeys(chunk.embed_text for chunk in chunks))
+        """Vectors for ``chunks`` by embedding input: those in ``ready`` (by text) as they are,
+        the others through ``embed_texts``. Returns the vectors and how many texts the model
+        embedded."""
+        ready = ready or {}
+        texts = [text for text in dict.fromkeys(chunk.embed_text for chunk in chunks)
+                 if text not in ready]
+        vectors, embedded = self.embed_texts(texts, progress, to_embed_count)
+        needed = {chunk.embed_text for chunk in chunks}
+        vectors.update((text, vector) for text, vector in ready.items() if text in needed)
+        return vectors, embedded
+
+    def embed_texts(self, texts: list[str],
+                    progress: Callable[[int], None] | None = None,
+                    to_embed_count: Callable[[int], None] | None = None
+                    ) -> tuple[dict[str, np.ndarray], int]:
+        """Vectors of ``texts``, each distinct text embedded at most once and only when no
+        stored record already has its vector. ``to_embed_count`` hears how many texts that is
+        before embedding starts. Returns the vectors and that count."""
+        unique_texts = list(dict.fromkeys(texts))
         stored = self._stored_vectors(unique_texts)
         vectors: dict[str, np.ndarray] = {
             text: stored[embed_hash(text)] for text in unique_texts if embed_hash(text) in stored}

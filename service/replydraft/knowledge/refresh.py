@@ -40,12 +40,13 @@ from replydraft.knowledge.chunking import (
     store_chunks,
 )
 from replydraft.knowledge.csv_products import KnownRow
+from replydraft.knowledge.early import EarlyEmbedding
 from replydraft.knowledge.embedding import Embedder
 from replydraft.knowledge.index import DenseIndex
 from replydraft.knowledge.lexical import LEXICAL_VERSION
 from replydraft.knowledge.models import StoreProfile
 from replydraft.knowledge.playbooks import PLAYBOOK_SUFFIXES, Playbook, read_playbook
-from replydraft.knowledge.render import templates_fingerprint
+from replydraft.knowledge.render import product_headline, templates_fingerprint
 from replydraft.knowledge.reports import ChunkDiff, RefreshReport, SourceDiff
 from replydraft.knowledge.scanners import ScanWarning, scan_text, scanner_name
 from replydraft.knowledge.scanning import ContentScanner
@@ -147,11 +148,14 @@ PLAN_FORMAT = 2  # bump when chunking/rendering or the stored Product shape chan
 
 class Planner:
     def __init__(self, settings: Settings, embedder: Embedder, scanner: ContentScanner,
-                 versions: VersionStore) -> None:
+                 versions: VersionStore,
+                 want_embedded: Callable[[Iterable[str]], None] | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.scanner = scanner
         self.versions = versions
+        # Hears the headlines of the products read from changed files (see knowledge.early).
+        self.want_embedded = want_embedded
 
     def plan(self, previous: Manifest | None) -> Plan:
         """Parse and validate every file (reusing unchanged ones) or raise KnowledgeError."""
@@ -254,6 +258,8 @@ class Planner:
         problems.extend(parsed.problems)
         if parsed.problems:
             return None
+        if self.want_embedded is not None and parsed.products:
+            self.want_embedded(product_headline(item.product) for item in parsed.products)
         items: list[LocatedProduct | KnownRow] = sorted(
             [*parsed.products, *parsed.known],
             key=lambda item: item.line if isinstance(item, LocatedProduct) else item.number)
@@ -400,22 +406,28 @@ def run_refresh(
         report.duration_s = round(time.perf_counter() - started, 3)
         return report
     with versions.refresh_lock():
-        report, plan, previous = _plan_and_diff(settings, embedder, scanner, versions,
-                                                dry_run=False)
-        stage = _Stages(report.stages_s, started)
-        stage.done("plan")
         index = dense()
+        early = EarlyEmbedding(index, None if progress is None else
+                               lambda done, known: progress("embed", done, known))
+        try:
+            report, plan, previous = _plan_and_diff(settings, embedder, scanner, versions,
+                                                    dry_run=False, early=early)
+            stage = _Stages(report.stages_s, started)
+            stage.done("plan")
+            ready, embedded_early = early.finish()
+        finally:
+            early.close()
         wanted = plan.chunk_ids()
         missing = _chunks_to_add(plan, _absent_ids(index, plan, wanted, versions), previous,
                                  versions)
         total_texts = 0
-        done = 0
+        done = early.done
 
         def announce(count: int) -> None:
             nonlocal total_texts
-            total_texts = count
+            total_texts = done + count
             if progress is not None:
-                progress("embed", 0, total_texts)
+                progress("embed", done, total_texts)
 
         def tick(count: int) -> None:
             nonlocal done
@@ -423,7 +435,8 @@ def run_refresh(
             if progress is not None:
                 progress("embed", done, total_texts)
 
-        vectors, report.chunks.embedded = index.embed(missing, tick, announce)
+        vectors, embedded = index.embed(missing, tick, announce, ready=ready)
+        report.chunks.embedded = embedded_early + embedded
         stage.done("embed")
         try:
             index.store(missing, vectors)
@@ -497,13 +510,15 @@ def _chunks_to_add(plan: Plan, absent: set[str], previous: Manifest | None,
 
 
 def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScanner,
-                   versions: VersionStore, *, dry_run: bool
+                   versions: VersionStore, *, dry_run: bool, early: EarlyEmbedding | None = None
                    ) -> tuple[RefreshReport, Plan, Manifest | None]:
     # Embedding, the long part of a full refresh, runs with the collector on.
     with collector_paused():
         active = versions.active()
         previous = versions.manifest(active) if active is not None else None
-        plan = Planner(settings, embedder, scanner, versions).plan(previous)
+        planner = Planner(settings, embedder, scanner, versions,
+                          want_embedded=early.want if early is not None else None)
+        plan = planner.plan(previous)
         report = diff_report(plan, previous, _chunk_ids_of(previous), dry_run=dry_run)
     return report, plan, previous
 
