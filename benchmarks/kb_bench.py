@@ -7,7 +7,7 @@ playbooks in a temp dir, then measures with the real embedder and an on-disk chr
   * refresh with nothing changed,
   * incremental refresh with 1% of the products changed (name and price), once spread over
     every file and once all in one file (the usual edit), in this warm process (as the API's
-    ``POST /v1/kb/refresh`` runs it),
+    ``POST /v1/knowledge/refresh`` runs it),
   * the same one-file edit through ``replydraft kb refresh`` in a fresh process (what content
     staff wait for at a terminal: Python start-up, imports and loading jieba's dictionary
     included),

@@ -64,7 +64,8 @@ from replydraft.languages import Language
 STORE_FILE = "store.yaml"
 SOURCE_TYPES = ("store", "product", "playbook")
 
-# Called with ("embed", done, total) while embedding, so the CLI can draw a progress bar.
+# Called with ("embed", done, total) while embedding, so the CLI can draw a progress bar; while
+# the refresh still plans, from the thread embedding early (total: the texts known so far).
 Progress = Callable[[str, int, int], None]
 
 
@@ -512,7 +513,8 @@ def _chunks_to_add(plan: Plan, absent: set[str], previous: Manifest | None,
 def _plan_and_diff(settings: Settings, embedder: Embedder, scanner: ContentScanner,
                    versions: VersionStore, *, dry_run: bool, early: EarlyEmbedding | None = None
                    ) -> tuple[RefreshReport, Plan, Manifest | None]:
-    # Embedding, the long part of a full refresh, runs with the collector on.
+    # Only planning: waiting for the embeddings (most of a full refresh) and storing them
+    # happen with the collector on.
     with collector_paused():
         active = versions.active()
         previous = versions.manifest(active) if active is not None else None
