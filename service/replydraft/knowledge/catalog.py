@@ -19,7 +19,7 @@ from replydraft.errors import FieldProblem
 from replydraft.knowledge.csv_products import KnownRow, read_product_rows
 from replydraft.knowledge.locating import LineMap, format_path
 from replydraft.knowledge.models import Product, StoreProfile
-from replydraft.yamlfile import SAFE_LOADER
+from replydraft.yamlfile import safe_load
 
 PRODUCT_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 
@@ -174,7 +174,7 @@ def _read_text(path: Path, rel: str) -> tuple[str, FieldProblem | None]:
 
 def _parse_yaml(text: str, rel: str) -> tuple[Any, FieldProblem | None]:
     try:
-        return yaml.load(text, Loader=SAFE_LOADER), None
+        return safe_load(text), None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
