@@ -128,11 +128,10 @@ class DenseIndex:
         the others through ``embed_texts``. Returns the vectors and how many texts the model
         embedded."""
         ready = ready or {}
-        texts = [text for text in dict.fromkeys(chunk.embed_text for chunk in chunks)
-                 if text not in ready]
-        vectors, embedded = self.embed_texts(texts, progress, to_embed_count)
-        needed = {chunk.embed_text for chunk in chunks}
-        vectors.update((text, vector) for text, vector in ready.items() if text in needed)
+        needed = dict.fromkeys(chunk.embed_text for chunk in chunks)
+        vectors, embedded = self.embed_texts([text for text in needed if text not in ready],
+                                             progress, to_embed_count)
+        vectors.update((text, ready[text]) for text in needed if text in ready)
         return vectors, embedded
 
     def embed_texts(self, texts: list[str],

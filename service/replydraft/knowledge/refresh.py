@@ -87,7 +87,7 @@ class Plan:
     notices: list[ScanWarning] = field(default_factory=list)  # ignored files and the like
 
     def chunk_ids(self) -> list[str]:
-        return list(dict.fromkeys(i for b in self.sources.values() for i in b.entry.chunk_ids))
+        return _ids_of(built.entry.chunk_ids for built in self.sources.values())
 
     def new_chunks(self) -> list[IndexedChunk]:
         chunks: dict[str, IndexedChunk] = {}
@@ -419,8 +419,9 @@ def run_refresh(
         finally:
             early.close()
         wanted = plan.chunk_ids()
-        missing = _chunks_to_add(plan, _absent_ids(index, plan, wanted, versions), previous,
-                                 versions)
+        new_chunks = plan.new_chunks()
+        missing = _chunks_to_add(new_chunks, _absent_ids(index, new_chunks, wanted, versions),
+                                 previous, versions)
         total_texts = 0
         done = early.done
 
@@ -489,21 +490,21 @@ class _Stages:
         self._last = now
 
 
-def _absent_ids(index: DenseIndex, plan: Plan, wanted: list[str],
+def _absent_ids(index: DenseIndex, new_chunks: list[IndexedChunk], wanted: list[str],
                 versions: VersionStore) -> set[str]:
     """The chunk ids of the new version that the dense index lacks. Reused chunks are records
     the retained versions hold: looked up one by one (0.2 s at 10k products) only when the
     record count says the index lost or gained records behind our back."""
     intact = index.count() == len(versions.referenced_ids())
-    check = [chunk.id for chunk in plan.new_chunks()] if intact else wanted
+    check = [chunk.id for chunk in new_chunks] if intact else wanted
     return set(check) - index.existing_ids(check)
 
 
-def _chunks_to_add(plan: Plan, absent: set[str], previous: Manifest | None,
-                   versions: VersionStore) -> list[IndexedChunk]:
+def _chunks_to_add(new_chunks: list[IndexedChunk], absent: set[str],
+                   previous: Manifest | None, versions: VersionStore) -> list[IndexedChunk]:
     """The chunks whose records the dense index lacks: new ones, and (rarely: a chroma store
     that lost records) reused ones, read back from the previous version."""
-    new = [chunk for chunk in plan.new_chunks() if chunk.id in absent]
+    new = [chunk for chunk in new_chunks if chunk.id in absent]
     lost = absent - {chunk.id for chunk in new}
     if lost and previous is not None and previous.layout == LAYOUT:
         new += [chunk for chunk in versions.chunks(previous.version) if chunk.id in lost]
