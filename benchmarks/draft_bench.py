@@ -66,7 +66,7 @@ def build(data_dir: Path) -> Any:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     from replydraft.config import Settings
     from replydraft.drafting.drafter import Drafter
-    from replydraft.drafting.embedder import shared_embedder
+    from replydraft.drafting.understanding.embedder import shared_embedder
     from replydraft.knowledge.base import KnowledgeBase
     from replydraft.offline import prepare_offline
 
@@ -81,8 +81,8 @@ def build(data_dir: Path) -> Any:
 
 
 def run(iterations: int, data_dir: Path) -> dict[str, Any]:
-    from replydraft.drafting.embedder import shared_embedder
     from replydraft.drafting.models import DraftRequest
+    from replydraft.drafting.understanding.embedder import shared_embedder
 
     drafter = build(data_dir)
     embedder = shared_embedder(drafter.settings)

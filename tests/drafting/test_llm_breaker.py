@@ -9,8 +9,8 @@ import pytest
 
 from fakes import FakeOpenAIServer, Reply
 from fakes.contexts import context, hit
-from replydraft.drafting.breaker import BreakerState, CircuitBreaker
-from replydraft.drafting.llm import OpenAIBackend, fallback_reason
+from replydraft.drafting.llm.backend import OpenAIBackend, fallback_reason
+from replydraft.drafting.llm.breaker import BreakerState, CircuitBreaker
 from replydraft.errors import CircuitOpen, LLMBadOutput, LLMUnavailable
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from fakes.contexts import context, hit
-from replydraft.drafting.budget import Costs, TokenCounter, allocate, prompt_budget
-from replydraft.drafting.prompting import PromptRenderer, load_prompt_set
+from replydraft.drafting.llm.budget import Costs, TokenCounter, allocate, prompt_budget
+from replydraft.drafting.llm.prompting import PromptRenderer, load_prompt_set
 from replydraft.errors import ConfigurationError
 
 REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts" / "llm"

@@ -16,7 +16,7 @@ import pytest
 from fakes import FakeOpenAIServer, Reply
 from replydraft.config import Settings
 from replydraft.drafting.drafter import Drafter, build_drafter
-from replydraft.drafting.llm import OpenAIBackend
+from replydraft.drafting.llm.backend import OpenAIBackend
 from replydraft.drafting.models import DraftRequest, DraftResult
 from replydraft.knowledge.base import KnowledgeBase
 

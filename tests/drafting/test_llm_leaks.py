@@ -10,8 +10,8 @@ import pytest
 
 from fakes import FakeOpenAIServer, Reply
 from fakes.contexts import context, hit
-from replydraft.drafting.llm import OpenAIBackend, fallback_reason
-from replydraft.drafting.prompting import load_prompt_set
+from replydraft.drafting.llm.backend import OpenAIBackend, fallback_reason
+from replydraft.drafting.llm.prompting import load_prompt_set
 from replydraft.errors import LLMBadOutput
 
 REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts" / "llm"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replydraft.drafting.llm_output import (
+from replydraft.drafting.llm.output import (
     MarkerStripper,
     parse_json_reply,
     parse_marked_text,

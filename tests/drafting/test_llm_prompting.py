@@ -13,8 +13,8 @@ import yaml
 
 from fakes.contexts import context, hit, store
 from replydraft.drafting.backend import Fact
-from replydraft.drafting.budget import TokenCounter
-from replydraft.drafting.prompting import (
+from replydraft.drafting.llm.budget import TokenCounter
+from replydraft.drafting.llm.prompting import (
     PromptRenderer,
     load_prompt_set,
     neutralise,

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from replydraft.drafting.llm_retry import RetryPolicy, fallback_reason, parse_retry_after
+from replydraft.drafting.llm.retry import RetryPolicy, fallback_reason, parse_retry_after
 from replydraft.errors import CircuitOpen, LLMBadOutput, LLMTimeout, LLMUnavailable
 
 

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from replydraft.drafting import slots
-from replydraft.drafting.slots import load_lexicon, normalise_measures, product_mention
+from replydraft.drafting.understanding import slots
+from replydraft.drafting.understanding.slots import (
+    load_lexicon,
+    normalise_measures,
+    product_mention,
+)
 from replydraft.knowledge.catalog import read_product_file
 from replydraft.knowledge.models import Product
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from replydraft.drafting.sentences import SentenceSplitter, split_sentences
+from replydraft.drafting.composing.sentences import SentenceSplitter, split_sentences
 
 
 def test_chinese_latin_and_korean_sentence_ends() -> None:

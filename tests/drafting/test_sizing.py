@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from replydraft.drafting.backend import Slots
-from replydraft.drafting.sizing import prefers_larger, recommend_size
+from replydraft.drafting.composing.sizing import prefers_larger, recommend_size
 from replydraft.knowledge.models import Product
 
 # Overlapping rows on purpose, like real charts: 80-92 and 90-105 share 90-92 kg.

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from replydraft.drafting.models import DraftRequest
-from replydraft.drafting.slots import (
+from replydraft.drafting.understanding.slots import (
     chinese_number,
     extract_slots,
     find_colour,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from replydraft.drafting.offline import fix_korean_particles
-from replydraft.drafting.templates import TEMPLATE_SPEC, TemplateLibrary, placeholders_of
+from replydraft.drafting.composing.offline import fix_korean_particles
+from replydraft.drafting.composing.templates import TEMPLATE_SPEC, TemplateLibrary, placeholders_of
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES
 

@@ -40,7 +40,7 @@ keys with `replydraft keys create`). Errors are `application/problem+json`."""
 
 
 def _open_knowledge(settings: Settings) -> Any:
-    from replydraft.drafting.embedder import shared_embedder
+    from replydraft.drafting.understanding.embedder import shared_embedder
     from replydraft.knowledge.base import KnowledgeBase
 
     # The cached query embedder: a draft embeds the customer's message once, not once for the

@@ -6,7 +6,7 @@ import re
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from replydraft.drafting.llm_retry import FALLBACK_REASONS
+from replydraft.drafting.llm.retry import FALLBACK_REASONS
 from replydraft.drafting.models import DraftResult
 from replydraft.policy.models import PolicyResult
 

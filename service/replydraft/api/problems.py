@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from replydraft.api.logs import request_id_var
 from replydraft.api.metrics import llm_error_kind
-from replydraft.drafting.llm_retry import fallback_reason
+from replydraft.drafting.llm.retry import fallback_reason
 from replydraft.errors import (
     InvalidInput,
     KnowledgeError,

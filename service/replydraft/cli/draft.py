@@ -119,7 +119,7 @@ def _problems(error: ValidationError, prefix: str) -> list[FieldProblem]:
 
 def _open_drafter() -> Drafter:
     from replydraft.drafting.drafter import build_drafter
-    from replydraft.drafting.embedder import shared_embedder
+    from replydraft.drafting.understanding.embedder import shared_embedder
     from replydraft.knowledge.base import KnowledgeBase
 
     settings = cli_settings()

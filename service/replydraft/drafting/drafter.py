@@ -23,22 +23,22 @@ from replydraft.drafting.backend import (
     ReplyBackend,
     StreamEvent,
 )
-from replydraft.drafting.citations import build_citations
-from replydraft.drafting.embedder import query_embedder_of
-from replydraft.drafting.facts import (
+from replydraft.drafting.composing.citations import build_citations
+from replydraft.drafting.composing.facts import (
     FactInputs,
     Retrieved,
     build_facts,
     retrieval_query,
     retrieve,
 )
-from replydraft.drafting.intents import IntentClassifier, intent_classifier
+from replydraft.drafting.composing.offline import OfflineBackend
+from replydraft.drafting.composing.sentences import SentenceSplitter
+from replydraft.drafting.composing.templates import template_library
 from replydraft.drafting.models import DraftRequest, DraftResult
-from replydraft.drafting.offline import OfflineBackend
-from replydraft.drafting.sentences import SentenceSplitter
-from replydraft.drafting.slots import load_lexicon
-from replydraft.drafting.templates import template_library
-from replydraft.drafting.understanding import Understanding, understand
+from replydraft.drafting.understanding.embedder import query_embedder_of
+from replydraft.drafting.understanding.intents import IntentClassifier, intent_classifier
+from replydraft.drafting.understanding.slots import load_lexicon
+from replydraft.drafting.understanding.understand import Understanding, understand
 from replydraft.errors import LLMError
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.policy import check, scan_customer
@@ -272,7 +272,7 @@ class _StreamState:
 def _reason(error: LLMError) -> str:
     """The LLM backend's short reason code (timeout, unavailable, circuit_open, …), so stats can
     count fallbacks by cause; the details go to the log."""
-    from replydraft.drafting.llm_retry import fallback_reason  # only reached with the LLM on
+    from replydraft.drafting.llm.retry import fallback_reason  # only reached with the LLM on
 
     log.warning("LLM failed, drafting offline instead: %s", error.detail)
     return fallback_reason(error)
@@ -281,7 +281,7 @@ def _reason(error: LLMError) -> str:
 def build_drafter(settings: Settings, knowledge: KnowledgeReader) -> Drafter:
     """The offline composer by default; the LLM backend when ``settings.llm_enabled``."""
     if settings.llm_enabled:
-        from replydraft.drafting.llm import OpenAIBackend
+        from replydraft.drafting.llm.backend import OpenAIBackend
 
         return Drafter(settings, knowledge, OpenAIBackend(settings))
     return Drafter(settings, knowledge)

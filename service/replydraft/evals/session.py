@@ -160,7 +160,7 @@ def execute_run(
     factory = None
     if _needs_index(cases):
         if knowledge is None:
-            from replydraft.drafting.embedder import shared_embedder
+            from replydraft.drafting.understanding.embedder import shared_embedder
             from replydraft.knowledge.base import KnowledgeBase
 
             knowledge = KnowledgeBase(run_settings, embedder=shared_embedder(run_settings))

@@ -207,7 +207,7 @@ class Targets:
                 if self._knowledge_factory is not None:
                     self._knowledge = self._knowledge_factory()
                 else:
-                    from replydraft.drafting.embedder import shared_embedder
+                    from replydraft.drafting.understanding.embedder import shared_embedder
                     from replydraft.knowledge.base import KnowledgeBase
 
                     self._knowledge = KnowledgeBase(self._settings,

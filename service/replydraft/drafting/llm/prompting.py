@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from replydraft.drafting.backend import DraftContext
-from replydraft.drafting.budget import (
+from replydraft.drafting.llm.budget import (
     TOKENS_PER_MESSAGE,
     TOKENS_REPLY_PRIMING,
     Allocation,
@@ -24,7 +24,7 @@ from replydraft.drafting.budget import (
     allocate,
     prompt_budget,
 )
-from replydraft.drafting.llm_prompt_files import (
+from replydraft.drafting.llm.prompt_files import (
     PromptSet,
     attribute_value,
     chunk_variables,

@@ -32,7 +32,7 @@ from langchain_core.utils import mustache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from replydraft.drafting.backend import CitedSentence
-from replydraft.drafting.llm_leaks import LeakGuard, literal_text
+from replydraft.drafting.llm.leaks import LeakGuard, literal_text
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, PLATFORMS, Language, Platform
 from replydraft.yamlfile import safe_load

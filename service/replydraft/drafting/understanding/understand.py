@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from replydraft.drafting.backend import Slots
-from replydraft.drafting.facts import order_id_in
-from replydraft.drafting.intents import IntentClassifier, family_of, with_followup
+from replydraft.drafting.composing.facts import order_id_in
 from replydraft.drafting.language import detect_language
 from replydraft.drafting.models import DraftRequest, IntentScore
-from replydraft.drafting.slots import (
+from replydraft.drafting.understanding.intents import IntentClassifier, family_of, with_followup
+from replydraft.drafting.understanding.slots import (
     Lexicon,
     extract_slots,
     find_colour,

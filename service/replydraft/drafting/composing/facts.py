@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from replydraft.drafting.backend import Fact, Slots
+from replydraft.drafting.composing.sizing import SizeAdvice, range_text, recommend_size
+from replydraft.drafting.composing.templates import TemplateSet
 from replydraft.drafting.language import convert_script
 from replydraft.drafting.models import IntentScore
-from replydraft.drafting.sizing import SizeAdvice, range_text, recommend_size
-from replydraft.drafting.slots import normalise_measures
-from replydraft.drafting.templates import TemplateSet
+from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import LocalizedText, Product, SearchHit, StoreProfile, pick_text
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.languages import Language

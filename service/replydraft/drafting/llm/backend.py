@@ -28,9 +28,9 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from replydraft.config import Settings
 from replydraft.drafting.backend import CitedSentence, DraftContext, Generated
-from replydraft.drafting.breaker import CircuitBreaker
-from replydraft.drafting.budget import TokenCounter, encoding_name_for
-from replydraft.drafting.llm_output import (
+from replydraft.drafting.llm.breaker import CircuitBreaker
+from replydraft.drafting.llm.budget import TokenCounter, encoding_name_for
+from replydraft.drafting.llm.output import (
     MarkerStripper,
     bad_output,
     parse_json_reply,
@@ -38,8 +38,8 @@ from replydraft.drafting.llm_output import (
     space_sentences,
     take_sentences,
 )
-from replydraft.drafting.llm_retry import RetryPolicy, classify, fallback_reason
-from replydraft.drafting.prompting import PromptRenderer, RenderedPrompt, load_prompt_set
+from replydraft.drafting.llm.prompting import PromptRenderer, RenderedPrompt, load_prompt_set
+from replydraft.drafting.llm.retry import RetryPolicy, classify, fallback_reason
 from replydraft.errors import (
     CircuitOpen,
     ConfigurationError,

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from replydraft.drafting.backend import CitedSentence, DraftContext, Fact, Generated
-from replydraft.drafting.facts import fact_values, localize
-from replydraft.drafting.slots import Lexicon, load_lexicon, normalise_measures
-from replydraft.drafting.templates import TemplateSet, template_library
+from replydraft.drafting.composing.facts import fact_values, localize
+from replydraft.drafting.composing.templates import TemplateSet, template_library
+from replydraft.drafting.understanding.slots import Lexicon, load_lexicon, normalise_measures
 from replydraft.knowledge.models import pick_text
 
 # The order a good agent answers several questions in.

@@ -1,0 +1,1 @@
+"""The OpenAI-compatible LLM backend: prompt files, token budget, retries, breaker, checks."""
