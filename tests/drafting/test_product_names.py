@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from replydraft.drafting.understanding import slots
-from replydraft.drafting.understanding.slots import (
-    load_lexicon,
-    normalise_measures,
-    product_mention,
-)
+from replydraft.drafting.understanding.lexicon import load_lexicon
+from replydraft.drafting.understanding.mentions import product_mention
+from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.catalog import read_product_file
 from replydraft.knowledge.models import Product
 

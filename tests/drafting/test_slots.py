@@ -6,12 +6,11 @@ import pytest
 import yaml
 
 from replydraft.drafting.models import DraftRequest
+from replydraft.drafting.understanding.conversation import extract_slots
+from replydraft.drafting.understanding.lexicon import load_lexicon
+from replydraft.drafting.understanding.mentions import find_colour, find_product
 from replydraft.drafting.understanding.slots import (
     chinese_number,
-    extract_slots,
-    find_colour,
-    find_product,
-    load_lexicon,
     normalise_measures,
     parse_amount_off,
     parse_foot_length,

@@ -37,7 +37,7 @@ from replydraft.drafting.composing.templates import template_library
 from replydraft.drafting.models import DraftRequest, DraftResult
 from replydraft.drafting.understanding.embedder import query_embedder_of
 from replydraft.drafting.understanding.intents import IntentClassifier, intent_classifier
-from replydraft.drafting.understanding.slots import load_lexicon
+from replydraft.drafting.understanding.lexicon import load_lexicon
 from replydraft.drafting.understanding.understand import Understanding, understand
 from replydraft.errors import LLMError
 from replydraft.knowledge.reader import KnowledgeReader

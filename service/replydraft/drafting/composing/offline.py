@@ -17,7 +17,8 @@ from pathlib import Path
 from replydraft.drafting.backend import CitedSentence, DraftContext, Fact, Generated
 from replydraft.drafting.composing.facts import fact_values, localize
 from replydraft.drafting.composing.templates import TemplateSet, template_library
-from replydraft.drafting.understanding.slots import Lexicon, load_lexicon, normalise_measures
+from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
+from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import pick_text
 
 # The order a good agent answers several questions in.

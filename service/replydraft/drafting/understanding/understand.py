@@ -14,14 +14,11 @@ from replydraft.drafting.backend import Slots
 from replydraft.drafting.composing.facts import order_id_in
 from replydraft.drafting.language import detect_language
 from replydraft.drafting.models import DraftRequest, IntentScore
+from replydraft.drafting.understanding.conversation import extract_slots, message_slots
 from replydraft.drafting.understanding.intents import IntentClassifier, family_of, with_followup
-from replydraft.drafting.understanding.slots import (
-    Lexicon,
-    extract_slots,
-    find_colour,
-    message_slots,
-    normalise_measures,
-)
+from replydraft.drafting.understanding.lexicon import Lexicon
+from replydraft.drafting.understanding.mentions import find_colour
+from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.languages import Language
 

@@ -1,0 +1,110 @@
+"""Slots of the whole conversation: each customer message's measurements and product, merged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from replydraft.drafting.backend import Slots
+from replydraft.drafting.models import DraftRequest
+from replydraft.drafting.understanding.lexicon import Lexicon
+from replydraft.drafting.understanding.mentions import find_colour, product_mention
+from replydraft.drafting.understanding.slots import (
+    normalise_measures,
+    parse_amount_off,
+    parse_bare_height,
+    parse_foot_length,
+    parse_height,
+    parse_height_weight_pair,
+    parse_shoe_size,
+    parse_waist,
+    parse_weight,
+)
+from replydraft.knowledge.models import Product
+
+
+@dataclass(frozen=True)
+class MessageSlots:
+    height_cm: float | None = None
+    weight_kg: float | None = None
+    foot_length_mm: float | None = None
+    shoe_size: str | None = None
+    waist_cm: float | None = None
+    sku: str | None = None
+    sku_specific: bool = False  # named by SKU or name, not just by a category word
+
+
+def message_slots(
+    text: str, family: str, products: Sequence[Product], lexicon: Lexicon
+) -> MessageSlots:
+    norm = normalise_measures(text)
+    height, weight = parse_height(norm), parse_weight(norm, family)
+    if height is None or weight is None:
+        pair_height, pair_weight = parse_height_weight_pair(norm, family)
+        height = height if height is not None else pair_height
+        weight = weight if weight is not None else pair_weight
+    if height is None and lexicon.cue("size", norm):
+        height = parse_bare_height(norm)
+    sku, specific = product_mention(norm, products, lexicon)
+    foot = parse_foot_length(norm)
+    if foot is not None and height is not None and abs(foot / 10 - height) < 1:
+        foot = None
+    return MessageSlots(
+        height_cm=height,
+        weight_kg=weight,
+        foot_length_mm=foot,
+        shoe_size=parse_shoe_size(norm, lexicon.us_to_eu),
+        waist_cm=parse_waist(norm),
+        sku=sku,
+        sku_specific=specific,
+    )
+
+
+T = TypeVar("T")
+
+
+def _first(values: Iterable[T | None]) -> T | None:
+    return next((v for v in values if v is not None), None)
+
+
+def extract_slots(
+    request: DraftRequest,
+    *,
+    family: str,
+    products: Sequence[Product],
+    lexicon: Lexicon,
+    currency: str = "CNY",
+) -> Slots:
+    """Slots of the whole conversation; the newest customer message wins, older ones fill gaps.
+
+    The product: named (SKU or name) in the latest message, else the one the agent's screen is
+    on (``request.sku``), else one the latest message points at by category ("裤子"), else the
+    one named most recently before.
+    """
+    texts = [m.text for m in request.messages if m.role == "customer"][::-1]  # newest first
+    per_message = [message_slots(t, family, products, lexicon) for t in texts]
+    known = {p.sku for p in products}
+    request_sku = request.sku if request.sku in known else None
+    latest = per_message[0]
+    sku = (latest.sku if latest.sku_specific else None) or request_sku or latest.sku or \
+        _first(m.sku for m in per_message[1:])
+    product = next((p for p in products if p.sku == sku), None)
+    normalised = [normalise_measures(t) for t in texts]
+    colour = _first(find_colour(t, product, lexicon) for t in normalised)
+    amount = parse_amount_off(normalised[0], product.price if product else None, currency)
+    return Slots(
+        height_cm=_first(m.height_cm for m in per_message),
+        weight_kg=_first(m.weight_kg for m in per_message),
+        foot_length_mm=_first(m.foot_length_mm for m in per_message),
+        shoe_size=_first(m.shoe_size for m in per_message),
+        waist_cm=_first(m.waist_cm for m in per_message),
+        sku=sku,
+        colour=colour,
+        amount_off=amount,
+        order_status=request.order.status if request.order else None,
+    )
+
+
+def with_sku(slots: Slots, sku: str | None) -> Slots:
+    return replace(slots, sku=sku)
