@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from replydraft.drafting.understanding import slots
+from replydraft.drafting.understanding import mentions
 from replydraft.drafting.understanding.lexicon import load_lexicon
 from replydraft.drafting.understanding.mentions import product_mention
 from replydraft.drafting.understanding.slots import normalise_measures
@@ -35,12 +35,12 @@ def every_product(text: str, products: Sequence[Product]) -> str | None:
         if re.search(rf"(?<![A-Z0-9-]){re.escape(product.sku)}(?![A-Z0-9-])", upper):
             return product.sku
     compact = re.sub(r"\s+", "", text)
-    words = set(slots._LATIN_WORD.findall(text))
+    words = set(mentions._LATIN_WORD.findall(text))
     scores = {}
     for product in products:
-        forms = slots._name_forms(tuple(product.names.values()), LEXICON.generic_words)
-        best = max((slots._word_overlap(words, f) if slots._is_latin(f)
-                    else slots._overlap(compact, f) for f in forms), default=0)
+        forms = mentions._name_forms(tuple(product.names.values()), LEXICON.generic_words)
+        best = max((mentions._word_overlap(words, f) if mentions._is_latin(f)
+                    else mentions._overlap(compact, f) for f in forms), default=0)
         if best >= 3:
             scores[product.sku] = best
     if scores:
@@ -65,7 +65,7 @@ MESSAGES = [
 def test_demo_catalogue_same_answer_as_comparing_every_product(message: str) -> None:
     products = demo_products()
     text = normalise_measures(message)
-    assert slots._by_sku_or_name(text, products, LEXICON) == every_product(text, products)
+    assert mentions._by_sku_or_name(text, products, LEXICON) == every_product(text, products)
 
 
 def synthetic(count: int) -> list[Product]:
@@ -86,12 +86,12 @@ def test_large_catalogue_finds_the_named_product_and_agrees_with_the_scan() -> N
     for message in ["系列01234号裤还有货吗", "series 02999 trousers size", "SY-00007 多少钱",
                     "大码四面弹裤子", "这条裤子多少钱"]:
         text = normalise_measures(message)
-        assert slots._by_sku_or_name(text, products, LEXICON) == every_product(text, products)
+        assert mentions._by_sku_or_name(text, products, LEXICON) == every_product(text, products)
     assert product_mention(normalise_measures("系列01234号裤还有货吗"), products, LEXICON) \
         == ("SY-01234", True)
 
 
 def test_a_new_catalogue_gets_a_new_index() -> None:
     first, second = synthetic(20), synthetic(20)
-    assert slots.product_names(first, LEXICON) is slots.product_names(first, LEXICON)
-    assert slots.product_names(second, LEXICON) is not slots.product_names(first, LEXICON)
+    assert mentions.product_names(first, LEXICON) is mentions.product_names(first, LEXICON)
+    assert mentions.product_names(second, LEXICON) is not mentions.product_names(first, LEXICON)
