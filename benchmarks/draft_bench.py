@@ -1,7 +1,7 @@
 """Offline draft benchmark: end-to-end time of ``Drafter.draft`` with the offline composer.
 
 What is timed is everything an API call to the drafter costs: language, intents (rules plus the
-exemplar vote, which embeds the message), slots, the filtered knowledge searches (dense + BM25 on
+intent model, which embeds the message), slots, the filtered knowledge searches (dense + BM25 on
 the demo store's index), facts, composing, the policy filter, citations and the customer scan.
 The index is the one under ``--data-dir`` (default: a fresh temp dir, built from ``knowledge/``
 first; building takes minutes on a 2-core machine and is not timed). Messages are a mix of the
@@ -87,7 +87,7 @@ def run(iterations: int, data_dir: Path) -> dict[str, Any]:
     drafter = build(data_dir)
     embedder = shared_embedder(drafter.settings)
     requests = [DraftRequest.model_validate(m) for m in MESSAGES]
-    for request in requests:  # warm up: exemplar vectors, rule packs, first searches
+    for request in requests:  # warm up: the intent model, rule packs, first searches
         drafter.draft(request)
     totals: list[float] = []
     parts: dict[str, list[float]] = {}

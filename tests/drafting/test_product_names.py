@@ -1,23 +1,23 @@
-"""The indexed product lookup answers exactly what comparing the message with every product
-answers, on the demo catalogue and on a large synthetic one."""
+"""Product resolution (``understanding.product``): the screen wins unless the customer distinctly
+names another product; generic words never count; ambiguity is reported, not guessed."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+import time
 from pathlib import Path
 
 import pytest
 
-from replydraft.drafting.understanding import mentions
+from replydraft.drafting.models import Message
 from replydraft.drafting.understanding.lexicon import load_lexicon
-from replydraft.drafting.understanding.mentions import product_mention
-from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.drafting.understanding.product import ProductResolution, resolve_product
 from replydraft.knowledge.catalog import read_product_file
 from replydraft.knowledge.models import Product
 
 REPO = Path(__file__).resolve().parents[2]
 LEXICON = load_lexicon(REPO / "prompts" / "offline" / "lexicon.yaml")
+JEANS, SLIM, BOOTS, COAT = "BT-JN-4WS01", "BT-JN-4WS02", "BT-BT-WP01", "BT-CT-DN01"
+JACKET, FLEECE, BELT, SHIRT = "BT-JK-WP01", "BT-FL-GD01", "BT-AC-BL01", "BT-SR-OX01"
 
 
 def demo_products() -> list[Product]:
@@ -28,70 +28,83 @@ def demo_products() -> list[Product]:
     return products
 
 
-def every_product(text: str, products: Sequence[Product]) -> str | None:
-    """The lookup as it was before the index: every product compared with the message."""
-    upper = text.upper()
-    for product in products:
-        if re.search(rf"(?<![A-Z0-9-]){re.escape(product.sku)}(?![A-Z0-9-])", upper):
-            return product.sku
-    compact = re.sub(r"\s+", "", text)
-    words = set(mentions._LATIN_WORD.findall(text))
-    scores = {}
-    for product in products:
-        forms = mentions._name_forms(tuple(product.names.values()), LEXICON.generic_words)
-        best = max((mentions._word_overlap(words, f) if mentions._is_latin(f)
-                    else mentions._overlap(compact, f) for f in forms), default=0)
-        if best >= 3:
-            scores[product.sku] = best
-    if scores:
-        top = max(scores.values())
-        winners = [sku for sku, score in scores.items() if score == top]
-        if len(winners) == 1:
-            return winners[0]
-    return None
+PRODUCTS = demo_products()
 
 
-MESSAGES = [
-    "这条四面弹牛仔裤我180斤穿多大?", "冲锋衣防水吗", "登山鞋44码有货吗", "那件polo衫有黑色吗",
-    "牛仔裤和冲锋衣一起买能便宜吗", "這件外套有黑色3XL嗎", "羽绒服多少钱", "在吗",
-    "Is the waterproof shell jacket breathable?", "do the hiking boots run small",
-    "what size oxford shirt for 6'1 240 lbs", "stretch jeans elastic waist", "hello",
-    "청바지 허리 36이면 몇 kg까지 입어요", "옥스퍼드 셔츠 세탁하면 줄어들어요?", "등산화 사이즈",
-    "BT-JN-4WS01 还有货吗", "bt-jn-4ws01 and BT-JN-4WS01X", "XBT-JN-4WS01 是什么",
-]
+def resolve(text: str, screen: str | None = None, earlier: tuple[str, ...] = ()
+            ) -> ProductResolution:
+    """``earlier``: turns before ``text``, the customer's and the agent's in alternation."""
+    turns = [Message(role="customer" if i % 2 == 0 else "agent", text=t)
+             for i, t in enumerate(earlier)]
+    return resolve_product(text, turns, on_screen=screen, products=PRODUCTS, lexicon=LEXICON)
 
 
-@pytest.mark.parametrize("message", MESSAGES)
-def test_demo_catalogue_same_answer_as_comparing_every_product(message: str) -> None:
-    products = demo_products()
-    text = normalise_measures(message)
-    assert mentions._by_sku_or_name(text, products, LEXICON) == every_product(text, products)
+@pytest.mark.parametrize("text", [
+    "사이즈 어떻게 해요?", "사이즈 추천 부탁드려요", "这件大码的多少钱", "what size should i get",
+    "this in 3xl?", "修身吗", "防水吗", "透气吗", "男装有大一码的吗", "这款还有吗"])
+def test_generic_and_descriptive_words_stay_on_the_screen(text: str) -> None:
+    assert resolve(text, JEANS) == ProductResolution(JEANS, "on_screen")
+
+
+@pytest.mark.parametrize(("text", "screen", "sku", "how"), [
+    ("羽绒外套能机洗吗", JEANS, COAT, "category"),  # coat ∩ outerwear, not the fleece
+    ("登山靴有灰色吗", JEANS, BOOTS, "named"),  # as specific as the product's own name
+    ("腰带多长", JEANS, BELT, "category"),  # a plain garment noun
+    ("小脚牛仔裤有吗", JEANS, SLIM, "named"),  # a descriptive word within the jeans
+    ("小脚的有烟灰色吗", JEANS, SLIM, "named"),  # a descriptive word used as a name
+    ("does the straight cut sit high", SLIM, JEANS, "named"),
+    ("直筒牛仔裤多少钱", None, JEANS, "named"),
+    ("BT-SR-OX01 有货吗", JEANS, SHIRT, "named"),
+    ("bt-jn-4ws02 还有吗", JEANS, SLIM, "named"),
+    ("벨트 길이 어떻게 돼요", None, BELT, "category"),
+    ("is the down coat warm", None, COAT, "named"),
+    ("is the coat warm", None, COAT, "category"),
+    ("牛仔裤呢", JEANS, JEANS, "on_screen"),  # a category word that fits the screen agrees
+    ("外套有黑色吗", JACKET, JACKET, "on_screen"),
+])
+def test_a_distinct_name_wins(text: str, screen: str | None, sku: str, how: str) -> None:
+    found = resolve(text, screen)
+    assert (found.sku, found.how) == (sku, how)
+
+
+def test_ambiguous_categories_are_reported_with_their_candidates() -> None:
+    jeans = resolve("牛仔裤多少钱")
+    assert jeans.sku is None and jeans.how == "ambiguous"
+    assert set(jeans.candidates) == {JEANS, SLIM}
+    outer = resolve("外套有黑色吗")
+    assert outer.how == "ambiguous" and set(outer.candidates) == {JACKET, FLEECE, COAT}
+    assert resolve("청바지 사이즈 추천해주세요").how == "ambiguous"
+    assert resolve("外套防水吗").how == "ambiguous"  # a feature asked, not a name
+
+
+def test_history_decides_what_the_latest_message_leaves_open() -> None:
+    assert resolve("那黑色呢", None, ("登山靴有灰色吗", "亲，有的")) == \
+        ProductResolution(BOOTS, "history")
+    within = resolve("牛仔裤", None, ("我想要直筒的",))
+    assert (within.sku, within.how) == (JEANS, "history")
+    assert resolve("多少钱", JEANS, ("登山靴有灰色吗",)).how == "on_screen"  # the screen first
+    assert resolve("多少钱") == ProductResolution(None, "none")
+    # The customer's own words before the agent's: "薄羽绒" is a layer, not the product.
+    layered = resolve("那帽子能拆吗", None, ("冲锋衣里面能穿毛衣不", "可以的 里面加薄羽绒都行"))
+    assert (layered.sku, layered.how) == (JACKET, "history")
 
 
 def synthetic(count: int) -> list[Product]:
-    base = demo_products()[0].model_dump()
+    base = PRODUCTS[0].model_dump()
     styles = ["四面", "弹力", "速干", "防水", "加绒"]
-    made = []
-    for i in range(count):
-        made.append(Product.model_validate({
-            **base, "sku": f"SY-{i:05d}",
-            "names": {"zh-Hans": f"大码{styles[i % 5]}系列{i:05d}号裤",
-                      "en": f"Big & Tall series {i:05d} trousers"},
-        }))
-    return made
+    return [Product.model_validate({
+        **base, "sku": f"SY-{i:05d}",
+        "names": {"zh-Hans": f"大码{styles[i % 5]}系列{i:05d}号裤",
+                  "en": f"Big & Tall series {i:05d} trousers"}}) for i in range(count)]
 
 
-def test_large_catalogue_finds_the_named_product_and_agrees_with_the_scan() -> None:
+def test_a_large_catalogue_resolves_quickly_and_by_sku() -> None:
     products = synthetic(3000)
-    for message in ["系列01234号裤还有货吗", "series 02999 trousers size", "SY-00007 多少钱",
-                    "大码四面弹裤子", "这条裤子多少钱"]:
-        text = normalise_measures(message)
-        assert mentions._by_sku_or_name(text, products, LEXICON) == every_product(text, products)
-    assert product_mention(normalise_measures("系列01234号裤还有货吗"), products, LEXICON) \
-        == ("SY-01234", True)
-
-
-def test_a_new_catalogue_gets_a_new_index() -> None:
-    first, second = synthetic(20), synthetic(20)
-    assert mentions.product_names(first, LEXICON) is mentions.product_names(first, LEXICON)
-    assert mentions.product_names(second, LEXICON) is not mentions.product_names(first, LEXICON)
+    found = resolve_product("SY-00007 多少钱", [], on_screen="SY-00001", products=products,
+                            lexicon=LEXICON)
+    assert (found.sku, found.how) == ("SY-00007", "named")
+    started = time.perf_counter()
+    for _ in range(50):
+        resolve_product("这条裤子的腰围多大", [], on_screen="SY-00001", products=products,
+                        lexicon=LEXICON)
+    assert time.perf_counter() - started < 5  # the catalogue's index is built once

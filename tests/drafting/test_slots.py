@@ -8,7 +8,7 @@ import yaml
 from replydraft.drafting.models import DraftRequest
 from replydraft.drafting.understanding.conversation import extract_slots
 from replydraft.drafting.understanding.lexicon import load_lexicon
-from replydraft.drafting.understanding.mentions import find_colour, find_product
+from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.slots import (
     chinese_number,
     normalise_measures,
@@ -138,24 +138,6 @@ def test_won_amounts_count_for_a_won_store() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "sku"),
-    [
-        ("bt-jn-4ws01这条有黑色吗", "BT-JN-4WS01"),  # exact SKU, any case
-        ("直筒牛仔裤穿什么码", "BT-JN-4WS01"),  # a distinctive part of the name
-        ("小脚牛仔裤有灰色吗", "BT-JN-4WS02"),
-        ("the slim tapered jeans", "BT-JN-4WS02"),
-        ("일자 청바지 사이즈", "BT-JN-4WS01"),
-        ("登山靴防水吗", "BT-BT-WP01"),  # the category names one product
-        ("冲锋衣", "BT-JK-WP01"),
-        ("牛仔裤多少钱", None),  # two jeans: ambiguous, we ask instead of guessing
-        ("你好", None),
-    ],
-)
-def test_finds_the_product_named(text: str, sku: str | None) -> None:
-    assert find_product(normalise_measures(text), PRODUCTS, LEXICON) == sku
-
-
-@pytest.mark.parametrize(
     ("text", "product", "colour"),
     [("那黑色呢", JEANS, "black"), ("浅蓝的有吗", JEANS, "light-blue"), ("深藍色", JEANS, "indigo"),
      ("what about black?", JEANS, "black"), ("블랙은요?", JEANS, "black"),
@@ -177,24 +159,28 @@ def test_history_keeps_product_and_measurements_for_a_follow_up() -> None:
         ("agent", "亲，建议38码哦"),
         ("customer", "那黑色呢?"),
     )
-    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON)
-    assert slots.sku == "BT-JN-4WS01"
+    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON,
+                          sku="BT-JN-4WS01")
     assert slots.colour == "black"
     assert (slots.height_cm, slots.weight_kg) == (175, 90)
 
 
-def test_latest_message_overrides_history_and_request_sku_fills_gaps() -> None:
+def test_latest_message_overrides_history() -> None:
     conversation = request(("customer", "我175 180斤"), ("customer", "现在两百斤了，登山靴呢"),
                            sku="BT-JN-4WS01")
-    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON)
+    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON,
+                          sku="BT-BT-WP01")
     assert (slots.height_cm, slots.weight_kg) == (175, 100)
-    assert slots.sku == "BT-BT-WP01"  # named in the latest message beats the agent's screen
-    plain = request(("customer", "穿什么码"), sku="BT-JN-4WS02")
-    assert extract_slots(plain, family="zh", products=PRODUCTS, lexicon=LEXICON).sku == \
-        "BT-JN-4WS02"
+    assert slots.sku == "BT-BT-WP01"
+
+
+def test_percent_off_is_read_once_for_drafting_and_the_risk_scan() -> None:
+    slots = extract_slots(request(("customer", "打85折行不行")), family="zh", products=PRODUCTS,
+                          lexicon=LEXICON, sku="BT-JN-4WS01")
+    assert slots.percent_off == 15
 
 
 def test_order_state_comes_from_the_request() -> None:
     conversation = request(("customer", "能取消吗"), order={"id": "123456789012", "status": "paid"})
-    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON)
+    slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON, sku=None)
     assert slots.order_status == "paid"

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from replydraft.drafting.composing.offline import fix_korean_particles
 from replydraft.drafting.composing.templates import TEMPLATE_SPEC, TemplateLibrary, placeholders_of
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES
+from replydraft.text.korean import fix_particles
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -86,4 +86,4 @@ def test_templates_never_carry_words_the_policy_filter_removes() -> None:
      ("ZTO 택배, 윈다 택배이고(고)", "ZTO 택배, 윈다 택배고")],
 )
 def test_korean_particles_follow_the_last_syllable(written: str, expected: str) -> None:
-    assert fix_korean_particles(written) == expected
+    assert fix_particles(written) == expected

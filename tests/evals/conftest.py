@@ -1,14 +1,18 @@
-"""Helpers for the eval tests: a temp evals dir holding the repo's schema and small suites."""
+"""Helpers for the eval tests: a temp evals dir holding the repo's schema and small suites; the
+fake OpenAI-protocol server (``fake_llm``) is the shared one in ``tests/fakes``."""
 
 from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from judge_server import FakeLLMScript, serving
+
+from fakes import fake_llm
+
+__all__ = ["evals_dir", "fake_llm", "write_suite"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = REPO_ROOT / "evals" / "schema.json"
@@ -36,10 +40,3 @@ def write_suite(evals_dir: Path) -> WriteSuite:
         return path
 
     return write
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[tuple[str, FakeLLMScript]]:
-    """An OpenAI-protocol server on 127.0.0.1: (base URL, script of replies)."""
-    with serving() as running:
-        yield running

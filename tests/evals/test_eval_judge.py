@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from judge_server import FakeLLMScript
 
+from fakes import FakeOpenAIServer, Reply
 from replydraft.config import Settings
 from replydraft.errors import LLMBadOutput, LLMUnavailable
 from replydraft.evals.judge import build_judge, load_judge_prompt, parse_verdict
@@ -32,18 +32,18 @@ def test_judge_prompt_file_has_version_and_both_sections() -> None:
 
 
 def test_judge_grades_through_the_endpoint(
-    make_settings: Callable[..., Settings], fake_llm: tuple[str, FakeLLMScript]
+    make_settings: Callable[..., Settings], fake_llm: FakeOpenAIServer
 ) -> None:
-    url, script = fake_llm
-    judge = build_judge(make_settings(llm_base_url=url, llm_model="judge-m", llm_max_retries=0))
+    judge = build_judge(make_settings(llm_base_url=fake_llm.base_url, llm_model="judge-m",
+                                      llm_max_retries=0))
     assert judge is not None
-    script.replies = [(200, '{"verdict": "yes", "reason": "apologises"}'),
-                      (200, 'Sure! {"verdict": "no", "reason": "no apology"}')]
+    fake_llm.script(Reply('{"verdict": "yes", "reason": "apologises"}'),
+                    Reply('Sure! {"verdict": "no", "reason": "no apology"}'))
     yes = judge.grade("The reply apologises.", "customer: 还没到", "亲，非常抱歉")
     no = judge.grade("The reply apologises.", "customer: 还没到", "到了")
     assert yes.status == "passed" and "apologises" in yes.message
     assert no.status == "failed" and "no apology" in no.message
-    sent = script.requests[0]["body"]
+    sent = fake_llm.requests[0].body
     assert sent["model"] == "judge-m"
     assert sent["temperature"] == 0
     assert "亲，非常抱歉" in sent["messages"][1]["content"]
@@ -51,15 +51,14 @@ def test_judge_grades_through_the_endpoint(
 
 
 def test_judge_failures_raise_llm_errors(
-    make_settings: Callable[..., Settings], fake_llm: tuple[str, FakeLLMScript]
+    make_settings: Callable[..., Settings], fake_llm: FakeOpenAIServer
 ) -> None:
-    url, script = fake_llm
-    judge = build_judge(make_settings(llm_base_url=url, llm_max_retries=0))
+    judge = build_judge(make_settings(llm_base_url=fake_llm.base_url, llm_max_retries=0))
     assert judge is not None
-    script.replies = [(200, "I think it is fine")]
+    fake_llm.script(Reply("I think it is fine"))
     with pytest.raises(LLMBadOutput):
         judge.grade("rubric here", "c", "r")
-    script.replies = [(500, "")]
+    fake_llm.script(Reply.error(500))
     with pytest.raises(LLMUnavailable):
         judge.grade("rubric here", "c", "r")
 

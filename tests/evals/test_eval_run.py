@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from judge_server import FakeLLMScript
 from typer.testing import CliRunner, Result
 
 from fakes import FakeOpenAIServer, Reply
@@ -285,11 +284,11 @@ def test_poisoned_playbook_never_reaches_the_draft(planted_settings: Settings) -
 
 @pytest.mark.slow
 def test_judge_grades_drafts_when_an_llm_is_configured(
-    planted_settings: Settings, fake_llm: tuple[str, FakeLLMScript]
+    planted_settings: Settings, fake_llm: FakeOpenAIServer
 ) -> None:
-    url, script = fake_llm
-    script.default = (200, '{"verdict": "no", "reason": "asks nothing about size"}')
-    settings = planted_settings.model_copy(update={"llm_base_url": url, "llm_max_retries": 0,
+    fake_llm.default = Reply('{"verdict": "no", "reason": "asks nothing about size"}')
+    settings = planted_settings.model_copy(update={"llm_base_url": fake_llm.base_url,
+                                                   "llm_max_retries": 0,
                                                    "llm_model": "judge-model"})
     run = execute_run(settings, RunRequest(backend="offline"), say=lambda _line: None)
     (case,) = run.cases
@@ -298,8 +297,8 @@ def test_judge_grades_drafts_when_an_llm_is_configured(
     assert case.status == "failed"
     assert run.meta.judge is not None and run.meta.judge.startswith("judge-model")
     assert case.output.backend == "offline"  # --backend offline: only the judge used the LLM
-    (request,) = script.requests
-    assert case.output.text in request["body"]["messages"][1]["content"]
+    (request,) = fake_llm.requests
+    assert case.output.text in request.body["messages"][1]["content"]
 
 
 @pytest.mark.slow

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from replydraft.knowledge.detect import detect_language
 from replydraft.knowledge.lexical import LexicalIndex, tokenize
+from replydraft.text.script import language_of
 
 
 def test_sku_is_kept_whole_and_split() -> None:
@@ -39,7 +39,7 @@ def test_bm25_ranks_the_matching_document_and_respects_the_mask() -> None:
 
 
 def test_language_detection() -> None:
-    assert detect_language("사이즈 추천해 주세요") == "ko"
-    assert detect_language("這條褲子的尺碼偏大還是偏小") == "zh-Hant"
-    assert detect_language("这条裤子的尺码偏大还是偏小") == "zh-Hans"
-    assert detect_language("Which size should I take?") == "en"
+    assert language_of("사이즈 추천해 주세요") == "ko"
+    assert language_of("這條褲子的尺碼偏大還是偏小") == "zh-Hant"
+    assert language_of("这条裤子的尺码偏大还是偏小") == "zh-Hans"
+    assert language_of("Which size should I take?") == "en"

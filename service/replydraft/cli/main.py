@@ -3,7 +3,7 @@
 
 import typer
 
-from replydraft.cli import draft, evals, kb, keys, policy, serve
+from replydraft.cli import draft, evals, kb, keys, policy, serve, understanding
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -14,6 +14,8 @@ app.add_typer(kb.app, name="kb", help="Build, inspect, search and roll back the 
 app.add_typer(policy.app, name="policy", help="Run the policy filter and the customer risk scan.")
 app.add_typer(evals.app, name="eval", help="Run offline eval suites and compare runs.")
 app.add_typer(keys.app, name="keys", help="Create, list and revoke API keys.")
+app.add_typer(understanding.app, name="understanding",
+              help="Train the intent model; show what a message is understood as.")
 app.command("draft")(draft.draft)
 app.command("serve")(serve.serve)
 

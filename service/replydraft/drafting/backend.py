@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from replydraft.drafting.models import DraftRequest, DraftResult, IntentScore
+from replydraft.drafting.models import DraftRequest, DraftResult, IntentScore, UnderstandingReport
 from replydraft.knowledge.models import Product, SearchHit, StoreProfile
 from replydraft.languages import Language, Platform
 from replydraft.policy.models import RiskFlag
@@ -31,6 +31,7 @@ class Slots:
     sku: str | None = None
     colour: str | None = None  # colour id of the product when recognised
     amount_off: float | None = None  # what the customer asks off in bargaining
+    percent_off: float | None = None  # 打85折 = 15: the share asked off, when asked as one
     order_status: str | None = None
 
 
@@ -58,6 +59,7 @@ class DraftContext:
     risks: list[RiskFlag]
     first_reply: bool  # no agent message yet in this conversation: greet with store and nickname
     missing: list[str] = field(default_factory=list)  # facts we need to ask for, e.g. ["weight"]
+    understanding: UnderstandingReport | None = None  # product and why, mood, dialogue state
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from replydraft.drafting.composing.offline import OfflineBackend
 from replydraft.drafting.composing.sentences import SentenceSplitter
 from replydraft.drafting.composing.templates import template_library
 from replydraft.drafting.models import DraftRequest, DraftResult
+from replydraft.drafting.understanding.cues import load_cues
 from replydraft.drafting.understanding.embedder import query_embedder_of
 from replydraft.drafting.understanding.intents import IntentClassifier, intent_classifier
 from replydraft.drafting.understanding.lexicon import load_lexicon
@@ -74,6 +75,7 @@ class Drafter:
         self.offline = OfflineBackend(settings.prompts_dir)
         self.backend: ReplyBackend = backend if backend is not None else self.offline
         self._lexicon = load_lexicon(settings.prompts_dir / "offline" / "lexicon.yaml")
+        self._cues = load_cues(settings.prompts_dir / "understanding" / "cues.yaml")
         self._classifier: IntentClassifier | None = None
 
     # ------------------------------------------------------------ understanding and facts
@@ -86,10 +88,11 @@ class Drafter:
                 self.settings.prompts_dir, embedder, self.settings.data_dir / "cache")
         return self._classifier
 
-    def understand(self, request: DraftRequest) -> Understanding:
+    def understand(self, request: DraftRequest, *, rules_only: bool = False) -> Understanding:
+        """``rules_only``: without the trained intent model (the understanding eval's baseline)."""
         return understand(request, store=self.knowledge.store,
                           products=self.knowledge.products(), classifier=self.classifier,
-                          lexicon=self._lexicon)
+                          lexicon=self._lexicon, cues=self._cues, rules_only=rules_only)
 
     def prepare(self, request: DraftRequest) -> Prepared:
         started = time.perf_counter()
@@ -112,14 +115,15 @@ class Drafter:
         context = DraftContext(
             request=request, language=seen.language, platform=platform, intents=seen.intents,
             slots=seen.slots, store=store, product=product, hits=retrieved.hits, facts=facts,
-            risks=risks, first_reply=seen.first_reply, missing=missing)
+            risks=risks, first_reply=seen.first_reply, missing=missing,
+            understanding=seen.report())
         timings = {"understand": round((understood - started) * 1000, 2),
                    "retrieve": _ms(understood)}
         return Prepared(context, retrieved, timings, started)
 
     def warm_up(self) -> None:
         """Draft one message per language offline (never through the LLM) and drop the
-        results: segmenters, the intent exemplars, templates and the embedding engines load
+        results: segmenters, the intent model, templates and the embedding engines load
         now rather than inside some customer's first requests. An API worker calls this before
         it takes traffic."""
         for text in _WARM_UP_MESSAGES:
@@ -169,7 +173,8 @@ class Drafter:
             text=policy.text, language=context.language, intents=context.intents,
             citations=citations, policy=policy, risks=context.risks, backend=backend,
             fallback_reason=fallback, prompt_version=prompt_version,
-            timings_ms=prepared.timings, knowledge_version=self.knowledge.version)
+            timings_ms=prepared.timings, knowledge_version=self.knowledge.version,
+            understanding=context.understanding)
 
     # ------------------------------------------------------------ streaming
 

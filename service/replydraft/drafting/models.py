@@ -37,6 +37,8 @@ class DraftRequest(BaseModel):
     order: Order | None = None
     conversation_id: str | None = Field(None, max_length=128)
     language: Language | None = None  # force the reply language; detected when absent
+    # The channel's script when the message does not decide it (a Taiwan storefront: zh-Hant).
+    default_language: Language | None = None
 
     @field_validator("messages")
     @classmethod
@@ -53,6 +55,41 @@ class DraftRequest(BaseModel):
 class IntentScore(BaseModel):
     intent: str
     confidence: float = Field(ge=0, le=1)
+
+
+ProductHow = Literal["on_screen", "named", "category", "history", "ambiguous", "none"]
+Mood = Literal["calm", "upset", "angry"]
+StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "returned"]
+
+
+class ProductResolved(BaseModel):
+    """Which product the draft is about and why: the agent's screen (``on_screen``), named by
+    the customer (``named``, ``category``), from earlier turns (``history``), or undecided
+    (``ambiguous`` with the ``candidates``, ``none``)."""
+
+    sku: str | None
+    how: ProductHow
+    candidates: list[str] = Field(default_factory=list)
+
+
+class ConversationState(BaseModel):
+    """What the conversation has settled: never ask for what was given, never contradict the
+    agent."""
+
+    order_id: str | None = None
+    given: list[str] = Field(default_factory=list)  # "order_id", "product", "height_cm", …
+    agent_refused: list[str] = Field(default_factory=list)  # "discount", "refund", …
+    agent_promised: list[str] = Field(default_factory=list)  # "ship_today", "check_back", …
+    awaiting: list[str] = Field(default_factory=list)  # what the agent last asked for
+
+
+class UnderstandingReport(BaseModel):
+    product: ProductResolved
+    mood: Mood = "calm"
+    urgent: bool = False
+    order_state: StatedOrderState | None = None  # what the customer says happened
+    followup: bool = False
+    state: ConversationState = Field(default_factory=ConversationState)
 
 
 class Citation(BaseModel):
@@ -75,3 +112,4 @@ class DraftResult(BaseModel):
     prompt_version: str
     timings_ms: dict[str, float] = Field(default_factory=dict)  # retrieve, generate, filter, total
     knowledge_version: int | None = None
+    understanding: UnderstandingReport | None = None

@@ -141,6 +141,67 @@ def check_intents_include(expected: Sequence[str], obs: Observed) -> Outcome:
     return _fail(f"missing intent(s) {', '.join(missing)}; detected: {', '.join(found) or 'none'}")
 
 
+def check_intents_exactly(expected: dict[str, Sequence[str]], obs: Observed) -> Outcome:
+    found = {name for name, _ in obs.intents}
+    wanted = set(expected["intents"])
+    allowed = wanted | set(expected.get("also_ok", ()))
+    missing, extra = wanted - found, found - allowed
+    if not missing and not extra:
+        return _ok(f"intents {', '.join(sorted(found))}")
+    parts = []
+    if missing:
+        parts.append(f"missed {', '.join(sorted(missing))}")
+    if extra:
+        parts.append(f"extra {', '.join(sorted(extra))}")
+    return _fail("; ".join(parts) + f" (detected: {', '.join(sorted(found)) or 'none'})")
+
+
+def _understood(key: str, expected: Any, obs: Observed) -> Outcome:
+    got = obs.extra.get(key)
+    if got == expected:
+        return _ok(f"{key} is {expected}")
+    return _fail(f"expected {key} {expected}, got {got}")
+
+
+def check_mood(expected: str, obs: Observed) -> Outcome:
+    return _understood("mood", expected, obs)
+
+
+def check_urgent(expected: bool, obs: Observed) -> Outcome:
+    return _understood("urgent", expected, obs)
+
+
+def check_order_state(expected: str | None, obs: Observed) -> Outcome:
+    return _understood("order_state", expected, obs)
+
+
+def check_product(expected: dict[str, Any], obs: Observed) -> Outcome:
+    got = obs.extra.get("product") or {}
+    wrong = [f"{key} {got.get(key)!r} (expected {value!r})" for key, value in expected.items()
+             if key != "candidates" and got.get(key) != value]
+    if "candidates" in expected and set(got.get("candidates") or ()) != set(expected["candidates"]):
+        wrong.append(f"candidates {got.get('candidates')} (expected {expected['candidates']})")
+    if wrong:
+        return _fail("product: " + "; ".join(wrong))
+    return _ok(f"product {got.get('sku')} ({got.get('how')})")
+
+
+def check_slots(expected: dict[str, Any], obs: Observed) -> Outcome:
+    got = obs.extra.get("slots") or {}
+    wrong = []
+    for key, value in expected.items():
+        have = got.get(key)
+        if isinstance(value, int | float) and isinstance(have, int | float):
+            close = abs(have - value) <= max(abs(value) * 0.01, 0.01)
+        else:
+            close = have == value
+        if not close:
+            wrong.append(f"{key} {have!r} (expected {value!r})")
+    if wrong:
+        return _fail("slots: " + "; ".join(wrong))
+    return _ok("slots " + ", ".join(f"{k}={v}" for k, v in expected.items()))
+
+
 def check_top_intent(expected: str, obs: Observed) -> Outcome:
     if not obs.intents:
         return _fail(f"expected top intent {expected}, no intent detected")
@@ -349,14 +410,28 @@ CHECKERS: dict[str, Checker] = {
     "not_one_word": check_not_one_word,
     "retrieves": check_retrieves,
     "categories": check_categories,
+    "intents_exactly": check_intents_exactly,
+    "mood": check_mood,
+    "urgent": check_urgent,
+    "product": check_product,
+    "slots": check_slots,
+    "order_state": check_order_state,
 }
 
 _TEXT_KINDS: tuple[InputKind, ...] = ("draft", "policy", "retrieval", "customer_scan")
 _DRAFT: tuple[InputKind, ...] = ("draft",)
 
 # Which input kinds each assertion makes sense for (checked when a suite is loaded).
+_UNDERSTAND: tuple[InputKind, ...] = ("understand",)
+
 APPLIES_TO: dict[str, tuple[InputKind, ...]] = {
-    "language": _DRAFT,
+    "language": ("draft", "understand"),
+    "intents_exactly": _UNDERSTAND,
+    "mood": _UNDERSTAND,
+    "urgent": _UNDERSTAND,
+    "product": _UNDERSTAND,
+    "slots": _UNDERSTAND,
+    "order_state": _UNDERSTAND,
     "intents_include": _DRAFT,
     "top_intent": _DRAFT,
     "contains_any": _TEXT_KINDS,

@@ -33,12 +33,14 @@ SUITE_SUFFIXES = (".yaml", ".yml")
 
 # The key that decides what an input runs; checked in this order.
 KIND_BY_KEY: tuple[tuple[str, InputKind], ...] = (
+    ("conversation", "understand"),
     ("messages", "draft"),
     ("query", "retrieval"),
     ("customer_text", "customer_scan"),
     ("text", "policy"),
 )
-_INPUT_BRANCH: dict[InputKind, int] = {"draft": 0, "retrieval": 1, "policy": 2, "customer_scan": 3}
+_INPUT_BRANCH: dict[InputKind, int] = {"draft": 0, "retrieval": 1, "policy": 2, "customer_scan": 3,
+                                       "understand": 4}
 
 
 def load_validator(evals_dir: Path) -> Draft202012Validator:
@@ -104,6 +106,52 @@ def _resolve_one(item: str, evals_dir: Path) -> list[Path]:
     return []
 
 
+# ---------------------------------------------------------------- the understanding suite's form
+
+# Expectations of the compact form, in the order their assertions are listed.
+_UNDERSTANDING_EXPECT = ("language", "mood", "urgent", "product", "slots", "order_state")
+
+
+def expand_understanding(data: Any) -> Any:
+    """The understanding suite is written compactly (``evals/understanding/README.md``): a case
+    has ``text`` or ``messages``, ``sku``, ``order``, ``default_language`` and an ``expect``
+    mapping. Expand it into the general shape the schema checks; anything else passes through,
+    and a malformed case is left for the schema to report."""
+    if not isinstance(data, dict) or data.get("suite") != "understanding" \
+            or not isinstance(data.get("cases"), list):
+        return data
+    language = data.get("language")
+    cases = [_expand_case(raw, language) for raw in data["cases"]]
+    return {key: value for key, value in data.items() if key != "language"} | {"cases": cases}
+
+
+def _expand_case(raw: Any, language: Any) -> Any:
+    if not isinstance(raw, dict) or not isinstance(raw.get("expect"), dict) or "input" in raw:
+        return raw
+    conversation = raw.get("messages")
+    if conversation is None and "text" in raw:
+        conversation = [{"role": "customer", "text": raw["text"]}]
+    fields = {"conversation": conversation}
+    fields |= {k: raw[k] for k in ("sku", "order", "default_language") if k in raw}
+    expect = dict(raw["expect"])
+    if language is not None:
+        expect.setdefault("language", language)
+    assertions: list[dict[str, Any]] = []
+    if "intents" in expect:
+        exact = {"intents": expect["intents"]}
+        if "also_ok" in expect:
+            exact["also_ok"] = expect["also_ok"]
+        assertions.append({"intents_exactly": exact})
+    assertions += [{key: expect[key]} for key in _UNDERSTANDING_EXPECT if key in expect]
+    unknown = set(expect) - {"intents", "also_ok", *_UNDERSTANDING_EXPECT}
+    assertions += [{key: expect[key]} for key in sorted(unknown)]  # the schema names them
+    tags = list(dict.fromkeys([*raw.get("tags", []), *([language] if language else [])]))
+    expanded = {"id": raw.get("id"), "tags": tags, "input": fields, "expect": assertions}
+    if "description" in raw:
+        expanded["description"] = raw["description"]
+    return expanded
+
+
 # ---------------------------------------------------------------- one file
 
 
@@ -162,7 +210,7 @@ def load_file(path: Path, validator: Draft202012Validator) -> tuple[list[Case], 
     except (OSError, UnicodeDecodeError) as error:
         return [], [LoadProblem(file, f"cannot read: {error}")]
     try:
-        data = safe_load(text)
+        data = expand_understanding(safe_load(text))
         root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)

@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SuiteName = Literal["retrieval", "policy", "drafting", "safety"]
-SUITES: tuple[SuiteName, ...] = ("retrieval", "policy", "drafting", "safety")
+SuiteName = Literal["retrieval", "policy", "drafting", "safety", "understanding"]
+SUITES: tuple[SuiteName, ...] = ("retrieval", "policy", "drafting", "safety", "understanding")
 
 # What a case runs, decided by the keys of its input.
-InputKind = Literal["draft", "retrieval", "policy", "customer_scan"]
+InputKind = Literal["draft", "retrieval", "policy", "customer_scan", "understand"]
 
 Status = Literal["passed", "failed", "skipped", "error"]
 
@@ -108,6 +108,8 @@ class CaseOutput(_Model):
     prompt_version: str | None = None
     rank: int | None = None  # retrieval: 1-based rank of the first matching hit
     hits: list[dict[str, Any]] = Field(default_factory=list)  # retrieval: top hits (short)
+    understanding: dict[str, Any] | None = None  # understand: product, mood, slots, state
+    rules_only_passed: bool | None = None  # understand: the case with the keyword rules alone
 
 
 class CaseResult(_Model):

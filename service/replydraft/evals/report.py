@@ -42,6 +42,14 @@ def metrics_tables(summary: dict[str, Any]) -> list[Table]:
         table.add_row(str(retrieval["cases"]), _pct(retrieval["hit@1"]),
                       _pct(retrieval["hit@5"]), f"{retrieval['mrr']:.3f}")
         tables.append(table)
+    understanding = summary.get("understanding")
+    if understanding:
+        table = Table(title="Understanding", title_justify="left", show_edge=False)
+        for column in ("cases", "rules only", "rules + model"):
+            table.add_column(column, justify="right")
+        table.add_row(str(understanding["cases"]), _pct(understanding["rules_only"]),
+                      _pct(understanding["combined"]))
+        tables.append(table)
     policy = summary.get("policy")
     if policy:
         table = Table(title=f"Policy ({policy['cases']} labelled, {policy['hard_negatives']} "

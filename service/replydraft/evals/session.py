@@ -71,7 +71,7 @@ def settings_for_backend(settings: Settings, backend: Backend) -> Settings:
 
 
 def _needs_index(cases: Sequence[Case]) -> bool:
-    return any(case.kind in ("draft", "retrieval") for case in cases)
+    return any(case.kind in ("draft", "retrieval", "understand") for case in cases)
 
 
 RefreshProgress = Callable[[str, int, int], None]  # (stage, done, total), as the refresh reports

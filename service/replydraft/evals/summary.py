@@ -136,6 +136,18 @@ def policy_metrics(results: Sequence[CaseResult]) -> dict[str, Any] | None:
     }
 
 
+def understanding_metrics(results: Sequence[CaseResult]) -> dict[str, Any] | None:
+    """The understanding suite's pass rate with the keyword rules alone beside the combined one
+    (rules + trained model), and the pass rate of each kind of expectation."""
+    scored = [r for r in results if r.kind == "understand" and r.status != "error"]
+    if not scored:
+        return None
+    alone = sum(1 for r in scored if r.output.rules_only_passed)
+    combined = sum(1 for r in scored if r.status == "passed")
+    return {"cases": len(scored), "combined": round(combined / len(scored), 4),
+            "rules_only": round(alone / len(scored), 4)}
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
@@ -195,6 +207,7 @@ def summarize(
         "by_assertion": assertion_rates(results),
         "retrieval": retrieval_metrics(results),
         "policy": policy_metrics(results),
+        "understanding": understanding_metrics(results),
         "latency": latency_by_suite(results),
         "leaks": [r.suite + "/" + r.id for r in results if r.policy_leak],
         "fallbacks": sum(1 for r in results if r.output.fallback_reason),

@@ -5,6 +5,8 @@
 - customer scan → ``replydraft.policy.scan_customer``.
 - draft (drafting/safety suites) → ``Drafter.draft``; the final text is re-checked with
   ``check()`` so a draft that still carries a violation is recorded as a policy leak.
+- understand (understanding suite) → ``Drafter.understand``, once with the trained intent model
+  and once with the keyword rules alone, so the report shows what the model adds.
 
 Heavy pieces (the knowledge base, the embedder, the drafter) are built on first use, so a policy
 run never loads the embedding model. A case's ``store`` override and ``planted`` chunks reach the
@@ -26,7 +28,7 @@ from pydantic import ValidationError
 
 from replydraft.config import Settings
 from replydraft.errors import FieldProblem, InvalidInput, KnowledgeError
-from replydraft.evals.assertions import Hit, Observed, first_matching_rank
+from replydraft.evals.assertions import Hit, Observed, evaluate, first_matching_rank
 from replydraft.evals.models import Case, CaseOutput
 from replydraft.knowledge.models import Product, SearchHit, StoreProfile
 from replydraft.knowledge.reader import KnowledgeReader
@@ -35,6 +37,7 @@ from replydraft.languages import Language
 if TYPE_CHECKING:
     from replydraft.drafting.drafter import Drafter
     from replydraft.drafting.models import DraftRequest
+    from replydraft.drafting.understanding.understand import Understanding
     from replydraft.policy.models import PolicyResult
 
 RETRIEVAL_DEPTH = 10  # hits fetched per retrieval case; MRR is computed over these
@@ -248,6 +251,7 @@ class Targets:
             "retrieval": self._run_retrieval,
             "policy": self._run_policy,
             "customer_scan": self._run_customer_scan,
+            "understand": self._run_understand,
         }
         return runners[case.kind](case)
 
@@ -340,12 +344,44 @@ class Targets:
         return Execution(observed, output, leak)
 
 
+    def _run_understand(self, case: Case) -> Execution:
+        drafter = self.drafter(case)
+        request = draft_request(case)
+        seen = drafter.understand(request)
+        observed = _understood(seen)
+        rules_only = _understood(drafter.understand(request, rules_only=True))
+        passed_alone = all(evaluate(a.type, a.value, rules_only).status != "failed"
+                           for a in case.expect)
+        output = CaseOutput(
+            text=request.latest, language=seen.language,
+            intents=[{"intent": i.intent, "confidence": round(i.confidence, 3)}
+                     for i in seen.intents],
+            understanding={key: value for key, value in observed.extra.items()},
+            rules_only_passed=passed_alone)
+        return Execution(observed, output)
+
+
+def _understood(seen: Understanding) -> Observed:
+    report = seen.report()
+    slots = {key: getattr(seen.slots, key) for key in (
+        "height_cm", "weight_kg", "waist_cm", "foot_length_mm", "shoe_size", "colour",
+        "amount_off", "percent_off")}
+    return Observed(
+        kind="understand", language=seen.language,
+        intents=[(i.intent, i.confidence) for i in seen.intents],
+        extra={"mood": report.mood, "urgent": report.urgent, "order_state": report.order_state,
+               "product": report.product.model_dump(), "slots": slots,
+               "state": report.state.model_dump()})
+
+
 def draft_request(case: Case) -> DraftRequest:
     from replydraft.drafting.models import DraftRequest
 
-    data = case.input
-    fields = {key: data[key] for key in ("messages", "sku", "platform", "order", "language")
-              if key in data}
+    data = dict(case.input)
+    if "conversation" in data:
+        data["messages"] = data.pop("conversation")
+    fields = {key: data[key] for key in ("messages", "sku", "platform", "order", "language",
+                                         "default_language") if key in data}
     try:
         return DraftRequest.model_validate(fields)
     except ValidationError as error:

@@ -22,7 +22,6 @@ from replydraft.config import Settings
 from replydraft.errors import IndexNotReady, InvalidInput, NotFound
 from replydraft.knowledge.bulk import building_to_keep
 from replydraft.knowledge.chunking import IndexedChunk
-from replydraft.knowledge.detect import detect_language
 from replydraft.knowledge.embedding import ENGINE_POOL_SIZE, Embedder, build_embedder
 from replydraft.knowledge.index import DenseIndex, make_client, reopen_client, where_clause
 from replydraft.knowledge.lexical import LexicalIndex, tokenize
@@ -34,6 +33,7 @@ from replydraft.knowledge.scanning import ContentScanner
 from replydraft.knowledge.versions import LAYOUT, Manifest, VersionStore
 from replydraft.languages import LANGUAGES, Language
 from replydraft.offline import ensure_tiktoken_cache
+from replydraft.text.script import language_of
 
 __all__ = ["KBStatus", "KnowledgeBase", "RefreshReport", "VersionInfo"]
 
@@ -276,7 +276,7 @@ class KnowledgeBase:
         rows: list[int] = []
         if not any(sku in serving.sku_rows for sku in mentioned):
             return rows
-        preferred = language or detect_language(query)
+        preferred = language or language_of(query)
         for sku in dict.fromkeys(mentioned):
             candidates = [r for r in serving.sku_rows.get(sku, [])
                           if mask is None or mask[r]]

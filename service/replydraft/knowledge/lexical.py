@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from replydraft.knowledge.detect import traditional_to_simplified
+from replydraft.text.script import to_simplified
 
 _SKU = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -117,7 +117,7 @@ def _stem(word: str) -> str:
 
 
 def _chinese_terms(text: str) -> list[str]:
-    simplified = traditional_to_simplified().convert(text.lower())
+    simplified = to_simplified(text.lower())
     jieba = _jieba()
     with _LOCK:  # jieba's tokenizer mutates caches on first use of a word
         words = list(jieba.cut_for_search(simplified))

@@ -36,6 +36,10 @@ Intent = Literal[
     "cancel_order",
     "address_change",
     "security",
+    "thanks_close",
+    "complaint",
+    "handoff",
+    "not_sold",
     "other",
 ]
 
@@ -176,6 +180,9 @@ class StoreProfile(Strict):
     platform: Platform
     currency: str = "CNY"
     timezone: str = "Asia/Shanghai"
+    # The script to answer in when a Chinese message's characters, the history and the channel
+    # do not decide it (a short message of characters both scripts share).
+    default_language: Language | None = None
     names: LocalizedText
     agent: Agent
     voice: Voice

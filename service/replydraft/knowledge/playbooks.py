@@ -16,9 +16,9 @@ import yaml
 
 from replydraft.errors import FieldProblem
 from replydraft.knowledge.cleaning import clean_lines
-from replydraft.knowledge.detect import detect_language
 from replydraft.knowledge.models import Intent
 from replydraft.languages import LANGUAGES, Language
+from replydraft.text.script import language_of
 from replydraft.yamlfile import safe_load
 
 PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".docx")
@@ -178,7 +178,7 @@ def _language(value: object, rel: str, body: list[tuple[int, str]],
     folder = _language_from_folder(rel)
     if folder:
         return folder
-    return detect_language("\n".join(text for _, text in body))
+    return language_of("\n".join(text for _, text in body))
 
 
 def _language_from_folder(rel: str) -> Language | None:
@@ -200,7 +200,7 @@ _SENTENCE_END = re.compile(r"[。！？!?；;，,：:]\s*$|\.\s*$")
 def _plain_text(numbered: list[tuple[int, str]], rel: str) -> PlaybookFile:
     """Scraped notes: clean them, then cut sections at the strongest heading pattern found."""
     lines = clean_lines(numbered)
-    language = _language_from_folder(rel) or detect_language(
+    language = _language_from_folder(rel) or language_of(
         "\n".join(text for _, text in lines))
     title = next((text.strip() for _, text in lines if text.strip()), Path(rel).stem)
     headings = [i for i, (_, text) in enumerate(lines) if _looks_like_heading(text)]

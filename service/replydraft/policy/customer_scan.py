@@ -15,11 +15,11 @@ from typing import cast
 
 from replydraft.knowledge.models import StoreProfile
 from replydraft.languages import Language, Platform
-from replydraft.policy.amounts import amount_with_unit, zhe_to_percent_off
 from replydraft.policy.engine import PolicyEngine, default_engine
 from replydraft.policy.matcher import Hit
 from replydraft.policy.models import RiskFlag, RiskType
 from replydraft.policy.normalize import TextViews, normalize
+from replydraft.text.money import read_money
 
 
 def scan_customer(
@@ -71,20 +71,18 @@ _OFF_PLATFORM_ADVICE = {
 
 def _over_authority(hit: Hit, text: str, agent_max: float, price: float | None,
                     deep_percent: float) -> bool:
-    # Read the numbers as normalised: ５０ → 50, 對折 → 对折.
-    groups = {name: normalize(text[s:e]) for name, (s, e) in hit.groups.items()}
-    if "amount" in groups:
-        amount = amount_with_unit(groups["amount"], groups.get("unit"))
-        return amount is not None and amount > agent_max
-    percent_text = groups.get("percent") or groups.get("percent2")
-    percent = float(percent_text) if percent_text else None
-    if "zhe" in groups:
-        percent = zhe_to_percent_off(groups["zhe"])
-    if percent is None:
+    # The rule found the ask; the money reader drafting uses says how much it is, reading the
+    # normalised words (５０ → 50, 對折 → 对折, 一百八 → 180).
+    ask = read_money(normalize(text[hit.start:hit.end]))
+    if ask is None:
         return False
-    if price is None:
-        return percent >= deep_percent
-    return price * percent / 100 > agent_max
+    if ask.kind == "amount":
+        return ask.value > agent_max
+    if ask.kind == "percent":
+        if price is None:
+            return ask.value >= deep_percent
+        return price * ask.value / 100 > agent_max
+    return price is not None and price - ask.value > agent_max
 
 
 def _without_nested(hits: list[Hit]) -> list[Hit]:

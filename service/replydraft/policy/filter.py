@@ -16,8 +16,6 @@ from typing import cast
 from replydraft.knowledge.models import StoreProfile, pick_text
 from replydraft.languages import Language, Platform, is_chinese
 from replydraft.policy.engine import PolicyContext, PolicyEngine, default_engine
-from replydraft.policy.korean import adjust_particle
-from replydraft.policy.language import detect_language, script_family
 from replydraft.policy.matcher import Hit
 from replydraft.policy.models import Category, PolicyResult, Violation
 from replydraft.policy.normalize import TextViews, compact_form
@@ -30,6 +28,8 @@ from replydraft.policy.segments import (
     sentence_at,
     split_sentences,
 )
+from replydraft.text.korean import adjust_particle
+from replydraft.text.script import language_of, script_family
 
 _REMOVE, _REWRITE, _TERM = 3, 2, 1
 _MAX_ROUNDS = 4
@@ -57,7 +57,7 @@ def check(
     hits = engine.detect(TextViews(text), context)
     if not hits:
         return PolicyResult(clean=True, text=text)
-    language = language or detect_language(text)
+    language = language or language_of(text)
     filtered, violations = _filter_once(text, hits, language, context.greetings)
     filtered = _until_clean(filtered, engine, context, language)
     return PolicyResult(
@@ -125,7 +125,7 @@ def _replacement(text: str, hit: Hit, segment: str, language: Language) -> str:
     if family is None or (family == "zh" and is_chinese(language)):
         segment_language = language
     else:
-        segment_language = detect_language(segment)
+        segment_language = language_of(segment)
     template = pick_text(_rule(hit).replacement, segment_language)
 
     def fill(match: re.Match[str]) -> str:

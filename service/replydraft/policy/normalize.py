@@ -24,6 +24,8 @@ import unicodedata
 from bisect import bisect_left
 from functools import cache
 
+from replydraft.text.script import t2s_table
+
 # Characters that render as nothing or decorate the previous one: used to split words invisibly.
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
 _EXTRA_INVISIBLE = (0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0)  # CGJ, Hangul fillers
@@ -32,7 +34,6 @@ _STRAIGHT_QUOTES = {"‘": "'", "’": "'", "‛": "'", "′": "'", "`": "'", "�
 
 # The planes worth a table entry: the BMP, emoji and symbol blocks, tags and variation selectors.
 _ASTRAL_RANGES = ((0x1F000, 0x1FB00), (0xE0000, 0xE0080), (0xE0100, 0xE01F0))
-_HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 # Sentence ends stay, so a phone number cannot borrow digits from the next sentence.
 SEPARATOR = re.compile(r"[^\w+%@。!?;\n]|_")
@@ -51,20 +52,6 @@ _NUMERAL_DIGITS = {
 _NUMERAL_CLASS = "[" + "".join(_NUMERAL_DIGITS) + "]"
 _NUMERAL_RUN = re.compile(f"{_NUMERAL_CLASS}{{2,}}|(?<=\\d){_NUMERAL_CLASS}(?=\\d)")
 _NUMERAL_TABLE = str.maketrans(_NUMERAL_DIGITS)
-
-
-@cache
-def t2s_table() -> dict[int, str]:
-    """Traditional → Simplified, character by character (only the characters that change)."""
-    import opencc
-
-    converter = opencc.OpenCC("t2s")
-    chars = [chr(cp) for start, end in _HAN_RANGES for cp in range(start, end)]
-    # One character per line: OpenCC converts phrases, and a newline keeps each one alone.
-    converted = converter.convert("\n".join(chars)).split("\n")
-    if len(converted) != len(chars):  # pragma: no cover - a change in OpenCC's behaviour
-        raise RuntimeError("OpenCC t2s changed the number of lines; cannot map offsets")
-    return {ord(c): s for c, s in zip(chars, converted, strict=True) if s != c and len(s) == 1}
 
 
 def _normalise_char(char: str, t2s: dict[int, str]) -> str:

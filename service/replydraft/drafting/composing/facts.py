@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from replydraft.drafting.backend import Fact, Slots
 from replydraft.drafting.composing.sizing import SizeAdvice, range_text, recommend_size
 from replydraft.drafting.composing.templates import TemplateSet
-from replydraft.drafting.language import convert_script
 from replydraft.drafting.models import IntentScore
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import LocalizedText, Product, SearchHit, StoreProfile, pick_text
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.languages import Language
+from replydraft.text.script import convert_script
 
 # Intents whose reply needs a product to say anything specific.
 PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
@@ -420,16 +420,3 @@ def fact_values(facts: Iterable[Fact]) -> dict[str, Fact]:
     for fact in facts:
         found.setdefault(fact.key, fact)
     return found
-
-
-# Order numbers are long; 11-digit runs are phone numbers and are never echoed back.
-_ORDER_ID = re.compile(r"(?<![0-9A-Za-z])(\d{12,24})(?![0-9A-Za-z])")
-
-
-def order_id_in(texts: Sequence[str]) -> str | None:
-    """An order number the customer pasted (a long run of digits), newest message first."""
-    for text in texts:
-        match = _ORDER_ID.search(text)
-        if match:
-            return match.group(1)
-    return None

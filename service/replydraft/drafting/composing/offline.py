@@ -20,6 +20,7 @@ from replydraft.drafting.composing.templates import TemplateSet, template_librar
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import pick_text
+from replydraft.text.korean import fix_particles
 
 # The order a good agent answers several questions in.
 INTENT_ORDER = (
@@ -204,43 +205,10 @@ class Composer:
 
 def _finish(text: str, language: str) -> str:
     if language == "ko":
-        text = fix_korean_particles(text)
+        text = fix_particles(text)
     if text and not _TERMINAL.search(text):
         text += "。" if language.startswith("zh") else "."
     return text
-
-
-# ---------------------------------------------------------------- Korean particles
-
-_PARTICLES = {
-    "은(는)": ("은", "는"), "이(가)": ("이", "가"), "을(를)": ("을", "를"), "과(와)": ("과", "와"),
-    "이에요(예요)": ("이에요", "예요"), "이고(고)": ("이고", "고"), "으로(로)": ("으로", "로"),
-}
-_PARTICLE = re.compile(r"(.)(" + "|".join(re.escape(p) for p in _PARTICLES) + ")")
-# How a digit or Latin letter is read aloud decides the particle: 3 (삼) takes 은, 2 (이) takes 는.
-_CODA_DIGITS = set("013678")
-_CODA_LETTERS = set("lmnrLMNR")
-
-
-def _has_final_consonant(char: str) -> bool:
-    if "가" <= char <= "힣":
-        return (ord(char) - 0xAC00) % 28 != 0
-    if char.isdigit():
-        return char in _CODA_DIGITS
-    return char in _CODA_LETTERS
-
-
-def fix_korean_particles(text: str) -> str:
-    """Pick 은/는, 이/가, 을/를 … by the syllable before them ("청바지는", "블랙은")."""
-
-    def choose(match: re.Match[str]) -> str:
-        before, written = match.group(1), match.group(2)
-        with_coda, without = _PARTICLES[written]
-        if written == "으로(로)" and before >= "가" and (ord(before) - 0xAC00) % 28 == 8:
-            return before + without  # ㄹ-final takes 로
-        return before + (with_coda if _has_final_consonant(before) else without)
-
-    return _PARTICLE.sub(choose, text)
 
 
 # ---------------------------------------------------------------- per intent

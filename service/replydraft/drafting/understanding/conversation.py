@@ -1,15 +1,19 @@
-"""Slots of the whole conversation: each customer message's measurements and product, merged."""
+"""Slots of the whole conversation: each customer message's measurements, merged newest first.
+
+The product is not decided here: ``product.resolve_product`` decides it (with its reason) and
+``extract_slots`` takes its answer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
 from replydraft.drafting.backend import Slots
 from replydraft.drafting.models import DraftRequest
 from replydraft.drafting.understanding.lexicon import Lexicon
-from replydraft.drafting.understanding.mentions import find_colour, product_mention
+from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.slots import (
     normalise_measures,
     parse_amount_off,
@@ -22,6 +26,7 @@ from replydraft.drafting.understanding.slots import (
     parse_weight,
 )
 from replydraft.knowledge.models import Product
+from replydraft.text.money import read_money
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,15 @@ class MessageSlots:
     foot_length_mm: float | None = None
     shoe_size: str | None = None
     waist_cm: float | None = None
-    sku: str | None = None
-    sku_specific: bool = False  # named by SKU or name, not just by a category word
+
+    @property
+    def measured(self) -> bool:
+        """A body measurement is given (so a size question in the message is real)."""
+        return any(v is not None for v in (self.height_cm, self.weight_kg, self.foot_length_mm,
+                                           self.waist_cm))
 
 
-def message_slots(
-    text: str, family: str, products: Sequence[Product], lexicon: Lexicon
-) -> MessageSlots:
+def message_slots(text: str, family: str, lexicon: Lexicon) -> MessageSlots:
     norm = normalise_measures(text)
     height, weight = parse_height(norm), parse_weight(norm, family)
     if height is None or weight is None:
@@ -46,7 +53,6 @@ def message_slots(
         weight = weight if weight is not None else pair_weight
     if height is None and lexicon.cue("size", norm):
         height = parse_bare_height(norm)
-    sku, specific = product_mention(norm, products, lexicon)
     foot = parse_foot_length(norm)
     if foot is not None and height is not None and abs(foot / 10 - height) < 1:
         foot = None
@@ -56,8 +62,6 @@ def message_slots(
         foot_length_mm=foot,
         shoe_size=parse_shoe_size(norm, lexicon.us_to_eu),
         waist_cm=parse_waist(norm),
-        sku=sku,
-        sku_specific=specific,
     )
 
 
@@ -74,25 +78,18 @@ def extract_slots(
     family: str,
     products: Sequence[Product],
     lexicon: Lexicon,
+    sku: str | None,
     currency: str = "CNY",
 ) -> Slots:
     """Slots of the whole conversation; the newest customer message wins, older ones fill gaps.
-
-    The product: named (SKU or name) in the latest message, else the one the agent's screen is
-    on (``request.sku``), else one the latest message points at by category ("裤子"), else the
-    one named most recently before.
-    """
+    ``sku``: the product ``resolve_product`` settled on."""
     texts = [m.text for m in request.messages if m.role == "customer"][::-1]  # newest first
-    per_message = [message_slots(t, family, products, lexicon) for t in texts]
-    known = {p.sku for p in products}
-    request_sku = request.sku if request.sku in known else None
-    latest = per_message[0]
-    sku = (latest.sku if latest.sku_specific else None) or request_sku or latest.sku or \
-        _first(m.sku for m in per_message[1:])
+    per_message = [message_slots(t, family, lexicon) for t in texts]
     product = next((p for p in products if p.sku == sku), None)
     normalised = [normalise_measures(t) for t in texts]
     colour = _first(find_colour(t, product, lexicon) for t in normalised)
     amount = parse_amount_off(normalised[0], product.price if product else None, currency)
+    ask = read_money(normalised[0])
     return Slots(
         height_cm=_first(m.height_cm for m in per_message),
         weight_kg=_first(m.weight_kg for m in per_message),
@@ -102,9 +99,6 @@ def extract_slots(
         sku=sku,
         colour=colour,
         amount_off=amount,
+        percent_off=ask.value if ask is not None and ask.kind == "percent" else None,
         order_status=request.order.status if request.order else None,
     )
-
-
-def with_sku(slots: Slots, sku: str | None) -> Slots:
-    return replace(slots, sku=sku)

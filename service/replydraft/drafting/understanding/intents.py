@@ -1,18 +1,18 @@
 """What the customer wants: several intents per message, each with a confidence.
 
-Two signals, both driven by data files in ``prompts/offline/``:
+Two signals, both driven by data files:
 
-* keyword rules (``intents.yaml``): regular expressions per intent and language family; they catch
-  every intent named in a message ("多少钱？能便宜点吗？几天到？" → three intents);
-* nearest exemplars (``intent_exemplars.yaml``): example messages embedded once per process with
-  the knowledge base's model; the closest examples vote, which catches phrasings no rule lists.
+* keyword rules (``prompts/offline/intents.yaml``): regular expressions per intent and language
+  family; precise, and they catch every intent named in a message ("多少钱？能便宜点吗？几天到？");
+* a trained classifier (``classifier.py``, trained on ``prompts/understanding/training/``) over
+  the message's embedding and its n-grams, which catches the phrasings no rule lists ("快递发哪家",
+  "없나요", "only want to know when it gets here") and can overrule a broad keyword ("已付款").
 
 An intent found by both signals gets a bonus. Nothing confident → ``other``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 import unicodedata
@@ -23,26 +23,22 @@ from pathlib import Path
 import numpy as np
 
 from replydraft.drafting.datafiles import load_yaml_mapping
-from replydraft.drafting.language import to_simplified
 from replydraft.drafting.models import IntentScore
+from replydraft.drafting.understanding.classifier import ModelSource
 from replydraft.errors import ConfigurationError
-from replydraft.knowledge.embedding import Embedder
+from replydraft.knowledge.embedding import Embedder, embed_queries
 from replydraft.knowledge.models import Intent
 from replydraft.languages import Language
+from replydraft.text.script import to_simplified
 
-EmbedQueries = Callable[[list[str]], np.ndarray]
+EmbedQuery = Callable[[str], np.ndarray]
+MODEL_FILE = "model.npz"
 
 STRONG = 0.9
 WEAK = 0.6
 BOTH_SIGNALS_BONUS = 0.08
 INCLUDE_AT = 0.5  # intents below this confidence are not reported
 FOLLOWUP_DECAY = 0.9  # a follow-up inherits the previous intents slightly less sure
-
-# Embedding similarities of e5 sit in a narrow band; these bounds map it onto a confidence.
-_SIM_FLOOR = 0.90
-_SIM_SPAN = 0.06
-_EMBED_MAX = 0.85
-_MARGIN_FULL = 0.03  # best intent this far ahead of the runner-up counts fully
 
 _FAMILIES = ("zh", "en", "ko")
 _KNOWN_INTENTS = set(Intent.__args__)  # type: ignore[attr-defined]
@@ -138,128 +134,86 @@ def _combined(rules: list[_Rule]) -> tuple[_Rule, ...]:
         for (intent, weight), group in groups.items())
 
 
-@dataclass(frozen=True)
-class Exemplars:
-    labels: tuple[str, ...]
-    texts: tuple[str, ...]
-    digest: str
-
-    @property
-    def intents(self) -> list[str]:
-        return sorted(set(self.labels))
-
-
-def load_exemplars(path: Path) -> Exemplars:
-    data = load_yaml_mapping(path)
-    groups = data.get("exemplars")
-    if not isinstance(groups, dict) or not groups:
-        raise ConfigurationError(f"{path}: 'exemplars' must map intent names to example lists")
-    labels: list[str] = []
-    texts: list[str] = []
-    for intent, examples in groups.items():
-        name = _check_intent(path, intent)
-        if not isinstance(examples, list) or not examples:
-            raise ConfigurationError(f"{path}: exemplars.{name}: needs a non-empty list")
-        for i, example in enumerate(examples):
-            if not isinstance(example, str) or not example.strip():
-                raise ConfigurationError(f"{path}: exemplars.{name}[{i}]: must be text")
-            labels.append(name)
-            texts.append(example.strip())
-    digest = hashlib.sha256("\n".join(f"{a}\t{b}" for a, b in zip(labels, texts, strict=True))
-                            .encode()).hexdigest()[:16]
-    return Exemplars(tuple(labels), tuple(texts), digest)
+# Intents that only make sense alone: a greeting, a thanks or anger next to a real question are
+# the question's wrapping ("在吗 多少钱" asks the price; the mood keeps the anger).
+RESIDUAL = ("greeting", "thanks_close", "complaint", "other")
+# A keyword rule counts when the model gives its intent at least this share of the intent's own
+# threshold: rules are precise about words, the model about what the message asks ("已付款" is a
+# payment word in a shipping question; "how much is shipping" is no price question).
+STRONG_SUPPORT = 0.2
+WEAK_SUPPORT = 0.6
+# With nothing above its threshold, the model's best intent still counts at this share of its
+# threshold when it beats "other": a clear-enough lean is better than the topic menu.
+LEAN = 0.5
 
 
-class ExemplarIndex:
-    """Exemplar vectors, embedded lazily on first use (about two seconds), then kept."""
+def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | None,
+            thresholds: dict[str, float] | None = None) -> list[IntentScore]:
+    """Rules and model together. ``probabilities`` None: the rules alone (the eval reports both).
 
-    def __init__(
-        self, exemplars: Exemplars, embed: EmbedQueries, cache_dir: Path | None = None
-    ) -> None:
-        self._exemplars = exemplars
-        self._embed = embed
-        self._cache_dir = cache_dir
-        self._matrix: np.ndarray | None = None
-        self._lock = threading.Lock()
-
-    def _cache_file(self) -> Path | None:
-        if self._cache_dir is None:
-            return None
-        return self._cache_dir / f"intent-exemplars-{self._exemplars.digest}.npy"
-
-    def _build(self) -> np.ndarray:
-        cache = self._cache_file()
-        if cache is not None and cache.exists():
-            matrix = np.load(cache)
-            if matrix.shape[0] == len(self._exemplars.texts):
-                return matrix
-        matrix = np.asarray(self._embed(list(self._exemplars.texts)), dtype=np.float32)
-        if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(".tmp.npy")
-            np.save(tmp, matrix)
-            tmp.replace(cache)  # atomic: a half-written cache is never read
-        return matrix
-
-    @property
-    def matrix(self) -> np.ndarray:
-        if self._matrix is None:
-            with self._lock:
-                if self._matrix is None:
-                    self._matrix = self._build()
-        return self._matrix
-
-    def best_per_intent(self, vector: np.ndarray) -> dict[str, float]:
-        sims = self.matrix @ vector
-        best: dict[str, float] = {}
-        for label, sim in zip(self._exemplars.labels, sims.tolist(), strict=True):
-            if sim > best.get(label, -1.0):
-                best[label] = sim
-        return best
-
-
-def embedding_scores(best: dict[str, float]) -> dict[str, float]:
-    """Turn per-intent nearest-exemplar similarity into confidences; only a clear winner scores."""
-    ranked = sorted(best.items(), key=lambda item: -item[1])
-    if not ranked:
-        return {}
-    top_intent, top_sim = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    level = min(max((top_sim - _SIM_FLOOR) / _SIM_SPAN, 0.0), 1.0)
-    margin = min(max((top_sim - runner_up) / _MARGIN_FULL, 0.3), 1.0)
-    return {top_intent: round(level * margin * _EMBED_MAX, 3)}
-
-
-def combine(rule_scores: dict[str, float], embed_scores: dict[str, float]) -> list[IntentScore]:
+    A rule stands when the model supports it a little (strong rule) or more (weak rule); the
+    model alone adds an intent above that intent's own threshold.
+    """
     merged: dict[str, float] = {}
-    for intent in set(rule_scores) | set(embed_scores):
-        rule, embedded = rule_scores.get(intent, 0.0), embed_scores.get(intent, 0.0)
-        score = max(rule, embedded)
-        if rule and embedded >= 0.3:
-            score = min(1.0, score + BOTH_SIGNALS_BONUS)
-        merged[intent] = score
-    chosen = [
-        IntentScore(intent=i, confidence=round(s, 3))
-        for i, s in merged.items()
-        if s >= INCLUDE_AT and i != "other"
-    ]
-    if not chosen:
-        other = max(merged.get("other", 0.5), 0.5)
-        return [IntentScore(intent="other", confidence=round(other, 3))]
-    return sorted(chosen, key=lambda s: -s.confidence)
+    if probabilities is None or thresholds is None:
+        merged = {i: s for i, s in rule_scores.items() if s >= INCLUDE_AT}
+    else:
+        for intent in set(rule_scores) | set(probabilities):
+            rule = rule_scores.get(intent, 0.0)
+            p = probabilities.get(intent, 0.0)
+            threshold = thresholds.get(intent, 0.5)
+            if p >= threshold:
+                bonus = BOTH_SIGNALS_BONUS if rule else 0.0
+                merged[intent] = min(1.0, max(rule, p) + bonus)
+            elif (rule >= STRONG and p >= threshold * STRONG_SUPPORT) or \
+                    (rule >= WEAK and p >= threshold * WEAK_SUPPORT):
+                merged[intent] = rule
+        if not any(i not in RESIDUAL for i in merged):
+            lean = _lean(probabilities, thresholds)
+            if lean is not None:
+                merged = {lean: probabilities[lean]}
+    substantive = {i: s for i, s in merged.items() if i not in RESIDUAL}
+    if substantive:
+        merged = substantive
+    elif len(merged) > 1:
+        best = max(merged, key=lambda i: merged[i])
+        merged = {best: merged[best]}
+    if not merged:
+        return [IntentScore(intent="other", confidence=0.5)]
+    return sorted((IntentScore(intent=i, confidence=round(min(s, 1.0), 3))
+                   for i, s in merged.items()), key=lambda s: -s.confidence)
+
+
+def _lean(probabilities: dict[str, float], thresholds: dict[str, float]) -> str | None:
+    best = max((i for i in probabilities if i not in RESIDUAL),
+               key=lambda i: probabilities[i] / thresholds.get(i, 0.5), default=None)
+    if best is None:
+        return None
+    p = probabilities[best]
+    residual = max((probabilities.get(i, 0.0) for i in RESIDUAL), default=0.0)
+    return best if p >= thresholds.get(best, 0.5) * LEAN and p > residual else None
 
 
 class IntentClassifier:
-    def __init__(self, rules: IntentRules, index: ExemplarIndex, embed: EmbedQueries) -> None:
+    """Keyword rules plus the trained model (``classifier.IntentModel``)."""
+
+    def __init__(self, rules: IntentRules, model: ModelSource, embed: EmbedQuery) -> None:
         self.rules = rules
-        self._index = index
+        self._model = model
         self._embed = embed
 
-    def classify(self, text: str) -> list[IntentScore]:
-        normalised = normalise(text)
-        vector = np.asarray(self._embed([text]), dtype=np.float32)[0]
-        return combine(self.rules.scores(normalised),
-                       embedding_scores(self._index.best_per_intent(vector)))
+    def probabilities(self, text: str) -> dict[str, float]:
+        model = self._model.get()
+        return model.probabilities(text, np.asarray(self._embed(text), dtype=np.float32))
+
+    def classify(self, text: str, *, rules_only: bool = False) -> list[IntentScore]:
+        rule_scores = self.rules.scores(normalise(text))
+        if rules_only:
+            return combine(rule_scores, None)
+        model = self._model.get()
+        probabilities = model.probabilities(text, np.asarray(self._embed(text), dtype=np.float32))
+        thresholds = {i: model.threshold(i) for i in model.intents}
+        return combine(rule_scores, probabilities, thresholds)
 
     def is_followup(self, text: str) -> bool:
         return self.rules.is_followup(normalise(text))
@@ -283,15 +237,6 @@ def with_followup(
                   key=lambda s: -s.confidence)
 
 
-def queries_with(embedder: Embedder) -> EmbedQueries:
-    """Exemplars and messages are both embedded as queries: a symmetric comparison."""
-
-    def embed(texts: list[str]) -> np.ndarray:
-        return np.stack([embedder.embed_query(text) for text in texts])
-
-    return embed
-
-
 _classifiers: dict[tuple[str, str, str], IntentClassifier] = {}
 _classifiers_lock = threading.Lock()
 
@@ -299,18 +244,20 @@ _classifiers_lock = threading.Lock()
 def intent_classifier(
     prompts_dir: Path, embedder: Embedder, cache_dir: Path | None = None
 ) -> IntentClassifier:
-    """One classifier per prompts folder and embedding model per process (exemplars embedded
-    once; with ``cache_dir`` their vectors also survive restarts)."""
-    offline = prompts_dir / "offline"
-    rules_file, exemplars_file = offline / "intents.yaml", offline / "intent_exemplars.yaml"
-    key = (str(rules_file.resolve()), _file_stamp(rules_file, exemplars_file), embedder.name)
+    """One classifier per prompts folder and embedding model per process. The trained model is
+    ``prompts/understanding/model.npz`` when it matches the training files; otherwise it is
+    trained on first use and, with ``cache_dir``, kept there across restarts."""
+    rules_file = prompts_dir / "offline" / "intents.yaml"
+    understanding = prompts_dir / "understanding"
+    key = (str(rules_file.resolve()), _file_stamp(rules_file), embedder.name)
     with _classifiers_lock:
         found = _classifiers.get(key)
         if found is None:
-            embed = queries_with(embedder)
             model_dir = cache_dir / _safe_name(embedder.name) if cache_dir else None
-            index = ExemplarIndex(load_exemplars(exemplars_file), embed, model_dir)
-            found = IntentClassifier(load_rules(rules_file), index, embed)
+            source = ModelSource(understanding / MODEL_FILE, understanding / "training",
+                                 lambda texts: embed_queries(embedder, texts), embedder.name,
+                                 model_dir)
+            found = IntentClassifier(load_rules(rules_file), source, embedder.embed_query)
             _classifiers[key] = found
         return found
 

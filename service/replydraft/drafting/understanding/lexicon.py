@@ -4,7 +4,7 @@ words, colour words, US→EU shoe sizes and cue words, with the whole-word match
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +19,20 @@ class Lexicon:
     colours: dict[str, tuple[str, ...]]
     us_to_eu: dict[str, str]
     cues: dict[str, tuple[str, ...]]
+    # umbrella words → the categories they fit ("外套" → jacket, fleece, coat)
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    specific: frozenset[str] = frozenset()  # category words as specific as a product's name
+    naming_markers: tuple[str, ...] = ()  # "的", "cut": a descriptive word before one names
+
+    def category_words(self) -> dict[str, frozenset[str]]:
+        """Every category or umbrella word → the categories it fits."""
+        found: dict[str, set[str]] = {}
+        for category, words in self.categories.items():
+            for word in words:
+                found.setdefault(word, set()).add(category)
+        for word, categories in self.groups.items():
+            found.setdefault(word, set()).update(categories)
+        return {word: frozenset(cats) for word, cats in found.items()}
 
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
@@ -35,9 +49,29 @@ def load_lexicon(path: Path) -> Lexicon:
         colours = {k: tuple(str(w).lower() for w in v) for k, v in data["colours"].items()}
         us_to_eu = {str(k): str(v) for k, v in data["us_to_eu_shoe"].items()}
         cues = {k: tuple(str(w).lower() for w in v) for k, v in data["cues"].items()}
+        groups = _groups(path, data.get("category_groups") or {}, set(categories))
+        specific = frozenset(str(w).lower() for w in data.get("specific_category_words") or ())
+        markers = tuple(str(w).lower() for w in data.get("naming_markers") or ())
     except (KeyError, TypeError, AttributeError) as error:
         raise ConfigurationError(f"{path}: missing or malformed section: {error}") from None
-    return Lexicon(generic, categories, colours, us_to_eu, cues)
+    known = {w for words in categories.values() for w in words}
+    if not specific <= known:
+        raise ConfigurationError(f"{path}: specific_category_words not among the category "
+                                 f"words: {sorted(specific - known)}")
+    return Lexicon(generic, categories, colours, us_to_eu, cues, groups, specific, markers)
+
+
+def _groups(path: Path, data: dict[str, dict[str, list[str]]], known: set[str]
+            ) -> dict[str, frozenset[str]]:
+    groups: dict[str, frozenset[str]] = {}
+    for name, spec in data.items():
+        unknown = set(spec["categories"]) - known
+        if unknown:
+            raise ConfigurationError(
+                f"{path}: category_groups.{name}: unknown categories {sorted(unknown)}")
+        for word in spec["words"]:
+            groups[str(word).lower()] = frozenset(spec["categories"])
+    return groups
 
 
 def word_in(word: str, text: str) -> bool:

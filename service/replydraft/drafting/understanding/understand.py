@@ -1,32 +1,43 @@
-"""Understand a conversation: reply language, intents (with history), slots, what is first.
+"""Understand a conversation the way an agent would: language and script, the product and why,
+intents (with history), slots, mood and urgency, the order state the customer states, and what the
+conversation has already settled.
 
-History matters in two ways: a follow-up ("那黑色呢?", "what about black?") inherits the intents
-of the question it follows, and slots (height, weight, the product) carry over from earlier
-customer messages.
+History matters: a follow-up ("那黑色呢?", "what about black?") inherits the intents and product of
+the question it follows; slots carry over from earlier customer messages; ids already given and
+what the agent said are kept in the dialogue state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from replydraft.drafting.backend import Slots
-from replydraft.drafting.composing.facts import order_id_in
-from replydraft.drafting.language import detect_language
-from replydraft.drafting.models import DraftRequest, IntentScore
+from replydraft.drafting.models import (
+    ConversationState,
+    DraftRequest,
+    IntentScore,
+    ProductResolved,
+    UnderstandingReport,
+)
 from replydraft.drafting.understanding.conversation import extract_slots, message_slots
+from replydraft.drafting.understanding.cues import Cues, Mood, StatedOrderState
+from replydraft.drafting.understanding.dialogue import DialogueState, dialogue_state
 from replydraft.drafting.understanding.intents import IntentClassifier, family_of, with_followup
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.mentions import find_colour
+from replydraft.drafting.understanding.product import ProductResolution, resolve_product
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.languages import Language
+from replydraft.text.script import detect_language
 
 # Confidence given to an intent the slots imply ("175 90kg?" is a size question).
 IMPLIED = 0.7
 _FOOTWEAR = frozenset({"shoes", "boots", "socks"})
 # Below this an intent rests on one weak cue; it gives way to a clearer neighbour.
 WEAK_ALONE = 0.61
+
 
 # Intents that make another beside them beside the point: someone whose parcel is late does not
 # want the dispatch schedule, someone holding a torn jacket does not want its fabric pitched.
@@ -63,6 +74,27 @@ class Understanding:
     first_reply: bool
     order_id: str | None
     previous_text: str | None  # the customer message before the latest, if any
+    product: ProductResolution = field(default_factory=lambda: ProductResolution(None, "none"))
+    mood: Mood = "calm"
+    urgent: bool = False
+    order_state: StatedOrderState | None = None  # what the customer says happened to the order
+    state: DialogueState | None = None
+
+    def report(self) -> UnderstandingReport:
+        """What the API and the workbench show of it."""
+        state = self.state
+        return UnderstandingReport(
+            product=ProductResolved(sku=self.product.sku, how=self.product.how,
+                                    candidates=list(self.product.candidates)),
+            mood=self.mood, urgent=self.urgent, order_state=self.order_state,
+            followup=self.followup,
+            state=ConversationState(
+                order_id=self.order_id,
+                given=list(state.given) if state else [],
+                agent_refused=[t for a, t in state.agent_acts if a == "refused"] if state else [],
+                agent_promised=[t for a, t in state.agent_acts if a == "promised"]
+                if state else [],
+                awaiting=list(state.awaiting) if state else []))
 
 
 def _add_intent(intents: list[IntentScore], intent: str, confidence: float) -> list[IntentScore]:
@@ -80,36 +112,101 @@ def understand(
     products: Sequence[Product],
     classifier: IntentClassifier,
     lexicon: Lexicon,
+    cues: Cues,
+    rules_only: bool = False,
 ) -> Understanding:
-    language = detect_language(request.messages, forced=request.language)
-    family = family_of(language)
+    """``rules_only``: the keyword rules without the trained model (the eval reports both)."""
     customer = [m.text for m in request.messages if m.role == "customer"]
+    language = detect_language(customer, forced=request.language,
+                               channel_default=request.default_language,
+                               store_default=store.default_language)
+    family = family_of(language)
     latest = customer[-1]
     previous = customer[-2] if len(customer) > 1 else None
-    intents = classifier.classify(latest)
+    earlier = request.messages[:-1]
+    product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
+                              lexicon=lexicon)
+    intents = classifier.classify(latest, rules_only=rules_only)
     followup = previous is not None and _is_followup(latest, intents, classifier, lexicon)
     if followup and previous is not None:
-        earlier = _implied_intents(classifier.classify(previous), previous, family, products,
-                                   lexicon, None, False)
+        inherited = _implied_intents(classifier.classify(previous, rules_only=rules_only),
+                                     previous, family, products, lexicon, None, False)
         # In an answer like "冲锋衣", only the question it answers counts, not a faint guess.
         clear = [s for s in intents if s.confidence >= WEAK_ALONE]
-        intents = with_followup(clear, earlier, followup=True) or intents
+        intents = with_followup(clear, inherited, followup=True) or intents
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
-                          currency=store.currency)
+                          sku=product.sku, currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
-    given = message_slots(latest, family, products, lexicon)
-    measured = any(v is not None for v in (given.height_cm, given.weight_kg,
-                                           given.foot_length_mm, given.waist_cm))
+    said = [latest, previous] if followup and previous else [latest]
+    intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said])
+    measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
+    normalised = normalise_measures(latest)
+    mood = _mood(cues, customer, intents)
+    state = dialogue_state(request, slots=slots,
+                           product_given=product.how not in ("on_screen", "none", "ambiguous"),
+                           cues=cues)
     return Understanding(
         language=language,
         intents=intents,
         slots=slots,
         followup=followup,
-        first_reply=not any(m.role == "agent" for m in request.messages),
-        order_id=request.order.id if request.order else order_id_in(customer[::-1]),
+        first_reply=state.agent_turns == 0,
+        order_id=state.order_id,
         previous_text=previous,
+        product=product,
+        mood=mood,
+        urgent=cues.is_urgent(normalised),
+        order_state=cues.order_state(normalised) or _earlier_order_state(cues, customer),
+        state=state,
     )
+
+
+def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str]
+                     ) -> list[IntentScore]:
+    """Apply ``cues.readings``: "已付款还没发货" reads as shipping, not delay; a refund not yet
+    under way is a return question."""
+    names = {s.intent for s in intents}
+    for reading in cues.readings:
+        if reading.intent not in names:
+            continue
+        matched = any(reading.pattern.search(text) for text in said)
+        if matched != reading.when_matched:
+            continue
+        replaced: list[IntentScore] = []
+        for score in intents:
+            if score.intent != reading.intent:
+                replaced.append(score)
+            elif reading.becomes not in names:
+                replaced.append(IntentScore(intent=reading.becomes, confidence=score.confidence))
+        intents, names = replaced, {s.intent for s in replaced}
+    return intents
+
+
+# Someone reporting a defect, a wrong item or their displeasure is not calm, whatever the words.
+_UPSETTING = frozenset({"complaint", "quality_complaint"})
+
+
+def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore]) -> Mood:
+    """The latest message's mood; anger a message ago still colours a terse follow-up, and a
+    complaint is never calm."""
+    latest = customer[-1]
+    mood = cues.mood(normalise_measures(latest), latest)
+    if len(customer) > 1 and not any(s.intent == "thanks_close" for s in intents):
+        before = cues.mood(normalise_measures(customer[-2]), customer[-2])
+        if before == "angry" and mood == "calm":
+            mood = "upset"
+    if mood == "calm" and any(s.intent in _UPSETTING for s in intents):
+        mood = "upset"
+    return mood
+
+
+def _earlier_order_state(cues: Cues, customer: Sequence[str]) -> StatedOrderState | None:
+    for text in reversed(customer[:-1]):
+        state = cues.order_state(normalise_measures(text))
+        if state is not None:
+            return state
+    return None
 
 
 # A reply this short that carries no clear question of its own answers the agent or continues
@@ -140,14 +237,13 @@ def _implied_intents(
 ) -> list[IntentScore]:
     """Measurements in a message ask for a size; a colour named with a size question or in a
     follow-up asks whether that colour is available (in the size discussed)."""
-    own = message_slots(text, family, products, lexicon)
+    own = message_slots(text, family, lexicon)
     product = next((p for p in products if slots is not None and p.sku == slots.sku), None)
     # "46码" is a shoe size only for footwear; for jeans it is the size being asked about.
     footwear = product is not None and product.category in _FOOTWEAR
     asks_stock = any(s.intent == "stock" for s in intents)
     shoe = own.shoe_size is not None and footwear and not asks_stock
-    if shoe or any(v is not None for v in (own.height_cm, own.weight_kg, own.foot_length_mm,
-                                           own.waist_cm)):
+    if shoe or own.measured:
         intents = _add_intent(intents, "size_advice", IMPLIED)
     if slots is None:
         return intents

@@ -1,0 +1,137 @@
+"""The customer's mood and urgency, what they say happened to the order, and what the agent has
+already said: cue patterns from ``prompts/understanding/cues.yaml`` (data, not code)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from replydraft.drafting.datafiles import load_yaml_mapping
+from replydraft.drafting.models import Mood, StatedOrderState
+from replydraft.drafting.understanding.training import INTENTS
+from replydraft.errors import ConfigurationError
+
+ORDER_STATES: tuple[StatedOrderState, ...] = ("refused", "returned", "received", "shipped",
+                                               "paid", "unpaid")
+AgentAct = Literal["refused", "promised", "asked"]
+AGENT_ACTS: tuple[AgentAct, ...] = ("refused", "promised", "asked")
+_FAMILIES = ("zh", "en", "ko")
+
+# Shouting: three or more capitalised English words, ten capitals or more ("WHERE IS MY ORDER").
+_SHOUTED_WORD = re.compile(r"\b[A-Z]{2,}\b")
+_SHOUTED_WORDS = 3
+_SHOUTED_LETTERS = 10
+# SKUs and size labels are capitals that say nothing about mood.
+_NOT_SHOUTING = re.compile(r"\b(?:[A-Z0-9]+-[A-Z0-9-]+|\d*X+L|XXL|USA|UPS|DHL|EMS|SKU|DM)\b")
+
+
+def _compile(path: Path, where: str, patterns: object) -> re.Pattern[str]:
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ConfigurationError(f"{path}: {where}: must be a list of patterns")
+    for i, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigurationError(
+                f"{path}: {where}[{i}]: bad pattern {pattern!r}: {error}") from None
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
+
+
+def _families(path: Path, where: str, spec: object) -> re.Pattern[str]:
+    if not isinstance(spec, dict) or not set(spec) <= set(_FAMILIES):
+        raise ConfigurationError(f"{path}: {where}: map the families zh, en, ko to patterns")
+    patterns = [p for family in _FAMILIES for p in (spec.get(family) or [])]
+    for family in _FAMILIES:  # validate each family on its own, so errors name it
+        _compile(path, f"{where}.{family}", spec.get(family) or [])
+    return _compile(path, where, patterns)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """``intent`` reads as ``becomes`` when ``pattern`` matches (``when_matched``) or doesn't."""
+
+    name: str
+    intent: str
+    becomes: str
+    when_matched: bool
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Cues:
+    angry: re.Pattern[str]
+    upset: re.Pattern[str]
+    urgent: re.Pattern[str]
+    order_states: tuple[tuple[StatedOrderState, re.Pattern[str]], ...]
+    agent: tuple[tuple[AgentAct, str, re.Pattern[str]], ...]  # act, topic, pattern
+    readings: tuple[Reading, ...] = ()
+
+    def mood(self, normalised: str, original: str) -> Mood:
+        if self.angry.search(normalised) or _shouting(original):
+            return "angry"
+        if self.upset.search(normalised):
+            return "upset"
+        return "calm"
+
+    def is_urgent(self, normalised: str) -> bool:
+        return self.urgent.search(normalised) is not None
+
+    def order_state(self, normalised: str) -> StatedOrderState | None:
+        return next((state for state, pattern in self.order_states
+                     if pattern.search(normalised)), None)
+
+    def agent_acts(self, normalised: str) -> list[tuple[AgentAct, str]]:
+        return [(act, topic) for act, topic, pattern in self.agent
+                if pattern.search(normalised)]
+
+
+def _shouting(text: str) -> bool:
+    words = _SHOUTED_WORD.findall(_NOT_SHOUTING.sub(" ", text))
+    return len(words) >= _SHOUTED_WORDS and sum(map(len, words)) >= _SHOUTED_LETTERS
+
+
+def _reading(path: Path, name: str, spec: object) -> Reading:
+    where = f"readings.{name}"
+    if not isinstance(spec, dict) or not {"intent", "becomes", "when"} <= set(spec):
+        raise ConfigurationError(f"{path}: {where}: needs intent, becomes, when and patterns")
+    for key in ("intent", "becomes"):
+        if spec[key] not in INTENTS:
+            raise ConfigurationError(f"{path}: {where}.{key}: unknown intent {spec[key]!r}")
+    if spec["when"] not in ("matched", "unmatched"):
+        raise ConfigurationError(f"{path}: {where}.when: 'matched' or 'unmatched'")
+    patterns = {k: v for k, v in spec.items() if k in _FAMILIES}
+    return Reading(name, str(spec["intent"]), str(spec["becomes"]), spec["when"] == "matched",
+                   _families(path, where, patterns))
+
+
+@lru_cache(maxsize=4)
+def load_cues(path: Path) -> Cues:
+    data = load_yaml_mapping(path, "cue file")
+    try:
+        mood = data["mood"]
+        states = data["order_state"]
+        agent = data.get("agent") or {}
+    except KeyError as error:
+        raise ConfigurationError(f"{path}: missing section {error}") from None
+    unknown_states = set(states) - set(ORDER_STATES)
+    if unknown_states:
+        raise ConfigurationError(f"{path}: order_state: unknown states {sorted(unknown_states)}")
+    unknown_acts = set(agent) - set(AGENT_ACTS)
+    if unknown_acts:
+        raise ConfigurationError(f"{path}: agent: unknown acts {sorted(unknown_acts)}")
+    agent_rules = tuple(
+        (act, topic, _families(path, f"agent.{act}.{topic}", spec))
+        for act in AGENT_ACTS for topic, spec in (agent.get(act) or {}).items())
+    return Cues(
+        readings=tuple(_reading(path, name, spec)
+                       for name, spec in (data.get("readings") or {}).items()),
+        angry=_families(path, "mood.angry", mood.get("angry")),
+        upset=_families(path, "mood.upset", mood.get("upset")),
+        urgent=_families(path, "urgent", data.get("urgent")),
+        order_states=tuple((state, _families(path, f"order_state.{state}", states[state]))
+                           for state in ORDER_STATES if state in states),
+        agent=agent_rules,
+    )

@@ -1,0 +1,73 @@
+"""What the conversation so far has settled: ids and measurements given, what the agent said.
+
+Built from the history and the request's ``order``. A draft must never ask for what the customer
+already gave, and never contradict what the agent already said (a refused discount is not offered
+two turns later).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from replydraft.drafting.backend import Slots
+from replydraft.drafting.models import DraftRequest
+from replydraft.drafting.understanding.cues import AgentAct, Cues
+from replydraft.drafting.understanding.slots import normalise_measures
+
+# Order numbers are long; 11-digit runs are phone numbers and are never echoed back.
+_ORDER_ID = re.compile(r"(?<![0-9A-Za-z])(\d{12,24})(?![0-9A-Za-z])")
+
+_SLOT_NAMES = ("height_cm", "weight_kg", "waist_cm", "foot_length_mm", "shoe_size", "colour")
+
+
+def order_id_in(texts: Sequence[str]) -> str | None:
+    """An order number the customer pasted (a long run of digits), newest message first."""
+    for text in texts:
+        match = _ORDER_ID.search(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    order_id: str | None
+    given: tuple[str, ...]  # "order_id", "product", "height_cm", … what the customer gave
+    agent_acts: tuple[tuple[AgentAct, str], ...]  # (act, topic) over the agent's turns
+    awaiting: tuple[str, ...]  # what the agent's last message asked the customer for
+    agent_turns: int
+
+    def agent(self, act: AgentAct, topic: str) -> bool:
+        return (act, topic) in self.agent_acts
+
+
+def dialogue_state(request: DraftRequest, *, slots: Slots, product_given: bool,
+                   cues: Cues) -> DialogueState:
+    customer = [m.text for m in request.messages if m.role == "customer"]
+    agent = [m.text for m in request.messages if m.role == "agent"]
+    order_id = request.order.id if request.order else order_id_in(customer[::-1])
+    given = [name for name in _SLOT_NAMES if getattr(slots, name) is not None]
+    if order_id is not None:
+        given.insert(0, "order_id")
+    if product_given:
+        given.insert(0, "product")
+    acts: list[tuple[AgentAct, str]] = []
+    for text in agent:
+        for act in cues.agent_acts(normalise_measures(text)):
+            if act not in acts:
+                acts.append(act)
+    last_agent = _last_agent_turn(request)
+    awaiting = tuple(topic for act, topic in cues.agent_acts(normalise_measures(last_agent))
+                     if act == "asked") if last_agent else ()
+    return DialogueState(order_id=order_id, given=tuple(given), agent_acts=tuple(acts),
+                         awaiting=awaiting, agent_turns=len(agent))
+
+
+def _last_agent_turn(request: DraftRequest) -> str | None:
+    """The agent's message just before the customer's latest run of messages, if any."""
+    for message in reversed(request.messages):
+        if message.role == "agent":
+            return message.text
+    return None

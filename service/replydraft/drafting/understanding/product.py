@@ -1,0 +1,241 @@
+"""Which product a conversation is about, and why: its own step, with the reason in the result.
+
+The agent's screen (``request.sku``) is where the agent is; it wins unless the customer
+distinctly names another product. What counts as naming, in order:
+
+1. a SKU written in the message (``named``);
+2. category words (牛仔裤, jeans, 청바지, 羽绒服) and umbrella words (外套, 裤子, 신발) from the
+   lexicon, which narrow together ("羽绒外套": coat ∩ outerwear). A set that holds the screen's
+   product agrees with the screen (``on_screen``); a single product is ``category``; several are
+   ``ambiguous`` (with the candidates) unless a descriptive name word picks one of them ("直筒"
+   within the jeans: ``named``) or an earlier message named one of them (``history``);
+3. descriptive name words (直筒, 小脚, straight, 일자) name a product only when used as a name:
+   followed by a naming marker or a category word ("小脚的", "直筒牛仔裤", "the straight cut").
+   "修身吗" asks about the fit of the product shown and never pulls away from the screen.
+
+Generic words (大码, size, 사이즈, 男装, 款, this) never count. Nothing in the latest message: the
+screen, else the newest earlier message (the customer's or the agent's) that named one
+(``history``), else ``none``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import jieba
+
+from replydraft.drafting.models import Message
+from replydraft.drafting.models import ProductHow as How
+from replydraft.drafting.understanding.lexicon import Lexicon, word_in
+from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.knowledge.models import Product
+
+_SKU_TOKEN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)+")
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_CJK_OR_HANGUL_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\uac00-\ud7a3]+")
+_MAX_PIECE = 6
+_MIN_CJK_TOKEN = 2
+
+
+@dataclass(frozen=True)
+class ProductResolution:
+    sku: str | None
+    how: How
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass
+class _Names:
+    """Descriptive name words of a catalogue → the products that have them."""
+
+    order: dict[str, int]
+    words: dict[str, frozenset[str]] = field(default_factory=dict)
+    categories: dict[str, list[str]] = field(default_factory=dict)  # category → SKUs
+
+
+def _name_tokens(product: Product, generic: frozenset[str], category_words: frozenset[str]
+                 ) -> set[str]:
+    tokens: set[str] = set()
+    for language, name in product.names.items():
+        text = normalise_measures(name)
+        if language.startswith("zh"):
+            pieces = [t.strip() for t in jieba.lcut(text)]
+        else:
+            pieces = text.replace("(", " ").replace(")", " ").split()
+        for piece in pieces:
+            piece = piece.strip(" ,.()（）&")
+            if not piece or piece in generic or piece in category_words:
+                continue
+            if piece.isascii() and len(piece) < 3:
+                continue
+            if not piece.isascii() and len(piece) < _MIN_CJK_TOKEN:
+                continue
+            tokens.add(piece)
+    return tokens
+
+
+_CACHE: list[tuple[tuple[int, ...], Lexicon, Sequence[Product], _Names]] = []
+_CACHE_LOCK = threading.Lock()
+
+
+def _names(products: Sequence[Product], lexicon: Lexicon) -> _Names:
+    """Built once per catalogue: a serving knowledge version keeps the same product objects."""
+    key = tuple(map(id, products))
+    with _CACHE_LOCK:
+        if _CACHE and _CACHE[0][0] == key and _CACHE[0][1] is lexicon:
+            return _CACHE[0][3]
+    generic = frozenset(lexicon.generic_words)
+    category_words = frozenset(lexicon.category_words())
+    names = _Names(order={p.sku: i for i, p in enumerate(products)})
+    by_word: dict[str, set[str]] = {}
+    for product in products:
+        names.categories.setdefault(product.category, []).append(product.sku)
+        for token in _name_tokens(product, generic, category_words):
+            by_word.setdefault(token, set()).add(product.sku)
+    names.words = {w: frozenset(s) for w, s in by_word.items()}
+    with _CACHE_LOCK:
+        # The products stay alive with their index, so their ids cannot be reused meanwhile.
+        _CACHE[:] = [(key, lexicon, list(products), names)]
+    return names
+
+
+def _pieces(text: str) -> set[str]:
+    """Every piece of ``text`` a name word could be: Latin words and word pairs, and the runs of
+    2 to 6 characters of Chinese and Korean (no segmenter needed on the message side)."""
+    found: set[str] = set()
+    words = _LATIN_WORD.findall(text)
+    found.update(words)
+    found.update(f"{a} {b}" for a, b in pairwise(words))
+    for run in _CJK_OR_HANGUL_RUN.findall(text):
+        for size in range(_MIN_CJK_TOKEN, min(_MAX_PIECE, len(run)) + 1):
+            found.update(run[i:i + size] for i in range(len(run) - size + 1))
+    return found
+
+
+@dataclass(frozen=True)
+class _Mention:
+    sku: str | None = None  # a SKU or a single product picked by words
+    candidates: tuple[str, ...] = ()  # what category words left, in catalogue order
+    descriptive: frozenset[str] = frozenset()  # products sharing the most descriptive words
+    specific: bool = False  # a category word as specific as a name (冲锋衣, polo) was used
+
+    @property
+    def empty(self) -> bool:
+        return self.sku is None and not self.candidates and not self.descriptive
+
+
+def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Mention:
+    names = _names(products, lexicon)
+    written = [t for t in _SKU_TOKEN.findall(text.upper()) if t in names.order]
+    if written:
+        return _Mention(sku=min(written, key=names.order.__getitem__))
+    norm = normalise_measures(text)
+    used = [(word, cats) for word, cats in lexicon.category_words().items()
+            if word_in(word, norm)]
+    sets = [cats for _, cats in used]
+    specific = any(word in lexicon.specific for word, _ in used)
+    descriptive = _descriptive(norm, names, lexicon)
+    if not sets:
+        return _Mention(descriptive=descriptive)
+    narrowed = frozenset.intersection(*sets)
+    if not narrowed:  # two products named side by side ("登山鞋和袜子"): both are candidates
+        narrowed = frozenset().union(*(s for s in sets if not any(o < s for o in sets)))
+    candidates = sorted((sku for cat in narrowed for sku in names.categories.get(cat, ())),
+                        key=names.order.__getitem__)
+    if len(candidates) > 1 and descriptive:
+        picked = [sku for sku in candidates if sku in descriptive]
+        if len(picked) == 1:
+            return _Mention(sku=picked[0], candidates=tuple(candidates), specific=True)
+    return _Mention(candidates=tuple(candidates), descriptive=descriptive, specific=specific)
+
+
+def _descriptive(norm: str, names: _Names, lexicon: Lexicon) -> frozenset[str]:
+    """The products that share the most descriptive name words with the message, counting only
+    words used as a name: followed by a naming marker or a category word ("直筒的", "小脚牛仔裤",
+    "straight cut"). "修身吗" asks about a fit; "小脚的" names the tapered jeans."""
+    counts: dict[str, int] = {}
+    followers = (*lexicon.naming_markers, *lexicon.category_words())
+    for piece in _pieces(norm):
+        skus = names.words.get(piece)
+        if not skus or not _names_something(norm, piece, followers):
+            continue
+        for sku in skus:
+            counts[sku] = counts.get(sku, 0) + 1
+    if not counts:
+        return frozenset()
+    top = max(counts.values())
+    return frozenset(sku for sku, n in counts.items() if n == top)
+
+
+def _names_something(norm: str, piece: str, followers: Sequence[str]) -> bool:
+    start = norm.find(piece)
+    while start >= 0:
+        after = norm[start + len(piece):].lstrip()
+        if any(after.startswith(word) and (not word.isascii() or
+                                           not after[len(word):len(word) + 1].isalpha())
+               for word in followers):
+            return True
+        start = norm.find(piece, start + 1)
+    return False
+
+
+def resolve_product(
+    latest: str,
+    earlier: Sequence[Message],
+    *,
+    on_screen: str | None,
+    products: Sequence[Product],
+    lexicon: Lexicon,
+) -> ProductResolution:
+    """``earlier``: the conversation's messages before the latest, oldest first."""
+    known = {p.sku for p in products}
+    screen = on_screen if on_screen in known else None
+    mention = _mention(latest, products, lexicon)
+    if mention.sku is not None and not mention.candidates:  # a SKU written
+        how: How = "on_screen" if mention.sku == screen else "named"
+        return ProductResolution(mention.sku, how)
+    if mention.sku is not None:  # a descriptive word picked one of the category's products
+        how = "on_screen" if mention.sku == screen else "named"
+        return ProductResolution(mention.sku, how, mention.candidates)
+    if mention.candidates:
+        candidates = mention.candidates
+        if screen in candidates:
+            return ProductResolution(screen, "on_screen", candidates)
+        if len(candidates) == 1:
+            how = "named" if mention.specific else "category"
+            return ProductResolution(candidates[0], how, candidates)
+        previous = _from_history(earlier, products, lexicon, within=set(candidates))
+        if previous is not None:
+            return ProductResolution(previous, "history", candidates)
+        return ProductResolution(None, "ambiguous", candidates)
+    if len(mention.descriptive) == 1:  # "小脚的": a descriptive word used as a name
+        (only,) = mention.descriptive
+        return ProductResolution(only, "on_screen" if only == screen else "named")
+    if screen is not None:
+        return ProductResolution(screen, "on_screen")
+    previous = _from_history(earlier, products, lexicon)
+    if previous is not None:
+        return ProductResolution(previous, "history")
+    return ProductResolution(None, "none")
+
+
+def _from_history(earlier: Sequence[Message], products: Sequence[Product], lexicon: Lexicon,
+                  within: set[str] | None = None) -> str | None:
+    """The customer's own earlier words first (newest first), then the agent's: an agent's
+    "里面加薄羽绒都行" mentions a down layer, not the product being discussed."""
+    ordered = [m.text for m in reversed(earlier) if m.role == "customer"] + \
+        [m.text for m in reversed(earlier) if m.role == "agent"]
+    for text in ordered:
+        mention = _mention(text, products, lexicon)
+        picked = mention.sku or (mention.candidates[0] if len(mention.candidates) == 1 else None)
+        if picked is None and not mention.candidates:
+            described = mention.descriptive & within if within is not None \
+                else mention.descriptive
+            picked = next(iter(described)) if len(described) == 1 else None
+        if picked is not None and (within is None or picked in within):
+            return picked
+    return None

@@ -1,0 +1,8 @@
+"""The text foundation every layer shares: script and language detection with OpenCC conversion
+(``script``), numerals (``numbers``), money and discount asks (``money``), measurement units
+(``units``) and Korean particles (``korean``).
+
+One implementation of each concept, so drafting, the policy filter, the customer risk scan and
+the knowledge base can never read the same customer words differently. Nothing here imports
+from the rest of replydraft except ``replydraft.languages``.
+"""

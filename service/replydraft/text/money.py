@@ -1,0 +1,144 @@
+"""What a customer asks off the price, read once for drafting and for the risk scan.
+
+``read_money`` finds the first ask in a text, in this order: an amount off (便宜30, 少算我80元,
+减五十, knock 30 off, 20 dollars off, 20위안 깎아, 5만원 할인), a percentage off (打85折, 九折,
+30% off, 20% 할인, half price, 半价, 对折, 반값), a target price (150卖吗, sell it for 150).
+
+N折 means "pay N tenths": 9折 is 10 % off, 85折 (8.5折, 八五折) 15 % off, 五折 50 % off. A bare
+digit before 折 is never read out of a longer number: 打85折 is not 5折.
+
+Texts are expected lower-case and Simplified (drafting's ``normalise_measures``, the policy
+``normalize``); numerals are rewritten to digits here, so 一百八 reads 180 in both callers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from replydraft.text.numbers import arabic_numerals
+
+AskKind = Literal["amount", "percent", "target"]
+
+
+@dataclass(frozen=True)
+class MoneyAsk:
+    """``amount``: money off; ``percent``: percent off (0-100); ``target``: the price wanted.
+
+    ``won`` is true when the amount is written in Korean won, which a store selling in another
+    currency must not read as its own money.
+    """
+
+    kind: AskKind
+    value: float
+    won: bool = False
+
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_MAGNITUDE = r"(万|千|k|만|천)?"
+_MAGNITUDES = {"万": 10_000, "만": 10_000, "千": 1000, "천": 1000, "k": 1000}
+
+_AMOUNT_PATTERNS = (
+    # 便宜30, 少算我80元, 便宜个十块, 砍个三十块, 减50; not 少2件, 减5斤 (not money).
+    re.compile(r"(?:便宜|少算|少|减|优惠|让|降|砍|抹)\s*(?:了|个|点儿?|一点|些|算|收)?\s*"
+               r"(?:给我|我|下|掉|价)?\s*" + _NUM + r"\s*" + _MAGNITUDE
+               + r"\s*(?:块钱|块|元|rmb|¥|米)?(?![\d件个码号天次斤厘公%折条双套]|cm|kg)"),
+    # knock 30 off, take $20 off, give me 10 bucks off, shave 15 off.
+    re.compile(r"\b(?:knock|take|shave|give me|cut)\s+(?:it\s+|the price\s+)?(?:by\s+)?"
+               r"(?:[$¥]|rmb\s?|usd\s?|yuan\s?)?" + _NUM
+               + r"\s*(?:dollars?|bucks|yuan|rmb|usd|quid)?\s*off\b"),
+    # lower it by 30, drop the price by 20.
+    re.compile(r"\b(?:cut|drop|lower|reduce)\s+(?:it|the price)\s+by\s+(?:[$¥]|rmb\s?|usd\s?)?"
+               + _NUM + r"\b(?!\s*(?:%|percent))"),
+    # 25 off, $20 discount.
+    re.compile(r"(?<![\d.])[$¥]?" + _NUM
+               + r"\s*(?:yuan|rmb|bucks|dollars?|usd)?\s*(?:off|discount)\b(?![-\w])"),
+    re.compile(r"\bdiscount of\s*[$¥]?" + _NUM + r"\b(?!\s*(?:%|percent))"),
+    # 20위안 깎아, 5만원 할인, 5000원만 빼 주세요.
+    re.compile(r"(?<![\d.])" + _NUM + r"\s*" + _MAGNITUDE + r"\s*(?:위안|元|원|달러|불)?"
+               r"\s*(?:만|정도|쯤|이라도|만큼)?\s*(?:더\s*)?(?:안\s*)?(?:깎|할인|빼|디씨|dc|에누리)"),
+)
+_ZHE = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?)\s*折(?!叠)")
+_HALF = re.compile(r"对折|半价|半折|half price|half off|반값")
+_PERCENT_PATTERNS = (
+    re.compile(r"(?<![\d.])" + _NUM + r"\s*(?:%|percent|퍼센트|프로)\s*"
+               r"(?:off|discount|할인|깎|디씨|dc|的?折扣|优惠)"),
+    re.compile(r"\b(?:discount|reduction) of\s+" + _NUM + r"\s*(?:%|percent)"),
+    re.compile(r"(?:优惠|便宜|减|打)\s*" + _NUM + r"\s*%"),
+)
+_TARGET_PATTERNS = (
+    re.compile(r"(?<![\d.])(\d{2,5})\s*(?:块|元)?\s*(?:卖|出|行|可以|能卖)\s*(?:吗|不|么|嘛)"),
+    re.compile(r"(?:sell it|let it go|do it)\s*for\s*[$¥]?(\d{2,5})"),
+    re.compile(r"(\d{2,5})\s*(?:위안|元|원)?\s*에\s*(?:주세요|안 될까|안될까|되나요|돼요)"),
+)
+_WON = re.compile(r"\d+\s*(?:천|만)?\s*원")
+
+
+def zhe_percent_off(zhe: str) -> float | None:
+    """"9" → 10.0, "85" → 15.0, "8.5" → 15.0, "5" → 50.0; None outside 0.1-9.9 tenths.
+
+    Two digits are tenths and hundredths (85折 = 8.5折); "10", "20" are no such form.
+    """
+    value = float(zhe)
+    if value >= 10 and "." not in zhe:
+        if value % 10 == 0:
+            return None
+        value /= 10
+    if not 0 < value < 10:
+        return None
+    return round(100 - value * 10, 6)
+
+
+def read_money(text: str) -> MoneyAsk | None:
+    """The first discount ask in ``text`` (see the module docstring), or None."""
+    text = arabic_numerals(text)
+    won = _WON.search(text) is not None
+    return _amount(text, won) or _percent(text) or _target(text, won)
+
+
+def _amount(text: str, won: bool) -> MoneyAsk | None:
+    for pattern in _AMOUNT_PATTERNS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        value = float(match.group(1))
+        if pattern.groups >= 2 and match.group(2):
+            value *= _MAGNITUDES[match.group(2)]
+        if value > 0:
+            return MoneyAsk("amount", value, won)
+    return None
+
+
+def _percent(text: str) -> MoneyAsk | None:
+    match = _ZHE.search(text)
+    if match:
+        percent = zhe_percent_off(match.group(1))
+        if percent is not None:
+            return MoneyAsk("percent", percent)
+    if _HALF.search(text):
+        return MoneyAsk("percent", 50.0)
+    for pattern in _PERCENT_PATTERNS:
+        match = pattern.search(text)
+        if match and 0 < float(match.group(1)) < 100:
+            return MoneyAsk("percent", float(match.group(1)))
+    return None
+
+
+def _target(text: str, won: bool) -> MoneyAsk | None:
+    for pattern in _TARGET_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return MoneyAsk("target", float(match.group(1)), won)
+    return None
+
+
+def amount_off(ask: MoneyAsk, price: float | None) -> float | None:
+    """The ask as money off ``price``; None when that needs a price we do not know."""
+    if ask.kind == "amount":
+        return ask.value
+    if price is None:
+        return None
+    if ask.kind == "percent":
+        return round(price * ask.value / 100, 2)
+    return round(price - ask.value, 2) if 0 < ask.value < price else None

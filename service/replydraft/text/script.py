@@ -1,0 +1,193 @@
+"""Which language and script a text is written in, and converting Chinese between scripts.
+
+Detection counts characters per script: Hangul, CJK ideographs and Latin letters. A Chinese
+character carries about as much meaning as a short Latin word, so Latin letters count for less;
+the dominant script wins (ties go to ko, then zh). Traditional vs Simplified is decided by the
+characters that exist in only one of the two scripts, counted with two regex classes built once
+from OpenCC's tables, so "這件" reads Traditional, "这件" Simplified, and "好的" (characters both
+scripts share) decides nothing: the conversation, then the channel, then the store decide.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Literal
+
+import opencc
+
+from replydraft.languages import Language, is_chinese
+
+Family = Literal["ko", "zh", "en"]
+
+# Runs, not single characters: fewer, longer matches count faster.
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN = re.compile(r"[A-Za-z]+")
+# A Latin letter weighs this much against one Hangul syllable or Chinese character.
+_LATIN_WEIGHT = 0.35
+_HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+# Latin letters that are not English: SKUs (BT-JN-4WS01), size labels (XL, 3XL), units after a
+# number (175cm, 90kg). "BT-BT-WP01" alone says nothing about the customer's language.
+_CODES = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+|\d*X{0,4}[SML]|EU|US)(?![A-Za-z0-9])"
+    r"|(?<=\d)\s*(?:cm|kg|mm|lbs?|kgs)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------- conversion
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified (OpenCC ``t2s``, phrase-aware)."""
+    return str(_converter("t2s").convert(text))
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional with Taiwan phrasing (軟體, 影片), what zh-Hant customers read."""
+    return str(_converter("s2twp").convert(text))
+
+
+def convert_script(text: str, language: Language) -> str:
+    """Bring Chinese text into the script of ``language``; other languages pass through."""
+    if language == "zh-Hant":
+        return to_traditional(text)
+    if language == "zh-Hans":
+        return to_simplified(text)
+    return text
+
+
+@cache
+def t2s_table() -> dict[int, str]:
+    """Traditional → Simplified one character at a time (only the characters that change).
+
+    Character by character, not phrase by phrase, so a caller can keep exact offsets (the
+    policy filter's normalised views) and so the script-only classes below are well defined.
+    """
+    chars = [chr(cp) for start, end in _HAN_RANGES for cp in range(start, end)]
+    # One character per line: OpenCC converts phrases, and a newline keeps each one alone.
+    converted = _converter("t2s").convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # pragma: no cover - a change in OpenCC's behaviour
+        raise RuntimeError("OpenCC t2s changed the number of lines; cannot map offsets")
+    return {ord(c): s for c, s in zip(chars, converted, strict=True) if s != c and len(s) == 1}
+
+
+@cache
+def simplified_only() -> frozenset[str]:
+    """Characters that change when written Traditional: they exist only in Simplified."""
+    chars = sorted(set(t2s_table().values()))
+    converted = _converter("s2t").convert("\n".join(chars)).split("\n")
+    return frozenset(c for c, t in zip(chars, converted, strict=True) if t != c)
+
+
+@cache
+def traditional_only() -> frozenset[str]:
+    """Characters that change when written Simplified: they exist only in Traditional."""
+    return frozenset(chr(cp) for cp in t2s_table())
+
+
+@cache
+def _script_classes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Regexes for Traditional-only and Simplified-only characters (counted at C speed)."""
+    # BMP only: a class with astral characters makes the regex engine test them one by one.
+    traditional = "".join(sorted(c for c in traditional_only() if ord(c) <= 0xFFFF))
+    simplified = "".join(sorted(c for c in simplified_only() if ord(c) <= 0xFFFF))
+    return re.compile(f"[{re.escape(traditional)}]"), re.compile(f"[{re.escape(simplified)}]")
+
+
+# ---------------------------------------------------------------- detection
+
+
+def _count(runs: re.Pattern[str], text: str) -> int:
+    return sum(map(len, runs.findall(text)))
+
+
+def script_family(text: str) -> Family | None:
+    """"ko", "zh" or "en" by the dominant script; None when the text has no letters."""
+    hangul = _count(_HANGUL, text)
+    han = _count(_HAN, text)
+    latin = _count(_LATIN, text) * _LATIN_WEIGHT
+    if not (hangul or han or latin):
+        return None
+    if hangul >= han and hangul >= latin:
+        return "ko"
+    return "zh" if han >= latin else "en"
+
+
+def chinese_script(text: str) -> Language | None:
+    """zh-Hant or zh-Hans by the majority of script-only characters; None on a tie (好的)."""
+    traditional_class, simplified_class = _script_classes()
+    traditional = len(traditional_class.findall(text))
+    simplified = len(simplified_class.findall(text))
+    if traditional > simplified:
+        return "zh-Hant"
+    if simplified > traditional:
+        return "zh-Hans"
+    return None
+
+
+def language_of(text: str, *, default: Language = "en") -> Language:
+    """One text's language, cheaply (the policy filter calls it per replaced segment).
+
+    Chinese without script-only characters reads as zh-Hans; no letters at all → ``default``.
+    """
+    family = script_family(text)
+    if family is None:
+        return default
+    if family == "zh":
+        return chinese_script(text) or "zh-Hans"
+    return family
+
+
+def text_clue(text: str) -> tuple[Family, Language | None] | None:
+    """What one customer message says: (family, the language it decides, or None when it is
+    Chinese in shared characters only); None when it has no letters ("42?", "👍").
+
+    SKUs, size labels and units are ignored: "BT-JN-4WS01 有货吗" is Chinese.
+    """
+    family = script_family(_CODES.sub(" ", text))
+    if family is None:
+        return None
+    if family == "zh":
+        return family, chinese_script(text)
+    return family, family
+
+
+def detect_language(
+    texts: Sequence[str],
+    *,
+    forced: Language | None = None,
+    channel_default: Language | None = None,
+    store_default: Language | None = None,
+) -> Language:
+    """The reply language for a conversation; ``texts`` are the customer's messages, oldest first.
+
+    Precedence: ``forced``; what the latest message's characters decide (Hangul → ko, Latin →
+    en, Chinese with a Traditional/Simplified majority of script-only characters); the most
+    recent earlier message that decides; ``channel_default``; ``store_default``; zh-Hans for
+    Chinese, en otherwise. A message without letters decides nothing. When the newest message
+    with letters is Chinese, only a Chinese answer fits: earlier English or Korean messages and
+    non-Chinese defaults are passed over, since they cannot tell its script.
+    """
+    if forced is not None:
+        return forced
+    family: Family | None = None
+    for text in reversed(texts):
+        clue = text_clue(text)
+        if clue is None:
+            continue
+        family = family or clue[0]
+        if clue[0] == family and clue[1] is not None:
+            return clue[1]
+    for default in (channel_default, store_default):
+        if default is not None and (family != "zh" or is_chinese(default)):
+            return default
+    return "zh-Hans" if family == "zh" else "en"

@@ -1,0 +1,112 @@
+"""Money and discount asks: one reader for drafting and the customer risk scan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from replydraft.drafting.understanding.slots import normalise_measures, parse_amount_off
+from replydraft.knowledge.models import StoreProfile
+from replydraft.policy import scan_customer
+from replydraft.text.money import MoneyAsk, amount_off, read_money, zhe_percent_off
+
+from .numerals import CN
+
+STORE_YAML = Path(__file__).resolve().parents[2] / "knowledge" / "store.yaml"
+
+
+def store_with_authority(agent_max: float) -> StoreProfile:
+    data: dict[str, Any] = yaml.safe_load(STORE_YAML.read_text(encoding="utf-8"))
+    data["policies"]["discounts"] = {**data["policies"].get("discounts", {}),
+                                     "agent_max": agent_max}
+    return StoreProfile.model_validate(data)
+
+
+def flagged(text: str, **kwargs: Any) -> bool:
+    return any(f.type == "discount_over_authority" for f in scan_customer(text, **kwargs))
+
+
+@pytest.mark.parametrize(("text", "ask"), [
+    ("便宜30", MoneyAsk("amount", 30)),
+    ("少算我80元", MoneyAsk("amount", 80)),
+    ("能不能便宜一百八", MoneyAsk("amount", 180)),
+    ("便宜1.5万", MoneyAsk("amount", 15_000)),
+    ("knock 30 off", MoneyAsk("amount", 30)),
+    ("could you do 15 dollars off?", MoneyAsk("amount", 15)),
+    ("20위안 깎아 주세요", MoneyAsk("amount", 20)),
+    ("5만원 깎아주세요", MoneyAsk("amount", 50_000, won=True)),
+    ("打85折", MoneyAsk("percent", 15)),
+    ("打八五折", MoneyAsk("percent", 15)),
+    ("打8.5折", MoneyAsk("percent", 15)),
+    ("打个9折", MoneyAsk("percent", 10)),
+    ("直接打五折吧", MoneyAsk("percent", 50)),
+    ("30% off", MoneyAsk("percent", 30)),
+    ("20% 할인해 주세요", MoneyAsk("percent", 20)),
+    ("半价", MoneyAsk("percent", 50)),
+    ("对折卖吗", MoneyAsk("percent", 50)),
+    ("half price?", MoneyAsk("percent", 50)),
+    ("반값에 안 될까요", MoneyAsk("percent", 50)),
+    ("150卖吗", MoneyAsk("target", 150)),
+    ("can you sell it for 150", MoneyAsk("target", 150)),
+])
+def test_reads_every_form(text: str, ask: MoneyAsk) -> None:
+    assert read_money(text) == ask
+
+
+@pytest.mark.parametrize("text", ["能便宜点吗", "少一件怎么办", "少2件", "减5斤", "100%纯棉",
+                                  "折叠伞有吗", "I'll take 2"])
+def test_not_asks(text: str) -> None:
+    assert read_money(text) is None
+
+
+@given(st.integers(min_value=1, max_value=99))
+def test_zhe_and_percent_off_are_one_thing(percent: int) -> None:
+    """Paying N tenths is (10 - N) × 10 % off: write the 折 for a percentage and read it back."""
+    paid = 100 - percent  # in hundredths of the price
+    assert read_money(f"打{paid / 10:g}折") == MoneyAsk("percent", percent)  # 8.5折, 0.9折
+    if paid % 10 == 0 or paid > 10:
+        zhe = str(paid // 10) if paid % 10 == 0 else str(paid)  # 8折, 85折
+        assert read_money(f"打{zhe}折") == MoneyAsk("percent", percent)
+        chinese = "".join(CN[int(d)] for d in zhe)  # 八折, 八五折
+        assert read_money(f"打{chinese}折") == MoneyAsk("percent", percent)
+    assert read_money(f"{percent}% off") == MoneyAsk("percent", percent)
+
+
+def test_zhe_outside_one_to_ten_tenths_is_not_a_discount() -> None:
+    assert zhe_percent_off("0") is None
+    assert zhe_percent_off("10") is None  # not a way to write 1折
+    assert zhe_percent_off("1") == 90
+    assert zhe_percent_off("9.5") == 5
+
+
+def test_an_ask_in_money_needs_the_price_only_for_percent_and_target() -> None:
+    assert amount_off(MoneyAsk("amount", 30), None) == 30
+    assert amount_off(MoneyAsk("percent", 10), None) is None
+    assert amount_off(MoneyAsk("percent", 10), 189) == 18.9
+    assert amount_off(MoneyAsk("target", 150), 189) == 39
+    assert amount_off(MoneyAsk("target", 200), 189) is None
+
+
+# ---------------------------------------------------------------- the former disagreements
+
+
+def test_yi_bai_ba_is_180_in_drafting_and_in_the_risk_scan() -> None:
+    assert parse_amount_off(normalise_measures("能便宜一百八吗"), 999, "CNY") == 180
+    assert parse_amount_off(normalise_measures("能便宜一百八十吗"), 999, "CNY") == 180
+    # 108 would be within an authority of 150; 180 is not.
+    assert flagged("能便宜一百八吗", store=store_with_authority(150))
+    assert not flagged("能便宜一百零八吗", store=store_with_authority(150))
+
+
+def test_da_85_zhe_is_15_percent_off_in_drafting_and_in_the_risk_scan() -> None:
+    assert parse_amount_off(normalise_measures("能打85折吗"), 200, "CNY") == 30  # 15 % of 200
+    assert parse_amount_off(normalise_measures("能打八五折吗"), 200, "CNY") == 30
+    # 15 % of 150 is 22.5 (over 20); 50 % would also be, so check the edge: 15 % of 120 is 18.
+    assert flagged("能打85折吗", price=150)
+    assert not flagged("能打85折吗", price=120)
+    assert not flagged("能打85折吗")  # without a price only deep asks (20 %+) are flagged

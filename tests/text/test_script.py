@@ -1,0 +1,152 @@
+"""Language and script detection and OpenCC conversion: one detector for every layer."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from replydraft.text.script import (
+    chinese_script,
+    convert_script,
+    detect_language,
+    language_of,
+    simplified_only,
+    t2s_table,
+    text_clue,
+    to_simplified,
+    to_traditional,
+    traditional_only,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("多少钱？能便宜点吗？几天到？", "zh-Hans"),
+        ("這件外套有XL嗎？幾天到？", "zh-Hant"),
+        ("我身高180體重90公斤穿幾號", "zh-Hant"),
+        ("How long does shipping take to Beijing?", "en"),
+        ("키 175에 80키로인데 사이즈 뭐 입어요?", "ko"),
+        # mixed scripts: the dominant one wins; SKUs and size labels are not English
+        ("请问这个XL有吗", "zh-Hans"),
+        ("Is the 大码 version available in black?", "en"),
+        ("BT-JN-4WS01 사이즈 추천해 주세요", "ko"),
+        ("BT-JN-4WS01 有货吗", "zh-Hans"),
+    ],
+)
+def test_one_message_decides_language_and_script(text: str, expected: str) -> None:
+    assert detect_language([text]) == expected
+
+
+def test_text_without_letters_gives_no_clue() -> None:
+    assert text_clue("42?") is None
+    assert text_clue("👍👍") is None
+
+
+def test_chinese_of_shared_characters_decides_no_script() -> None:
+    assert chinese_script("好的") is None
+    assert text_clue("好的") == ("zh", None)
+    assert chinese_script("著名品牌，质量很好") == "zh-Hans"  # 著 exists in both; 质 decides
+
+
+# ---------------------------------------------------------------- precedence
+
+
+def test_forced_language_wins() -> None:
+    assert detect_language(["多少钱"], forced="en") == "en"
+    assert detect_language(["這件", "好的"], forced="ko", channel_default="zh-Hans") == "ko"
+
+
+def test_latest_message_that_decides_wins_over_history_and_defaults() -> None:
+    assert detect_language(["這件會縮水嗎", "这件呢"], channel_default="zh-Hant") == "zh-Hans"
+    assert detect_language(["多少钱", "How much?"], store_default="zh-Hans") == "en"
+    assert detect_language(["Hi", "사이즈 추천해 주세요"]) == "ko"
+
+
+def test_clueless_message_follows_the_most_recent_earlier_message_that_decides() -> None:
+    assert detect_language(["這雙鞋有44碼嗎", "44?"]) == "zh-Hant"
+    assert detect_language(["do you have size 44", "??"]) == "en"
+    assert detect_language(["这双鞋", "這雙鞋有44碼嗎", "👍"]) == "zh-Hant"
+
+
+def test_shared_characters_take_the_script_from_history() -> None:
+    assert detect_language(["這件會不會縮水", "好的"]) == "zh-Hant"
+    assert detect_language(["這件會不會縮水", "OK", "好的"]) == "zh-Hant"
+    # an English message cannot tell the script of a Chinese one
+    assert detect_language(["do you ship to Taipei", "好的"]) == "zh-Hans"
+
+
+def test_then_the_channel_default_then_the_store_default() -> None:
+    assert detect_language(["好的"], channel_default="zh-Hant", store_default="zh-Hans") \
+        == "zh-Hant"
+    assert detect_language(["好的"], store_default="zh-Hant") == "zh-Hant"
+    # a non-Chinese default cannot say how a Chinese message is written
+    assert detect_language(["好的"], channel_default="en", store_default="zh-Hant") == "zh-Hant"
+    assert detect_language(["👍"], channel_default="ko", store_default="en") == "ko"
+    assert detect_language(["👍"], store_default="zh-Hant") == "zh-Hant"
+
+
+def test_last_resort_is_zh_hans_for_chinese_and_en_otherwise() -> None:
+    assert detect_language(["好的"]) == "zh-Hans"
+    assert detect_language(["👍", "42"]) == "en"
+    assert detect_language([]) == "en"
+
+
+# ---------------------------------------------------------------- the cheap single-text helper
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("亲，这件羽绒服很保暖。", "zh-Hans"),
+    ("親，這件羽絨服很保暖。", "zh-Hant"),
+    ("고객님, 3XL 추천드려요.", "ko"),
+    ("Hi dear, the 2XL should fit.", "en"),
+    ("亲，这件XL size可以吗", "zh-Hans"),  # Latin letters weigh less than Chinese characters
+    ("😊👍 123", "en"),  # nothing to go on: the default
+])
+def test_language_of_one_text(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+def test_default_applies_only_without_letters() -> None:
+    assert language_of("!!!", default="ko") == "ko"
+    assert language_of("OK", default="ko") == "en"
+
+
+# ---------------------------------------------------------------- conversion
+
+
+def test_converts_between_scripts() -> None:
+    assert convert_script("这条牛仔裤的尺码偏大", "zh-Hant") == "這條牛仔褲的尺碼偏大"
+    assert convert_script("這條牛仔褲", "zh-Hans") == "这条牛仔裤"
+    assert convert_script("jeans", "en") == "jeans"
+
+
+# One-to-one pairs only: 发 → 發/髮 and the like cannot round-trip character by character.
+_PAIRS = sorted(
+    (chr(cp), s) for cp, s in t2s_table().items()
+    if cp <= 0xFFFF and ord(s) <= 0xFFFF and s in simplified_only()
+    and chr(cp) not in simplified_only() and s not in traditional_only()
+    and to_traditional(s) == chr(cp) and to_simplified(chr(cp)) == s
+)
+
+
+def test_script_only_character_sets_barely_overlap() -> None:
+    # OpenCC chains a few characters (苧 is t2s of 薴 and s2t's 苎): a vote either way.
+    assert len(traditional_only() & simplified_only()) <= 5
+    assert len(_PAIRS) > 1000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PAIRS), min_size=1, max_size=12))
+def test_script_conversion_round_trips_on_script_only_characters(
+    pairs: list[tuple[str, str]],
+) -> None:
+    # One character a line: OpenCC converts phrases, and random neighbours can form one.
+    traditional = "\n".join(t for t, _ in pairs)
+    simplified = "\n".join(s for _, s in pairs)
+    assert chinese_script(traditional) == "zh-Hant"
+    assert chinese_script(simplified) == "zh-Hans"
+    assert to_simplified(traditional) == simplified
+    assert to_traditional(simplified) == traditional
+    assert convert_script(convert_script(simplified, "zh-Hant"), "zh-Hans") == simplified
