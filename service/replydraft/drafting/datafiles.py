@@ -1,4 +1,4 @@
-"""Reading the drafter's YAML data files (intent rules, training set, cues, lexicon, reply templates)."""
+"""Reading the drafter's YAML data files (intent rules, training set, cues, lexicon, templates)."""
 
 from __future__ import annotations
 

@@ -35,13 +35,13 @@ log = logging.getLogger(__name__)
 
 EmbedTexts = Callable[[list[str]], np.ndarray]
 
-FEATURE_VERSION = 1
-HASH_BUCKETS = 2048
+FEATURE_VERSION = 2
+HASH_BUCKETS = 4096
 LEXICAL_WEIGHT = 1.0  # the n-gram block's norm relative to the (unit) embedding
 FOLDS = 5
 EPOCHS = 300
 LEARNING_RATE = 0.05
-L2 = 1e-4
+L2 = 1e-5
 THRESHOLD_BOUNDS = (0.25, 0.75)
 
 _LATIN_RUN = re.compile(r"[a-z0-9']+")
@@ -56,14 +56,19 @@ def normalise(text: str) -> str:
 
 
 def _grams(text: str) -> list[str]:
-    """Latin words and word pairs; character unigrams and bigrams of everything else."""
+    """Latin words, word pairs and letter trigrams (typos: "shiping" still shares "hip", "ing");
+    character unigrams, bigrams and trigrams of everything else."""
     grams: list[str] = []
     words = _LATIN_RUN.findall(text)
     grams += [f"w:{w}" for w in words]
     grams += [f"w:{a} {b}" for a, b in pairwise(words)]
+    for word in words:
+        padded = f"#{word}#"
+        grams += [f"l:{padded[i:i + 3]}" for i in range(len(padded) - 2)]
     for run in _SPACE_OR_PUNCT.split(_LATIN_RUN.sub(" ", text)):
         grams += [f"c:{ch}" for ch in run]
         grams += [f"c:{run[i:i + 2]}" for i in range(len(run) - 1)]
+        grams += [f"c3:{run[i:i + 3]}" for i in range(len(run) - 2)]
     return grams
 
 

@@ -4,6 +4,7 @@ already said: cue patterns from ``prompts/understanding/cues.yaml`` (data, not c
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,10 +41,23 @@ def _compile(path: Path, where: str, patterns: object) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
 
 
+_COMPAT_JAMO = re.compile(r"[\u3131-\u318e]")
+
+
+def _family_patterns(family: str, patterns: list[str]) -> list[str]:
+    """Patterns as the normalised text is written (NFKC turns the Korean ㅠ into a conjoining
+    jamo, so the pattern must be folded the same way); English ones start at a word's start
+    ("ugh" is not in "enough")."""
+    folded = [_COMPAT_JAMO.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), p)
+              for p in patterns]
+    return [f"(?<![a-z])(?:{p})" for p in folded] if family == "en" else folded
+
+
 def _families(path: Path, where: str, spec: object) -> re.Pattern[str]:
     if not isinstance(spec, dict) or not set(spec) <= set(_FAMILIES):
         raise ConfigurationError(f"{path}: {where}: map the families zh, en, ko to patterns")
-    patterns = [p for family in _FAMILIES for p in (spec.get(family) or [])]
+    patterns = [p for family in _FAMILIES
+                for p in _family_patterns(family, list(spec.get(family) or []))]
     for family in _FAMILIES:  # validate each family on its own, so errors name it
         _compile(path, f"{where}.{family}", spec.get(family) or [])
     return _compile(path, where, patterns)

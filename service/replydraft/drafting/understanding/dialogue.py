@@ -58,11 +58,17 @@ def dialogue_state(request: DraftRequest, *, slots: Slots, product_given: bool,
         for act in cues.agent_acts(normalise_measures(text)):
             if act not in acts:
                 acts.append(act)
-    last_agent = _last_agent_turn(request)
-    awaiting = tuple(topic for act, topic in cues.agent_acts(normalise_measures(last_agent))
-                     if act == "asked") if last_agent else ()
     return DialogueState(order_id=order_id, given=tuple(given), agent_acts=tuple(acts),
-                         awaiting=awaiting, agent_turns=len(agent))
+                         awaiting=awaited(request, cues), agent_turns=len(agent))
+
+
+def awaited(request: DraftRequest, cues: Cues) -> tuple[str, ...]:
+    """What the agent's last message asked the customer for ("订单号", "your weight?")."""
+    last_agent = _last_agent_turn(request)
+    if last_agent is None:
+        return ()
+    return tuple(topic for act, topic in cues.agent_acts(normalise_measures(last_agent))
+                 if act == "asked")
 
 
 def _last_agent_turn(request: DraftRequest) -> str | None:

@@ -142,9 +142,14 @@ RESIDUAL = ("greeting", "thanks_close", "complaint", "other")
 # payment word in a shipping question; "how much is shipping" is no price question).
 STRONG_SUPPORT = 0.2
 WEAK_SUPPORT = 0.6
+# Most messages ask one thing. Beside the leading intent, a second one needs the model this sure
+# (or a strong rule with the model at this share of the threshold): near-threshold neighbours
+# ("fabric" → a defect?) are noise, not questions.
+SECOND_SURE = 0.7
+SECOND_RULE_SUPPORT = 0.5
 # With nothing above its threshold, the model's best intent still counts at this share of its
 # threshold when it beats "other": a clear-enough lean is better than the topic menu.
-LEAN = 0.5
+LEAN = 0.3
 
 
 def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | None,
@@ -152,22 +157,14 @@ def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | Non
     """Rules and model together. ``probabilities`` None: the rules alone (the eval reports both).
 
     A rule stands when the model supports it a little (strong rule) or more (weak rule); the
-    model alone adds an intent above that intent's own threshold.
+    model alone adds an intent above that intent's own threshold; beside the leading intent a
+    second one needs clearer evidence.
     """
     merged: dict[str, float] = {}
     if probabilities is None or thresholds is None:
         merged = {i: s for i, s in rule_scores.items() if s >= INCLUDE_AT}
     else:
-        for intent in set(rule_scores) | set(probabilities):
-            rule = rule_scores.get(intent, 0.0)
-            p = probabilities.get(intent, 0.0)
-            threshold = thresholds.get(intent, 0.5)
-            if p >= threshold:
-                bonus = BOTH_SIGNALS_BONUS if rule else 0.0
-                merged[intent] = min(1.0, max(rule, p) + bonus)
-            elif (rule >= STRONG and p >= threshold * STRONG_SUPPORT) or \
-                    (rule >= WEAK and p >= threshold * WEAK_SUPPORT):
-                merged[intent] = rule
+        merged = _supported(rule_scores, probabilities, thresholds)
         if not any(i not in RESIDUAL for i in merged):
             lean = _lean(probabilities, thresholds)
             if lean is not None:
@@ -182,6 +179,33 @@ def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | Non
         return [IntentScore(intent="other", confidence=0.5)]
     return sorted((IntentScore(intent=i, confidence=round(min(s, 1.0), 3))
                    for i, s in merged.items()), key=lambda s: -s.confidence)
+
+
+def _supported(rule_scores: dict[str, float], probabilities: dict[str, float],
+               thresholds: dict[str, float]) -> dict[str, float]:
+    found: dict[str, tuple[float, float]] = {}  # intent → (confidence, strength vs threshold)
+    for intent in set(rule_scores) | set(probabilities):
+        rule = rule_scores.get(intent, 0.0)
+        p = probabilities.get(intent, 0.0)
+        threshold = thresholds.get(intent, 0.5)
+        if p >= threshold:
+            bonus = BOTH_SIGNALS_BONUS if rule else 0.0
+            found[intent] = (min(1.0, max(rule, p) + bonus), p / threshold)
+        elif (rule >= STRONG and p >= threshold * STRONG_SUPPORT) or \
+                (rule >= WEAK and p >= threshold * WEAK_SUPPORT):
+            found[intent] = (rule, p / threshold)
+    if not found:
+        return {}
+    lead = max(found, key=lambda i: found[i][1])
+    kept = {}
+    for intent, (confidence, _) in found.items():
+        p = probabilities.get(intent, 0.0)
+        threshold = thresholds.get(intent, 0.5)
+        second = p >= max(threshold, SECOND_SURE) or (
+            rule_scores.get(intent, 0.0) >= STRONG and p >= threshold * SECOND_RULE_SUPPORT)
+        if intent == lead or second:
+            kept[intent] = confidence
+    return kept
 
 
 def _lean(probabilities: dict[str, float], thresholds: dict[str, float]) -> str | None:

@@ -9,6 +9,7 @@ what the agent said are kept in the dialogue state.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,8 +23,13 @@ from replydraft.drafting.models import (
 )
 from replydraft.drafting.understanding.conversation import extract_slots, message_slots
 from replydraft.drafting.understanding.cues import Cues, Mood, StatedOrderState
-from replydraft.drafting.understanding.dialogue import DialogueState, dialogue_state
-from replydraft.drafting.understanding.intents import IntentClassifier, family_of, with_followup
+from replydraft.drafting.understanding.dialogue import DialogueState, awaited, dialogue_state
+from replydraft.drafting.understanding.intents import (
+    RESIDUAL,
+    IntentClassifier,
+    family_of,
+    with_followup,
+)
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.product import ProductResolution, resolve_product
@@ -127,13 +133,15 @@ def understand(
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
     intents = classifier.classify(latest, rules_only=rules_only)
-    followup = previous is not None and _is_followup(latest, intents, classifier, lexicon)
+    followup = previous is not None and (
+        _is_followup(latest, intents, classifier, lexicon)
+        or _answers_the_agent(latest, awaited(request, cues)))
     if followup and previous is not None:
         inherited = _implied_intents(classifier.classify(previous, rules_only=rules_only),
                                      previous, family, products, lexicon, None, False)
-        # In an answer like "冲锋衣", only the question it answers counts, not a faint guess.
-        clear = [s for s in intents if s.confidence >= WEAK_ALONE]
-        intents = with_followup(clear, inherited, followup=True) or intents
+        # "배송비는요?" asks its own question; "黑色呢", "7033" or "冲锋衣" continue the last one.
+        own = [s for s in intents if s.confidence >= FOLLOWUP_OWN and s.intent not in RESIDUAL]
+        intents = own or with_followup([], inherited, followup=True) or intents
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           sku=product.sku, currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
@@ -142,7 +150,8 @@ def understand(
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     normalised = normalise_measures(latest)
-    mood = _mood(cues, customer, intents)
+    order_state = cues.order_state(normalised) or _earlier_order_state(cues, customer)
+    mood = _mood(cues, customer, intents, order_state)
     state = dialogue_state(request, slots=slots,
                            product_given=product.how not in ("on_screen", "none", "ambiguous"),
                            cues=cues)
@@ -157,7 +166,7 @@ def understand(
         product=product,
         mood=mood,
         urgent=cues.is_urgent(normalised),
-        order_state=cues.order_state(normalised) or _earlier_order_state(cues, customer),
+        order_state=order_state,
         state=state,
     )
 
@@ -183,11 +192,13 @@ def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str]
     return intents
 
 
-# Someone reporting a defect, a wrong item or their displeasure is not calm, whatever the words.
+# Someone reporting a defect, a wrong item or their displeasure is not calm, whatever the words
+# (and a colour that differs from the photos, once the parcel is in their hands).
 _UPSETTING = frozenset({"complaint", "quality_complaint"})
 
 
-def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore]) -> Mood:
+def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore],
+          order_state: StatedOrderState | None) -> Mood:
     """The latest message's mood; anger a message ago still colours a terse follow-up, and a
     complaint is never calm."""
     latest = customer[-1]
@@ -196,7 +207,10 @@ def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore]) -
         before = cues.mood(normalise_measures(customer[-2]), customer[-2])
         if before == "angry" and mood == "calm":
             mood = "upset"
-    if mood == "calm" and any(s.intent in _UPSETTING for s in intents):
+    names = {s.intent for s in intents}
+    received_wrong = "colour_difference" in names and (
+        order_state == "received" or "return_exchange" in names)
+    if mood == "calm" and (names & _UPSETTING or received_wrong):
         mood = "upset"
     return mood
 
@@ -207,6 +221,19 @@ def _earlier_order_state(cues: Cues, customer: Sequence[str]) -> StatedOrderStat
         if state is not None:
             return state
     return None
+
+
+# A follow-up keeps its own intents only when it is this sure of them ("and shipping?").
+FOLLOWUP_OWN = 0.85
+_ANSWER_CHARS = 40
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _answers_the_agent(latest: str, awaiting: Sequence[str]) -> bool:
+    """The agent asked for an order number or a measurement and the customer gives one: the
+    message continues the question the agent was working on ("7033", "130이요 150으로")."""
+    return bool(awaiting) and len(latest) <= _ANSWER_CHARS and \
+        _HAS_DIGIT.search(normalise_measures(latest)) is not None
 
 
 # A reply this short that carries no clear question of its own answers the agent or continues
