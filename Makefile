@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The understanding suite's target is 0.95; until it is reached, its measured level is a floor
+# that keeps regressions out (README, "Understanding").
+UNDERSTANDING_FLOOR := 0.80
 
 .PHONY: run test install lint unit evals bench clean
 
@@ -30,7 +33,7 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 evals: $(STAMP)
-	$(BIN)/replydraft eval run --min-pass 0.95
+	$(BIN)/replydraft eval run --min-pass 0.95 --suite-min understanding=$(UNDERSTANDING_FLOOR)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

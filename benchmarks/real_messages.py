@@ -95,7 +95,7 @@ SOURCES: list[tuple[str, str, str, Reader, int]] = [
 
 # What publishers put in place of removed numbers, ids and names, plus handles and links.
 _PLACEHOLDER = re.compile(
-    r"#E-s\[[^\]]*\]|\[ORDERID_[^\]]*\]|\[[^\[\]]{0,12}x\]|订单编号|订单号|订单金额"
+    r"#E-s\[[^\]]*\]|\[ORDERID_[^\]]*\]|\[[^\[\]]{0,12}x\]|订单编号|订单号|订单金额|下单时间"
     r"|@\w+|https?://\S+")
 
 

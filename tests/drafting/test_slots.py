@@ -64,6 +64,12 @@ def height_weight(text: str, family: str) -> tuple[float | None, float | None]:
         ("i'm 180 and about 100kg", "en", 180, 100),
         ("I weigh 220", "en", None, 99.8),  # pounds when above 150
         ("14 stone", "en", None, 88.9),
+        ("5'8 190", "en", 172.7, 86.2),  # a bare 3-digit number after feet and inches: pounds
+        ("about 5 ft 11, 215", "en", 180.3, 97.5),
+        ("5ft 230 lbs", "en", 152.4, 104.3),  # feet with no inches
+        ("im 6 foot 300lb", "en", 182.9, 136.1),
+        ("5呎9吋 180磅", "zh", 175.3, 81.6),  # Hong Kong feet and inches
+        ("6'2 38 waist", "en", 188, None),  # a waist is not a weight
         ("키 175에 80키로인데요", "ko", 175, 80),
         ("키가 72에 몸무게 한 60이면", "ko", 172, 60),  # 72 means 172
         ("몸무게 80", "ko", None, 80),
@@ -80,6 +86,7 @@ def test_height_and_weight_in_every_form(
 def test_prices_and_sizes_are_not_mistaken_for_measurements() -> None:
     assert height_weight("189元包邮吗", "zh") == (None, None)
     assert height_weight("42码有货吗", "zh") == (None, None)
+    assert height_weight("5'9 and 160 in jin", "zh")[1] is None  # pounds only in English
 
 
 @pytest.mark.parametrize(
@@ -107,7 +114,19 @@ def test_foot_length(text: str, foot_mm: float | None) -> None:
 @pytest.mark.parametrize(
     ("text", "size"),
     [("平时穿42码", "42"), ("EU 43", "43"), ("穿44的", "44"), ("US 10", "43"), ("us 9.5", "43"),
-     ("I wear size 11 US", "45"), ("脚长26.5cm", None)],
+     ("I wear size 11 US", "45"), ("脚长26.5cm", None),
+     # US sizes running into a particle, or written in Korean and Chinese
+     ("us 8이면 뭐 사요", "41"), ("US 12요", "46"), ("미국 사이즈 9.5", "43"), ("美码11", "45"),
+     # a US size worn, said about footwear
+     ("usually wearing a 9 in trainers", "42"), ("my running shoes are size 12", "46"),
+     ("I wear a 10 in these jeans", None),
+     # a bare EU size among footwear words
+     ("got those hiking boots in 44?", "44"), ("러닝화 블랙 42 있나요", "42"),
+     ("跑鞋尺码选错了 换成41的", "41"),
+     # not shoe sizes
+     ("jeans in 44?", None), ("44 有货吗", None), ("boots took 40 days to arrive", None),
+     ("these sneakers are 45 dollars?", None), ("鞋子能便宜40吗", None), ("sneakers 180 cm", None),
+     ("boots for a 42 waist guy", None), ("bootcut in 36?", None)],
 )
 def test_shoe_size_with_us_to_eu(text: str, size: str | None) -> None:
     assert parse_shoe_size(normalise_measures(text), LEXICON.us_to_eu) == size
@@ -116,7 +135,10 @@ def test_shoe_size_with_us_to_eu(text: str, size: str | None) -> None:
 @pytest.mark.parametrize(
     ("text", "waist_cm"),
     [("腰围2尺8", 93.3), ("腰围二尺八", 93.3), ("waist 32", 81.3), ("32 inch waist", 81.3),
-     ("허리 34", 86.4), ("허리 86cm", 86.0), ("W36", 91.4), ("腰围95", 95.0)],
+     ("허리 34", 86.4), ("허리 86cm", 86.0), ("W36", 91.4), ("腰围95", 95.0),
+     # the number first, as English writes it; the leg after it is not the waist
+     ("38 waist", 96.5), ("34 waist 30 leg, which fits", 86.4), ("need a 44\" waist", 111.8),
+     ("90cm waist", 90.0), ("5'11 40 waist", 101.6)],
 )
 def test_waist(text: str, waist_cm: float) -> None:
     assert parse_waist(normalise_measures(text)) == pytest.approx(waist_cm, abs=0.1)
@@ -127,7 +149,9 @@ def test_waist(text: str, waist_cm: float) -> None:
     [("便宜30", 30), ("少20块", 20), ("能不能便宜二十", 20), ("便宜个十块", 10), ("减50行不行", 50),
      ("knock 30 off", 30), ("can you do 25 off?", 25), ("20위안 깎아 주세요", 20),
      ("打个9折", 18.9), ("150卖吗", 39), ("can you sell it for 150", 39),
-     ("能便宜点吗", None), ("5천원 깎아 주세요", None)],
+     ("能便宜点吗", None), ("5천원 깎아 주세요", None),
+     ("come on, 15 then?", 15), ("그럼 3이라도요", 3), ("那20块行不行", 20),
+     ("10프로 할인요", 18.9), ("42?", None), ("order 20231107 then?", None)],
 )
 def test_amount_asked_off(text: str, amount: float | None) -> None:
     assert parse_amount_off(normalise_measures(text), 189, "CNY") == amount
@@ -141,7 +165,9 @@ def test_won_amounts_count_for_a_won_store() -> None:
     ("text", "product", "colour"),
     [("那黑色呢", JEANS, "black"), ("浅蓝的有吗", JEANS, "light-blue"), ("深藍色", JEANS, "indigo"),
      ("what about black?", JEANS, "black"), ("블랙은요?", JEANS, "black"),
-     ("灰色的", BOOTS, "grey"), ("红色", JEANS, None)],
+     ("灰色的", BOOTS, "grey"), ("红色", JEANS, None),
+     ("and the light blue?", JEANS, "light-blue"), ("48 in indigo?", JEANS, "indigo"),
+     ("买的浅蓝 发来的是黑色", JEANS, "light-blue")],  # the one named first
 )
 def test_colour_against_the_products_colours(text: str, product: Product, colour: str | None
                                              ) -> None:

@@ -47,6 +47,10 @@ def flagged(text: str, **kwargs: Any) -> bool:
     ("直接打五折吧", MoneyAsk("percent", 50)),
     ("30% off", MoneyAsk("percent", 30)),
     ("20% 할인해 주세요", MoneyAsk("percent", 20)),
+    ("15프로 할인 가능할까요", MoneyAsk("percent", 15)),
+    ("5퍼센트만 깎아 주세요", MoneyAsk("percent", 5)),
+    ("20프로 정도 dc 돼요?", MoneyAsk("percent", 20)),
+    ("how about 15 percent off", MoneyAsk("percent", 15)),
     ("半价", MoneyAsk("percent", 50)),
     ("对折卖吗", MoneyAsk("percent", 50)),
     ("half price?", MoneyAsk("percent", 50)),
@@ -56,6 +60,37 @@ def flagged(text: str, **kwargs: Any) -> bool:
 ])
 def test_reads_every_form(text: str, ask: MoneyAsk) -> None:
     assert read_money(text) == ask
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("ok ok, at least 8 then?", 8),
+    ("could you do 12 then", 12),
+    ("fine, 30 bucks then?", 30),
+    ("¥5 then?", 5),
+    ("아 그럼 15이라도 빼 주세요", 15),
+    ("그럼 3위안이라도요", 3),
+    ("那15块行不行", 15),
+    ("那就20能不能", 20),
+    ("最少40元可以吗", 40),
+])
+def test_a_bare_small_number_in_a_haggle_is_money_off(text: str, amount: float) -> None:
+    assert read_money(text) == MoneyAsk("amount", amount)
+
+
+@pytest.mark.parametrize("text", [
+    "38?",                    # a size
+    "ok 11 then",             # a US shoe size picked
+    "fine, 36 then",          # a size picked
+    "那38行不行吗",             # jeans size 38 (a target price at most, never money off)
+    "77이라도 괜찮아요",          # a Korean size 77
+    "90이라도 있나요",            # a Korean size 90
+    "주문번호 20241103이라도",    # an order number
+    "order 3345 then?",
+    "면 95프로예요?",             # 95 % cotton
+])
+def test_sizes_and_numbers_are_not_haggles(text: str) -> None:
+    ask = read_money(text)
+    assert ask is None or ask.kind == "target"
 
 
 @pytest.mark.parametrize("text", ["能便宜点吗", "少一件怎么办", "少2件", "减5斤", "100%纯棉",

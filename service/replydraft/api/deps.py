@@ -9,7 +9,7 @@ in the process's ``PrincipalCache``."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +21,7 @@ from replydraft.config import Settings
 from replydraft.db.engine import Database
 from replydraft.errors import IndexNotReady
 from replydraft.knowledge.models import StoreProfile
+from replydraft.knowledge.reader import KnowledgeAdmin, KnowledgeReader
 from replydraft.review.access import (
     DEV_PRINCIPAL,
     Permission,
@@ -55,7 +56,7 @@ def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterato
         yield session
 
 
-async def get_knowledge(request: Request) -> Any:
+async def get_knowledge(request: Request) -> KnowledgeAdmin:
     return request.app.state.knowledge
 
 
@@ -77,9 +78,7 @@ async def get_metrics(request: Request) -> Metrics:
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
-# The KnowledgeBase: typed loosely because the API also uses its admin side (status, refresh,
-# rollback) beyond the ``KnowledgeReader`` protocol.
-KnowledgeDep = Annotated[Any, Depends(get_knowledge)]
+KnowledgeDep = Annotated[KnowledgeAdmin, Depends(get_knowledge)]
 DrafterDep = Annotated[DraftWriter, Depends(get_drafter)]
 JobsDep = Annotated[KnowledgeJobs, Depends(get_jobs)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
@@ -130,7 +129,7 @@ ContentStaff = Annotated[Principal, Depends(requires(Permission.MANAGE_KNOWLEDGE
 StatsReader = Annotated[Principal, Depends(requires(Permission.READ_STATS))]
 
 
-def store_or_none(knowledge: Any) -> StoreProfile | None:
+def store_or_none(knowledge: KnowledgeReader) -> StoreProfile | None:
     """The serving store profile, or None before the first refresh (the filter still works
     without the store's allowed commitments)."""
     try:

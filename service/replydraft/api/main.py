@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -26,6 +25,7 @@ from replydraft.api.routes import knowledge as knowledge_routes
 from replydraft.config import Settings, get_settings
 from replydraft.db.engine import Database, open_database
 from replydraft.errors import ReplydraftError
+from replydraft.knowledge.reader import KnowledgeAdmin, KnowledgeReader
 from replydraft.offline import prepare_offline
 from replydraft.review.access import PrincipalCache, ensure_safe_dev_mode
 from replydraft.review.approvals import DraftWriter, PolicyCheck
@@ -39,7 +39,7 @@ rejects it. Every step is audited. Authenticate with `Authorization: Bearer <API
 keys with `replydraft keys create`). Errors are `application/problem+json`."""
 
 
-def _open_knowledge(settings: Settings) -> Any:
+def _open_knowledge(settings: Settings) -> KnowledgeAdmin:
     from replydraft.drafting.understanding.embedder import shared_embedder
     from replydraft.knowledge.base import KnowledgeBase
 
@@ -48,7 +48,7 @@ def _open_knowledge(settings: Settings) -> Any:
     return KnowledgeBase(settings, embedder=shared_embedder(settings))
 
 
-def _build_drafter(settings: Settings, knowledge: Any) -> DraftWriter:
+def _build_drafter(settings: Settings, knowledge: KnowledgeReader) -> DraftWriter:
     from replydraft.drafting.drafter import build_drafter
 
     return build_drafter(settings, knowledge)
@@ -114,7 +114,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     database: Database | None = None,
-    knowledge: Any = None,
+    knowledge: KnowledgeAdmin | None = None,
     drafter: DraftWriter | None = None,
     policy_check: PolicyCheck | None = None,
 ) -> FastAPI:

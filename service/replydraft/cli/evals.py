@@ -79,6 +79,10 @@ def run(
     min_pass: Annotated[float, typer.Option(
         "--min-pass", min=0.0, max=1.0,
         help="Each suite's pass rate must reach this (per suite, not overall).")] = 0.95,
+    suite_min: Annotated[list[str] | None, typer.Option(
+        "--suite-min", metavar="SUITE=RATE",
+        help="A floor for one suite instead of --min-pass (repeatable), e.g. a suite whose "
+             "target is not reached yet keeps its measured level as a ratchet.")] = None,
     workers: Annotated[int, typer.Option(
         "--workers", min=1, max=32, help="Cases run in parallel.")] = 2,
     refresh: Annotated[bool, typer.Option(
@@ -100,13 +104,14 @@ def run(
     if backend not in ("offline", "llm"):
         raise InvalidInput(f"--backend must be offline or llm, not {backend!r}",
                            field_errors=[FieldProblem("--backend", "offline | llm")])
+    floors = _suite_floors(suite_min or [])
     settings = cli_settings()
     # soft_wrap: file paths and drafts stay on one line (copyable), tables still fit the width.
     console = Console(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
     request = RunRequest(selection=suites or [], backend=backend,  # type: ignore[arg-type]
                          tags=tag or [], ids=case or [], min_pass=min_pass, workers=workers,
-                         refresh=refresh)
+                         refresh=refresh, suite_min=floors)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
         results = execute_run(settings, request, progress=_ProgressBar(progress),
@@ -150,3 +155,23 @@ def compare(
         print_comparison(Console(soft_wrap=True), comparison)
     if fail_on_regression and comparison.regressed:
         raise typer.Exit(EXIT_VERDICT)
+
+
+def _suite_floors(items: list[str]) -> dict[str, float]:
+    from replydraft.errors import FieldProblem, InvalidInput
+    from replydraft.evals.models import SUITES
+
+    floors: dict[str, float] = {}
+    for item in items:
+        suite, _, rate = item.partition("=")
+        try:
+            value = float(rate)
+        except ValueError:
+            value = -1.0
+        if suite not in SUITES or not 0.0 <= value <= 1.0:
+            raise InvalidInput(f"--suite-min {item!r}: expected SUITE=RATE with a suite of "
+                               f"{', '.join(SUITES)} and a rate from 0 to 1",
+                               field_errors=[FieldProblem("--suite-min", item)])
+        floors[suite] = value
+    return floors
+

@@ -7,7 +7,7 @@ The CLI is a thin shell around ``execute_run``; tests call it directly with thei
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -43,6 +43,7 @@ class RunRequest:
     min_pass: float | None = 0.95
     workers: int = 2
     refresh: bool = False  # refresh a stale index first (a missing one is always built)
+    suite_min: Mapping[str, float] = field(default_factory=dict)  # per-suite floors
 
 
 @dataclass
@@ -200,7 +201,8 @@ def execute_run(
                    "cases": list(request.ids)},
         **runtime_info(),
     )
-    summary = summarize(results, min_pass=request.min_pass, load_problems=len(problems))
+    summary = summarize(results, min_pass=request.min_pass, load_problems=len(problems),
+                        suite_min=request.suite_min)
     return RunResults(meta=meta, summary=summary, problems=problems, cases=results)
 
 

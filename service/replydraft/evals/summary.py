@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, get_args
 
 from replydraft.evals.models import CaseResult
@@ -176,15 +176,16 @@ def verdict(
     results: Sequence[CaseResult],
     min_pass: float | None,
     load_problems: int = 0,
+    suite_min: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The run passes when every suite's pass rate reaches ``min_pass`` (per suite, not
     overall: a strong suite cannot hide a weak one) and no case leaked a policy violation."""
     reasons = []
-    if min_pass is not None:
-        for suite, row in by_suite.items():
-            if row["pass_rate"] is not None and row["pass_rate"] < min_pass:
-                reasons.append(f"suite {suite}: pass rate {row['pass_rate']:.2%} "
-                               f"below {min_pass:.2%}")
+    floors = suite_min or {}
+    for suite, row in by_suite.items():
+        floor = floors.get(suite, min_pass)
+        if floor is not None and row["pass_rate"] is not None and row["pass_rate"] < floor:
+            reasons.append(f"suite {suite}: pass rate {row['pass_rate']:.2%} below {floor:.2%}")
     leaks = [r for r in results if r.policy_leak]
     if leaks:
         reasons.append(f"{len(leaks)} policy leak(s): "
@@ -196,7 +197,8 @@ def verdict(
 
 
 def summarize(
-    results: Sequence[CaseResult], *, min_pass: float | None = None, load_problems: int = 0
+    results: Sequence[CaseResult], *, min_pass: float | None = None, load_problems: int = 0,
+    suite_min: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     by_suite = group_rates(results, lambda r: [r.suite])
     return {
@@ -211,5 +213,5 @@ def summarize(
         "latency": latency_by_suite(results),
         "leaks": [r.suite + "/" + r.id for r in results if r.policy_leak],
         "fallbacks": sum(1 for r in results if r.output.fallback_reason),
-        "verdict": verdict(by_suite, results, min_pass, load_problems),
+        "verdict": verdict(by_suite, results, min_pass, load_problems, suite_min),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from replydraft.knowledge.models import Product, SearchHit, StoreProfile
+from replydraft.knowledge.reports import KBStatus, RefreshReport, VersionInfo
 from replydraft.languages import Language
 
 
@@ -38,3 +39,17 @@ class KnowledgeReader(Protocol):
     def product(self, sku: str) -> Product | None: ...
 
     def products(self) -> list[Product]: ...
+
+
+class KnowledgeAdmin(KnowledgeReader, Protocol):
+    """The reader plus what content staff do through the API: status, versions, refresh,
+    rollback. ``KnowledgeBase`` implements both; the API is typed against this."""
+
+    def status(self) -> KBStatus: ...
+
+    def versions(self) -> list[VersionInfo]: ...
+
+    def refresh(self, *, dry_run: bool = False) -> RefreshReport: ...
+
+    def rollback(self, version: int | None = None) -> VersionInfo: ...
+

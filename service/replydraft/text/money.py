@@ -2,7 +2,8 @@
 
 ``read_money`` finds the first ask in a text, in this order: an amount off (便宜30, 少算我80元,
 减五十, knock 30 off, 20 dollars off, 20위안 깎아, 5만원 할인), a percentage off (打85折, 九折,
-30% off, 20% 할인, half price, 半价, 对折, 반값), a target price (150卖吗, sell it for 150).
+30% off, 10프로 할인, half price, 半价, 对折, 반값), a small amount in a haggle without a money
+word (come on, 10 then?; 그럼 10이라도; 那10块行不行), a target price (150卖吗, sell it for 150).
 
 N折 means "pay N tenths": 9折 is 10 % off, 85折 (8.5折, 八五折) 15 % off, 五折 50 % off. A bare
 digit before 折 is never read out of a longer number: 打85折 is not 5折.
@@ -62,10 +63,29 @@ _AMOUNT_PATTERNS = (
 _ZHE = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?)\s*折(?!叠)")
 _HALF = re.compile(r"对折|半价|半折|half price|half off|반값")
 _PERCENT_PATTERNS = (
-    re.compile(r"(?<![\d.])" + _NUM + r"\s*(?:%|percent|퍼센트|프로)\s*"
-               r"(?:off|discount|할인|깎|디씨|dc|的?折扣|优惠)"),
+    # 30% off, 10 percent off, 10프로만 할인, 10퍼센트 정도 깎아, 15퍼 dc.
+    re.compile(r"(?<![\d.])" + _NUM + r"\s*(?:%|percent|per cent|퍼센트|프로|퍼)\s*"
+               r"(?:만|정도|쯤|이라도|라도|만큼)?\s*(?:더\s*)?"
+               r"(?:off|discount|할인|깎|빼|디씨|dc|세일|에누리|的?折扣|优惠)"),
     re.compile(r"\b(?:discount|reduction) of\s+" + _NUM + r"\s*(?:%|percent)"),
     re.compile(r"(?:优惠|便宜|减|打)\s*" + _NUM + r"\s*%"),
+)
+# A bare small number in a haggle, the money word left out: "come on, 10 then?", "그럼 10이라도",
+# "那10块行不行". Only one or two digits, and only after a haggling word (a lone "44?" is a size;
+# "150行不行" and "150卖吗" ask a price, below). Group 1 or 3 is the money word, if any; without
+# one the number must fall outside the sizes it could also be (the range after each pattern):
+# "ok 10 then" picks a US shoe size, "那44行不行" a size 44, "66이라도" a Korean size 66.
+_ANY = (0, 99)
+_HAGGLE_PATTERNS: tuple[tuple[re.Pattern[str], tuple[int, int] | None], ...] = (
+    (re.compile(r"\b(?:come on|at least|(?:can|could|would) you (?:do|go|make it)|meet me at)"
+                r"\s*,?\s*(?:like\s+)?([$¥]?)(\d{1,2})\s*(bucks|dollars?|yuan|rmb|usd)?"
+                r"\s*(?:off\s*)?then\b"), None),
+    (re.compile(r"(?<![\d.])([$¥]?)(\d{1,2})\s*(bucks|dollars?|yuan|rmb|usd)?\s*(?:off\s*)?"
+                r"then\b"), _ANY),
+    (re.compile(r"(?<![\d.])()(\d{1,2})\s*(위안|달러|불)?\s*(?:만이라도|이라도)"
+                r"(?!\s*(?:사이즈|size|있|입|맞|재고))"), (26, 99)),
+    (re.compile(r"(?:那|那就|那么|再|最少|至少)\s*()(\d{1,2})\s*(块钱|块|元)?\s*"
+                r"(?:行不行|行吗|行不|可以吗|可以不|能不能|成不成|好不好)"), (26, 50)),
 )
 _TARGET_PATTERNS = (
     re.compile(r"(?<![\d.])(\d{2,5})\s*(?:块|元)?\s*(?:卖|出|行|可以|能卖)\s*(?:吗|不|么|嘛)"),
@@ -94,7 +114,7 @@ def read_money(text: str) -> MoneyAsk | None:
     """The first discount ask in ``text`` (see the module docstring), or None."""
     text = arabic_numerals(text)
     won = _WON.search(text) is not None
-    return _amount(text, won) or _percent(text) or _target(text, won)
+    return _amount(text, won) or _percent(text) or _haggle(text) or _target(text, won)
 
 
 def _amount(text: str, won: bool) -> MoneyAsk | None:
@@ -122,6 +142,16 @@ def _percent(text: str) -> MoneyAsk | None:
         match = pattern.search(text)
         if match and 0 < float(match.group(1)) < 100:
             return MoneyAsk("percent", float(match.group(1)))
+    return None
+
+
+def _haggle(text: str) -> MoneyAsk | None:
+    for pattern, sizes in _HAGGLE_PATTERNS:
+        for match in pattern.finditer(text):
+            value = float(match.group(2))
+            money_word = bool(match.group(1) or match.group(3))
+            if value > 0 and (money_word or sizes is None or not sizes[0] <= value <= sizes[1]):
+                return MoneyAsk("amount", value)
     return None
 
 

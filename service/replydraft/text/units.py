@@ -2,8 +2,8 @@
 
 Chinese customers weigh themselves in 斤 (half a kilo) and measure waists in 市尺 (a third of a
 metre: 腰围2尺8 is 2.8 尺); Koreans write 키로/킬로 for kilograms; English speakers use pounds,
-stone, feet and inches. The unit words live here once, as regex alternations the measurement
-parsers embed, next to the factors that convert them.
+stone, feet and inches (Hong Kong writes feet and inches 呎 and 吋). The unit words live here
+once, as regex alternations the measurement parsers embed, next to the factors that convert them.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ STONE_WORDS = r"st|stone"
 CM_WORDS = r"cm|公分|厘米|센티|센치|㎝"
 MM_WORDS = r"mm|毫米|밀리|㎜"
 METRE_WORDS = r"m|米|meters?|metres?"
-INCH_WORDS = r"inch|inches|in\b|\"|인치"
-FEET_WORDS = r"'|ft\.?|feet|foot"
+INCH_WORDS = r"inch|inches|in\b|\"|인치|吋"
+FEET_WORDS = r"'|ft\.?|feet|foot|呎"  # 呎/吋: feet and inches in Hong Kong and Taiwan
 
 
 def to_kg(value: float, unit: WeightUnit) -> float:

@@ -27,7 +27,7 @@ INTENT_ORDER = (
     "greeting", "security", "product_info", "size_advice", "stock", "colour_difference",
     "quality_concern", "bargaining", "postage", "shipping_time", "payment_reminder",
     "logistics_delay", "quality_complaint", "return_exchange", "refund_status", "cancel_order",
-    "address_change", "invoice", "other",
+    "address_change", "invoice", "not_sold", "complaint", "handoff", "thanks_close", "other",
 )
 MAX_INTENTS = 4
 # Sentences whose whole point is one fact: skipped when that fact was already stated.
@@ -43,7 +43,9 @@ _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colo
 # Sentences that already promise to report back; the after-sales closing would repeat them.
 _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
-_AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status"})
+_AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status", "complaint"})
+# Replies that are themselves a closing line: nothing to add after them.
+_SELF_CLOSING = frozenset({"thanks_close", "handoff"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
 _TERMINAL = re.compile(r"[。！？!?.~～…）)\U0001F300-\U0001FAFF\u2600-\u27BF]$")
@@ -147,7 +149,9 @@ class Composer:
                       if i in INTENT_ORDER else len(INTENT_ORDER))
 
     def _greeting(self, intents: list[str]) -> bool:
-        if self.ctx.first_reply:
+        """The welcome banner only for a calm customer's first message: someone upset or angry
+        gets the apology and the next step first, and a thanks gets a short close."""
+        if self.ctx.first_reply and self._calm() and intents != ["thanks_close"]:
             return self.say("greeting.first", "greeting")
         if intents == ["greeting"]:
             return self.say("greeting.again", "greeting")
@@ -157,8 +161,14 @@ class Composer:
         if "security" in intents:
             self.say("security.warning", "security")
 
+    def _calm(self) -> bool:
+        seen = self.ctx.understanding
+        return seen is None or seen.mood == "calm"
+
     def _empathy(self, intents: list[str]) -> None:
-        if any(r.type in _UPSET_RISKS for r in self.ctx.risks) or self.cue("upset"):
+        if any(r.type in _UPSET_RISKS for r in self.ctx.risks) or self.cue("upset") or \
+                "complaint" in intents or (not self._calm() and not set(intents) & set(
+                    _EMPATHY_FIRST)):
             self.say("empathy.other_upset", "other")
             return
         for intent in _EMPATHY_FIRST:
@@ -175,10 +185,12 @@ class Composer:
     def _closing(self, intents: list[str]) -> None:
         if self.asked:
             return  # the question ends the turn; a closing line would bury it
+        if set(intents) & _SELF_CLOSING:
+            return
         if set(intents) & _AFTER_SALES:
             if not self._keys & _PROMISES_UPDATE:
                 self.say("closing.after_sales")
-        elif intents != ["greeting"] and intents != ["other"]:
+        elif intents != ["greeting"] and intents != ["other"] and self._calm():
             self.say("closing.default")
 
     def _address_first_sentence(self) -> None:
@@ -429,6 +441,25 @@ def _other(c: Composer) -> None:
         c.say("other.thanks", "other")
 
 
+def _thanks_close(c: Composer) -> None:
+    c.say("thanks_close.close", "other")
+
+
+def _handoff(c: Composer) -> None:
+    c.say("handoff.ack", "other")
+
+
+def _not_sold(c: Composer) -> None:
+    c.say("not_sold.line", "other")
+
+
+def _complaint(c: Composer) -> None:
+    """Displeasure with nothing else asked: the apology is said; the next step follows, on the
+    order the customer already named rather than asking for it again."""
+    if not c.say("complaint.next_known", "other"):
+        c.say("complaint.next", "other", ask=True)
+
+
 _HANDLERS: dict[str, Callable[[Composer], None]] = {
     "product_info": _product_info,
     "size_advice": _size_advice,
@@ -446,6 +477,10 @@ _HANDLERS: dict[str, Callable[[Composer], None]] = {
     "invoice": _invoice,
     "cancel_order": _cancel_order,
     "address_change": _address_change,
+    "thanks_close": _thanks_close,
+    "handoff": _handoff,
+    "not_sold": _not_sold,
+    "complaint": _complaint,
     "other": _other,
 }
 

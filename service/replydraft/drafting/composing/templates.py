@@ -144,6 +144,11 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "address_change.confirm": _spec(),
     "security.warning": _spec(),
     "other.thanks": _spec(),
+    "thanks_close.close": _spec(),
+    "handoff.ack": _spec(),
+    "not_sold.line": _spec(),
+    "complaint.next": _spec(),
+    "complaint.next_known": _spec("order_id"),
 }
 
 

@@ -231,6 +231,21 @@ class IntentClassifier:
         return model.probabilities(text, np.asarray(self._embed(text), dtype=np.float32))
 
     def classify(self, text: str, *, rules_only: bool = False) -> list[IntentScore]:
+        """The message's intents; a message of several questions ("多少钱？能便宜点吗？几天到？")
+        is also read question by question, so each one's intent counts in full."""
+        found = self._classify_one(text, rules_only)
+        clauses = questions_in(text)
+        if len(clauses) < 2:
+            return found
+        merged = {s.intent: s.confidence for s in found}
+        for clause in clauses:
+            for score in self._classify_one(clause, rules_only):
+                merged[score.intent] = max(merged.get(score.intent, 0.0), score.confidence)
+        substantive = {i: c for i, c in merged.items() if i not in RESIDUAL}
+        return sorted((IntentScore(intent=i, confidence=c)
+                       for i, c in (substantive or merged).items()), key=lambda s: -s.confidence)
+
+    def _classify_one(self, text: str, rules_only: bool) -> list[IntentScore]:
         rule_scores = self.rules.scores(normalise(text))
         if rules_only:
             return combine(rule_scores, None)
@@ -241,6 +256,20 @@ class IntentClassifier:
 
     def is_followup(self, text: str) -> bool:
         return self.rules.is_followup(normalise(text))
+
+
+# Where a message of several questions breaks: question marks, full stops, new lines.
+_QUESTION_BREAK = re.compile(r"(?<=[？?！!。；;\n])\s*")
+MAX_QUESTIONS = 3
+_MIN_QUESTION_CHARS = 2
+
+
+def questions_in(text: str) -> list[str]:
+    """The message's sentences, when it has more than one (at most ``MAX_QUESTIONS``, the
+    customer's order kept); a one-sentence message gives one."""
+    parts = [p.strip() for p in _QUESTION_BREAK.split(text.strip())]
+    parts = [p for p in parts if len(re.sub(r"[\W_]+", "", p)) >= _MIN_QUESTION_CHARS]
+    return parts[:MAX_QUESTIONS] if len(parts) > 1 else [text]
 
 
 def with_followup(

@@ -3,19 +3,26 @@ word (the product itself is ``product.resolve_product``'s business)."""
 
 from __future__ import annotations
 
-from replydraft.drafting.understanding.lexicon import Lexicon, word_in
+from replydraft.drafting.understanding.lexicon import Lexicon, whole_word, word_in
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import Product
 
 
 def find_colour(text: str, product: Product | None, lexicon: Lexicon) -> str | None:
-    """The id of the product colour the text names: by its own name first, then by colour word."""
+    """The id of the product colour the text names: by its own name or id first (the one named
+    earliest: "收到的墨绿根本是黑色" is about the 墨绿), then by colour word."""
     if product is None:
         return None
+    named: list[tuple[int, int, str]] = []  # (where, -length, id): earliest, then longest
     for colour in product.colours:
         names = [normalise_measures(n) for n in colour.names.values()]
-        if any(len(n) >= 2 and n in text for n in names):
-            return colour.id
+        spots = [(text.find(n), -len(n)) for n in names if len(n) >= 2 and n in text]
+        ident = whole_word(colour.id.replace("-", " ")).search(text)  # "6xl in wine?"
+        spots += [(ident.start(), ident.start() - ident.end())] if ident else []
+        if spots:
+            named.append((*min(spots), colour.id))
+    if named:
+        return min(named)[2]
     matches: list[str] = []
     for words in lexicon.colours.values():
         if not any(word_in(word, text) for word in words):

@@ -52,8 +52,8 @@ _HEIGHT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\d)\s*米\s*(\d{1,2})(?!\d)"), "m_cm"),              # 1米75, 1米8
     (re.compile(r"(?<![\d.])(\d)\s*m\s*(\d{2})(?!\d)"), "m_cm"),        # 1m75
     (re.compile(rf"(?<![\d.])([12]\.\d{{1,2}})\s*({units.METRE_WORDS})(?![a-z])"), "m"),  # 1.75m
-    (re.compile(rf"(?<![\d.])([4-7])\s*(?:{units.FEET_WORDS})\s*(\d{{1,2}})?\s*"
-                rf"(?:''|{units.INCH_WORDS})?"), "ft"),                # 5'10", 5 ft 10, 6ft
+    (re.compile(rf"(?<![\d.])([4-7])\s*(?:{units.FEET_WORDS})\s*(\d{{1,2}}(?!\d))?\s*"
+                rf"(?:''|{units.INCH_WORDS})?"), "ft"),                # 5'10", 5 ft 10, 6ft 270lb
     (re.compile(r"(身高|个子|个头|高|height|키\s*(?:가|는)?)\s*[:：是]?\s*(?:大概|约|差不多|about|around|한)?\s*"
                 r"(\d{1,3}(?:\.\d{1,2})?)"), "labelled"),
     (re.compile(rf"(?<![\d.])(1\d{{2}}|2[0-2]\d)(?:\.\d)?\s*({units.CM_WORDS})"), "cm"),
@@ -79,7 +79,7 @@ def _height_value(match: re.Match[str], kind: str, text: str) -> float | None:
         return units.to_cm(_num(match.group(1)), "m")
     if kind == "ft":
         feet, inches = int(match.group(1)), int(match.group(2) or 0)
-        bare = match.group(2) is None and not re.search(r"ft|feet|foot|'", match.group(0))
+        bare = match.group(2) is None and not re.search(r"ft|feet|foot|'|呎", match.group(0))
         if inches > 11 or bare:
             return None
         return units.feet_inches_cm(feet, inches)
@@ -151,11 +151,24 @@ _PAIR = re.compile(r"(?<![\d.])(1[4-9]\d|20\d)\s*(?:cm|公分)?\s*(?:[/,，、 ]
                    r"(?:체중|몸무게|about|around|大概|约)?\s*(\d{2,3})(?![\d.])(?!\s*(?:码|号|岁|块|元|cm|mm|사이즈|yuan))")
 
 
+# 6'1 260, 5 ft 9 / 180: in English, a bare three-digit number after feet and inches is pounds.
+_IMPERIAL_PAIR = re.compile(
+    rf"(?<![\d.])[4-7]\s*(?:{units.FEET_WORDS})\s*(?:\d{{1,2}}(?!\d)\s*(?:''|{units.INCH_WORDS})?)?"
+    r"\s*(?:[,/&]\s*)?(?:and\s+)?(?:about\s+|around\s+)?(\d{3})(?![\d.])"
+    rf"(?!\s*(?:{units.CM_WORDS}|{units.MM_WORDS}|{units.KG_WORDS}|斤|码|号|size|사이즈|\$|dollars?|bucks))")
+
+
 def parse_height_weight_pair(text: str, family: str) -> tuple[float | None, float | None]:
-    """"175 180", "175/85", "175에 80", "i'm 180 and 100": height first, then weight."""
+    """"175 180", "175/85", "175에 80", "i'm 180 and 100": height first, then weight.
+    In English, feet and inches then a bare 100-399 ("6'1 260") is height and pounds."""
     match = _PAIR.search(text)
     if match is None:
-        return None, None
+        imperial = _IMPERIAL_PAIR.search(text) if family == "en" else None
+        if imperial is None:
+            return None, None
+        pounds = units.to_kg(float(imperial.group(1)), "lb")
+        return parse_height(imperial.group(0)), (round(pounds, 1) if _within(pounds, WEIGHT_KG)
+                                                  else None)
     height, weight = float(match.group(1)), float(match.group(2))
     weight = _bare_weight_kg(weight, family)
     if not _within(weight, WEIGHT_KG):
@@ -205,20 +218,51 @@ _EU_SIZE = (
     re.compile(r"\beu\s*(3[5-9]|4\d|50)\b"),
     re.compile(r"(?:穿|平时|一般)\s*(3[5-9]|4\d|50)(?![\d.])"),
 )
-_US_SIZE = re.compile(r"\b(?:us|us size|size us)\s*(\d{1,2}(?:\.5)?)\b|\b(\d{1,2}(?:\.5)?)\s*us\b")
+# US 10, us size 9.5, 11 US, 미국사이즈 10, 美码10; the size may run into a particle (us 9면).
+_US_SIZE = re.compile(r"(?:(?<![a-z])(?:size\s*)?us(?:\s*(?:size|sz))?|미국\s*(?:사이즈|치수)?|"
+                      r"美国?\s*(?:鞋码|尺码|码)?)\s*(\d{1,2}(?:\.5)?)(?![\d.])"
+                      r"|(?<![\d.])(\d{1,2}(?:\.5)?)\s*us(?![a-z])")
+# Without a size word, a number is a shoe size only when the message is about footwear.
+_FOOTWEAR = re.compile(r"(?<![a-z])(?:shoes?|sneakers?|trainers?|boots?|footwear)(?![a-z])|"
+                       r"鞋|靴|신발|운동화|러닝화|등산화|부츠|구두")
+_WORN_SIZE = re.compile(r"(?<![a-z])(?:wear|wearing|size|sz)\s+(?:an?\s+|size\s+)?"
+                        r"(\d{1,2}(?:\.5)?)(?![\d.])")
+# A bare 35-50 among footwear words ("boots in 47", "등산화 브라운 47", "换个43的"), unless a unit
+# or count says it is something else (47 days, 45 yuan, 40%, 42 waist, 便宜40).
+_BARE_EU = re.compile(
+    r"(?<![\d.a-z$¥#'])(?<!便宜)(?<![少减砍让])(3[5-9]|4\d|50)(?:\.5)?(?![\d.])"
+    r"(?!\s*(?:%|percent|퍼|프로|[天日일岁살세元块원个件개双켤분]|小时|分钟|시간|위안|달러|"
+    r"days?|hours?|hrs?|mins?|years?|yrs?|yo\b|yuan|rmb|usd|dollars?|bucks|euros?|eur\b|"
+    r"cm|mm|kg|斤|公斤|키로|lbs?|pounds?|waist|腰|허리|inch|in\b|\"|인치|pairs?|off\b|"
+    r"discount|包邮|折|할인))")
 
 
 def parse_shoe_size(text: str, us_to_eu: dict[str, str]) -> str | None:
-    """An EU shoe size label: 42码, EU 43, 穿42的; US sizes converted through the lexicon."""
+    """An EU shoe size label: 42码, EU 43, 穿42的, boots in 47 (a bare 35-50 among footwear
+    words); US sizes (US 10, 미국사이즈 10, "I wear a 10" about shoes) converted through the
+    lexicon."""
     for pattern in _EU_SIZE:
         match = pattern.search(text)
         if match:
             return match.group(1)
     match = _US_SIZE.search(text)
     if match:
-        us = match.group(1) or match.group(2)
-        return us_to_eu.get(us.rstrip("0").rstrip(".") if "." in us else us)
-    return None
+        return _us_to_eu(match.group(1) or match.group(2), us_to_eu)
+    if not _FOOTWEAR.search(text):
+        return None
+    for match in _WORN_SIZE.finditer(text):
+        size = match.group(1)
+        if 35 <= float(size) <= 50:
+            return size.split(".")[0]  # the half dropped, as _EU_SIZE reads it
+        found = _us_to_eu(size, us_to_eu)
+        if found is not None:
+            return found
+    match = _BARE_EU.search(text)
+    return match.group(1) if match else None
+
+
+def _us_to_eu(us: str, us_to_eu: dict[str, str]) -> str | None:
+    return us_to_eu.get(us.rstrip("0").rstrip(".") if "." in us else us)
 
 
 # ---------------------------------------------------------------- waist
@@ -227,15 +271,26 @@ _WAIST_CHI = re.compile(r"(\d)\s*尺\s*(\d)?")
 _WAIST_LABELLED = re.compile(r"(腰围|腰|waist|허리)\s*(?:is|[:：是]|둘레|가|는)?\s*"
                              r"(?:about|大概|约)?\s*"
                              r"(\d{2,3}(?:\.\d)?)\s*(cm|公分|厘米|inch|inches|in\b|\"|인치)?")
+# "36 waist 34 leg", "86cm waist": English puts the number first; without a unit it is inches,
+# so only 50 or less is read (a bare "80 waist" may be a weight running into a waist label).
+_WAIST_BEFORE = re.compile(r"(?<![\d.'])(\d{2})\s*(cm|inch|inches|in|\")?\s*waist(?![a-z])")
 _WAIST_INCH = re.compile(r"(?<![\d.])(\d{2})\s*(?:inch|in|\"|인치)\s*(?:waist)?|\bw(\d{2})\b")
 
 
 def parse_waist(text: str) -> float | None:
-    """Waist in cm: 腰围2尺8 (市尺), waist 32 (inches when 50 or less), 허리 86cm, W34."""
+    """Waist in cm: 腰围2尺8 (市尺), waist 32 (inches when 50 or less), 36 waist, 허리 86cm,
+    W34."""
     match = _WAIST_CHI.search(text)
     if match:
         value = units.chi_cun_cm(int(match.group(1)), int(match.group(2) or 0))
         return round(value, 1) if _within(value, WAIST_CM) else None
+    for match in _WAIST_BEFORE.finditer(text):
+        value, unit = _num(match.group(1)), match.group(2) or ""
+        if unit != "cm" and value > 50:
+            continue
+        value = value if unit == "cm" else units.to_cm(value, "in")
+        if _within(value, WAIST_CM):
+            return round(value, 1)
     match = _WAIST_LABELLED.search(text)
     if match:
         value, unit = _num(match.group(2)), match.group(3) or ""
