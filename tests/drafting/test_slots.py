@@ -126,7 +126,8 @@ def test_foot_length(text: str, foot_mm: float | None) -> None:
      # not shoe sizes
      ("jeans in 44?", None), ("44 有货吗", None), ("boots took 40 days to arrive", None),
      ("these sneakers are 45 dollars?", None), ("鞋子能便宜40吗", None), ("sneakers 180 cm", None),
-     ("boots for a 42 waist guy", None), ("bootcut in 36?", None)],
+     ("boots for a 42 waist guy", None), ("bootcut in 36?", None),
+     ("can the shoes ship to us 10 days", None), ("미국 10일 걸려요?", None)],
 )
 def test_shoe_size_with_us_to_eu(text: str, size: str | None) -> None:
     assert parse_shoe_size(normalise_measures(text), LEXICON.us_to_eu) == size

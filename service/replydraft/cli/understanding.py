@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from replydraft.cli.common import EXIT_VERDICT, cli_settings, report_errors
 
+if TYPE_CHECKING:
+    from replydraft.config import Settings
+    from replydraft.drafting.understanding.training import TrainingSet
+
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 console = Console()
+
+
+def _training() -> tuple[Settings, Path, TrainingSet]:
+    """The settings, where the shipped model lives, and the training set it must match."""
+    from replydraft.drafting.understanding.intents import MODEL_FILE
+    from replydraft.drafting.understanding.training import load_training_set
+
+    settings = cli_settings()
+    folder = settings.prompts_dir / "understanding"
+    return settings, folder / MODEL_FILE, load_training_set(folder / "training")
 
 
 @app.command("train")
@@ -25,19 +40,15 @@ console = Console()
 def train_command() -> None:
     """Train the intent model on prompts/understanding/training/ and write it beside them."""
     from replydraft.drafting.understanding.classifier import train
-    from replydraft.drafting.understanding.intents import MODEL_FILE
-    from replydraft.drafting.understanding.training import load_training_set
     from replydraft.knowledge.embedding import build_embedder, embed_queries
 
-    settings = cli_settings()
-    folder = settings.prompts_dir / "understanding"
-    training = load_training_set(folder / "training")
+    settings, path, training = _training()
     embedder = build_embedder(settings)
     started = time.perf_counter()
     model = train(training, lambda texts: embed_queries(embedder, texts), embedder.name)
-    model.save(folder / MODEL_FILE)
+    model.save(path)
     console.print(f"trained on {len(training.examples)} lines (digest {training.digest}) in "
-                  f"{time.perf_counter() - started:.1f} s → {folder / MODEL_FILE}")
+                  f"{time.perf_counter() - started:.1f} s → {path}")
     for intent, threshold in zip(model.intents, model.thresholds.tolist(), strict=True):
         console.print(f"  {intent:<18} threshold {threshold:.3f}  "
                       f"lines {training.count(intent)}")
@@ -48,13 +59,9 @@ def train_command() -> None:
 def check_command() -> None:
     """Exit 1 when the shipped model was not trained on the current training files."""
     from replydraft.drafting.understanding.classifier import load_model
-    from replydraft.drafting.understanding.intents import MODEL_FILE
-    from replydraft.drafting.understanding.training import load_training_set
 
-    settings = cli_settings()
-    folder = settings.prompts_dir / "understanding"
-    training = load_training_set(folder / "training")
-    model = load_model(folder / MODEL_FILE)
+    _, path, training = _training()
+    model = load_model(path)
     if model is None or model.digest != training.digest:
         console.print(f"stale: the model was trained on {model.digest if model else 'nothing'}, "
                       f"the training files are {training.digest}; run "

@@ -160,7 +160,7 @@ _IMPERIAL_PAIR = re.compile(
 
 def parse_height_weight_pair(text: str, family: str) -> tuple[float | None, float | None]:
     """"175 180", "175/85", "175에 80", "i'm 180 and 100": height first, then weight.
-    In English, feet and inches then a bare 100-399 ("6'1 260") is height and pounds."""
+    In English, feet and inches then a bare three-digit number ("6'1 260") is pounds."""
     match = _PAIR.search(text)
     if match is None:
         imperial = _IMPERIAL_PAIR.search(text) if family == "en" else None
@@ -218,9 +218,11 @@ _EU_SIZE = (
     re.compile(r"\beu\s*(3[5-9]|4\d|50)\b"),
     re.compile(r"(?:穿|平时|一般)\s*(3[5-9]|4\d|50)(?![\d.])"),
 )
-# US 10, us size 9.5, 11 US, 미국사이즈 10, 美码10; the size may run into a particle (us 9면).
-_US_SIZE = re.compile(r"(?:(?<![a-z])(?:size\s*)?us(?:\s*(?:size|sz))?|미국\s*(?:사이즈|치수)?|"
-                      r"美国?\s*(?:鞋码|尺码|码)?)\s*(\d{1,2}(?:\.5)?)(?![\d.])"
+# US 10, us size 9.5, 11 US, 미국사이즈 10, 美码10; the size may run into a particle (us 9면),
+# but "us 10 days" and "미국 10일" are shipping times.
+_US_SIZE = re.compile(r"(?:(?<![a-z])(?:size\s*)?us(?:\s*(?:size|sz))?|미국\s*(?:사이즈|치수)|"
+                      r"美国?\s*(?:鞋码|尺码|码))\s*(\d{1,2}(?:\.5)?)(?![\d.])"
+                      r"(?!\s*(?:days?|weeks?|dollars?|bucks|%|[天日일周주]|달러|块|元))"
                       r"|(?<![\d.])(\d{1,2}(?:\.5)?)\s*us(?![a-z])")
 # Without a size word, a number is a shoe size only when the message is about footwear.
 _FOOTWEAR = re.compile(r"(?<![a-z])(?:shoes?|sneakers?|trainers?|boots?|footwear)(?![a-z])|"
