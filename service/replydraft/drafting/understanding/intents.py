@@ -239,8 +239,11 @@ class IntentClassifier:
             return found
         merged = {s.intent: s.confidence for s in found}
         for clause in clauses:
-            for score in self._classify_one(clause, rules_only):
-                merged[score.intent] = max(merged.get(score.intent, 0.0), score.confidence)
+            if not _QUESTIONISH.search(normalise(clause)):
+                continue  # "已付款", "冬天骑车戴": context for the question, not a question
+            lead = self._classify_one(clause, rules_only)[0]
+            if lead.intent not in RESIDUAL:
+                merged[lead.intent] = max(merged.get(lead.intent, 0.0), lead.confidence)
         substantive = {i: c for i, c in merged.items() if i not in RESIDUAL}
         return sorted((IntentScore(intent=i, confidence=c)
                        for i, c in (substantive or merged).items()), key=lambda s: -s.confidence)
@@ -264,10 +267,23 @@ MAX_QUESTIONS = 3
 _MIN_QUESTION_CHARS = 2
 
 
+# Chinese customers end a sentence with a space as often as with punctuation ("多少钱 包邮吗");
+# in Korean and English a space only separates words.
+_CHINESE_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
+# What makes a sentence a question in the four languages (matched on the normalised text).
+_QUESTIONISH = re.compile(
+    r"[?？]|吗|呢|么|嘛|几|多少|什么|啥|哪|怎么|咋|能不能|可不可以|是否|有没有|要不要|行不行|"
+    r"可以不|能不|\b(can|could|do|does|did|is|are|will|would|how|what|when|where|which|any|"
+    r"should)\b|(나요|가요|까요|니까|어요|에요|예요|죠|는지|ㄹ까)\s*$")
+
+
 def questions_in(text: str) -> list[str]:
     """The message's sentences, when it has more than one (at most ``MAX_QUESTIONS``, the
     customer's order kept); a one-sentence message gives one."""
     parts = [p.strip() for p in _QUESTION_BREAK.split(text.strip())]
+    parts = [piece for part in parts for piece in _CHINESE_BREAK.split(part)]
     parts = [p for p in parts if len(re.sub(r"[\W_]+", "", p)) >= _MIN_QUESTION_CHARS]
     return parts[:MAX_QUESTIONS] if len(parts) > 1 else [text]
 

@@ -30,7 +30,7 @@ from replydraft.drafting.understanding.intents import (
     family_of,
     with_followup,
 )
-from replydraft.drafting.understanding.lexicon import Lexicon
+from replydraft.drafting.understanding.lexicon import Lexicon, word_in
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.product import ProductResolution, resolve_product
 from replydraft.drafting.understanding.slots import normalise_measures
@@ -133,15 +133,22 @@ def understand(
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
     intents = classifier.classify(latest, rules_only=rules_only)
+    bare = _only_names(latest, lexicon)
     followup = previous is not None and (
-        _is_followup(latest, intents, classifier, lexicon)
+        bare or _is_followup(latest, intents, classifier, lexicon)
         or _answers_the_agent(latest, awaited(request, cues)))
-    if followup and previous is not None:
-        inherited = _implied_intents(classifier.classify(previous, rules_only=rules_only),
-                                     previous, family, products, lexicon, None, False)
-        # "배송비는요?" asks its own question; "黑色呢", "7033" or "冲锋衣" continue the last one.
+    before: list[IntentScore] = []
+    if previous is not None:
+        before = _implied_intents(classifier.classify(previous, rules_only=rules_only),
+                                  previous, family, products, lexicon, None, False)
+    if followup:
+        # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
+        # continue the last one.
         own = [s for s in intents if s.confidence >= FOLLOWUP_OWN and s.intent not in RESIDUAL]
-        intents = own or with_followup([], inherited, followup=True) or intents
+        intents = (own if not bare else []) or with_followup([], before, followup=True) \
+            or intents
+    else:
+        intents = _continue_the_case(intents, before)
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           sku=product.sku, currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
@@ -221,6 +228,41 @@ def _earlier_order_state(cues: Cues, customer: Sequence[str]) -> StatedOrderStat
         if state is not None:
             return state
     return None
+
+
+# An after-sales case the customer is chasing: a message that only presses ("its been 12 days",
+# "you said that last week", "7033. useless") goes on with the case, not a new topic.
+_CASES = frozenset({"refund_status", "logistics_delay", "payment_reminder", "quality_complaint",
+                    "return_exchange", "cancel_order", "invoice"})
+_PRESSING = frozenset({*RESIDUAL, "logistics_delay", "shipping_time"})
+
+
+def _continue_the_case(intents: list[IntentScore], before: Sequence[IntentScore]
+                       ) -> list[IntentScore]:
+    case = [s for s in before if s.intent in _CASES]
+    names = {s.intent for s in intents}
+    if not case or not names <= _PRESSING or names & {s.intent for s in case}:
+        return intents
+    return with_followup([], case, followup=True)
+
+
+_FOLLOWUP_WORDS = re.compile(
+    r"\b(and|what about|how about|the|in|ok|okay|so|then|one|ones)\b|那|呢|的|还有|那个|"
+    r"그럼|은요|는요|도요|요|이요|[?？!！.,。，~～\s]")
+
+
+def _only_names(text: str, lexicon: Lexicon) -> bool:
+    """"and the hoodie?", "후드티는요?", "那冲锋衣呢": a product or colour named and nothing
+    asked; the question is the one before, about this product now."""
+    norm = normalise_measures(text)
+    words = [*lexicon.category_words(), *(w for ws in lexicon.colours.values() for w in ws)]
+    named = False
+    for word in sorted(words, key=len, reverse=True):
+        if word_in(word, norm):
+            norm = norm.replace(word, " ")
+            named = True
+    rest = _FOLLOWUP_WORDS.sub("", norm)
+    return named and len(rest) <= 1
 
 
 # A follow-up keeps its own intents only when it is this sure of them ("and shipping?").
