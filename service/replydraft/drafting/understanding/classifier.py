@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 
 EmbedTexts = Callable[[list[str]], np.ndarray]
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 HASH_BUCKETS = 4096
-LEXICAL_WEIGHT = 1.0  # the n-gram block's norm relative to the (unit) embedding
+LEXICAL_WEIGHT = 1.5  # the n-gram block's norm relative to the (unit) embedding
 FOLDS = 5
 EPOCHS = 300
 LEARNING_RATE = 0.05

@@ -30,7 +30,7 @@ import jieba
 
 from replydraft.drafting.models import Message
 from replydraft.drafting.models import ProductHow as How
-from replydraft.drafting.understanding.lexicon import Lexicon, word_in
+from replydraft.drafting.understanding.lexicon import Lexicon, whole_word, word_in
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import Product
 
@@ -142,8 +142,9 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
     if not sets:
         return _Mention(descriptive=descriptive)
     narrowed = frozenset.intersection(*sets)
-    if not narrowed:  # two products named side by side ("登山鞋和袜子"): both are candidates
-        narrowed = frozenset().union(*(s for s in sets if not any(o < s for o in sets)))
+    if not narrowed:
+        # Two things named ("羽绒服跑毛 穿黑裤子全是毛", "登山鞋和袜子"): the first is the subject.
+        narrowed = min(used, key=lambda pair: _position(pair[0], norm))[1]
     candidates = sorted((sku for cat in narrowed for sku in names.categories.get(cat, ())),
                         key=names.order.__getitem__)
     if len(candidates) > 1 and descriptive:
@@ -151,6 +152,14 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
         if len(picked) == 1:
             return _Mention(sku=picked[0], candidates=tuple(candidates), specific=True)
     return _Mention(candidates=tuple(candidates), descriptive=descriptive, specific=specific)
+
+
+def _position(word: str, norm: str) -> int:
+    if word.isascii():
+        match = whole_word(word).search(norm)
+        return match.start() if match else len(norm)
+    found = norm.find(word)
+    return found if found >= 0 else len(norm)
 
 
 def _descriptive(norm: str, names: _Names, lexicon: Lexicon) -> frozenset[str]:

@@ -233,8 +233,9 @@ def _earlier_order_state(cues: Cues, customer: Sequence[str]) -> StatedOrderStat
 # An after-sales case the customer is chasing: a message that only presses ("its been 12 days",
 # "you said that last week", "7033. useless") goes on with the case, not a new topic.
 _CASES = frozenset({"refund_status", "logistics_delay", "payment_reminder", "quality_complaint",
-                    "return_exchange", "cancel_order", "invoice"})
-_PRESSING = frozenset({*RESIDUAL, "logistics_delay", "shipping_time"})
+                    "return_exchange"})
+# A thanks closes the case instead; a greeting opens a new one.
+_PRESSING = frozenset({"complaint", "other", "logistics_delay", "shipping_time"})
 
 
 def _continue_the_case(intents: list[IntentScore], before: Sequence[IntentScore]
