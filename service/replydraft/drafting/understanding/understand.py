@@ -9,7 +9,6 @@ what the agent said are kept in the dialogue state.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,13 +23,20 @@ from replydraft.drafting.models import (
 from replydraft.drafting.understanding.conversation import extract_slots, message_slots
 from replydraft.drafting.understanding.cues import Cues, Mood, StatedOrderState
 from replydraft.drafting.understanding.dialogue import DialogueState, awaited, dialogue_state
+from replydraft.drafting.understanding.followup import (
+    FOLLOWUP_OWN,
+    answers_the_agent,
+    continue_the_case,
+    is_followup,
+    only_names,
+)
 from replydraft.drafting.understanding.intents import (
     RESIDUAL,
     IntentClassifier,
     family_of,
     with_followup,
 )
-from replydraft.drafting.understanding.lexicon import Lexicon, word_in
+from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.product import ProductResolution, resolve_product
 from replydraft.drafting.understanding.slots import normalise_measures
@@ -133,10 +139,10 @@ def understand(
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
     intents = classifier.classify(latest, rules_only=rules_only)
-    bare = _only_names(latest, lexicon)
+    bare = only_names(latest, lexicon)
     followup = previous is not None and (
-        bare or _is_followup(latest, intents, classifier, lexicon)
-        or _answers_the_agent(latest, awaited(request, cues)))
+        bare or is_followup(latest, intents, classifier, lexicon)
+        or answers_the_agent(latest, awaited(request, cues)))
     before: list[IntentScore] = []
     if previous is not None:
         before = _implied_intents(classifier.classify(previous, rules_only=rules_only),
@@ -148,7 +154,7 @@ def understand(
         intents = (own if not bare else []) or with_followup([], before, followup=True) \
             or intents
     else:
-        intents = _continue_the_case(intents, before)
+        intents = continue_the_case(intents, before)
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           sku=product.sku, currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
@@ -228,72 +234,6 @@ def _earlier_order_state(cues: Cues, customer: Sequence[str]) -> StatedOrderStat
         if state is not None:
             return state
     return None
-
-
-# An after-sales case the customer is chasing: a message that only presses ("its been 12 days",
-# "you said that last week", "7033. useless") goes on with the case, not a new topic.
-_CASES = frozenset({"refund_status", "logistics_delay", "payment_reminder", "quality_complaint",
-                    "return_exchange"})
-# A thanks closes the case instead; a greeting opens a new one.
-_PRESSING = frozenset({"complaint", "other", "logistics_delay", "shipping_time"})
-
-
-def _continue_the_case(intents: list[IntentScore], before: Sequence[IntentScore]
-                       ) -> list[IntentScore]:
-    case = [s for s in before if s.intent in _CASES]
-    names = {s.intent for s in intents}
-    if not case or not names <= _PRESSING or names & {s.intent for s in case}:
-        return intents
-    return with_followup([], case, followup=True)
-
-
-_FOLLOWUP_WORDS = re.compile(
-    r"\b(and|what about|how about|the|in|ok|okay|so|then|one|ones)\b|那|呢|的|还有|那个|"
-    r"그럼|은요|는요|도요|요|이요|[?？!！.,。，~～\s]")
-
-
-def _only_names(text: str, lexicon: Lexicon) -> bool:
-    """"and the hoodie?", "후드티는요?", "那冲锋衣呢": a product or colour named and nothing
-    asked; the question is the one before, about this product now."""
-    norm = normalise_measures(text)
-    words = [*lexicon.category_words(), *(w for ws in lexicon.colours.values() for w in ws)]
-    named = False
-    for word in sorted(words, key=len, reverse=True):
-        if word_in(word, norm):
-            norm = norm.replace(word, " ")
-            named = True
-    rest = _FOLLOWUP_WORDS.sub("", norm)
-    return named and len(rest) <= 1
-
-
-# A follow-up keeps its own intents only when it is this sure of them ("and shipping?").
-FOLLOWUP_OWN = 0.85
-_ANSWER_CHARS = 40
-_HAS_DIGIT = re.compile(r"\d")
-
-
-def _answers_the_agent(latest: str, awaiting: Sequence[str]) -> bool:
-    """The agent asked for an order number or a measurement and the customer gives one: the
-    message continues the question the agent was working on ("7033", "130이요 150으로")."""
-    return bool(awaiting) and len(latest) <= _ANSWER_CHARS and \
-        _HAS_DIGIT.search(normalise_measures(latest)) is not None
-
-
-# A reply this short that carries no clear question of its own answers the agent or continues
-# the previous question: "冲锋衣" after "which item?", "200斤" after "your weight?", "44?".
-SHORT_ANSWER_CHARS = 12
-
-
-def _is_followup(latest: str, intents: Sequence[IntentScore], classifier: IntentClassifier,
-                 lexicon: Lexicon) -> bool:
-    if classifier.is_followup(latest):
-        return True
-    norm = normalise_measures(latest)
-    if lexicon.cue("courtesy", norm):
-        return False  # "好的谢谢" closes a topic; it does not reopen the last one
-    compact = "".join(ch for ch in norm if ch.isalnum())
-    clear = any(s.confidence >= 0.9 and s.intent not in ("greeting", "other") for s in intents)
-    return len(compact) <= SHORT_ANSWER_CHARS and not clear
 
 
 def _implied_intents(
