@@ -63,6 +63,8 @@ def test_readings_turn_intents_by_state() -> None:
     asked = readings["refund_asked_for"]
     assert asked.pattern.search(normalise_measures("不合适的话能退款吗"))
     assert not asked.pattern.search(normalise_measures("退款怎么还没到账"))
+    # Sent back already: "when do I get my refund" is then a refund under way.
+    assert asked.unless == {"returned", "refused"}
 
 
 def test_dialogue_state_keeps_what_was_given_and_what_the_agent_said() -> None:

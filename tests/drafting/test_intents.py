@@ -86,8 +86,8 @@ def test_strong_rule_with_model_support_gains_and_residual_intents_step_aside() 
 
 def test_a_weak_rule_needs_the_model_and_a_keyword_the_model_rejects_is_dropped() -> None:
     thresholds = {"payment_reminder": 0.5, "shipping_time": 0.5}
-    weak = combine({"payment_reminder": 0.6}, {"payment_reminder": 0.1, "shipping_time": 0.1},
-                   thresholds)
+    weak = combine({"payment_reminder": 0.6},
+                   {"payment_reminder": 0.1, "shipping_time": 0.1, "other": 0.3}, thresholds)
     assert names(weak) == {"other"}
     # Nothing above its threshold, but a clear lean beats the topic menu.
     lean = combine({}, {"shipping_time": 0.4, "other": 0.2}, thresholds)

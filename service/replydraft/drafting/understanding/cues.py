@@ -72,6 +72,7 @@ class Reading:
     becomes: str
     when_matched: bool
     pattern: re.Pattern[str]
+    unless: frozenset[str] = frozenset()  # stated order states in which it does not apply
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,10 @@ def _reading(path: Path, name: str, spec: object) -> Reading:
     where = f"readings.{name}"
     if not isinstance(spec, dict) or not {"intent", "becomes", "when"} <= set(spec):
         raise ConfigurationError(f"{path}: {where}: needs intent, becomes, when and patterns")
+    unless = spec.get("unless_order_state") or []
+    if not set(unless) <= set(ORDER_STATES):
+        raise ConfigurationError(f"{path}: {where}.unless_order_state: states are "
+                                 f"{', '.join(ORDER_STATES)}")
     for key in ("intent", "becomes"):
         if spec[key] not in INTENTS:
             raise ConfigurationError(f"{path}: {where}.{key}: unknown intent {spec[key]!r}")
@@ -118,7 +123,7 @@ def _reading(path: Path, name: str, spec: object) -> Reading:
         raise ConfigurationError(f"{path}: {where}.when: 'matched' or 'unmatched'")
     patterns = {k: v for k, v in spec.items() if k in _FAMILIES}
     return Reading(name, str(spec["intent"]), str(spec["becomes"]), spec["when"] == "matched",
-                   _families(path, where, patterns))
+                   _families(path, where, patterns), frozenset(unless))
 
 
 @lru_cache(maxsize=4)

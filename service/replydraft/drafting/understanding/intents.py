@@ -147,9 +147,12 @@ WEAK_SUPPORT = 0.6
 # ("fabric" → a defect?) are noise, not questions.
 SECOND_SURE = 0.7
 SECOND_RULE_SUPPORT = 0.5
-# With nothing above its threshold, the model's best intent still counts at this share of its
-# threshold when it beats "other": a clear-enough lean is better than the topic menu.
-LEAN = 0.3
+# With nothing above its threshold, the model's best intent still counts when it is more likely
+# than every "nothing to act on" intent (other, greeting, thanks, complaint) and reaches this share
+# of its threshold: on real customer lines a lean answers far more often than the topic menu
+# would (27 % of 200 lines ended as "other" at 0.3, 21 % at 0.15, 14.5 % at 0.05 with the
+# complaint rule; the understanding suite did not move).
+LEAN = 0.05
 
 
 def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | None,

@@ -158,13 +158,17 @@ def understand(
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           sku=product.sku, currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
-    said = [latest, previous] if followup and previous else [latest]
-    intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said])
-    measured = message_slots(latest, family, lexicon).measured
-    intents = tidy_intents(intents, measured=measured)
     normalised = normalise_measures(latest)
     order_state = cues.order_state(normalised) or _earlier_order_state(cues, customer)
+    said = [latest, previous] if followup and previous else [latest]
+    intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
+                               order_state)
+    measured = message_slots(latest, family, lexicon).measured
+    intents = tidy_intents(intents, measured=measured)
     mood = _mood(cues, customer, intents, order_state)
+    if mood != "calm" and [s.intent for s in intents] == ["other"]:
+        # Displeasure with nothing else asked is what `complaint` means.
+        intents = [IntentScore(intent="complaint", confidence=intents[0].confidence)]
     state = dialogue_state(request, slots=slots,
                            product_given=product.how not in ("on_screen", "none", "ambiguous"),
                            cues=cues)
@@ -184,13 +188,13 @@ def understand(
     )
 
 
-def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str]
-                     ) -> list[IntentScore]:
+def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str],
+                     order_state: StatedOrderState | None) -> list[IntentScore]:
     """Apply ``cues.readings``: "已付款还没发货" reads as shipping, not delay; a refund not yet
     under way is a return question."""
     names = {s.intent for s in intents}
     for reading in cues.readings:
-        if reading.intent not in names:
+        if reading.intent not in names or order_state in reading.unless:
             continue
         matched = any(reading.pattern.search(text) for text in said)
         if matched != reading.when_matched:
