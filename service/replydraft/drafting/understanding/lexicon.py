@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from replydraft.drafting.datafiles import load_yaml_mapping
@@ -24,8 +24,8 @@ class Lexicon:
     specific: frozenset[str] = frozenset()  # category words as specific as a product's name
     naming_markers: tuple[str, ...] = ()  # "的", "cut": a descriptive word before one names
 
-    def category_words(self) -> dict[str, frozenset[str]]:
-        """Every category or umbrella word → the categories it fits."""
+    @cached_property
+    def _category_words(self) -> dict[str, frozenset[str]]:
         found: dict[str, set[str]] = {}
         for category, words in self.categories.items():
             for word in words:
@@ -33,6 +33,10 @@ class Lexicon:
         for word, categories in self.groups.items():
             found.setdefault(word, set()).update(categories)
         return {word: frozenset(cats) for word, cats in found.items()}
+
+    def category_words(self) -> dict[str, frozenset[str]]:
+        """Every category or umbrella word → the categories it fits (built once)."""
+        return self._category_words
 
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""

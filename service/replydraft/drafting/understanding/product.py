@@ -123,10 +123,6 @@ class _Mention:
     descriptive: frozenset[str] = frozenset()  # products sharing the most descriptive words
     specific: bool = False  # a category word as specific as a name (冲锋衣, polo) was used
 
-    @property
-    def empty(self) -> bool:
-        return self.sku is None and not self.candidates and not self.descriptive
-
 
 def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Mention:
     names = _names(products, lexicon)
