@@ -90,6 +90,23 @@ def test_discount_within_authority_and_above_it(drafter: Drafter) -> None:
     assert any(r.type == "discount_over_authority" for r in big.risks)
 
 
+def test_a_discount_the_agent_refused_is_not_offered_again(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "牛仔裤能便宜点不"),
+                   ("agent", "亲，这款已经是活动价了，不能再便宜了哦"),
+                   ("customer", "少10块行不行嘛"), sku="BT-JN-4WS01")
+    assert result.understanding is not None
+    assert "discount" in result.understanding.state.agent_refused
+    assert "改价" not in result.text and "优惠" in result.text
+
+
+def test_new_intents_get_an_answer_not_the_topic_menu(drafter: Drafter) -> None:
+    menu = "尺码、价格、发货还是售后"
+    for text in ("好的谢谢 没事了", "有女装吗", "转人工"):
+        assert menu not in draft(drafter, text, sku="BT-JN-4WS01").text, text
+    angry = draft(drafter, "什么破店 垃圾服务")
+    assert "欢迎光临" not in angry.text and "抱歉" in angry.text
+
+
 def test_history_follow_up_stays_on_the_product(drafter: Drafter) -> None:
     result = draft(
         drafter,

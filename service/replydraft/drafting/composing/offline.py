@@ -337,6 +337,11 @@ def _quality_concern(c: Composer) -> None:
 
 
 def _bargaining(c: Composer) -> None:
+    seen = c.ctx.understanding
+    if seen is not None and "discount" in seen.state.agent_refused:
+        # The agent already said no: a new offer would contradict them in front of the customer.
+        c.say("bargaining.held", "bargaining")
+        return
     decision = c.value("discount_decision")
     if not c.say("bargaining.promotion", "bargaining") and decision is None:
         c.say("bargaining.value", "bargaining")

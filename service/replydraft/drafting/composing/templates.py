@@ -145,6 +145,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "security.warning": _spec(),
     "other.thanks": _spec(),
     "thanks_close.close": _spec(),
+    "bargaining.held": _spec(),
     "handoff.ack": _spec(),
     "not_sold.line": _spec(),
     "complaint.next": _spec(),
