@@ -47,6 +47,7 @@ _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status
 # Replies that are themselves a closing line: nothing to add after them.
 _SELF_CLOSING = frozenset({"thanks_close", "handoff"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
+_SURE_SECURITY = 0.85
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
 _TERMINAL = re.compile(r"[。！？!?.~～…）)\U0001F300-\U0001FAFF\u2600-\u27BF]$")
 
@@ -158,7 +159,12 @@ class Composer:
         return False
 
     def _security(self, intents: list[str]) -> None:
-        if "security" in intents:
+        """The safety line follows the customer risk scan (a link, a file, another app asked
+        for) or a clear security intent; a faint guess of the model does not earn a warning."""
+        flagged = any(r.type in _SECURITY_RISKS for r in self.ctx.risks)
+        sure = any(s.intent == "security" and s.confidence >= _SURE_SECURITY
+                   for s in self.ctx.intents)
+        if "security" in intents and (flagged or sure):
             self.say("security.warning", "security")
 
     def _calm(self) -> bool:
