@@ -10,7 +10,7 @@ import pytest
 from replydraft.drafting.backend import Slots
 from replydraft.drafting.models import DraftRequest
 from replydraft.drafting.understanding.cues import load_cues
-from replydraft.drafting.understanding.dialogue import dialogue_state
+from replydraft.drafting.understanding.dialogue import awaited, dialogue_state
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.errors import ConfigurationError
 
@@ -75,7 +75,7 @@ def test_dialogue_state_keeps_what_was_given_and_what_the_agent_said() -> None:
         {"role": "agent", "text": "麻烦告诉我您的体重哦"},
         {"role": "customer", "text": "200斤"}]})
     state = dialogue_state(request, slots=Slots(weight_kg=100.0), product_given=False,
-                           cues=CUES)
+                           awaiting=awaited(request, CUES), cues=CUES)
     assert state.order_id == "202612050001234"
     assert {"order_id", "weight_kg"} <= set(state.given)
     assert state.agent("refused", "discount")

@@ -22,6 +22,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 
@@ -167,8 +168,10 @@ class IntentModel:
         probs = 1 / (1 + np.exp(-(self.platt[:, 0] * scores + self.platt[:, 1])))
         return {intent: float(p) for intent, p in zip(self.intents, probs, strict=True)}
 
-    def threshold(self, intent: str) -> float:
-        return float(self.thresholds[self.intents.index(intent)])
+    @cached_property
+    def threshold_of(self) -> dict[str, float]:
+        """Each intent's threshold by name (built once; ``combine`` reads it per message)."""
+        return {i: float(t) for i, t in zip(self.intents, self.thresholds.tolist(), strict=True)}
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,8 @@ from replydraft.drafting.models import DraftRequest
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.slots import (
+    amount_asked,
     normalise_measures,
-    parse_amount_off,
     parse_bare_height,
     parse_foot_length,
     parse_height,
@@ -88,8 +88,8 @@ def extract_slots(
     product = next((p for p in products if p.sku == sku), None)
     normalised = [normalise_measures(t) for t in texts]
     colour = _first(find_colour(t, product, lexicon) for t in normalised)
-    amount = parse_amount_off(normalised[0], product.price if product else None, currency)
     ask = read_money(normalised[0])
+    amount = amount_asked(ask, product.price if product else None, currency)
     return Slots(
         height_cm=_first(m.height_cm for m in per_message),
         weight_kg=_first(m.weight_kg for m in per_message),

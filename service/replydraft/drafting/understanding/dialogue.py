@@ -44,7 +44,8 @@ class DialogueState:
 
 
 def dialogue_state(request: DraftRequest, *, slots: Slots, product_given: bool,
-                   cues: Cues) -> DialogueState:
+                   awaiting: tuple[str, ...], cues: Cues) -> DialogueState:
+    """``awaiting``: ``awaited(request, cues)``, which understanding has read already."""
     customer = [m.text for m in request.messages if m.role == "customer"]
     agent = [m.text for m in request.messages if m.role == "agent"]
     order_id = request.order.id if request.order else order_id_in(customer[::-1])
@@ -59,7 +60,7 @@ def dialogue_state(request: DraftRequest, *, slots: Slots, product_given: bool,
             if act not in acts:
                 acts.append(act)
     return DialogueState(order_id=order_id, given=tuple(given), agent_acts=tuple(acts),
-                         awaiting=awaited(request, cues), agent_turns=len(agent))
+                         awaiting=awaiting, agent_turns=len(agent))
 
 
 def awaited(request: DraftRequest, cues: Cues) -> tuple[str, ...]:

@@ -23,11 +23,16 @@ _CASES = frozenset({"refund_status", "logistics_delay", "payment_reminder", "qua
 _PRESSING = frozenset({"complaint", "other", "logistics_delay", "shipping_time"})
 
 
+def presses(intents: Sequence[IntentScore]) -> bool:
+    """Nothing in the message but pressing: it may continue an open case."""
+    return {s.intent for s in intents} <= _PRESSING
+
+
 def continue_the_case(intents: list[IntentScore], before: Sequence[IntentScore]
-                       ) -> list[IntentScore]:
+                      ) -> list[IntentScore]:
     case = [s for s in before if s.intent in _CASES]
     names = {s.intent for s in intents}
-    if not case or not names <= _PRESSING or names & {s.intent for s in case}:
+    if not case or not presses(intents) or names & {s.intent for s in case}:
         return intents
     return with_followup([], case, followup=True)
 
@@ -41,9 +46,8 @@ def only_names(text: str, lexicon: Lexicon) -> bool:
     """"and the hoodie?", "후드티는요?", "那冲锋衣呢": a product or colour named and nothing
     asked; the question is the one before, about this product now."""
     norm = normalise_measures(text)
-    words = [*lexicon.category_words(), *(w for ws in lexicon.colours.values() for w in ws)]
     named = False
-    for word in sorted(words, key=len, reverse=True):
+    for word in lexicon.product_and_colour_words:
         if word_in(word, norm):
             norm = norm.replace(word, " ")
             named = True

@@ -229,10 +229,6 @@ class IntentClassifier:
         self._model = model
         self._embed = embed
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        model = self._model.get()
-        return model.probabilities(text, np.asarray(self._embed(text), dtype=np.float32))
-
     def classify(self, text: str, *, rules_only: bool = False) -> list[IntentScore]:
         """The message's intents; a message of several questions ("多少钱？能便宜点吗？几天到？")
         is also read question by question, so each one's intent counts in full."""
@@ -257,8 +253,7 @@ class IntentClassifier:
             return combine(rule_scores, None)
         model = self._model.get()
         probabilities = model.probabilities(text, np.asarray(self._embed(text), dtype=np.float32))
-        thresholds = {i: model.threshold(i) for i in model.intents}
-        return combine(rule_scores, probabilities, thresholds)
+        return combine(rule_scores, probabilities, model.threshold_of)
 
     def is_followup(self, text: str) -> bool:
         return self.rules.is_followup(normalise(text))

@@ -38,6 +38,17 @@ class Lexicon:
         """Every category or umbrella word → the categories it fits (built once)."""
         return self._category_words
 
+    @cached_property
+    def naming_followers(self) -> tuple[str, ...]:
+        """What makes a descriptive word a name when it follows it: a marker or a category."""
+        return (*self.naming_markers, *self._category_words)
+
+    @cached_property
+    def product_and_colour_words(self) -> tuple[str, ...]:
+        """Category and colour words, longest first (so "羽绒服" goes before "羽绒")."""
+        words = {*self._category_words, *(w for ws in self.colours.values() for w in ws)}
+        return tuple(sorted(words, key=len, reverse=True))
+
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
         return any(word_in(word, normalised_text) for word in self.cues.get(name, ()))

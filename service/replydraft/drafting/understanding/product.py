@@ -163,7 +163,7 @@ def _descriptive(norm: str, names: _Names, lexicon: Lexicon) -> frozenset[str]:
     words used as a name: followed by a naming marker or a category word ("直筒的", "小脚牛仔裤",
     "straight cut"). "修身吗" asks about a fit; "小脚的" names the tapered jeans."""
     counts: dict[str, int] = {}
-    followers = (*lexicon.naming_markers, *lexicon.category_words())
+    followers = lexicon.naming_followers
     for piece in _pieces(norm):
         skus = names.words.get(piece)
         if not skus or not _names_something(norm, piece, followers):

@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 from replydraft.text import units
-from replydraft.text.money import amount_off, read_money
+from replydraft.text.money import MoneyAsk, amount_off, read_money
 from replydraft.text.numbers import arabic_numerals, parse_numeral
 from replydraft.text.script import to_simplified
 
@@ -319,7 +319,12 @@ def parse_amount_off(text: str, price: float | None, currency: str) -> float | N
     won are left alone for a store that sells in another currency: we do not guess exchange
     rates, the agent sees the customer's words.
     """
-    ask = read_money(text)
+    return amount_asked(read_money(text), price, currency)
+
+
+def amount_asked(ask: MoneyAsk | None, price: float | None, currency: str) -> float | None:
+    """``parse_amount_off`` for an ask already read (the conversation reads it once for both the
+    amount and the percentage)."""
     if ask is None or (ask.won and currency != "KRW"):
         return None
     if ask.kind == "amount" and not 0 < ask.value < _MAX_AMOUNT:

@@ -29,6 +29,7 @@ from replydraft.drafting.understanding.followup import (
     continue_the_case,
     is_followup,
     only_names,
+    presses,
 )
 from replydraft.drafting.understanding.intents import (
     RESIDUAL,
@@ -139,22 +140,25 @@ def understand(
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
     intents = classifier.classify(latest, rules_only=rules_only)
+    awaiting = awaited(request, cues)
     bare = only_names(latest, lexicon)
     followup = previous is not None and (
         bare or is_followup(latest, intents, classifier, lexicon)
-        or answers_the_agent(latest, awaited(request, cues)))
-    before: list[IntentScore] = []
-    if previous is not None:
-        before = _implied_intents(classifier.classify(previous, rules_only=rules_only),
-                                  previous, family, products, lexicon, None, False)
-    if followup:
+        or answers_the_agent(latest, awaiting))
+
+    def before(previous: str) -> list[IntentScore]:
+        # Classified only when the latest message leans on it: an extra model call otherwise.
+        return _implied_intents(classifier.classify(previous, rules_only=rules_only),
+                                previous, family, products, lexicon, None, False)
+
+    if followup and previous is not None:
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
         # continue the last one.
         own = [s for s in intents if s.confidence >= FOLLOWUP_OWN and s.intent not in RESIDUAL]
-        intents = (own if not bare else []) or with_followup([], before, followup=True) \
-            or intents
-    else:
-        intents = continue_the_case(intents, before)
+        intents = (own if not bare else []) or \
+            with_followup([], before(previous), followup=True) or intents
+    elif previous is not None and presses(intents):
+        intents = continue_the_case(intents, before(previous))
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           sku=product.sku, currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
@@ -171,7 +175,7 @@ def understand(
         intents = [IntentScore(intent="complaint", confidence=intents[0].confidence)]
     state = dialogue_state(request, slots=slots,
                            product_given=product.how not in ("on_screen", "none", "ambiguous"),
-                           cues=cues)
+                           awaiting=awaiting, cues=cues)
     return Understanding(
         language=language,
         intents=intents,
