@@ -38,7 +38,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,14 +71,16 @@ def _korean_lines(path: Path) -> list[tuple[int, str, str | None]]:
                 enumerate(rows, start=2)]
 
 
-def _jsonl_lines(path: Path) -> list[tuple[int, str, str | None]]:
-    out: list[tuple[int, str, str | None]] = []
+def jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(1-based line number, row) of each non-blank line of a JSON-lines file."""
     with path.open(encoding="utf-8") as f:
-        for i, raw in enumerate(f, start=1):
+        for number, raw in enumerate(f, start=1):
             if raw.strip():
-                row = json.loads(raw)
-                out.append((i, str(row.get("text") or ""), row.get("goal")))
-    return out
+                yield number, json.loads(raw)
+
+
+def _jsonl_lines(path: Path) -> list[tuple[int, str, str | None]]:
+    return [(i, str(row.get("text") or ""), row.get("goal")) for i, row in jsonl_rows(path)]
 
 
 Reader = Callable[[Path], list[tuple[int, str, str | None]]]
@@ -269,12 +271,30 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
     print(f"  written to {out.relative_to(ROOT)}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def sample_arguments(description: str, n: int, what: str) -> argparse.ArgumentParser:
+    """A parser with the options every real-message script shares: where and how many."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA,
                         help="the shared corpora folder (default: ../shared/corpora)")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help="messages in the sample")
+    parser.add_argument("--n", type=int, default=n, help=f"messages {what}")
     parser.add_argument("--seed", type=int, default=7)
+    return parser
+
+
+def corpora_present(parser: argparse.ArgumentParser, args: argparse.Namespace, task: str
+                    ) -> bool:
+    """False (after saying so) when there is no corpora folder: a measurement, not a test."""
+    if args.n < 1:
+        parser.error("--n must be at least 1")
+    if not args.corpora.is_dir():
+        print(f"no corpora folder at {args.corpora}: nothing to {task} (see --corpora); "
+              "skipping")
+        return False
+    return True
+
+
+def main() -> int:
+    parser = sample_arguments(__doc__.split("\n\n")[0], DEFAULT_N, "in the sample")
     parser.add_argument("--screen-sku", default="BT-JN-4WS01",
                         help="the product on screen for the second reading")
     parser.add_argument("--show", choices=("other", "switched", "all"), default=None,
@@ -282,11 +302,7 @@ def main() -> int:
     parser.add_argument("--rules-only", action="store_true",
                         help="the keyword rules without the trained intent model")
     args = parser.parse_args()
-    if args.n < 1:
-        parser.error("--n must be at least 1")
-    if not args.corpora.is_dir():
-        print(f"no corpora folder at {args.corpora}: nothing to measure (see "
-              "--corpora); skipping")
+    if not corpora_present(parser, args, "measure"):
         return 0
     lines = sample(args.corpora, args.n, args.seed)
     if not lines:

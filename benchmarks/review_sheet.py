@@ -26,9 +26,7 @@ No network, no external assets.
 
 from __future__ import annotations
 
-import argparse
 import html
-import json
 import random
 import statistics
 import sys
@@ -40,14 +38,16 @@ from pathlib import Path
 from typing import Any
 
 from real_messages import (
-    DEFAULT_CORPORA,
     OUT_DIR,
     ROOT,
     SOURCES,
+    corpora_present,
     is_usable,
+    jsonl_rows,
     open_drafter,
     quotas,
     sample,
+    sample_arguments,
 )
 
 DEFAULT_N = 60
@@ -73,20 +73,16 @@ class Item:
 def _taobao_items(path: Path) -> list[Item]:
     """One item per session: its last customer turn, the turns before it as history."""
     items: list[Item] = []
-    with path.open(encoding="utf-8") as f:
-        for number, raw in enumerate(f, start=1):
-            if not raw.strip():
-                continue
-            row = json.loads(raw)
-            turns = [(str(t.get("role")), str(t.get("text") or "").strip())
-                     for t in row.get("turns", [])]
-            last = max((i for i, (role, _) in enumerate(turns) if role == "customer"),
-                       default=None)
-            if last is None or not is_usable(turns[last][1]):
-                continue
-            gold = str(row.get("gold_agent_response") or "").strip() or None
-            items.append(Item("zh-taobao", f"ecd_sessions.jsonl:{number} turn {last + 1}",
-                              turns[last][1], turns[:last], gold))
+    for number, row in jsonl_rows(path):
+        turns = [(str(t.get("role")), str(t.get("text") or "").strip())
+                 for t in row.get("turns", [])]
+        last = max((i for i, (role, _) in enumerate(turns) if role == "customer"),
+                   default=None)
+        if last is None or not is_usable(turns[last][1]):
+            continue
+        gold = str(row.get("gold_agent_response") or "").strip() or None
+        items.append(Item("zh-taobao", f"ecd_sessions.jsonl:{number} turn {last + 1}",
+                          turns[last][1], turns[:last], gold))
     return items
 
 
@@ -97,21 +93,17 @@ def _korean_items(path: Path, rng: random.Random) -> list[Item]:
     """One item per dialogue: a customer turn after the first (picked by ``rng``), the turns
     before it as history, and the clerk's next turn as the reference."""
     items: list[Item] = []
-    with path.open(encoding="utf-8") as f:
-        for number, raw in enumerate(f, start=1):
-            if not raw.strip():
-                continue
-            row = json.loads(raw)
-            turns = [(_KOREAN_ROLES.get(str(t.get("speaker")), "agent"),
-                      str(t.get("text") or "").strip()) for t in row.get("turns", [])]
-            usable = [i for i, (role, text) in enumerate(turns)
-                      if i > 0 and role == "customer" and is_usable(text)]
-            if not usable:
-                continue
-            at = rng.choice(usable)
-            reference = next((text for role, text in turns[at + 1:] if role == "agent"), None)
-            items.append(Item("ko-aihub", f"aihub_clothing_dialogues_sample60.jsonl:{number} "
-                              f"turn {at + 1}", turns[at][1], turns[:at], reference or None))
+    for number, row in jsonl_rows(path):
+        turns = [(_KOREAN_ROLES.get(str(t.get("speaker")), "agent"),
+                  str(t.get("text") or "").strip()) for t in row.get("turns", [])]
+        usable = [i for i, (role, text) in enumerate(turns)
+                  if i > 0 and role == "customer" and is_usable(text)]
+        if not usable:
+            continue
+        at = rng.choice(usable)
+        reference = next((text for role, text in turns[at + 1:] if role == "agent"), None)
+        items.append(Item("ko-aihub", f"aihub_clothing_dialogues_sample60.jsonl:{number} "
+                          f"turn {at + 1}", turns[at][1], turns[:at], reference or None))
     return items
 
 
@@ -413,21 +405,13 @@ def render(drafted: list[Drafted], info: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA,
-                        help="the shared corpora folder (default: ../shared/corpora)")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help="messages on the sheet")
-    parser.add_argument("--seed", type=int, default=7)
+    parser = sample_arguments(__doc__.split("\n\n")[0], DEFAULT_N, "on the sheet")
     parser.add_argument("--sku", default=None, help="a product on the agent's screen")
     parser.add_argument("--no-history", action="store_true",
                         help="draft single lines even where the corpus has the conversation")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the HTML file to write")
     args = parser.parse_args()
-    if args.n < 1:
-        parser.error("--n must be at least 1")
-    if not args.corpora.is_dir():
-        print(f"no corpora folder at {args.corpora}: nothing to review (see --corpora); "
-              "skipping")
+    if not corpora_present(parser, args, "review"):
         return 0
     items = pick(args.corpora, args.n, args.seed, not args.no_history)
     if not items:
