@@ -18,7 +18,7 @@ from typing import Any
 
 from replydraft.knowledge.catalog import LocatedProduct
 from replydraft.knowledge.lexical import tokenize
-from replydraft.knowledge.models import ChunkMeta, SourceType, StoreProfile
+from replydraft.knowledge.models import ChunkMeta, SearchHit, SourceType, StoreProfile
 from replydraft.knowledge.playbooks import Playbook
 from replydraft.knowledge.render import (
     product_languages,
@@ -29,6 +29,8 @@ from replydraft.knowledge.render import (
 from replydraft.languages import Language
 
 # Break long sections at paragraphs, then lines, then sentence ends in any of our scripts.
+# The store profile, relative to the knowledge folder.
+STORE_FILE = "store.yaml"
 _SEPARATORS = ["\n\n", "\n", "。", "！", "？", ". ", "! ", "? ", "；", "; ", "，", ", ", " ", ""]
 
 
@@ -149,6 +151,22 @@ def product_chunks(located: LocatedProduct, position: int, known: Known | None =
             section=block.section, intent=block.intent, language=language, sku=product.sku,
             position=position, line=located.line, known=known))
     return chunks
+
+
+def store_answer_hit(store: StoreProfile, ask: str, language: Language,
+                     source: str = STORE_FILE) -> SearchHit | None:
+    """The indexed store block holding the store's answer to ``ask`` in ``language``, built the
+    way the refresh built it (same text, same id), so a reply can cite it without a search that
+    might not rank it."""
+    for block in render_store(store, language):
+        if block.field_path == ("answers", ask):
+            identity = chunk_id(block.text, block.headline, source=source,
+                                section=block.section, intent=block.intent, language=language,
+                                sku="")
+            return SearchHit(chunk_id=identity, text=block.text, source=source,
+                             source_type="store", section=block.section, intent=block.intent,
+                             language=language, sku="", score=1.0)
+    return None
 
 
 def store_chunks(store: StoreProfile, source: str, line_of: Any,

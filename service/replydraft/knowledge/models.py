@@ -175,6 +175,22 @@ class AllowedCommitment(Strict):
     phrases: dict[Language, list[str]]  # the wordings agents use, per language
 
 
+class StoreAnswer(Strict):
+    """What the store says to one specific ask that no computed fact covers (where parcels ship
+    from, cash on delivery, Taiwan company invoices…). ``ask`` ids are listed in
+    ``prompts/understanding/asks.yaml``; ``intent`` decides which searches find it."""
+
+    intent: Intent
+    text: LocalizedText
+
+    @field_validator("text")
+    @classmethod
+    def _has_text(cls, value: LocalizedText) -> LocalizedText:
+        if not value or not all(v.strip() for v in value.values()):
+            raise ValueError("must give the answer in at least one language, none empty")
+        return value
+
+
 class StoreProfile(Strict):
     store_id: str = Field(pattern=r"^[a-z0-9_-]+$")
     platform: Platform
@@ -192,6 +208,9 @@ class StoreProfile(Strict):
     allowed_domains: list[str] = Field(default_factory=list)
     # Platform names agents must not mention, per platform (defaults live in the policy rules).
     forbidden_platform_names: dict[Platform, list[str]] = Field(default_factory=dict)
+    # Answers to specific asks, keyed by ask id (``answers.cod``, ``answers.ship_from``…). An
+    # ask with neither a computed fact nor an answer here is drafted as "let me check".
+    answers: dict[str, StoreAnswer] = Field(default_factory=dict)
 
     @field_validator("names", "agent")
     @classmethod

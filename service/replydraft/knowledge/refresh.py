@@ -34,6 +34,7 @@ from replydraft.knowledge.catalog import (
     read_store,
 )
 from replydraft.knowledge.chunking import (
+    STORE_FILE,
     IndexedChunk,
     playbook_chunks,
     product_chunks,
@@ -61,7 +62,6 @@ from replydraft.knowledge.versions import (
 )
 from replydraft.languages import Language
 
-STORE_FILE = "store.yaml"
 SOURCE_TYPES = ("store", "product", "playbook")
 
 # Called with ("embed", done, total) while embedding, so the CLI can draw a progress bar; while

@@ -210,7 +210,18 @@ def render_store(store: StoreProfile, language: Language) -> list[RenderedBlock]
         section = text.split("：" if language.startswith("zh") else ":", 1)[0]
         blocks.append(RenderedBlock(language, section, intent, text, f"{store_name} {text}",
                                     ("policies", area)))
+    for ask, answer in store.answers.items():
+        if language not in answer.text:
+            continue  # a store answer is said in the languages it was written in, never guessed
+        text = " ".join(answer.text[language].split())
+        blocks.append(RenderedBlock(language, answer_section(ask), answer.intent, text,
+                                    f"{store_name} {text}", ("answers", ask)))
     return blocks
+
+
+def answer_section(ask: str) -> str:
+    """The section title of the store block holding the answer to ``ask``."""
+    return f"answers.{ask}"
 
 
 def _join(items: list[str], language: Language) -> str:
