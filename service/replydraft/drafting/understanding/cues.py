@@ -53,7 +53,7 @@ def _family_patterns(family: str, patterns: list[str]) -> list[str]:
     return [f"(?<![a-z])(?:{p})" for p in folded] if family == "en" else folded
 
 
-def _families(path: Path, where: str, spec: object) -> re.Pattern[str]:
+def compile_families(path: Path, where: str, spec: object) -> re.Pattern[str]:
     if not isinstance(spec, dict) or not set(spec) <= set(_FAMILIES):
         raise ConfigurationError(f"{path}: {where}: map the families zh, en, ko to patterns")
     patterns = [p for family in _FAMILIES
@@ -123,7 +123,7 @@ def _reading(path: Path, name: str, spec: object) -> Reading:
         raise ConfigurationError(f"{path}: {where}.when: 'matched' or 'unmatched'")
     patterns = {k: v for k, v in spec.items() if k in _FAMILIES}
     return Reading(name, str(spec["intent"]), str(spec["becomes"]), spec["when"] == "matched",
-                   _families(path, where, patterns), frozenset(unless))
+                   compile_families(path, where, patterns), frozenset(unless))
 
 
 @lru_cache(maxsize=4)
@@ -142,15 +142,15 @@ def load_cues(path: Path) -> Cues:
     if unknown_acts:
         raise ConfigurationError(f"{path}: agent: unknown acts {sorted(unknown_acts)}")
     agent_rules = tuple(
-        (act, topic, _families(path, f"agent.{act}.{topic}", spec))
+        (act, topic, compile_families(path, f"agent.{act}.{topic}", spec))
         for act in AGENT_ACTS for topic, spec in (agent.get(act) or {}).items())
     return Cues(
         readings=tuple(_reading(path, name, spec)
                        for name, spec in (data.get("readings") or {}).items()),
-        angry=_families(path, "mood.angry", mood.get("angry")),
-        upset=_families(path, "mood.upset", mood.get("upset")),
-        urgent=_families(path, "urgent", data.get("urgent")),
-        order_states=tuple((state, _families(path, f"order_state.{state}", states[state]))
+        angry=compile_families(path, "mood.angry", mood.get("angry")),
+        upset=compile_families(path, "mood.upset", mood.get("upset")),
+        urgent=compile_families(path, "urgent", data.get("urgent")),
+        order_states=tuple((state, compile_families(path, f"order_state.{state}", states[state]))
                            for state in ORDER_STATES if state in states),
         agent=agent_rules,
     )

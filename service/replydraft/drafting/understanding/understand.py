@@ -20,6 +20,7 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
+from replydraft.drafting.understanding.asks import AskBook
 from replydraft.drafting.understanding.conversation import extract_slots, message_slots
 from replydraft.drafting.understanding.cues import Cues, Mood, StatedOrderState
 from replydraft.drafting.understanding.dialogue import DialogueState, awaited, dialogue_state
@@ -47,6 +48,8 @@ from replydraft.text.script import detect_language
 
 # Confidence given to an intent the slots imply ("175 90kg?" is a size question).
 IMPLIED = 0.7
+# Confidence given to the intent of a specific ask found in a message the model read as `other`.
+ASKED = 0.6
 _FOOTWEAR = frozenset({"shoes", "boots", "socks"})
 # Below this an intent rests on one weak cue; it gives way to a clearer neighbour.
 WEAK_ALONE = 0.61
@@ -54,7 +57,7 @@ WEAK_ALONE = 0.61
 
 # Intents that make another beside them beside the point: someone whose parcel is late does not
 # want the dispatch schedule, someone holding a torn jacket does not want its fabric pitched.
-_OVERSHADOWS = {
+OVERSHADOWS = {
     "logistics_delay": ("shipping_time",),
     "cancel_order": ("shipping_time",),
     "address_change": ("shipping_time",),
@@ -68,7 +71,7 @@ def tidy_intents(intents: list[IntentScore], *, measured: bool = False) -> list[
     """Drop intents a clearer neighbour makes beside the point. ``measured``: the latest message
     gives a body measurement, so a size question in it is real."""
     names = {s.intent for s in intents}
-    dropped = {d for intent, hidden in _OVERSHADOWS.items() if intent in names for d in hidden}
+    dropped = {d for intent, hidden in OVERSHADOWS.items() if intent in names for d in hidden}
     if "stock" in names:  # "6XL有吗" is about stock; a lone size word is no size question
         dropped |= {s.intent for s in intents
                     if s.intent == "size_advice" and s.confidence < WEAK_ALONE}
@@ -92,6 +95,7 @@ class Understanding:
     urgent: bool = False
     order_state: StatedOrderState | None = None  # what the customer says happened to the order
     state: DialogueState | None = None
+    asks: tuple[str, ...] = ()  # the specific asks, in message order
 
     def report(self) -> UnderstandingReport:
         """What the API and the workbench show of it."""
@@ -107,7 +111,8 @@ class Understanding:
                 agent_refused=[t for a, t in state.agent_acts if a == "refused"] if state else [],
                 agent_promised=[t for a, t in state.agent_acts if a == "promised"]
                 if state else [],
-                awaiting=list(state.awaiting) if state else []))
+                awaiting=list(state.awaiting) if state else []),
+            asks=list(self.asks))
 
 
 def _add_intent(intents: list[IntentScore], intent: str, confidence: float) -> list[IntentScore]:
@@ -126,6 +131,7 @@ def understand(
     classifier: IntentClassifier,
     lexicon: Lexicon,
     cues: Cues,
+    asks: AskBook,
     rules_only: bool = False,
 ) -> Understanding:
     """``rules_only``: the keyword rules without the trained model (the eval reports both)."""
@@ -167,6 +173,13 @@ def understand(
     said = [latest, previous] if followup and previous else [latest]
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
+    found = asks.find(normalised)
+    hidden = {h for s in intents for h in OVERSHADOWS.get(s.intent, ())}
+    residual = all(s.intent == "other" for s in intents)
+    for ask in found:
+        # "从哪里发货" said in words the model has not met: the ask names its intent.
+        if ask.intent not in hidden and ask.intent != "other" and (residual or not ask.alone):
+            intents = _add_intent(intents, ask.intent, ASKED)
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     mood = _mood(cues, customer, intents, order_state)
@@ -189,6 +202,7 @@ def understand(
         urgent=cues.is_urgent(normalised),
         order_state=order_state,
         state=state,
+        asks=tuple(dict.fromkeys(ask.id for ask in found)),
     )
 
 

@@ -1,0 +1,118 @@
+"""Asks: the specific thing a question asks inside its intent ("when does it ship" vs "which
+courier"), read with the patterns of ``prompts/understanding/asks.yaml`` (data, not code).
+
+The planner answers each ask from computed facts, from the store's own answer
+(``store.yaml`` ``answers.<ask>``) or, when neither exists, says the agent will check and tells
+the agent what to verify (the ask's ``check`` text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from replydraft.drafting.datafiles import load_yaml_mapping
+from replydraft.drafting.understanding.cues import compile_families
+from replydraft.drafting.understanding.training import INTENTS
+from replydraft.errors import ConfigurationError
+from replydraft.languages import LANGUAGES, Language
+
+_KEYS = frozenset({"intent", "zh", "en", "ko", "check", "needs", "alone"})
+
+
+@dataclass(frozen=True)
+class Ask:
+    id: str
+    intent: str
+    pattern: re.Pattern[str]
+    check: dict[Language, str]  # what the agent verifies when nothing answers it
+    needs_product: bool = False
+    alone: bool = False  # names its intent only in a message otherwise read as nothing
+
+
+@dataclass(frozen=True)
+class Unsure:
+    """Check texts for a message read only faintly (``guess`` names the ``topics`` entry of the
+    intent guessed) or not at all (``unclear``), per language."""
+
+    unclear: dict[Language, str]
+    guess: dict[Language, str]
+    topics: dict[str, dict[Language, str]]
+
+    def guessed(self, intent: str, language: Language) -> str:
+        topic = self.topics.get(intent, self.topics["other"])[language]
+        return self.guess[language].format(topic=topic)
+
+
+@dataclass(frozen=True)
+class AskBook:
+    asks: tuple[Ask, ...]
+    unsure: Unsure
+
+    def find(self, normalised: str) -> list[Ask]:
+        """The asks in a normalised message (``slots.normalise_measures``), in message order."""
+        found: list[tuple[int, int, Ask]] = []
+        for position, ask in enumerate(self.asks):
+            match = ask.pattern.search(normalised)
+            if match is not None:
+                found.append((match.start(), position, ask))
+        return [ask for _start, _position, ask in sorted(found, key=lambda f: f[:2])]
+
+    def get(self, ask_id: str) -> Ask | None:
+        return self._by_id.get(ask_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Ask]:
+        return {ask.id: ask for ask in self.asks}
+
+
+@lru_cache(maxsize=4)
+def load_asks(path: Path) -> AskBook:
+    data = load_yaml_mapping(path, "asks file")
+    entries = data.get("asks")
+    if not isinstance(entries, dict) or not entries:
+        raise ConfigurationError(f"{path}: needs an `asks` mapping of ask id → entry")
+    return AskBook(tuple(_ask(path, str(ask_id), spec) for ask_id, spec in entries.items()),
+                   _unsure(path, data.get("unsure")))
+
+
+def _texts(path: Path, where: str, spec: object) -> dict[Language, str]:
+    if not isinstance(spec, dict) or set(spec) != set(LANGUAGES) or \
+            not all(isinstance(v, str) and v.strip() for v in spec.values()):
+        raise ConfigurationError(f"{path}: {where}: give the text in {', '.join(LANGUAGES)}")
+    return {lang: str(spec[lang]) for lang in LANGUAGES}
+
+
+def _unsure(path: Path, spec: object) -> Unsure:
+    if not isinstance(spec, dict) or not {"unclear", "guess", "topics"} <= set(spec):
+        raise ConfigurationError(f"{path}: unsure: needs unclear, guess and topics")
+    topics = spec["topics"]
+    if not isinstance(topics, dict) or set(topics) != set(INTENTS):
+        raise ConfigurationError(f"{path}: unsure.topics: name every intent: {', '.join(INTENTS)}")
+    guess = _texts(path, "unsure.guess", spec["guess"])
+    if not all("{topic}" in text for text in guess.values()):
+        raise ConfigurationError(f"{path}: unsure.guess: every text needs {{topic}}")
+    return Unsure(_texts(path, "unsure.unclear", spec["unclear"]), guess,
+                  {str(k): _texts(path, f"unsure.topics.{k}", v) for k, v in topics.items()})
+
+
+def _ask(path: Path, ask_id: str, spec: object) -> Ask:
+    where = f"asks.{ask_id}"
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", ask_id):
+        raise ConfigurationError(f"{path}: {where}: ask ids are lower_snake_case")
+    if not isinstance(spec, dict):
+        raise ConfigurationError(f"{path}: {where}: must be a mapping")
+    unknown = set(spec) - _KEYS
+    if unknown:
+        raise ConfigurationError(f"{path}: {where}: unknown keys {sorted(unknown)}")
+    if spec.get("intent") not in INTENTS:
+        raise ConfigurationError(f"{path}: {where}.intent: unknown intent {spec.get('intent')!r}")
+    check = _texts(path, f"{where}.check", spec.get("check"))
+    needs = spec.get("needs")
+    if needs not in (None, "product"):
+        raise ConfigurationError(f"{path}: {where}.needs: only 'product' is known")
+    families = {k: v for k, v in spec.items() if k in ("zh", "en", "ko")}
+    return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
+               check, needs == "product", spec.get("alone") is True)

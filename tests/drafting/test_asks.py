@@ -1,0 +1,85 @@
+"""Asks (``understanding.asks``): the specific thing a question asks inside its intent, read from
+``prompts/understanding/asks.yaml``; checked on fresh phrasings of each class, and the file's
+schema errors name the file and the entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replydraft.drafting.understanding.asks import load_asks
+from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.errors import ConfigurationError
+from replydraft.knowledge.models import StoreProfile
+from replydraft.languages import LANGUAGES
+from replydraft.yamlfile import safe_load
+
+REPO = Path(__file__).resolve().parents[2]
+BOOK = load_asks(REPO / "prompts" / "understanding" / "asks.yaml")
+
+
+def asks(text: str) -> list[str]:
+    return [a.id for a in BOOK.find(normalise_measures(text))]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("仓库在哪个城市 发过来要几天", ["ship_from", "arrive_when"]),  # in the customer's order
+    ("你们家东西从哪儿寄出", ["ship_from"]),
+    ("可以寄到香港吗", ["overseas"]),
+    ("寄台中要多久", ["arrive_when", "overseas"]),  # both start at 寄
+    ("支持到付不", ["cod"]),
+    ("能用花呗分期吗", ["pay_methods"]),
+    ("需要開三聯式發票 有統編", ["invoice_company_tw"]),
+    ("which city do you ship from", ["ship_from"]),
+    ("can i pay cash on delivery", ["cod"]),
+    ("do u ship to hong kong", ["overseas"]),
+    ("what are your support hours", ["store_hours"]),
+    ("혹시 착불 돼요?", ["cod"]),
+    ("매장 어디 있어요? 직접 입어보고 싶어서요", ["physical_store"]),
+    ("반품 주소 알려주세요", ["return_address"]),
+])
+def test_asks_are_found_in_message_order(text: str, expected: list[str]) -> None:
+    assert asks(text) == expected
+
+
+@pytest.mark.parametrize("text", ["这条裤子很好看", "thanks so much", "감사합니다", "在吗"])
+def test_plain_messages_hold_no_ask(text: str) -> None:
+    assert asks(text) == []
+
+
+def test_every_ask_names_a_known_intent_and_says_what_to_check_in_every_language() -> None:
+    assert len({a.id for a in BOOK.asks}) == len(BOOK.asks)
+    for ask in BOOK.asks:
+        assert set(ask.check) == set(LANGUAGES), ask.id
+    assert "{topic}" not in BOOK.unsure.guessed("postage", "zh-Hans")
+
+
+def test_every_store_answer_is_for_a_known_ask_and_intent() -> None:
+    """A typo in ``store.yaml`` ``answers`` would silently never be used: catch it here."""
+    store = StoreProfile.model_validate(safe_load(
+        (REPO / "knowledge" / "store.yaml").read_text(encoding="utf-8")))
+    for ask_id, answer in store.answers.items():
+        found = BOOK.get(ask_id)
+        assert found is not None, f"answers.{ask_id} is not an ask in asks.yaml"
+        assert answer.intent == found.intent, ask_id
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ("asks: {}\n", "needs an `asks` mapping"),
+    ("asks:\n  Ship-From: {intent: shipping_time}\n", "lower_snake_case"),
+    ("asks:\n  ship_from: {intent: shiping_time, zh: ['从哪']}\n", "unknown intent"),
+    ("asks:\n  ship_from: {intent: shipping_time, zh: ['从哪'], cheque: {}}\n", "unknown keys"),
+    ("asks:\n  ship_from: {intent: shipping_time, zh: ['(从哪'], check: {zh-Hans: a, "
+     "zh-Hant: a, en: a, ko: a}}\n", "bad pattern"),
+    ("asks:\n  ship_from: {intent: shipping_time, zh: ['从哪'], check: {en: a}}\n",
+     "give the text in"),
+])
+def test_a_broken_asks_file_names_the_file_and_the_entry(
+    tmp_path: Path, body: str, error: str
+) -> None:
+    path = tmp_path / "asks.yaml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=error) as excinfo:
+        load_asks(path)
+    assert str(path) in str(excinfo.value)
