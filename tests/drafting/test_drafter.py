@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from fakes import FakeOpenAIServer, Reply
+from fakes.openai_server import RecordedRequest
 from replydraft.config import Settings
 from replydraft.drafting.backend import StreamEvent
 from replydraft.drafting.drafter import Drafter, build_drafter
@@ -179,3 +181,38 @@ def test_warm_up_loads_the_classifier_and_never_calls_the_llm(
     drafter.warm_up()
     assert drafter._classifier is not None
     assert fake_llm.requests == []
+
+
+def _plan_following_model(request: RecordedRequest) -> Reply:
+    """A model that does what the prompt's <plan> asks and nothing else: the store's answer for a
+    step that names one (cited to its block), "I'll check" for a step the data is silent on."""
+    prompt = request.last_user_message
+    plan = prompt.split("<plan>", 1)[1].split("</plan>", 1)[0]
+    facts = {key: (text, cite) for key, text, cite in re.findall(
+        r"^- (answer:\w+): (.+?)(?: \[id: ([^\]]+)\])?$", prompt, re.MULTILINE)}
+    sentences: list[tuple[str, list[str]]] = []
+    for step in re.findall(r"^- (.+)$", plan, re.MULTILINE):
+        named = re.search(r"\((answer:\w+)\)", step)
+        if named and named.group(1) in facts:
+            text, cite = facts[named.group(1)]
+            sentences.append((text, [cite] if cite else []))
+        elif "the data is silent" in step:
+            sentences.append(("这个我确认一下，稍后回复您。", []))
+    return Reply.sentences(*sentences)
+
+
+def test_the_llm_gets_the_plan_and_a_model_that_follows_it_writes_an_honest_draft(
+    fake_llm: FakeOpenAIServer, llm_drafter: Callable[..., Drafter]
+) -> None:
+    """The prompt carries the answer plan (store answers, what to check); the result's
+    needs_check and status come from the plan whichever backend wrote the words."""
+    fake_llm.responder = _plan_following_model
+    result = llm_drafter().draft(request("能货到付款吗？我们公司要50件，批发价多少"))
+    prompt = fake_llm.requests[-1].last_user_message
+    assert "<plan>" in prompt and "The agent checks before sending" in prompt
+    assert result.backend.startswith("openai") and result.fallback_reason is None
+    assert "货到付款" in result.text and "确认" in result.text
+    assert not re.search(r"\d+元", result.text)  # no price for a bulk order the store never set
+    assert result.readiness == "needs_check"
+    assert [c.ask for c in result.needs_check] == ["bulk_order"]
+    assert any(c.section == "answers.cod" for c in result.citations)

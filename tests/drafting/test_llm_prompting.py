@@ -51,7 +51,7 @@ def _block(text: str, tag: str) -> str:
 def test_the_version_comes_from_the_manifest() -> None:
     manifest = yaml.safe_load((REPO_PROMPTS / "manifest.yaml").read_text(encoding="utf-8"))
     prompts = load_prompt_set(REPO_PROMPTS)
-    assert prompts.version == manifest["version"] == "llm-2026.11.1"
+    assert prompts.version == manifest["version"] == "llm-2026.12.1"
 
 
 def test_customer_text_sits_inside_its_block_and_cannot_close_it(

@@ -27,25 +27,36 @@ GREETINGS = {
                 "大步山野大码男装户外店", "小山"),
     "zh-Hant": ("我175，180斤，直筒牛仔褲穿什麼碼", "親您好", "親",
                 "大步山野大碼男裝戶外店", "小山"),
-    "en": ("I'm 175 cm and 90 kg, which size for the straight jeans?", "Hi dear", "Hi dear",
+    "en": ("I'm 175 cm and 90 kg, which size for the straight jeans?", "Hi there", "Hi there,",
            "BigTrail Outdoor Big & Tall Menswear", "Sam"),
-    "ko": ("키 175에 90키로인데 일자 청바지 사이즈 뭐가 맞아요?", "안녕하세요 고객님", "고객님",
+    "ko": ("키 175에 90키로인데 일자 청바지 사이즈 뭐가 맞아요?", "안녕하세요", "고객님",
            "빅트레일 아웃도어 빅사이즈 남성복", "샘"),
 }
 
 
 @pytest.mark.parametrize("language", list(GREETINGS))
-def test_first_reply_greets_with_store_and_nickname_and_answers(
-    drafter: Drafter, language: str
-) -> None:
-    message, opening, _, store, nickname = GREETINGS[language]
+def test_first_reply_greets_briefly_and_answers(drafter: Drafter, language: str) -> None:
+    """A question gets a short hello and the answer; the banner would only delay it."""
+    message, opening, _, store, _ = GREETINGS[language]
     result = draft(drafter, message)
     assert result.language == language
-    assert result.text.startswith(opening)
-    assert store in result.text and nickname in result.text
+    assert result.text.startswith(opening) and store not in result.text
+    assert result.plan is not None and result.plan.opening == "brief"
     assert "38" in result.text  # 175 cm / 90 kg on the straight jeans chart
     assert result.backend == "offline" and result.prompt_version.startswith("offline-")
     assert result.policy.clean
+
+
+@pytest.mark.parametrize(("language", "hello"), [("zh-Hans", "在吗"), ("zh-Hant", "請問在嗎"),
+                                                 ("en", "hello?"), ("ko", "안녕하세요")])
+def test_a_bare_greeting_gets_the_welcome_with_store_and_nickname(
+    drafter: Drafter, language: str, hello: str
+) -> None:
+    _, _, _, store, nickname = GREETINGS[language]
+    result = draft(drafter, hello)
+    assert result.language == language
+    assert store in result.text and nickname in result.text
+    assert result.plan is not None and result.plan.opening == "banner"
 
 
 @pytest.mark.parametrize("language", list(GREETINGS))
@@ -204,5 +215,5 @@ def test_traditional_customer_gets_traditional_even_from_simplified_sources(draf
                                                                             ) -> None:
     result = draft(drafter, "登山靴防水嗎？腳長26.5公分穿幾號")
     assert result.language == "zh-Hant"
-    assert "43碼" in result.text or "44碼" in result.text
+    assert "43號" in result.text or "44號" in result.text
     assert "这" not in result.text and "码" not in result.text

@@ -34,7 +34,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_missing_required_placeholder_names_file_and_key(prompts_copy: Path) -> None:
     file = prompts_copy / "offline" / "en.yaml"
-    edit(file, "points to {size}, which", "points to a size, which")
+    edit(file, "go with {size} in the", "go with a size in the")
     with pytest.raises(ConfigurationError) as error:
         TemplateLibrary(prompts_copy)
     assert str(file) in error.value.detail
@@ -43,7 +43,7 @@ def test_missing_required_placeholder_names_file_and_key(prompts_copy: Path) -> 
 
 def test_unknown_placeholder_is_rejected(prompts_copy: Path) -> None:
     file = prompts_copy / "offline" / "ko.yaml"
-    edit(file, "혜택: {promotion}", "혜택: {promotion} {discount_code}")
+    edit(file, "혜택도 있어요. {promotion}", "혜택도 있어요. {promotion} {discount_code}")
     with pytest.raises(ConfigurationError,
                        match=r"product_info\.promotion: unknown placeholder \{discount_code\}"):
         TemplateLibrary(prompts_copy)

@@ -199,3 +199,36 @@ def test_judge_is_skipped_without_llm_and_used_with_one() -> None:
     assert skipped.status == "skipped" and "no LLM" in skipped.message
     assert evaluate("judge", "apologises", obs, _YesJudge()).status == "passed"
     assert evaluate("judge", "apologises", draft("ok"), _YesJudge()).status == "failed"
+
+
+def planned(text: str = "", **extra: object) -> Observed:
+    return draft(text, extra=dict(extra))
+
+
+def test_readiness_and_needs_check() -> None:
+    checked = planned(readiness="needs_check", needs_check=["bulk_order"])
+    assert status("readiness", "needs_check", checked) == "passed"
+    outcome = evaluate("readiness", "ready", checked)
+    assert outcome.status == "failed" and "bulk_order" in outcome.message
+    assert status("needs_check", True, checked) == "passed"
+    assert status("needs_check", False, checked) == "failed"
+    assert status("needs_check", ["bulk_order"], checked) == "passed"
+    assert status("needs_check", ["cod"], checked) == "failed"
+    assert status("needs_check", True, planned(needs_check=[])) == "failed"
+    assert status("needs_check", False, planned(needs_check=[])) == "passed"
+
+
+def test_answers_counts_only_asks_answered_from_knowledge() -> None:
+    obs = planned(answered=["ship_from"], needs_check=["cod"])
+    assert status("answers", ["ship_from"], obs) == "passed"
+    outcome = evaluate("answers", ["ship_from", "cod"], obs)
+    assert outcome.status == "failed" and "cod" in outcome.message
+
+
+def test_no_menu_opening_and_no_emoji() -> None:
+    assert status("no_menu", True, planned(sources=["facts"])) == "passed"
+    assert status("no_menu", True, planned(sources=["menu"])) == "failed"
+    assert status("opening", "brief", planned(opening="brief")) == "passed"
+    assert status("opening", "none", planned(opening="banner")) == "failed"
+    assert status("no_emoji", True, planned("非常抱歉，我马上处理。")) == "passed"
+    assert status("no_emoji", True, planned("好的亲😊")) == "failed"

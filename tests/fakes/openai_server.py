@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -85,6 +85,8 @@ class FakeOpenAIServer:
         self._stopping = threading.Event()
         self.requests: list[RecordedRequest] = []
         self.default: Reply | None = None
+        # A fake *model*: answers from the request itself once the script is empty.
+        self.responder: Callable[[RecordedRequest], Reply] | None = None
         self.unscripted = 0
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -136,6 +138,8 @@ class FakeOpenAIServer:
             self.requests.append(request)
             if self._script:
                 return self._script.popleft()
+            if self.responder is not None:
+                return self.responder(request)
             if self.default is not None:
                 return self.default
             self.unscripted += 1

@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from replydraft.drafting.models import DraftRequest, DraftResult, IntentScore, UnderstandingReport
+from replydraft.drafting.models import (
+    AnswerPlan,
+    DraftRequest,
+    DraftResult,
+    IntentScore,
+    UnderstandingReport,
+)
 from replydraft.knowledge.models import Product, SearchHit, StoreProfile
 from replydraft.languages import Language, Platform
 from replydraft.policy.models import RiskFlag
@@ -60,6 +66,7 @@ class DraftContext:
     first_reply: bool  # no agent message yet in this conversation: greet with store and nickname
     missing: list[str] = field(default_factory=list)  # facts we need to ask for, e.g. ["weight"]
     understanding: UnderstandingReport | None = None  # product and why, mood, dialogue state
+    plan: AnswerPlan = field(default_factory=AnswerPlan)  # what the reply does, step by step
 
 
 @dataclass(frozen=True)

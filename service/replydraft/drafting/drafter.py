@@ -34,13 +34,23 @@ from replydraft.drafting.composing.facts import (
 from replydraft.drafting.composing.offline import OfflineBackend
 from replydraft.drafting.composing.sentences import SentenceSplitter
 from replydraft.drafting.composing.templates import template_library
-from replydraft.drafting.models import DraftRequest, DraftResult
+from replydraft.drafting.models import DraftRequest, DraftResult, IntentScore
+from replydraft.drafting.planning.plan import (
+    PlanInputs,
+    acknowledgement,
+    contentless,
+    make_plan,
+    planned_intents,
+)
+from replydraft.drafting.understanding.asks import load_asks
 from replydraft.drafting.understanding.cues import load_cues
 from replydraft.drafting.understanding.embedder import query_embedder_of
 from replydraft.drafting.understanding.intents import IntentClassifier, intent_classifier
 from replydraft.drafting.understanding.lexicon import load_lexicon
-from replydraft.drafting.understanding.understand import Understanding, understand
+from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.drafting.understanding.understand import ASKED, Understanding, understand
 from replydraft.errors import LLMError
+from replydraft.knowledge.chunking import store_answer_hit
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.policy import check, scan_customer
 from replydraft.policy.models import PolicyResult, Violation
@@ -76,6 +86,7 @@ class Drafter:
         self.backend: ReplyBackend = backend if backend is not None else self.offline
         self._lexicon = load_lexicon(settings.prompts_dir / "offline" / "lexicon.yaml")
         self._cues = load_cues(settings.prompts_dir / "understanding" / "cues.yaml")
+        self._asks = load_asks(settings.prompts_dir / "understanding" / "asks.yaml")
         self._classifier: IntentClassifier | None = None
 
     # ------------------------------------------------------------ understanding and facts
@@ -92,7 +103,8 @@ class Drafter:
         """``rules_only``: without the trained intent model (the understanding eval's baseline)."""
         return understand(request, store=self.knowledge.store,
                           products=self.knowledge.products(), classifier=self.classifier,
-                          lexicon=self._lexicon, cues=self._cues, rules_only=rules_only)
+                          lexicon=self._lexicon, cues=self._cues, asks=self._asks,
+                          rules_only=rules_only)
 
     def prepare(self, request: DraftRequest) -> Prepared:
         started = time.perf_counter()
@@ -101,22 +113,40 @@ class Drafter:
         understood = time.perf_counter()
         product = self.knowledge.product(seen.slots.sku) if seen.slots.sku else None
         query = retrieval_query(request.latest, seen.previous_text, seen.followup)
+        # The intents of the specific asks count too ("从哪发货" read by its ask alone).
+        answered = [s for s in seen.intents if s.intent != "other"] or list(seen.intents)
+        answered += [IntentScore(intent=i, confidence=ASKED)
+                     for i in planned_intents(seen.intents, seen.asks, self._asks)
+                     if all(s.intent != i for s in answered)]
         retrieved = retrieve(self.knowledge, query, language=seen.language,
-                             intents=seen.intents, sku=product.sku if product else None,
+                             intents=answered, sku=product.sku if product else None,
                              k=self.settings.retrieval_k)
+        answers = [hit for ask in seen.asks
+                   if (hit := store_answer_hit(store, ask, seen.language)) is not None]
+        retrieved = Retrieved([*retrieved.hits, *answers])
         library = template_library(self.settings.prompts_dir, store.voice.korean_speech_level)
         facts, missing = build_facts(FactInputs(
-            language=seen.language, intents=seen.intents, slots=seen.slots, store=store,
+            language=seen.language, intents=answered, slots=seen.slots, store=store,
             product=product, retrieved=retrieved, templates=library[seen.language],
-            latest_text=request.latest, order_id=seen.order_id))
+            latest_text=request.latest, order_id=seen.order_id, asks=seen.asks))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
                               store=store)
+        report = seen.report()
+        normalised = normalise_measures(request.latest)
+        plan = make_plan(PlanInputs(
+            language=seen.language, intents=seen.intents, understanding=report, risks=risks,
+            fact_keys=frozenset(f.key for f in facts), store=store,
+            first_reply=seen.first_reply, missing=missing,
+            over_authority=any(f.key == "discount_decision" and f.value == "over"
+                               for f in facts),
+            acknowledgement=acknowledgement(normalised, self._lexicon),
+            contentless=contentless(normalised)), self._asks)
         context = DraftContext(
             request=request, language=seen.language, platform=platform, intents=seen.intents,
             slots=seen.slots, store=store, product=product, hits=retrieved.hits, facts=facts,
             risks=risks, first_reply=seen.first_reply, missing=missing,
-            understanding=seen.report())
+            understanding=report, plan=plan)
         timings = {"understand": round((understood - started) * 1000, 2),
                    "retrieve": _ms(understood)}
         return Prepared(context, retrieved, timings, started)
@@ -174,7 +204,9 @@ class Drafter:
             citations=citations, policy=policy, risks=context.risks, backend=backend,
             fallback_reason=fallback, prompt_version=prompt_version,
             timings_ms=prepared.timings, knowledge_version=self.knowledge.version,
-            understanding=context.understanding)
+            understanding=context.understanding, plan=context.plan,
+            needs_check=context.plan.needs_check, readiness=context.plan.readiness,
+            confidence=context.plan.confidence)
 
     # ------------------------------------------------------------ streaming
 

@@ -90,6 +90,45 @@ class UnderstandingReport(BaseModel):
     order_state: StatedOrderState | None = None  # what the customer says happened
     followup: bool = False
     state: ConversationState = Field(default_factory=ConversationState)
+    # The specific asks in the message, in its order ("ship_when", "cod"; prompts/understanding/
+    # asks.yaml).
+    asks: list[str] = Field(default_factory=list)
+
+
+Opening = Literal["banner", "brief", "none"]
+Tone = Literal["friendly", "apologetic"]
+# How a step of the reply is answered: computed facts, the store's own answer, "let me check",
+# a question back to the customer, a short acknowledgement or close, the topic menu (a message
+# with no content), the safety line, the supervisor path, or the hand-over to a person.
+StepSource = Literal["facts", "store", "check", "ask_customer", "ack", "close", "menu", "safety",
+                     "supervisor", "handoff"]
+Readiness = Literal["ready", "needs_check", "handoff"]
+
+
+class PlanStep(BaseModel):
+    intent: str
+    ask: str | None = None  # None: the intent's general answer
+    source: StepSource
+
+
+class CheckItem(BaseModel):
+    """What the agent should verify before sending, in the agent's language."""
+
+    ask: str
+    what: str
+
+
+class AnswerPlan(BaseModel):
+    """What the reply does, decided before any words are written; both backends follow it."""
+
+    opening: Opening = "none"
+    tone: Tone = "friendly"
+    emoji: bool = True
+    offers: bool = True  # False: no discount or gift offers (an injection, a refusal on record)
+    steps: list[PlanStep] = Field(default_factory=list)
+    needs_check: list[CheckItem] = Field(default_factory=list)
+    readiness: Readiness = "ready"
+    confidence: float = Field(1.0, ge=0, le=1)
 
 
 class Citation(BaseModel):
@@ -113,3 +152,10 @@ class DraftResult(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)  # retrieve, generate, filter, total
     knowledge_version: int | None = None
     understanding: UnderstandingReport | None = None
+    plan: AnswerPlan | None = None
+    # "check before sending": what the knowledge base could not back, for the agent to verify.
+    needs_check: list[CheckItem] = Field(default_factory=list)
+    # ready to send after a read, needs_check (verify the items first) or handoff (a person or a
+    # supervisor must take over). Not `status`: on a stored draft that is the review state.
+    readiness: Readiness = "ready"
+    confidence: float = Field(1.0, ge=0, le=1)

@@ -385,6 +385,66 @@ def check_categories(expected: Sequence[str], obs: Observed) -> Outcome:
     return _fail("; ".join(parts))
 
 
+# ---------------------------------------------------------------- the answer plan
+
+
+def check_readiness(expected: str, obs: Observed) -> Outcome:
+    got = obs.extra.get("readiness")
+    if got == expected:
+        return _ok(f"readiness {got}")
+    return _fail(f"readiness {got!r}, expected {expected!r} (check items: "
+                 f"{', '.join(obs.extra.get('needs_check') or []) or 'none'})")
+
+
+def check_needs_check(expected: bool | Sequence[str], obs: Observed) -> Outcome:
+    got = list(obs.extra.get("needs_check") or [])
+    if expected is True:
+        return _ok(f"check {', '.join(got)}") if got else _fail("nothing to check, expected some")
+    if expected is False:
+        return _fail(f"asks the agent to check {', '.join(got)}") if got else _ok("no check")
+    missing = [ask for ask in expected if ask not in got]
+    if not missing:
+        return _ok(f"check {', '.join(expected)}")
+    return _fail(f"not checked: {', '.join(missing)}; checks: {', '.join(got) or 'none'}")
+
+
+def check_answers(expected: Sequence[str], obs: Observed) -> Outcome:
+    got = list(obs.extra.get("answered") or [])
+    missing = [ask for ask in expected if ask not in got]
+    if not missing:
+        return _ok(f"answers {', '.join(expected)}")
+    return _fail(f"not answered from knowledge: {', '.join(missing)}; answered: "
+                 f"{', '.join(got) or 'none'}; checks: "
+                 f"{', '.join(obs.extra.get('needs_check') or []) or 'none'}")
+
+
+def check_no_menu(expected: bool, obs: Observed) -> Outcome:
+    if not expected:
+        return _ok("not checked (no_menu: false)")
+    if "menu" in (obs.extra.get("sources") or ()):
+        return _fail(f"the topic menu: {_excerpt(obs.text)!r}")
+    return _ok("no topic menu")
+
+
+def check_opening(expected: str, obs: Observed) -> Outcome:
+    got = obs.extra.get("opening")
+    if got == expected:
+        return _ok(f"opening {got}")
+    return _fail(f"opening {got!r}, expected {expected!r}: {_excerpt(obs.text)!r}")
+
+
+_EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
+
+def check_no_emoji(expected: bool, obs: Observed) -> Outcome:
+    if not expected:
+        return _ok("not checked (no_emoji: false)")
+    found = _EMOJI.findall(obs.text)
+    if found:
+        return _fail(f"emoji {''.join(found)} in {_excerpt(obs.text)!r}")
+    return _ok("no emoji")
+
+
 def check_judge(rubric: str, obs: Observed, judge: Judge | None) -> Outcome:
     if judge is None:
         return Outcome("skipped", "no LLM configured for judge assertions")
@@ -416,6 +476,12 @@ CHECKERS: dict[str, Checker] = {
     "product": check_product,
     "slots": check_slots,
     "order_state": check_order_state,
+    "readiness": check_readiness,
+    "needs_check": check_needs_check,
+    "answers": check_answers,
+    "no_menu": check_no_menu,
+    "opening": check_opening,
+    "no_emoji": check_no_emoji,
 }
 
 _TEXT_KINDS: tuple[InputKind, ...] = ("draft", "policy", "retrieval", "customer_scan")
@@ -448,6 +514,12 @@ APPLIES_TO: dict[str, tuple[InputKind, ...]] = {
     "judge": _DRAFT,
     "retrieves": ("retrieval",),
     "categories": ("policy",),
+    "readiness": _DRAFT,
+    "needs_check": _DRAFT,
+    "answers": _DRAFT,
+    "no_menu": _DRAFT,
+    "opening": _DRAFT,
+    "no_emoji": _DRAFT,
 }
 
 

@@ -36,7 +36,7 @@ from replydraft.languages import Language
 
 if TYPE_CHECKING:
     from replydraft.drafting.drafter import Drafter
-    from replydraft.drafting.models import DraftRequest
+    from replydraft.drafting.models import DraftRequest, DraftResult
     from replydraft.drafting.understanding.understand import Understanding
     from replydraft.policy.models import PolicyResult
 
@@ -322,6 +322,7 @@ class Targets:
             risks=[r.type for r in result.risks],
             categories=categories,
             conversation=_conversation(case.input["messages"]),
+            extra=_planned(result),
         )
         output = CaseOutput(
             text=result.text,
@@ -415,3 +416,14 @@ def _read_store_file(settings: Settings) -> StoreProfile:
     if store_file.store is None:
         raise KnowledgeError("the store profile cannot be read", problems=store_file.problems)
     return store_file.store
+
+
+def _planned(result: DraftResult) -> dict[str, Any]:
+    """What the answer plan decided, for the plan assertions (status, needs_check, answers…)."""
+    plan = result.plan
+    if plan is None:
+        return {}
+    return {"readiness": result.readiness, "opening": plan.opening,
+            "needs_check": [c.ask for c in result.needs_check],
+            "answered": [s.ask for s in plan.steps if s.source in ("facts", "store") and s.ask],
+            "sources": [s.source for s in plan.steps]}

@@ -20,6 +20,7 @@ from replydraft.drafting.models import IntentScore
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import LocalizedText, Product, SearchHit, StoreProfile, pick_text
 from replydraft.knowledge.reader import KnowledgeReader
+from replydraft.knowledge.render import answer_section
 from replydraft.languages import Language
 from replydraft.text.script import convert_script
 
@@ -66,6 +67,11 @@ class Retrieved:
     def store_block(self, intent: str) -> SearchHit | None:
         return next((h for h in self.hits
                      if h.source_type == "store" and h.intent == intent), None)
+
+    def store_answer(self, ask: str) -> SearchHit | None:
+        section = answer_section(ask)
+        return next((h for h in self.hits
+                     if h.source_type == "store" and h.section == section), None)
 
     def product_block(self, sku: str) -> SearchHit | None:
         return next((h for h in self.hits if h.source_type == "product" and h.sku == sku), None)
@@ -136,6 +142,7 @@ class FactInputs:
     templates: TemplateSet
     latest_text: str
     order_id: str | None
+    asks: Sequence[str] = ()
 
 
 def money(t: TemplateSet, amount: float) -> str:
@@ -172,6 +179,10 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     if "invoice" in names:
         _invoice_facts(sheet, inputs)
     _order_facts(sheet, inputs)
+    for ask in inputs.asks:
+        hit = inputs.retrieved.store_answer(ask)
+        if hit is not None:
+            sheet.add(f"answer:{ask}", hit.text, hit)
     if names & {"logistics_delay", "refund_status"} and inputs.order_id is None:
         missing.append("order_id")
     return sheet.facts, missing[:1]

@@ -17,19 +17,12 @@ from pathlib import Path
 from replydraft.drafting.backend import CitedSentence, DraftContext, Fact, Generated
 from replydraft.drafting.composing.facts import fact_values, localize
 from replydraft.drafting.composing.templates import TemplateSet, template_library
+from replydraft.drafting.models import PlanStep
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import pick_text
 from replydraft.text.korean import fix_particles
 
-# The order a good agent answers several questions in.
-INTENT_ORDER = (
-    "greeting", "security", "product_info", "size_advice", "stock", "colour_difference",
-    "quality_concern", "bargaining", "postage", "shipping_time", "payment_reminder",
-    "logistics_delay", "quality_complaint", "return_exchange", "refund_status", "cancel_order",
-    "address_change", "invoice", "not_sold", "complaint", "handoff", "thanks_close", "other",
-)
-MAX_INTENTS = 4
 # Sentences whose whole point is one fact: skipped when that fact was already stated.
 _ONCE = {
     "product_info.promotion": frozenset({"promotion"}),
@@ -41,14 +34,10 @@ _ONCE = {
 }
 _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colour_difference")
 # Sentences that already promise to report back; the after-sales closing would repeat them.
-_PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order"})
+_PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order",
+                              "complaint.next_known"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status", "complaint"})
-# Replies that are themselves a closing line: nothing to add after them.
-_SELF_CLOSING = frozenset({"thanks_close", "handoff"})
-_SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
-_SURE_SECURITY = 0.85
-_UPSET_RISKS = frozenset({"abuse", "legal_threat"})
 _TERMINAL = re.compile(r"[。！？!?.~～…）)\U0001F300-\U0001FAFF\u2600-\u27BF]$")
 
 
@@ -66,17 +55,22 @@ class Composer:
                 self.facts.setdefault(alias, self.facts[key])
         self.sentences: list[CitedSentence] = []
         self.asked = False
+        self.asks = set(context.understanding.asks) if context.understanding else set()
         self._stated: set[str] = set()  # facts already put into words
         self._keys: set[str] = set()  # templates used so far
         self.latest = normalise_measures(context.request.latest)
-        self.intent_names = {s.intent for s in context.intents}
+        self.plan = context.plan
+        self.intent_names = {s.intent for s in self.plan.steps} | {
+            s.intent for s in context.intents}
         self._common = self._voice_values()
 
     # ------------------------------------------------------------ plumbing
 
     def _voice_values(self) -> dict[str, str]:
         store, lang = self.ctx.store, self.ctx.language
-        emoji = store.voice.emoji_set[0] if store.voice.emoji and store.voice.emoji_set else ""
+        # An upset customer gets no chirpy emoji (the plan decides).
+        emoji = store.voice.emoji_set[0] if self.plan.emoji and store.voice.emoji and \
+            store.voice.emoji_set else ""
         return {
             "honorific": pick_text(store.voice.honorific, lang),
             "store_name": pick_text(store.names, lang),
@@ -101,7 +95,7 @@ class Composer:
         """Render ``key`` if every fact it needs is known; at most one question per reply."""
         if ask and self.asked:
             return False
-        if not self.can_say(key):
+        if key in self._keys or not self.can_say(key):
             return False
         used = self.t.placeholders(key)
         if key in _ONCE and _ONCE[key] & self._stated:
@@ -123,64 +117,83 @@ class Composer:
     # ------------------------------------------------------------ the reply
 
     def compose(self) -> list[CitedSentence]:
-        intents = self._ordered_intents()
-        self._greeting(intents)
-        self._security(intents)
-        self._empathy(intents)
-        content_start = len(self.sentences)
-        for intent in intents:
-            handler = _HANDLERS.get(intent)
-            if handler is not None:
-                handler(self)
+        plan = self.plan
+        if plan.opening == "banner":
+            self.say("greeting.first", "greeting")
+        elif plan.opening == "brief" and self.say("greeting.brief", "greeting"):
+            self._join_brief_greeting()
+        if any(step.source == "safety" for step in plan.steps):
+            self.say("security.warning", "security")
+        self._empathy()
+        for step in plan.steps:
+            self._step(step)
         self._missing()
-        if len(self.sentences) == content_start and intents != ["greeting"]:
-            # Nothing we could answer (an injection attempt, chit-chat we did not catch): one
-            # precise question beats a greeting alone.
-            self.say("ask.clarify", "other", ask=True)
-        self._closing(intents)
-        if not self.ctx.first_reply:
+        self._closing()
+        if plan.opening == "none" and not self.ctx.first_reply:
             self._address_first_sentence()
         return self._spaced()
 
-    def _ordered_intents(self) -> list[str]:
-        ranked = [s.intent for s in self.ctx.intents][:MAX_INTENTS]
-        if any(r.type in _SECURITY_RISKS for r in self.ctx.risks) and "security" not in ranked:
-            ranked.append("security")
-        return sorted(set(ranked), key=lambda i: INTENT_ORDER.index(i)
-                      if i in INTENT_ORDER else len(INTENT_ORDER))
+    def _join_brief_greeting(self) -> None:
+        """"亲您好" with no emoji after it is a lead-in, not a sentence: "亲您好，让您久等了"
+        rather than "亲您好。让您久等了"."""
+        hello = self.sentences[-1]
+        if self.ctx.language.startswith("zh") and hello.text.endswith("。"):
+            self.sentences[-1] = CitedSentence(hello.text[:-1] + "，", hello.chunk_ids)
 
-    def _greeting(self, intents: list[str]) -> bool:
-        """The welcome banner only for a calm customer's first message: someone upset or angry
-        gets the apology and the next step first, and a thanks gets a short close."""
-        if self.ctx.first_reply and self._calm() and intents != ["thanks_close"]:
-            return self.say("greeting.first", "greeting")
-        if intents == ["greeting"]:
-            return self.say("greeting.again", "greeting")
-        return False
+    def _step(self, step: PlanStep) -> None:
+        source, intent = step.source, step.intent
+        if source == "facts":
+            handler = _HANDLERS.get(intent)
+            if handler is not None:
+                handler(self, step.ask)
+        elif source == "store" and step.ask is not None:
+            self._store_answer(step.ask, intent)
+            if intent == "bargaining":  # "老顾客有券吗" on a product with an offer: the offer
+                self.say("bargaining.promotion", "bargaining")
+        elif source == "check":
+            self.say("check.later", intent)
+        elif source == "ask_customer":
+            self.say("ask.product", intent, ask=True)
+        elif source == "ack":
+            if intent == "greeting":
+                if self.plan.opening != "banner":
+                    self.say("greeting.again", "greeting")
+            else:
+                self.say("other.ack", "other")
+        elif source == "close":
+            self.say("thanks_close.close", "other")
+        elif source == "menu":
+            self.say("ask.clarify", "other", ask=True)
+        elif source == "supervisor":
+            if not self.say("bargaining.over", "bargaining"):
+                self.say("bargaining.supervisor", "bargaining")
+        elif source == "handoff":
+            self.say("handoff.ack", "other")
 
-    def _security(self, intents: list[str]) -> None:
-        """The safety line follows the customer risk scan (a link, a file, another app asked
-        for) or a clear security intent; a faint guess of the model does not earn a warning."""
-        flagged = any(r.type in _SECURITY_RISKS for r in self.ctx.risks)
-        sure = any(s.intent == "security" and s.confidence >= _SURE_SECURITY
-                   for s in self.ctx.intents)
-        if "security" in intents and (flagged or sure):
-            self.say("security.warning", "security")
+    def _store_answer(self, ask: str, intent: str) -> None:
+        """The store's own answer, as content staff wrote it, cited to its store block."""
+        fact = self.facts.get(f"answer:{ask}")
+        if fact is None or f"answer:{ask}" in self._keys:
+            return
+        pattern = self.facts.get(f"playbook:{intent}")
+        ids = tuple(dict.fromkeys(c for c in (fact.chunk_id, pattern.chunk_id if pattern else None)
+                                  if c))
+        self.sentences.append(CitedSentence(_finish(fact.text.strip(), self.ctx.language), ids))
+        self._keys.add(f"answer:{ask}")
+
+    def _empathy(self) -> None:
+        if self.plan.tone != "apologetic":
+            return
+        names = [s.intent for s in self.plan.steps]
+        specific = next((i for i in _EMPATHY_FIRST if i in names), None)
+        if specific is not None and (self._calm() or specific != "colour_difference"):
+            self.say(f"empathy.{specific}", specific)
+        else:
+            self.say("empathy.other_upset", "other")
 
     def _calm(self) -> bool:
         seen = self.ctx.understanding
         return seen is None or seen.mood == "calm"
-
-    def _empathy(self, intents: list[str]) -> None:
-        if any(r.type in _UPSET_RISKS for r in self.ctx.risks) or self.cue("upset") or \
-                "complaint" in intents or (not self._calm() and not set(intents) & set(
-                    _EMPATHY_FIRST)):
-            self.say("empathy.other_upset", "other")
-            return
-        for intent in _EMPATHY_FIRST:
-            if intent in intents:
-                self.say(f"empathy.{intent}", intent)
-                return
 
     def _missing(self) -> None:
         for need in self.ctx.missing:
@@ -188,16 +201,13 @@ class Composer:
             if key is not None:
                 self.say(key, "size_advice" if need.startswith("size") else None, ask=True)
 
-    def _closing(self, intents: list[str]) -> None:
-        if self.asked:
-            return  # the question ends the turn; a closing line would bury it
-        if set(intents) & _SELF_CLOSING:
+    def _closing(self) -> None:
+        """No "anything else?" boilerplate: a reply about a problem in progress says it will
+        keep the customer posted, unless a sentence already promised that or asked something."""
+        if self.asked or self._keys & _PROMISES_UPDATE:
             return
-        if set(intents) & _AFTER_SALES:
-            if not self._keys & _PROMISES_UPDATE:
-                self.say("closing.after_sales")
-        elif intents != ["greeting"] and intents != ["other"] and self._calm():
-            self.say("closing.default")
+        if any(s.intent in _AFTER_SALES and s.source == "facts" for s in self.plan.steps):
+            self.say("closing.after_sales")
 
     def _address_first_sentence(self) -> None:
         if not self.sentences:
@@ -241,13 +251,13 @@ _ASK_FOR = {
 }
 
 
-def _product_info(c: Composer) -> None:
+_ASPECTS = ("price", "fabric", "fit", "care", "features")
+
+
+def _product_info(c: Composer, ask: str | None) -> None:
     if c.fact("product_name") is None:
         return  # the missing-product question covers it
-    asked = [aspect for aspect in ("price", "fabric", "fit", "care", "features") if c.cue(aspect)]
-    if not asked:
-        asked = ["fabric", "features"]
-    for aspect in asked:
+    for aspect in [ask] if ask in _ASPECTS else ["fabric", "features"]:
         if aspect == "price":
             c.say("product_info.price_list" if c.fact("list_price") else "product_info.price",
                   "product_info")
@@ -256,7 +266,7 @@ def _product_info(c: Composer) -> None:
             c.say(f"product_info.{aspect}", "product_info")
 
 
-def _size_advice(c: Composer) -> None:
+def _size_advice(c: Composer, ask: str | None) -> None:
     situation = c.value("size_situation")
     if situation is None or situation == "missing":
         return  # asked for in _missing
@@ -290,7 +300,7 @@ def _asked_size(c: Composer) -> str | None:
     return recommended.value if recommended else None
 
 
-def _stock(c: Composer) -> None:
+def _stock(c: Composer, ask: str | None) -> None:
     product = c.ctx.product
     if product is None:
         return
@@ -326,15 +336,15 @@ def _stock(c: Composer) -> None:
             c.say("stock.overview_all", "stock")
 
 
-def _colour_difference(c: Composer) -> None:
+def _colour_difference(c: Composer, ask: str | None) -> None:
     c.say("colour_difference.explain", "colour_difference")
     c.say("colour_difference.colour", "colour_difference")
     c.say("colour_difference.return", "colour_difference")
 
 
-def _quality_concern(c: Composer) -> None:
+def _quality_concern(c: Composer, ask: str | None) -> None:
     c.say("quality_concern.fabric", "quality_concern")
-    if c.cue("care"):  # "洗了会不会褪色": the care instructions are the honest answer
+    if "care" in c.asks:  # "洗了会不会褪色": the care instructions are the honest answer
         c.say("product_info.care", "quality_concern")
     if c.fact("product_name") is not None:
         c.say("quality_concern.assurance", "quality_concern")
@@ -342,15 +352,17 @@ def _quality_concern(c: Composer) -> None:
         c.say("quality_concern.assurance_no_product", "quality_concern")
 
 
-def _bargaining(c: Composer) -> None:
+def _bargaining(c: Composer, ask: str | None) -> None:
     seen = c.ctx.understanding
     if seen is not None and "discount" in seen.state.agent_refused:
         # The agent already said no: a new offer would contradict them in front of the customer.
         c.say("bargaining.held", "bargaining")
         return
     decision = c.value("discount_decision")
-    if not c.say("bargaining.promotion", "bargaining") and decision is None:
+    if not c.say("bargaining.promotion", "bargaining") and decision != "within":
         c.say("bargaining.value", "bargaining")
+    if not c.plan.offers:
+        return  # an injected "give me a coupon": the price is stated, nothing is offered
     if decision == "within":
         c.say("bargaining.within", "bargaining")
     elif decision == "over":
@@ -359,28 +371,34 @@ def _bargaining(c: Composer) -> None:
         c.say("bargaining.general", "bargaining")
 
 
-def _postage(c: Composer) -> None:
-    if "return_exchange" in c.intent_names and not c.cue("free_shipping"):
-        return  # "退货运费谁出" is about return postage, which the return answer covers
-    if c.fact("product_ships_free") is not None:
-        c.say("postage.product_free", "postage")
-    else:
-        c.say("postage.rule", "postage")
-    c.say("postage.remote", "postage")
-    if c.cue("express"):
+def _postage(c: Composer, ask: str | None) -> None:
+    if ask == "express_fee":
         c.say("postage.express", "postage")
+        return
+    if "return_exchange" in c.intent_names and ask is None:
+        return  # "退货运费谁出" is about return postage, which the return answer covers
+    if ask != "remote" or c.fact("remote_regions") is None:
+        if c.fact("product_ships_free") is not None:
+            c.say("postage.product_free", "postage")
+        else:
+            c.say("postage.rule", "postage")
+    c.say("postage.remote", "postage")
 
 
-def _shipping_time(c: Composer) -> None:
-    c.say("shipping_time.dispatch", "shipping_time")
-    c.say("shipping_time.couriers", "shipping_time")
-    if c.cue("express") or c.cue("arrival"):
+def _shipping_time(c: Composer, ask: str | None) -> None:
+    """When it ships, when it arrives, or which courier: the sentence asked for, not all three."""
+    urgent = c.ctx.understanding is not None and c.ctx.understanding.urgent
+    if ask in (None, "ship_when", "arrive_when"):
+        c.say("shipping_time.dispatch", "shipping_time")
+    if ask in (None, "courier", "arrive_when"):
+        c.say("shipping_time.couriers", "shipping_time")
+    if (urgent or ask in ("arrive_when", "express")) and "express_fee" not in c.asks:
         c.say("shipping_time.express", "shipping_time")
-    if c.cue("arrival"):
+    if urgent and ask == "arrive_when":
         c.say("shipping_time.honest", "shipping_time")
 
 
-def _logistics_delay(c: Composer) -> None:
+def _logistics_delay(c: Composer, ask: str | None) -> None:
     status = c.value("order_status")
     if status in ("unpaid", "paid"):
         c.say("logistics_delay.not_shipped", "logistics_delay")
@@ -390,29 +408,37 @@ def _logistics_delay(c: Composer) -> None:
         c.say("logistics_delay.lost", "logistics_delay")
 
 
-def _payment_reminder(c: Composer) -> None:
+def _payment_reminder(c: Composer, ask: str | None) -> None:
     if c.value("order_status") == "unpaid" and not c.cue("payment_problem"):
         c.say("payment_reminder.unpaid", "payment_reminder")
     else:
         c.say("payment_reminder.help", "payment_reminder")
 
 
-def _quality_complaint(c: Composer) -> None:
+def _quality_complaint(c: Composer, ask: str | None) -> None:
     c.say("quality_complaint.steps", "quality_complaint")
     c.say("quality_complaint.window", "quality_complaint")
     c.say("quality_complaint.order", "quality_complaint")
 
 
-def _return_exchange(c: Composer) -> None:
-    c.say("return_exchange.policy", "return_exchange")
-    if c.cue("exchange"):
-        c.say("return_exchange.exchange", "return_exchange")
-    else:
-        c.say("return_exchange.steps", "return_exchange")
-    c.say("return_exchange.postage", "return_exchange")
+_RETURN_SENTENCES = {
+    "return_window": ("return_exchange.policy",),
+    "return_conditions": ("return_exchange.policy",),
+    "return_how": ("return_exchange.steps",),
+    "return_postage": ("return_exchange.postage",),
+    "exchange": ("return_exchange.exchange",),
+}
 
 
-def _refund_status(c: Composer) -> None:
+def _return_exchange(c: Composer, ask: str | None) -> None:
+    """The window, the conditions, the steps, the postage or the exchange: what was asked; a
+    general question gets the policy and the steps."""
+    for key in _RETURN_SENTENCES.get(ask or "", ("return_exchange.policy",
+                                                  "return_exchange.steps")):
+        c.say(key, "return_exchange")
+
+
+def _refund_status(c: Composer, ask: str | None) -> None:
     if c.value("order_status") == "refunding":
         c.say("refund_status.refunding", "refund_status")
     else:
@@ -421,7 +447,7 @@ def _refund_status(c: Composer) -> None:
         c.say("refund_status.ask_order", "refund_status", ask=True)
 
 
-def _invoice(c: Composer) -> None:
+def _invoice(c: Composer, ask: str | None) -> None:
     if c.value("invoice_available") == "no":
         c.say("invoice.unavailable", "invoice")
         return
@@ -429,7 +455,7 @@ def _invoice(c: Composer) -> None:
     c.say("invoice.note", "invoice")
 
 
-def _cancel_order(c: Composer) -> None:
+def _cancel_order(c: Composer, ask: str | None) -> None:
     status = c.value("order_status")
     if status in ("unpaid", "paid", "shipped", "delivered", "refunding"):
         c.say(f"cancel_order.{status}", "cancel_order")
@@ -437,7 +463,7 @@ def _cancel_order(c: Composer) -> None:
         c.say("cancel_order.unknown", "cancel_order", ask=True)
 
 
-def _address_change(c: Composer) -> None:
+def _address_change(c: Composer, ask: str | None) -> None:
     status = c.value("order_status")
     if status in ("unpaid", "paid"):
         c.say("address_change.before_ship", "address_change")
@@ -447,31 +473,26 @@ def _address_change(c: Composer) -> None:
         c.say("address_change.unknown", "address_change", ask=True)
 
 
-def _other(c: Composer) -> None:
-    if c.cue("courtesy"):
-        c.say("other.thanks", "other")
-
-
-def _thanks_close(c: Composer) -> None:
+def _thanks_close(c: Composer, ask: str | None) -> None:
     c.say("thanks_close.close", "other")
 
 
-def _handoff(c: Composer) -> None:
+def _handoff(c: Composer, ask: str | None) -> None:
     c.say("handoff.ack", "other")
 
 
-def _not_sold(c: Composer) -> None:
+def _not_sold(c: Composer, ask: str | None) -> None:
     c.say("not_sold.line", "other")
 
 
-def _complaint(c: Composer) -> None:
+def _complaint(c: Composer, ask: str | None) -> None:
     """Displeasure with nothing else asked: the apology is said; the next step follows, on the
     order the customer already named rather than asking for it again."""
     if not c.say("complaint.next_known", "other"):
         c.say("complaint.next", "other", ask=True)
 
 
-_HANDLERS: dict[str, Callable[[Composer], None]] = {
+_HANDLERS: dict[str, Callable[[Composer, str | None], None]] = {
     "product_info": _product_info,
     "size_advice": _size_advice,
     "stock": _stock,
@@ -492,7 +513,6 @@ _HANDLERS: dict[str, Callable[[Composer], None]] = {
     "handoff": _handoff,
     "not_sold": _not_sold,
     "complaint": _complaint,
-    "other": _other,
 }
 
 

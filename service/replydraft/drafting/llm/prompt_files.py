@@ -79,6 +79,8 @@ CONTEXT_VARIABLES: _Schema = {
     "facts": dict.fromkeys(["key", "text", "cite"]),
     "chunks": dict.fromkeys(["id", "source", "section", "text"]),
     "history": dict.fromkeys(["role", "text"]),
+    "plan": {**dict.fromkeys(["opening", "tone", "emoji", "offers", "checks"]),
+             "steps": dict.fromkeys(["what"])},
 }
 CONTEXT_REQUIRED = frozenset({"customer_message", "chunks", "history", "facts"})
 

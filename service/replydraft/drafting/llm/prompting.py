@@ -32,7 +32,7 @@ from replydraft.drafting.llm.prompt_files import (
     load_prompt_set,
     neutralise,
 )
-from replydraft.drafting.models import Message
+from replydraft.drafting.models import AnswerPlan, Message
 from replydraft.errors import ConfigurationError
 from replydraft.knowledge.models import SearchHit, StoreProfile, pick_text
 from replydraft.languages import Language, Platform
@@ -270,6 +270,7 @@ class PromptRenderer:
                 }
                 for fact in context.facts
             ],
+            "plan": _plan_variables(context.plan),
             "history_omitted": 0,
             "latest_truncated": False,
         }
@@ -324,6 +325,33 @@ class PromptRenderer:
                 for c in store.allowed_commitments
             ],
         }
+
+
+# How each plan step reads to the model.
+_STEP_WORDS = {
+    "facts": "answer {topic} from <facts> and <knowledge>",
+    "store": "answer {topic} with the store's own answer in <facts> (answer:{ask})",
+    "check": "{topic}: the data is silent; say you will check and come back, do not answer it",
+    "ask_customer": "ask the customer which product they mean",
+    "ack": "acknowledge briefly",
+    "close": "close warmly in one short sentence",
+    "menu": "ask what they would like to know",
+    "safety": "say, once, that everything stays in this platform's chat and you never open "
+              "outside links or files",
+    "supervisor": "say a discount that size needs the supervisor, who will decide; offer none",
+    "handoff": "say you are passing this to a colleague or supervisor who will reply here",
+}
+
+
+def _plan_variables(plan: AnswerPlan) -> dict[str, Any]:
+    steps = []
+    for step in plan.steps:
+        topic = step.intent.replace("_", " ") + (f" ({step.ask.replace('_', ' ')})"
+                                                 if step.ask else "")
+        steps.append({"what": _STEP_WORDS[step.source].format(topic=topic, ask=step.ask)})
+    return {"opening": plan.opening, "tone": plan.tone, "emoji": plan.emoji,
+            "offers": plan.offers, "steps": steps,
+            "checks": [neutralise(item.what) for item in plan.needs_check]}
 
 
 def _commitment_wording(

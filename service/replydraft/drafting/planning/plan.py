@@ -1,0 +1,244 @@
+"""The answer plan: for each question in the message, in the customer's order, how it is
+answered (computed facts, the store's own answer, or "let me check"), plus the opening, the tone,
+what the agent must check before sending, the draft's status and a confidence.
+
+Both backends follow the plan: the offline composer renders its steps; the LLM prompt receives
+them with the facts and the check items. The plan never asserts a fact the knowledge base does
+not hold: an ask with neither a computed fact nor a store answer becomes a ``check`` step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from replydraft.drafting.models import (
+    AnswerPlan,
+    CheckItem,
+    IntentScore,
+    Opening,
+    PlanStep,
+    Readiness,
+    StepSource,
+    UnderstandingReport,
+)
+from replydraft.drafting.understanding.asks import AskBook
+from replydraft.drafting.understanding.lexicon import Lexicon
+from replydraft.knowledge.models import StoreProfile
+from replydraft.languages import Language
+from replydraft.policy.models import RiskFlag
+
+# The order a good agent answers several questions in.
+INTENT_ORDER = (
+    "greeting", "security", "product_info", "size_advice", "stock", "colour_difference",
+    "quality_concern", "bargaining", "postage", "shipping_time", "payment_reminder",
+    "logistics_delay", "quality_complaint", "return_exchange", "refund_status", "cancel_order",
+    "address_change", "invoice", "not_sold", "complaint", "handoff", "thanks_close", "other",
+)
+MAX_INTENTS = 4
+# Below this the model's reading is a guess: the draft says "let me check" rather than answer a
+# question the customer may not have asked.
+UNSURE_BELOW = 0.2
+# Asks answered by facts the composer computes, and the fact that must exist for each.
+COMPUTED: dict[str, str] = {
+    "ship_when": "cutoff", "arrive_when": "standard_days", "courier": "standard_couriers",
+    "express": "express_surcharge",
+    "free_threshold": "free_over", "remote": "remote_regions",
+    "express_fee": "express_surcharge", "return_window": "return_condition",
+    "return_conditions": "return_condition", "return_how": "no_reason_days",
+    "return_postage": "no_reason_days", "exchange": "exchange_days",
+    "refund_when": "refund_days", "price": "price", "fabric": "fabric", "fit": "fit",
+    "care": "care", "features": "features", "restock": "restock",
+}
+# An intent read this faintly gives way when the message holds a specific ask that is answered.
+WEAK_BESIDE_ASKS = 0.5
+_PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
+_SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
+_SURE_SECURITY = 0.85
+_TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
+_UPSET_RISKS = frozenset({"abuse", "legal_threat"})
+# Intents that say something only when nothing else was asked.
+_ALONE_ONLY = frozenset({"complaint", "other", "greeting"})
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    language: Language
+    intents: Sequence[IntentScore]
+    understanding: UnderstandingReport
+    risks: Sequence[RiskFlag]
+    fact_keys: frozenset[str]
+    store: StoreProfile
+    first_reply: bool
+    missing: Sequence[str]
+    over_authority: bool  # the discount asked is beyond what the agent may give
+    acknowledgement: bool  # the message is a bare "ok / 好的 / 네"
+    contentless: bool  # nothing to read in it ("在吗" again, "?")
+
+
+# "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
+_ACK_MAX_CHARS = 14
+_WORDLESS = re.compile(r"[\W_]+")
+
+
+def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
+    """A bare acknowledgement: a courtesy word and little else, no question."""
+    text = normalised.strip()
+    return len(text) <= _ACK_MAX_CHARS and not re.search(r"[?？吗么嘛]", text) and (
+        lexicon.cue("courtesy", text) or lexicon.cue("acknowledge", text))
+
+
+def contentless(normalised: str) -> bool:
+    """Nothing to read: punctuation, an emoji, a single character."""
+    return len(_WORDLESS.sub("", normalised)) <= 1
+
+
+def planned_intents(intents: Sequence[IntentScore], asks: Sequence[str], book: AskBook
+                    ) -> list[str]:
+    """The intents the reply answers, in answering order: the leading detected ones and the
+    intent of every specific ask found."""
+    names = [s.intent for s in intents][:MAX_INTENTS]
+    if len(names) > 1:
+        names = [n for n in names if n != "other"] or names
+    residual = all(n == "other" for n in names)
+    for ask_id in asks:
+        # A specific ask is answered even beside an intent that overshadows its own: "寄回哪个
+        # 地址" in a refund conversation still wants the address. Words too common to name an
+        # intent ("half price" is no price question) count only in a message read as nothing.
+        ask = book.get(ask_id)
+        if ask is not None and ask.intent not in names and (residual or not ask.alone):
+            names.append(ask.intent)
+    return sorted(dict.fromkeys(names), key=lambda i: INTENT_ORDER.index(i)
+                  if i in INTENT_ORDER else len(INTENT_ORDER))
+
+
+def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
+    seen = inputs.understanding
+    calm = seen.mood == "calm"
+    risk_types = {r.type for r in inputs.risks}
+    agent_language: Language = inputs.store.default_language or inputs.language
+    names = planned_intents(inputs.intents, seen.asks, book)
+    confidence_of = {s.intent: s.confidence for s in inputs.intents}
+    steps: list[PlanStep] = []
+    checks: list[CheckItem] = []
+
+    def check(ask: str, what: str, intent: str) -> None:
+        steps.append(PlanStep(intent=intent, ask=ask, source="check"))
+        if all(c.ask != ask for c in checks):
+            checks.append(CheckItem(ask=ask, what=what))
+
+    sure_security = any(s.intent == "security" and s.confidence >= _SURE_SECURITY
+                        for s in inputs.intents)
+    if risk_types & _SECURITY_RISKS or ("security" in names and sure_security):
+        steps.append(PlanStep(intent="security", source="safety"))
+    content = [n for n in names if n not in _ALONE_ONLY and n != "security"]
+    specific = any((found := book.get(a)) is not None and found.intent in names
+                   for a in seen.asks)
+    for intent in names:
+        asked = [a for a in seen.asks if (found := book.get(a)) is not None
+                 and found.intent == intent]
+        if intent == "security" or (intent in _ALONE_ONLY and content and not asked):
+            continue
+        over = inputs.over_authority or "discount_over_authority" in risk_types
+        if intent == "bargaining" and over and "price_protection" not in asked:
+            steps.append(PlanStep(intent=intent, source="supervisor"))
+            asked = [a for a in asked if a not in ("price_protection",)]
+        elif intent in ("handoff", "thanks_close", "greeting", "other", "complaint"):
+            if not asked:
+                steps.append(PlanStep(intent=intent, source=_residual_source(intent)))
+                continue
+        elif not asked:
+            guessed = confidence_of.get(intent)
+            if guessed is not None and guessed < WEAK_BESIDE_ASKS and specific:
+                continue  # a weak guess beside a clear ask: the ask is what was asked
+            if guessed is not None and guessed < UNSURE_BELOW:
+                check(f"intent:{intent}", book.unsure.guessed(intent, agent_language), intent)
+            elif intent in _PRODUCT_INTENTS and "product" in inputs.missing:
+                steps.append(PlanStep(intent=intent, source="ask_customer"))
+            else:
+                steps.append(PlanStep(intent=intent, source="facts"))
+        for ask_id in asked:
+            source = _ask_source(ask_id, inputs, book)
+            if source == "check":
+                found = book.get(ask_id)
+                assert found is not None
+                check(ask_id, found.check[agent_language], intent)
+            else:
+                steps.append(PlanStep(intent=intent, ask=ask_id, source=source))
+    steps = _residual(steps, inputs, names, book, agent_language, checks)
+    readiness: Readiness = "ready"
+    if checks:
+        readiness = "needs_check"
+    if any(s.source in ("supervisor", "handoff") for s in steps) or "legal_threat" in risk_types:
+        readiness = "handoff"
+    apologetic = not calm or bool(set(names) & _TROUBLE) or bool(risk_types & _UPSET_RISKS)
+    handed = readiness == "handoff"
+    return AnswerPlan(
+        opening="none" if handed and not calm else _opening(inputs, names, calm),
+        tone="apologetic" if apologetic else "friendly",
+        emoji=calm and inputs.store.voice.emoji and not apologetic and not handed,
+        offers="prompt_injection" not in risk_types and "discount" not in seen.state.agent_refused,
+        steps=steps, needs_check=checks, readiness=readiness,
+        confidence=_confidence(inputs, steps, confidence_of))
+
+
+_RESIDUAL_SOURCES: dict[str, StepSource] = {
+    "handoff": "handoff", "thanks_close": "close", "greeting": "ack", "complaint": "facts"}
+
+
+def _residual_source(intent: str) -> StepSource:
+    return _RESIDUAL_SOURCES.get(intent, "check")
+
+
+def _residual(steps: list[PlanStep], inputs: PlanInputs, names: list[str], book: AskBook,
+              language: Language, checks: list[CheckItem]) -> list[PlanStep]:
+    """A message with nothing specific in it: a bare "ok" is acknowledged, a contentless one gets
+    the topic menu, anything else is "let me check" with what to read, never the menu."""
+    other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
+    if not other:
+        return steps
+    kept = [s for s in steps if s not in other]
+    if any(s.source != "safety" for s in kept):
+        return kept
+    if inputs.acknowledgement:
+        return [*kept, PlanStep(intent="other", source="ack")]
+    if inputs.contentless or inputs.risks:
+        # An injection or a link with nothing else asked: the safety line alone, or the menu.
+        return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
+    checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
+    return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
+
+
+def _ask_source(ask_id: str, inputs: PlanInputs, book: AskBook) -> StepSource:
+    answer = inputs.store.answers.get(ask_id)
+    if answer is not None and inputs.language in answer.text:
+        return "store"
+    needed = COMPUTED.get(ask_id)
+    if needed is not None and needed in inputs.fact_keys:
+        return "facts"
+    found = book.get(ask_id)
+    if found is not None and found.needs_product and "product" in inputs.missing:
+        return "ask_customer"
+    return "check"
+
+
+def _opening(inputs: PlanInputs, names: list[str], calm: bool) -> Opening:
+    if not inputs.first_reply or not calm or names == ["thanks_close"]:
+        return "none"
+    return "banner" if names == ["greeting"] else "brief"
+
+
+def _confidence(inputs: PlanInputs, steps: list[PlanStep], confidence_of: dict[str, float]
+                ) -> float:
+    """How sure the draft is, for sorting a queue: the reading of the message, lowered for each
+    thing the agent must check and for a product that could not be decided."""
+    answered = [s for s in steps if s.source in ("facts", "store", "supervisor")]
+    read = max((confidence_of.get(s.intent, 0.6) for s in answered), default=0.5)
+    if any(s.source == "check" for s in steps):
+        read = min(read, 0.5)
+    if any(s.source == "menu" for s in steps):
+        read = min(read, 0.3)
+    if inputs.understanding.product.how == "ambiguous":
+        read *= 0.7
+    return round(max(0.0, min(1.0, read)), 2)
