@@ -113,7 +113,7 @@ def test_the_system_prompt_carries_the_store_voice_and_language(
     system = renderer.render(ctx, stream=False).messages[0]
     assert system["role"] == "system"
     assert "Test Trail Store" in system["content"] and "Moe" in system["content"]
-    assert 'Address the customer as "friend"' in system["content"]
+    assert 'the store does ("friend"' in system["content"]
     assert "Do not use emoji" in system["content"]
     assert "English (`en`)" in system["content"]
 

@@ -150,3 +150,10 @@ def test_script_conversion_round_trips_on_script_only_characters(
     assert to_simplified(traditional) == simplified
     assert to_traditional(simplified) == traditional
     assert convert_script(convert_script(simplified, "zh-Hant"), "zh-Hans") == simplified
+
+
+def test_a_latin_token_in_a_chinese_or_korean_chat_keeps_the_chat_language() -> None:
+    assert detect_language(["今天能发吗", "ok"]) == "zh-Hans"
+    assert detect_language(["배송 언제 돼요?", "OK thx"]) == "ko"
+    assert detect_language(["ok"]) == "en"  # alone, it is English
+    assert detect_language(["今天能发吗", "ok and when does it arrive"]) == "en"

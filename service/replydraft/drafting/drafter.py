@@ -140,6 +140,7 @@ class Drafter:
             first_reply=seen.first_reply, missing=missing,
             over_authority=any(f.key == "discount_decision" and f.value == "over"
                                for f in facts),
+            order_status=seen.slots.order_status,
             acknowledgement=acknowledgement(normalised, self._lexicon),
             contentless=contentless(normalised)), self._asks)
         context = DraftContext(

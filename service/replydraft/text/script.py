@@ -161,6 +161,17 @@ def text_clue(text: str) -> tuple[Family, Language | None] | None:
     return family, family
 
 
+_LATIN_TOKEN = re.compile(r"^[^\w?？]*[a-z]{1,6}(?:\s+[a-z]{1,4})?[^\w?？]*$", re.IGNORECASE)
+_LATIN_TOKEN_LETTERS = 6
+
+
+def _latin_token(text: str) -> bool:
+    """One or two short Latin words, no question: "ok", "OK!", "ok thx", "kk"."""
+    text = text.strip()
+    return _LATIN_TOKEN.match(text) is not None and \
+        sum(ch.isalpha() for ch in text) <= _LATIN_TOKEN_LETTERS
+
+
 def detect_language(
     texts: Sequence[str],
     *,
@@ -175,15 +186,18 @@ def detect_language(
     recent earlier message that decides; ``channel_default``; ``store_default``; zh-Hans for
     Chinese, en otherwise. A message without letters decides nothing. When the newest message
     with letters is Chinese, only a Chinese answer fits: earlier English or Korean messages and
-    non-Chinese defaults are passed over, since they cannot tell its script.
+    non-Chinese defaults are passed over, since they cannot tell its script. A latest message of
+    one or two short Latin words ("ok", "thx") follows the earlier messages when there are any.
     """
     if forced is not None:
         return forced
     family: Family | None = None
-    for text in reversed(texts):
+    for position, text in enumerate(reversed(texts)):
         clue = text_clue(text)
         if clue is None:
             continue
+        if position == 0 and clue[0] == "en" and len(texts) > 1 and _latin_token(text):
+            continue  # "ok" / "thx" in a Chinese or Korean chat is a loanword, not a switch
         family = family or clue[0]
         if clue[0] == family and clue[1] is not None:
             return clue[1]

@@ -33,6 +33,7 @@ _ONCE = {
     "product_info.care": frozenset({"care"}),
 }
 _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colour_difference")
+_APOLOGISING = frozenset({"quality_complaint", "logistics_delay"})
 # Sentences that already promise to report back; the after-sales closing would repeat them.
 _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order",
                               "complaint.next_known"})
@@ -151,6 +152,8 @@ class Composer:
             if intent == "bargaining":  # "老顾客有券吗" on a product with an offer: the offer
                 self.say("bargaining.promotion", "bargaining")
         elif source == "check":
+            if intent == "stock" and step.ask == "restock":
+                _stock(self, None)  # what is sold out is known; only the date is not
             self.say("check.later", intent)
         elif source == "ask_customer":
             self.say("ask.product", intent, ask=True)
@@ -186,7 +189,8 @@ class Composer:
             return
         names = [s.intent for s in self.plan.steps]
         specific = next((i for i in _EMPATHY_FIRST if i in names), None)
-        if specific is not None and (self._calm() or specific != "colour_difference"):
+        # The refund and colour lines explain; an upset customer is owed an apology first.
+        if specific is not None and (self._calm() or specific in _APOLOGISING):
             self.say(f"empathy.{specific}", specific)
         else:
             self.say("empathy.other_upset", "other")
@@ -283,8 +287,10 @@ def _size_advice(c: Composer, ask: str | None) -> None:
         if fact.key == "size_note_code" and fact.value in ("height_above_chart",
                                                           "height_below_chart"):
             c.say(f"size_advice.{fact.value}", "size_advice")
-    if situation in ("between", "between_smaller", "differ"):
-        c.say("size_advice.size_note", "size_advice")
+    below = any(f.key == "size_note_code" and f.value == "height_below_chart"
+                for f in c.ctx.facts)
+    if situation in ("between", "between_smaller", "differ") or below:
+        c.say("size_advice.size_note", "size_advice")  # the product's own note (代改 for jeans)
 
 
 def _asked_size(c: Composer) -> str | None:

@@ -73,20 +73,29 @@ class PlanInputs:
     first_reply: bool
     missing: Sequence[str]
     over_authority: bool  # the discount asked is beyond what the agent may give
+    order_status: str | None  # the order on the agent's screen: unpaid, paid, shipped…
     acknowledgement: bool  # the message is a bare "ok / 好的 / 네"
     contentless: bool  # nothing to read in it ("在吗" again, "?")
 
 
 # "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
 _ACK_MAX_CHARS = 14
+_ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may remain
 _WORDLESS = re.compile(r"[\W_]+")
 
 
 def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
-    """A bare acknowledgement: a courtesy word and little else, no question."""
+    """A bare acknowledgement: courtesy words and next to nothing else, no question ("好的谢谢",
+    "alright np", "네 기다릴게요"; not "收到的裤子开线了")."""
     text = normalised.strip()
-    return len(text) <= _ACK_MAX_CHARS and not re.search(r"[?？吗么嘛]", text) and (
-        lexicon.cue("courtesy", text) or lexicon.cue("acknowledge", text))
+    if len(text) > _ACK_MAX_CHARS or re.search(r"[?？吗么嘛]", text):
+        return False
+    words = sorted(lexicon.words("courtesy") + lexicon.words("acknowledge"), key=len,
+                   reverse=True)
+    rest = text
+    for word in words:
+        rest = rest.replace(word, " ")
+    return rest != text and len(_WORDLESS.sub("", rest)) <= _ACK_LEFTOVER
 
 
 def contentless(normalised: str) -> bool:
@@ -118,7 +127,8 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
     calm = seen.mood == "calm"
     risk_types = {r.type for r in inputs.risks}
     agent_language: Language = inputs.store.default_language or inputs.language
-    names = planned_intents(inputs.intents, seen.asks, book)
+    asks = _derived_asks(seen.asks, inputs)
+    names = _order_aware(planned_intents(inputs.intents, asks, book), inputs, asks, calm)
     confidence_of = {s.intent: s.confidence for s in inputs.intents}
     steps: list[PlanStep] = []
     checks: list[CheckItem] = []
@@ -134,9 +144,9 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
         steps.append(PlanStep(intent="security", source="safety"))
     content = [n for n in names if n not in _ALONE_ONLY and n != "security"]
     specific = any((found := book.get(a)) is not None and found.intent in names
-                   for a in seen.asks)
+                   for a in asks)
     for intent in names:
-        asked = [a for a in seen.asks if (found := book.get(a)) is not None
+        asked = [a for a in asks if (found := book.get(a)) is not None
                  and found.intent == intent]
         if intent == "security" or (intent in _ALONE_ONLY and content and not asked):
             continue
@@ -167,6 +177,12 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
             else:
                 steps.append(PlanStep(intent=intent, ask=ask_id, source=source))
     steps = _residual(steps, inputs, names, book, agent_language, checks)
+    if inputs.acknowledgement and not asks and all(
+            s.source in ("facts", "ack", "close") for s in steps):
+        # "alright np" after the agent's answer closes the topic; repeating the answer would not.
+        close = any(s.source == "close" for s in steps)
+        steps = [PlanStep(intent="thanks_close" if close else "other",
+                          source="close" if close else "ack")]
     readiness: Readiness = "ready"
     if checks:
         readiness = "needs_check"
@@ -185,6 +201,35 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
 
 _RESIDUAL_SOURCES: dict[str, StepSource] = {
     "handoff": "handoff", "thanks_close": "close", "greeting": "ack", "complaint": "facts"}
+
+
+def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
+    """Asks the facts reveal: a message naming one of the store's remote regions asks about
+    remote postage, whatever words it uses."""
+    derived = list(asks)
+    if "remote_regions" in inputs.fact_keys and "remote" not in derived:
+        derived.append("remote")
+    return derived
+
+
+# The order is out and the customer asks when it ships, or it is paid and they are upset that
+# it hasn't: that is a delivery problem to look into, not a question about the schedule.
+_DELIVERY_STATES = frozenset({"shipped", "delivered"})
+
+
+def _order_aware(names: list[str], inputs: PlanInputs, asks: Sequence[str], calm: bool
+                 ) -> list[str]:
+    if "shipping_time" not in names or "logistics_delay" in names:
+        return names
+    late = inputs.order_status in _DELIVERY_STATES or (
+        inputs.order_status == "paid" and not calm)
+    specific = {"courier", "ship_from", "overseas", "pickup_point", "designate_courier",
+                "express"} & set(asks)
+    if not late or specific:
+        return names
+    return sorted({*[n for n in names if n != "shipping_time"], "logistics_delay"},
+                  key=lambda i: INTENT_ORDER.index(i) if i in INTENT_ORDER
+                  else len(INTENT_ORDER))
 
 
 def _residual_source(intent: str) -> StepSource:

@@ -49,6 +49,10 @@ class Lexicon:
         words = {*self._category_words, *(w for ws in self.colours.values() for w in ws)}
         return tuple(sorted(words, key=len, reverse=True))
 
+    def words(self, name: str) -> tuple[str, ...]:
+        """The cue words called ``name`` (lower-case; Chinese in Simplified)."""
+        return self.cues.get(name, ())
+
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
         return any(word_in(word, normalised_text) for word in self.cues.get(name, ()))
