@@ -113,7 +113,7 @@ class Drafter:
         understood = time.perf_counter()
         product = self.knowledge.product(seen.slots.sku) if seen.slots.sku else None
         query = retrieval_query(request.latest, seen.previous_text, seen.followup)
-        # The intents of the specific asks count too ("从哪发货" read by its ask alone).
+        # The intents the reply answers: those read and those of the specific asks ("从哪发货").
         answered = [s for s in seen.intents if s.intent != "other"] or list(seen.intents)
         answered += [IntentScore(intent=i, confidence=ASKED)
                      for i in planned_intents(seen.intents, seen.asks, self._asks)
@@ -144,7 +144,7 @@ class Drafter:
             acknowledgement=acknowledgement(normalised, self._lexicon),
             contentless=contentless(normalised)), self._asks)
         context = DraftContext(
-            request=request, language=seen.language, platform=platform, intents=seen.intents,
+            request=request, language=seen.language, platform=platform, intents=answered,
             slots=seen.slots, store=store, product=product, hits=retrieved.hits, facts=facts,
             risks=risks, first_reply=seen.first_reply, missing=missing,
             understanding=report, plan=plan)

@@ -174,12 +174,12 @@ def understand(
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
     found = asks.find(normalised)
-    hidden = {h for s in intents for h in OVERSHADOWS.get(s.intent, ())}
-    residual = all(s.intent == "other" for s in intents)
-    for ask in found:
-        # "从哪里发货" said in words the model has not met: the ask names its intent.
-        if ask.intent not in hidden and ask.intent != "other" and (residual or not ask.alone):
-            intents = _add_intent(intents, ask.intent, ASKED)
+    if all(s.intent == "other" for s in intents):
+        # "从哪里发货" said in words the model has not met: the ask names its intent. Beside an
+        # intent the model did read, the planner answers the ask under its own intent.
+        for ask in found:
+            if ask.intent != "other":
+                intents = _add_intent(intents, ask.intent, ASKED)
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     mood = _mood(cues, customer, intents, order_state)
