@@ -61,7 +61,7 @@ _AMOUNT_PATTERNS = (
                r"\s*(?:만|정도|쯤|이라도|만큼)?\s*(?:더\s*)?(?:안\s*)?(?:깎|할인|빼|디씨|dc|에누리)"),
 )
 _ZHE = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?)\s*折(?!叠)")
-_HALF = re.compile(r"对折|半价|半折|half price|half off|반값")
+_HALF = re.compile(r"对折|半价|半折|(便宜|减|少|砍)一半|half price|half off|반값")
 _PERCENT_PATTERNS = (
     # 30% off, 10 percent off, 10프로만 할인, 10퍼센트 정도 깎아, 15퍼 dc.
     re.compile(r"(?<![\d.])" + _NUM + r"\s*(?:%|percent|per cent|퍼센트|프로|퍼)\s*"

@@ -394,6 +394,8 @@ def _postage(c: Composer, ask: str | None) -> None:
 def _shipping_time(c: Composer, ask: str | None) -> None:
     """When it ships, when it arrives, or which courier: the sentence asked for, not all three."""
     urgent = c.ctx.understanding is not None and c.ctx.understanding.urgent
+    if "express" in c.asks and ask == "arrive_when":
+        ask = "express"  # "顺丰几天到": the express courier's days, not the standard schedule
     if ask in (None, "ship_when", "arrive_when"):
         c.say("shipping_time.dispatch", "shipping_time")
     if ask in (None, "courier", "arrive_when"):
@@ -465,7 +467,7 @@ def _cancel_order(c: Composer, ask: str | None) -> None:
     status = c.value("order_status")
     if status in ("unpaid", "paid", "shipped", "delivered", "refunding"):
         c.say(f"cancel_order.{status}", "cancel_order")
-    else:
+    elif not c.say("cancel_order.known_order", "cancel_order"):  # the id given earlier
         c.say("cancel_order.unknown", "cancel_order", ask=True)
 
 
@@ -475,7 +477,7 @@ def _address_change(c: Composer, ask: str | None) -> None:
         c.say("address_change.before_ship", "address_change")
     elif status in ("shipped", "delivered"):
         c.say(f"address_change.{status}", "address_change")
-    else:
+    elif not c.say("address_change.known_order", "address_change"):  # the id given earlier
         c.say("address_change.unknown", "address_change", ask=True)
 
 

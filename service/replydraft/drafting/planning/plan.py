@@ -110,7 +110,7 @@ def planned_intents(intents: Sequence[IntentScore], asks: Sequence[str], book: A
     names = [s.intent for s in intents][:MAX_INTENTS]
     if len(names) > 1:
         names = [n for n in names if n != "other"] or names
-    residual = all(n == "other" for n in names)
+    residual = all(n in ("other", "greeting") for n in names)
     for ask_id in asks:
         # A specific ask is answered even beside an intent that overshadows its own: "寄回哪个
         # 地址" in a refund conversation still wants the address. Words too common to name an
@@ -130,6 +130,7 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
     asks = _derived_asks(seen.asks, inputs)
     names = _order_aware(planned_intents(inputs.intents, asks, book), inputs, asks, calm)
     confidence_of = {s.intent: s.confidence for s in inputs.intents}
+    names = _clear_reading(names, confidence_of, asks, book)
     steps: list[PlanStep] = []
     checks: list[CheckItem] = []
 
@@ -155,6 +156,10 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
             steps.append(PlanStep(intent=intent, source="supervisor"))
             asked = [a for a in asked if a not in ("price_protection",)]
         elif intent in ("handoff", "thanks_close", "greeting", "other", "complaint"):
+            guessed = confidence_of.get(intent)
+            if intent == "handoff" and guessed is not None and guessed < WEAK_BESIDE_ASKS \
+                    and specific:
+                continue  # "客服几点下班" asks for the hours, not for a person
             if not asked:
                 steps.append(PlanStep(intent=intent, source=_residual_source(intent)))
                 continue
@@ -188,7 +193,8 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
         readiness = "needs_check"
     if any(s.source in ("supervisor", "handoff") for s in steps) or "legal_threat" in risk_types:
         readiness = "handoff"
-    apologetic = not calm or bool(set(names) & _TROUBLE) or bool(risk_types & _UPSET_RISKS)
+    apologetic = not calm or bool(set(names) & _TROUBLE) or bool(risk_types & _UPSET_RISKS) \
+        or any(s.source == "handoff" for s in steps)
     handed = readiness == "handoff"
     return AnswerPlan(
         opening="none" if handed and not calm else _opening(inputs, names, calm),
@@ -201,6 +207,23 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
 
 _RESIDUAL_SOURCES: dict[str, StepSource] = {
     "handoff": "handoff", "thanks_close": "close", "greeting": "ack", "complaint": "facts"}
+
+
+# A reading this sure makes a faint second one beside it noise ("便宜一半" is no postage question).
+_CLEAR = 0.85
+_FAINT = 0.5
+# Asks that settle what another intent would have said ("can my wife wear it" is no "we don't
+# sell women's clothes").
+_SETTLES = {"women": "not_sold"}
+
+
+def _clear_reading(names: list[str], confidence_of: dict[str, float], asks: Sequence[str],
+                   book: AskBook) -> list[str]:
+    asked = {found.intent for a in asks if (found := book.get(a)) is not None}
+    settled = {_SETTLES[a] for a in asks if a in _SETTLES}
+    top = max(confidence_of.values(), default=0.0)
+    return [n for n in names if n not in settled and (
+        n in asked or top < _CLEAR or confidence_of.get(n, 1.0) >= _FAINT)]
 
 
 def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:

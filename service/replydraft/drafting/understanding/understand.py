@@ -174,7 +174,7 @@ def understand(
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
     found = asks.find(normalised)
-    if all(s.intent == "other" for s in intents):
+    if all(s.intent in ("other", "greeting") for s in intents):
         # "从哪里发货" said in words the model has not met: the ask names its intent. Beside an
         # intent the model did read, the planner answers the ask under its own intent.
         for ask in found:
