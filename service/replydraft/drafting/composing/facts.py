@@ -308,6 +308,8 @@ def _stock_facts(sheet: FactSheet, inputs: FactInputs) -> None:
                                          for s in colour.sold_out_sizes), chunk)
     if colour.restock and _names_a_time(colour.restock):
         sheet.add("restock", _restock_text(colour.restock, lang), chunk, colour.restock)
+    elif colour.restock:  # "暂无补货计划 / no restock planned": known, and said as such
+        sheet.add("restock_none", "no restock planned", chunk, "none")
     others = [localize(c.names, lang) for c in product.colours
               if c.id != colour.id and not c.sold_out_sizes]
     sheet.add("other_colours", sep.join(others), chunk)

@@ -149,6 +149,8 @@ class Composer:
                 handler(self, step.ask)
         elif source == "store" and step.ask is not None:
             self._store_answer(step.ask, intent)
+            if intent == "size_advice":  # "can my wife wear it? 165/58": the chart answers too
+                _size_advice(self, None)
             if intent == "bargaining":  # "老顾客有券吗" on a product with an offer: the offer
                 self.say("bargaining.promotion", "bargaining")
         elif source == "check":
@@ -271,6 +273,10 @@ def _product_info(c: Composer, ask: str | None) -> None:
 
 
 def _size_advice(c: Composer, ask: str | None) -> None:
+    if "fit" in c.asks and "product_info" not in {s.intent for s in c.plan.steps}:
+        # "does it run small?": the cut and the product's own sizing note answer it
+        c.say("product_info.fit", "size_advice")
+        c.say("size_advice.size_note", "size_advice")
     situation = c.value("size_situation")
     if situation is None or situation == "missing":
         return  # asked for in _missing
@@ -317,7 +323,8 @@ def _stock(c: Composer, ask: str | None) -> None:
         c.facts["size"] = Fact("size", c.t.fragment("size", label=size), chunk, size)
     if colour is not None and size is not None:
         if size in colour.sold_out_sizes:
-            if not c.say("stock.sold_out", "stock"):
+            if not c.say("stock.sold_out", "stock") and not (
+                    c.fact("restock_none") and c.say("stock.sold_out_no_restock", "stock")):
                 c.say("stock.sold_out_no_date", "stock")
         else:
             c.say("stock.in_stock", "stock")
@@ -424,6 +431,12 @@ def _payment_reminder(c: Composer, ask: str | None) -> None:
 
 
 def _quality_complaint(c: Composer, ask: str | None) -> None:
+    seen = c.ctx.understanding
+    if seen is not None and "photo" in seen.state.awaiting:
+        # The agent asked for photos last: the customer has sent them or says so. Asking again
+        # is what makes people angry.
+        c.say("quality_complaint.photos_received", "quality_complaint")
+        return
     c.say("quality_complaint.steps", "quality_complaint")
     c.say("quality_complaint.window", "quality_complaint")
     c.say("quality_complaint.order", "quality_complaint")

@@ -51,6 +51,8 @@ COMPUTED: dict[str, str] = {
     "refund_when": "refund_days", "price": "price", "fabric": "fabric", "fit": "fit",
     "care": "care", "features": "features", "restock": "restock",
 }
+# Other facts that answer an ask as well: "no restock planned" is an answer to "when back?".
+_ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",)}
 # An intent read this faintly gives way when the message holds a specific ask that is answered.
 WEAK_BESIDE_ASKS = 0.5
 _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
@@ -283,7 +285,7 @@ def _ask_source(ask_id: str, inputs: PlanInputs, book: AskBook) -> StepSource:
     if answer is not None and inputs.language in answer.text:
         return "store"
     needed = COMPUTED.get(ask_id)
-    if needed is not None and needed in inputs.fact_keys:
+    if needed is not None and {needed, *_ALSO_ANSWERS.get(ask_id, ())} & inputs.fact_keys:
         return "facts"
     found = book.get(ask_id)
     if found is not None and found.needs_product and "product" in inputs.missing:

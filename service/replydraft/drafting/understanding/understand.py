@@ -157,6 +157,8 @@ def understand(
         return _implied_intents(classifier.classify(previous, rules_only=rules_only),
                                 previous, family, products, lexicon, None, False)
 
+    if any(s.intent == "thanks_close" and s.confidence >= FOLLOWUP_OWN for s in intents):
+        followup = False  # "thanks, ordering now" closes the topic; it does not continue it
     if followup and previous is not None:
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
         # continue the last one.
