@@ -14,7 +14,8 @@ knowledge index in the configured data dir), so run it from the repository root.
 corpora folder it says so and exits 0.
 
 The page is one self-contained file: per message the source, the history, the customer's message,
-the draft, the intents, what was understood, the citations, policy changes and risk flags, and
+the draft with its readiness, what to check before sending and the answer plan, the intents,
+what was understood, the citations, policy changes and risk flags, and
 three grades (send as is / light edit / rewrite) with a note. A counter sums the grades; grades are
 kept in the browser's local storage and can be exported as JSON (ids and grades, no message text).
 No network, no external assets.
@@ -218,6 +219,20 @@ def _understanding(result: Any) -> str:
         f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
 
 
+def _readiness(result: Any) -> str:
+    """Check before sending: the draft's readiness, what the agent must verify, the plan."""
+    checks = [f"{e(c.what)} <code>{e(c.ask)}</code>" for c in result.needs_check]
+    line = (f'<p class="readiness {e(result.readiness)}"><b>{e(result.readiness)}</b> · '
+            f'confidence {result.confidence:.2f}</p>')
+    plan = result.plan
+    steps = "" if plan is None else " ".join(
+        f'<span class="chip">{e(s.intent)}{"/" + e(s.ask) if s.ask else ""}: {e(s.source)}'
+        '</span>' for s in plan.steps)
+    opening = "" if plan is None else f" · opening {e(plan.opening)} · tone {e(plan.tone)}"
+    return (f'{line}<h4>Check before sending</h4>{_list(checks, "nothing to check")}'
+            f'<h4>Plan{opening}</h4><p>{steps or "—"}</p>')
+
+
 def _card(index: int, drafted: Drafted) -> str:
     item, result = drafted.item, drafted.result
     card_id = f"{item.source}|{item.where}"
@@ -245,7 +260,8 @@ def _card(index: int, drafted: Drafted) -> str:
     else:
         fallback = (f'<p class="flagline">fallback: {e(result.fallback_reason)}</p>'
                     if result.fallback_reason else "")
-        parts.append(f'<h3>Draft</h3><div class="msg draft">{e(result.text)}</div>{fallback}')
+        parts.append(f'<h3>Draft</h3><div class="msg draft">{e(result.text)}</div>{fallback}'
+                     f'{_readiness(result)}')
         intents = " ".join(f'<span class="chip">{e(i.intent)} {i.confidence:.2f}</span>'
                            for i in result.intents) or '<span class="none">none</span>'
         parts.append(f'<div class="grid"><div><h4>Intents</h4><p>{intents}</p>'
@@ -295,6 +311,8 @@ h4{font-size:.8em;color:#667;margin:.6em 0 .2em}
 .msg{white-space:pre-wrap;border-radius:6px;padding:.5em .7em}
 .msg.customer{background:#fff5dd}.msg.draft{background:#e6f4ea}
 .msg.error{background:#fde2e2}
+.readiness{font-size:.85em;margin:.3em 0}.readiness.needs_check b{color:#b60}
+.readiness.handoff b{color:#b22}
 .turn{white-space:pre-wrap;padding:.15em .5em;border-left:3px solid #ccd;margin:.2em 0}
 .turn.customer{border-color:#e0b84a}.turn.agent{border-color:#6a9}
 .role{font-size:.75em;color:#778;margin-right:.5em}
