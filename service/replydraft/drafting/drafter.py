@@ -39,6 +39,7 @@ from replydraft.drafting.planning.plan import (
     PlanInputs,
     acknowledgement,
     contentless,
+    question,
     make_plan,
     planned_intents,
 )
@@ -142,6 +143,8 @@ class Drafter:
                                for f in facts),
             order_status=seen.slots.order_status,
             acknowledgement=acknowledgement(normalised, self._lexicon),
+            thanks=self._lexicon.cue("thanks", normalised),
+            praise=self._lexicon.cue("praise", normalised) and not question(normalised),
             contentless=contentless(normalised)), self._asks)
         context = DraftContext(
             request=request, language=seen.language, platform=platform, intents=answered,

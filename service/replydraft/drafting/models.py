@@ -109,6 +109,7 @@ class PlanStep(BaseModel):
     intent: str
     ask: str | None = None  # None: the intent's general answer
     source: StepSource
+    topic: str | None = None  # a check step: what is being checked, in the reply's language
 
 
 class CheckItem(BaseModel):

@@ -156,7 +156,7 @@ class Composer:
         elif source == "check":
             if intent == "stock" and step.ask == "restock":
                 _stock(self, None)  # what is sold out is known; only the date is not
-            self.say("check.later", intent)
+            self._check_line(intent)
         elif source == "ask_customer":
             self.say("ask.product", intent, ask=True)
         elif source == "ack":
@@ -174,6 +174,19 @@ class Composer:
                 self.say("bargaining.supervisor", "bargaining")
         elif source == "handoff":
             self.say("handoff.ack", "other")
+
+    def _check_line(self, intent: str) -> None:
+        """One "let me check" for everything the knowledge base is silent on, naming it when
+        the asks say what it is ("批量订单的价格我帮您确认一下"), plainly when nothing could be read."""
+        if "check.topic" in self._keys or "check.later" in self._keys:
+            return
+        topics = [s.topic for s in self.plan.steps if s.source == "check" and s.topic]
+        if topics:
+            joined = self.t.fragment("list_sep").join(dict.fromkeys(topics))
+            self.facts["topic"] = Fact("topic", joined)
+            if self.say("check.topic", intent):
+                return
+        self.say("check.later", intent)
 
     def _store_answer(self, ask: str, intent: str) -> None:
         """The store's own answer, as content staff wrote it, cited to its store block."""
@@ -202,7 +215,10 @@ class Composer:
         return seen is None or seen.mood == "calm"
 
     def _missing(self) -> None:
+        asking_product = any(s.source == "ask_customer" for s in self.plan.steps)
         for need in self.ctx.missing:
+            if need == "product" and not asking_product:
+                continue  # the plan checks which item instead of asking the customer again
             key = _ASK_FOR.get(need)
             if key is not None:
                 self.say(key, "size_advice" if need.startswith("size") else None, ask=True)
@@ -418,7 +434,10 @@ def _logistics_delay(c: Composer, ask: str | None) -> None:
     if status in ("unpaid", "paid"):
         c.say("logistics_delay.not_shipped", "logistics_delay")
     elif not c.say("logistics_delay.check_order", "logistics_delay"):
-        c.say("logistics_delay.ask_order", "logistics_delay", ask=True)
+        if c.ctx.first_reply:
+            c.say("logistics_delay.ask_order", "logistics_delay", ask=True)
+        else:
+            c.say("logistics_delay.look_into", "logistics_delay")
     if c.cue("lost"):
         c.say("logistics_delay.lost", "logistics_delay")
 
@@ -465,7 +484,10 @@ def _refund_status(c: Composer, ask: str | None) -> None:
     else:
         c.say("refund_status.timing", "refund_status")
     if not c.say("refund_status.check_order", "refund_status"):
-        c.say("refund_status.ask_order", "refund_status", ask=True)
+        if c.ctx.first_reply:
+            c.say("refund_status.ask_order", "refund_status", ask=True)
+        else:
+            c.say("refund_status.look_into", "refund_status")
 
 
 def _invoice(c: Composer, ask: str | None) -> None:

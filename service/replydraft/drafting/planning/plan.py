@@ -10,7 +10,7 @@ not hold: an ask with neither a computed fact nor a store answer becomes a ``che
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from replydraft.drafting.models import (
@@ -39,7 +39,7 @@ INTENT_ORDER = (
 MAX_INTENTS = 4
 # Below this the model's reading is a guess: the draft says "let me check" rather than answer a
 # question the customer may not have asked.
-UNSURE_BELOW = 0.2
+UNSURE_BELOW = 0.45
 # Asks answered by facts the composer computes, and the fact that must exist for each.
 COMPUTED: dict[str, str] = {
     "ship_when": "cutoff", "arrive_when": "standard_days", "courier": "standard_couriers",
@@ -77,6 +77,8 @@ class PlanInputs:
     over_authority: bool  # the discount asked is beyond what the agent may give
     order_status: str | None  # the order on the agent's screen: unpaid, paid, shipped…
     acknowledgement: bool  # the message is a bare "ok / 好的 / 네"
+    thanks: bool  # it thanks (a "you're welcome" fits; an "ok" alone gets an acknowledgement)
+    praise: bool  # a pleased remark with no question ("looks great", "예쁘네요")
     contentless: bool  # nothing to read in it ("在吗" again, "?")
 
 
@@ -90,7 +92,7 @@ def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     """A bare acknowledgement: courtesy words and next to nothing else, no question ("好的谢谢",
     "alright np", "네 기다릴게요"; not "收到的裤子开线了")."""
     text = normalised.strip()
-    if len(text) > _ACK_MAX_CHARS or re.search(r"[?？吗么嘛]", text):
+    if len(text) > _ACK_MAX_CHARS or question(text):
         return False
     words = sorted(lexicon.words("courtesy") + lexicon.words("acknowledge"), key=len,
                    reverse=True)
@@ -98,6 +100,10 @@ def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     for word in words:
         rest = rest.replace(word, " ")
     return rest != text and len(_WORDLESS.sub("", rest)) <= _ACK_LEFTOVER
+
+
+def question(normalised: str) -> bool:
+    return re.search(r"[?？吗么嘛]|(나요|까요|어요\?)", normalised) is not None
 
 
 def contentless(normalised: str) -> bool:
@@ -132,12 +138,12 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
     asks = _derived_asks(seen.asks, inputs)
     names = _order_aware(planned_intents(inputs.intents, asks, book), inputs, asks, calm)
     confidence_of = {s.intent: s.confidence for s in inputs.intents}
-    names = _clear_reading(names, confidence_of, asks, book)
+    names = _in_asked_order(_clear_reading(names, confidence_of, asks, book), asks, book)
     steps: list[PlanStep] = []
     checks: list[CheckItem] = []
 
-    def check(ask: str, what: str, intent: str) -> None:
-        steps.append(PlanStep(intent=intent, ask=ask, source="check"))
+    def check(ask: str, what: str, intent: str, topic: str | None = None) -> None:
+        steps.append(PlanStep(intent=intent, ask=ask, source="check", topic=topic))
         if all(c.ask != ask for c in checks):
             checks.append(CheckItem(ask=ask, what=what))
 
@@ -163,7 +169,10 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
                     and specific:
                 continue  # "客服几点下班" asks for the hours, not for a person
             if not asked:
-                steps.append(PlanStep(intent=intent, source=_residual_source(intent)))
+                source = _residual_source(intent)
+                if source == "close" and not inputs.thanks:
+                    source = "ack"  # "好的" / "ok": acknowledged, not "you're welcome"
+                steps.append(PlanStep(intent=intent, source=source))
                 continue
         elif not asked:
             guessed = confidence_of.get(intent)
@@ -172,15 +181,20 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
             if guessed is not None and guessed < UNSURE_BELOW:
                 check(f"intent:{intent}", book.unsure.guessed(intent, agent_language), intent)
             elif intent in _PRODUCT_INTENTS and "product" in inputs.missing:
-                steps.append(PlanStep(intent=intent, source="ask_customer"))
+                _which_product(inputs, intent, steps, check, book, agent_language)
             else:
                 steps.append(PlanStep(intent=intent, source="facts"))
+                if intent in _ORDER_INTENTS and "order_id" in inputs.missing and \
+                        not inputs.first_reply:
+                    # Mid-conversation the agent has the order in front of them; asking the
+                    # customer for its number again reads as if nobody listened.
+                    check("order", book.unsure.order[agent_language], intent)
         for ask_id in asked:
             source = _ask_source(ask_id, inputs, book)
             if source == "check":
                 found = book.get(ask_id)
                 assert found is not None
-                check(ask_id, found.check[agent_language], intent)
+                check(ask_id, found.check[agent_language], intent, found.check[inputs.language])
             else:
                 steps.append(PlanStep(intent=intent, ask=ask_id, source=source))
     steps = _residual(steps, inputs, names, book, agent_language, checks)
@@ -195,7 +209,11 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
         readiness = "needs_check"
     if any(s.source in ("supervisor", "handoff") for s in steps) or "legal_threat" in risk_types:
         readiness = "handoff"
-    apologetic = not calm or bool(set(names) & _TROUBLE) or bool(risk_types & _UPSET_RISKS) \
+    # Trouble the reply actually deals with calls for an apology; a faint guess that is only
+    # checked does not ("sorry your item arrived damaged" to someone browsing).
+    answered = {s.intent for s in steps if s.source != "check" or not (s.ask or "").startswith(
+        "intent:")}
+    apologetic = not calm or bool(answered & _TROUBLE) or bool(risk_types & _UPSET_RISKS) \
         or any(s.source == "handoff" for s in steps)
     handed = readiness == "handoff"
     return AnswerPlan(
@@ -213,7 +231,7 @@ _RESIDUAL_SOURCES: dict[str, StepSource] = {
 
 # A reading this sure makes a faint second one beside it noise ("便宜一半" is no postage question).
 _CLEAR = 0.85
-_FAINT = 0.5
+_FAINT = 0.65  # a keyword rule's weak match is 0.6
 # Asks that settle what another intent would have said ("can my wife wear it" is no "we don't
 # sell women's clothes").
 _SETTLES = {"women": "not_sold"}
@@ -226,6 +244,20 @@ def _clear_reading(names: list[str], confidence_of: dict[str, float], asks: Sequ
     top = max(confidence_of.values(), default=0.0)
     return [n for n in names if n not in settled and (
         n in asked or top < _CLEAR or confidence_of.get(n, 1.0) >= _FAINT)]
+
+
+def _in_asked_order(names: list[str], asks: Sequence[str], book: AskBook) -> list[str]:
+    """When every question in the message is a specific ask, they are answered in the order the
+    customer asked them ("能到付吗？公司要50件": cash on delivery first); otherwise in answering
+    order (price before a haggle before delivery), since only asks have a known place."""
+    first_ask: dict[str, int] = {}
+    for position, ask_id in enumerate(asks):
+        found = book.get(ask_id)
+        if found is not None:
+            first_ask.setdefault(found.intent, position)
+    if not all(n in first_ask for n in names if n not in _ALONE_ONLY and n != "security"):
+        return names
+    return sorted(names, key=lambda n: first_ask.get(n, -1))
 
 
 def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
@@ -257,6 +289,21 @@ def _order_aware(names: list[str], inputs: PlanInputs, asks: Sequence[str], calm
                   else len(INTENT_ORDER))
 
 
+_ORDER_INTENTS = frozenset({"logistics_delay", "refund_status"})
+
+
+def _which_product(inputs: PlanInputs, intent: str, steps: list[PlanStep],
+                   check: Callable[[str, str, str], None], book: AskBook,
+                   language: Language) -> None:
+    """The first message of a conversation may be asked which item it means; later, the item
+    was talked about (a link, "this one") and asking again reads as not listening: the agent
+    checks which one instead."""
+    if inputs.first_reply:
+        steps.append(PlanStep(intent=intent, source="ask_customer"))
+    elif all(s.ask != "product" for s in steps):
+        check("product", book.unsure.product[language], intent)
+
+
 def _residual_source(intent: str) -> StepSource:
     return _RESIDUAL_SOURCES.get(intent, "check")
 
@@ -266,12 +313,18 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, names: list[str], book:
     """A message with nothing specific in it: a bare "ok" is acknowledged, a contentless one gets
     the topic menu, anything else is "let me check" with what to read, never the menu."""
     other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
+    if not steps and (inputs.acknowledgement or inputs.praise):
+        return [PlanStep(intent="other", source="ack")]
+    if not steps:
+        # Nothing was planned (a faint security or greeting guess): never an empty draft.
+        checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
+        return [PlanStep(intent="other", ask="unclear", source="check")]
     if not other:
         return steps
     kept = [s for s in steps if s not in other]
     if any(s.source != "safety" for s in kept):
         return kept
-    if inputs.acknowledgement:
+    if inputs.acknowledgement or inputs.praise:
         return [*kept, PlanStep(intent="other", source="ack")]
     if inputs.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.

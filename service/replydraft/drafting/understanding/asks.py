@@ -38,6 +38,8 @@ class Unsure:
     intent guessed) or not at all (``unclear``), per language."""
 
     unclear: dict[Language, str]
+    order: dict[Language, str]
+    product: dict[Language, str]
     guess: dict[Language, str]
     topics: dict[str, dict[Language, str]]
 
@@ -86,15 +88,18 @@ def _texts(path: Path, where: str, spec: object) -> dict[Language, str]:
 
 
 def _unsure(path: Path, spec: object) -> Unsure:
-    if not isinstance(spec, dict) or not {"unclear", "guess", "topics"} <= set(spec):
-        raise ConfigurationError(f"{path}: unsure: needs unclear, guess and topics")
+    if not isinstance(spec, dict) or not {"unclear", "order", "product", "guess", "topics"} <= \
+            set(spec):
+        raise ConfigurationError(f"{path}: unsure: needs unclear, order, product, guess and topics")
     topics = spec["topics"]
     if not isinstance(topics, dict) or set(topics) != set(INTENTS):
         raise ConfigurationError(f"{path}: unsure.topics: name every intent: {', '.join(INTENTS)}")
     guess = _texts(path, "unsure.guess", spec["guess"])
     if not all("{topic}" in text for text in guess.values()):
         raise ConfigurationError(f"{path}: unsure.guess: every text needs {{topic}}")
-    return Unsure(_texts(path, "unsure.unclear", spec["unclear"]), guess,
+    return Unsure(_texts(path, "unsure.unclear", spec["unclear"]),
+                  _texts(path, "unsure.order", spec["order"]),
+                  _texts(path, "unsure.product", spec["product"]), guess,
                   {str(k): _texts(path, f"unsure.topics.{k}", v) for k, v in topics.items()})
 
 
