@@ -39,9 +39,9 @@ from replydraft.drafting.planning.plan import (
     PlanInputs,
     acknowledgement,
     contentless,
-    question,
     make_plan,
     planned_intents,
+    question,
 )
 from replydraft.drafting.understanding.asks import load_asks
 from replydraft.drafting.understanding.cues import load_cues
