@@ -177,7 +177,8 @@ class Composer:
 
     def _check_line(self, intent: str) -> None:
         """One "let me check" for everything the knowledge base is silent on, naming it when
-        the asks say what it is ("批量订单的价格我帮您确认一下"), plainly when nothing could be read."""
+        the asks say what it is ("批量订单的价格我帮您确认一下"), plainly when nothing could be
+        read."""
         if "check.topic" in self._keys or "check.later" in self._keys:
             return
         topics = [s.topic for s in self.plan.steps if s.source == "check" and s.topic]
