@@ -195,6 +195,8 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
                 found = book.get(ask_id)
                 assert found is not None
                 check(ask_id, found.check[agent_language], intent, found.check[inputs.language])
+            elif source == "ask_customer":
+                _which_product(inputs, intent, steps, check, book, agent_language)
             else:
                 steps.append(PlanStep(intent=intent, ask=ask_id, source=source))
     steps = _residual(steps, inputs, names, book, agent_language, checks)
@@ -313,7 +315,9 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, names: list[str], book:
     """A message with nothing specific in it: a bare "ok" is acknowledged, a contentless one gets
     the topic menu, anything else is "let me check" with what to read, never the menu."""
     other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
-    if not steps and (inputs.acknowledgement or inputs.praise):
+    guesses = all(s.source == "check" and (s.ask or "").startswith("intent:") for s in steps)
+    if (not steps or guesses) and (inputs.acknowledgement or inputs.praise):
+        checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [PlanStep(intent="other", source="ack")]
     if not steps:
         # Nothing was planned (a faint security or greeting guess): never an empty draft.

@@ -232,6 +232,7 @@ def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str]
 # Someone reporting a defect, a wrong item or their displeasure is not calm, whatever the words
 # (and a colour that differs from the photos, once the parcel is in their hands).
 _UPSETTING = frozenset({"complaint", "quality_complaint"})
+_SURE_OF_TROUBLE = 0.5
 
 
 def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore],
@@ -244,7 +245,8 @@ def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore],
         before = cues.mood(normalise_measures(customer[-2]), customer[-2])
         if before == "angry" and mood == "calm":
             mood = "upset"
-    names = {s.intent for s in intents}
+    # A defect report makes a customer upset; a faint guess of one does not.
+    names = {s.intent for s in intents if s.confidence >= _SURE_OF_TROUBLE}
     received_wrong = "colour_difference" in names and (
         order_state == "received" or "return_exchange" in names)
     if mood == "calm" and (names & _UPSETTING or received_wrong):
