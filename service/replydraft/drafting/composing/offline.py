@@ -204,10 +204,14 @@ class Composer:
         if self.plan.tone != "apologetic":
             return
         names = [s.intent for s in self.plan.steps]
+        seen = self.ctx.understanding
         specific = next((i for i in _EMPATHY_FIRST if i in names), None)
         # The refund and colour lines explain; an upset customer is owed an apology first.
         if specific is not None and (self._calm() or specific in _APOLOGISING):
             self.say(f"empathy.{specific}", specific)
+        elif specific is None and seen is not None and seen.urgent and not set(names) & {
+                "complaint", "quality_complaint"}:
+            self.say("empathy.urgent", "other")  # in a hurry is not "a bad experience"
         else:
             self.say("empathy.other_upset", "other")
 

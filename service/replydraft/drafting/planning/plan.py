@@ -218,8 +218,10 @@ def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
     apologetic = not calm or bool(answered & _TROUBLE) or bool(risk_types & _UPSET_RISKS) \
         or any(s.source == "handoff" for s in steps)
     handed = readiness == "handoff"
+    # "好的" / "对的" as a first message: the acknowledgement is the whole reply, no hello first.
+    bare = all(s.source in ("ack", "close") for s in steps) and names != ["greeting"]
     return AnswerPlan(
-        opening="none" if handed and not calm else _opening(inputs, names, calm),
+        opening="none" if (handed and not calm) or bare else _opening(inputs, names, calm),
         tone="apologetic" if apologetic else "friendly",
         emoji=calm and inputs.store.voice.emoji and not apologetic and not handed,
         offers="prompt_injection" not in risk_types and "discount" not in seen.state.agent_refused,
