@@ -60,10 +60,8 @@ WEAK_ALONE = 0.61
 OVERSHADOWS = {
     "logistics_delay": ("shipping_time",),
     "cancel_order": ("shipping_time",),
-    "address_change": ("shipping_time",),
     "refund_status": ("shipping_time", "logistics_delay", "return_exchange"),
     "quality_complaint": ("product_info", "quality_concern"),
-    "security": ("bargaining",),
 }
 
 
