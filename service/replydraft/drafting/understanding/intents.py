@@ -153,6 +153,8 @@ SECOND_RULE_SUPPORT = 0.5
 # would (27 % of 200 lines ended as "other" at 0.3, 21 % at 0.15, 14.5 % at 0.05 with the
 # complaint rule; the understanding suite did not move).
 LEAN = 0.05
+# A question-like clause of a longer message adds its intent only at this confidence.
+CLAUSE_SURE = 0.5
 
 
 def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | None,
@@ -241,7 +243,8 @@ class IntentClassifier:
             if not _QUESTIONISH.search(normalise(clause)):
                 continue  # "已付款", "冬天骑车戴": context for the question, not a question
             lead = self._classify_one(clause, rules_only)[0]
-            if lead.intent not in RESIDUAL:
+            # A clause adds its question only when read clearly: "怎么办" alone leans anywhere.
+            if lead.intent not in RESIDUAL and lead.confidence >= CLAUSE_SURE:
                 merged[lead.intent] = max(merged.get(lead.intent, 0.0), lead.confidence)
         substantive = {i: c for i, c in merged.items() if i not in RESIDUAL}
         return sorted((IntentScore(intent=i, confidence=c)
