@@ -19,6 +19,7 @@ from replydraft.config import Settings
 from replydraft.drafting.backend import (
     CitedSentence,
     DraftContext,
+    Fact,
     Generated,
     ReplyBackend,
     StreamEvent,
@@ -34,7 +35,13 @@ from replydraft.drafting.composing.facts import (
 from replydraft.drafting.composing.offline import OfflineBackend
 from replydraft.drafting.composing.sentences import SentenceSplitter
 from replydraft.drafting.composing.templates import template_library
-from replydraft.drafting.models import DraftRequest, DraftResult, IntentScore
+from replydraft.drafting.models import (
+    AnswerPlan,
+    DraftRequest,
+    DraftResult,
+    IntentScore,
+    UnderstandingReport,
+)
 from replydraft.drafting.planning.plan import (
     PlanInputs,
     acknowledgement,
@@ -54,7 +61,7 @@ from replydraft.errors import LLMError
 from replydraft.knowledge.chunking import store_answer_hit
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.policy import check, scan_customer
-from replydraft.policy.models import PolicyResult, Violation
+from replydraft.policy.models import PolicyResult, RiskFlag, Violation
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +121,7 @@ class Drafter:
         understood = time.perf_counter()
         product = self.knowledge.product(seen.slots.sku) if seen.slots.sku else None
         query = retrieval_query(request.latest, seen.previous_text, seen.followup)
-        # The intents the reply answers: those read and those of the specific asks ("从哪发货").
-        answered = [s for s in seen.intents if s.intent != "other"] or list(seen.intents)
-        answered += [IntentScore(intent=i, confidence=ASKED)
-                     for i in planned_intents(seen.intents, seen.asks, self._asks)
-                     if all(s.intent != i for s in answered)]
+        answered = self._answered_intents(seen)
         retrieved = retrieve(self.knowledge, query, language=seen.language,
                              intents=answered, sku=product.sku if product else None,
                              k=self.settings.retrieval_k)
@@ -134,18 +137,7 @@ class Drafter:
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
                               store=store)
         report = seen.report()
-        normalised = normalise_measures(request.latest)
-        plan = make_plan(PlanInputs(
-            language=seen.language, intents=seen.intents, understanding=report, risks=risks,
-            fact_keys=frozenset(f.key for f in facts), store=store,
-            first_reply=seen.first_reply, missing=missing,
-            over_authority=any(f.key == "discount_decision" and f.value == "over"
-                               for f in facts),
-            order_status=seen.slots.order_status,
-            acknowledgement=acknowledgement(normalised, self._lexicon),
-            thanks=self._lexicon.cue("thanks", normalised),
-            praise=self._lexicon.cue("praise", normalised) and not question(normalised),
-            contentless=contentless(normalised)), self._asks)
+        plan = self._plan(request, seen, report, facts, missing, risks)
         context = DraftContext(
             request=request, language=seen.language, platform=platform, intents=answered,
             slots=seen.slots, store=store, product=product, hits=retrieved.hits, facts=facts,
@@ -154,6 +146,31 @@ class Drafter:
         timings = {"understand": round((understood - started) * 1000, 2),
                    "retrieve": _ms(understood)}
         return Prepared(context, retrieved, timings, started)
+
+    def _answered_intents(self, seen: Understanding) -> list[IntentScore]:
+        """The intents the reply answers: those read and those of the specific asks
+        ("从哪发货" read by its ask alone)."""
+        answered = [s for s in seen.intents if s.intent != "other"] or list(seen.intents)
+        answered += [IntentScore(intent=i, confidence=ASKED)
+                     for i in planned_intents(seen.intents, seen.asks, self._asks)
+                     if all(s.intent != i for s in answered)]
+        return answered
+
+    def _plan(self, request: DraftRequest, seen: Understanding, report: UnderstandingReport,
+              facts: Sequence[Fact], missing: Sequence[str], risks: Sequence[RiskFlag]
+              ) -> AnswerPlan:
+        normalised = normalise_measures(request.latest)
+        return make_plan(PlanInputs(
+            language=seen.language, intents=seen.intents, understanding=report, risks=risks,
+            fact_keys=frozenset(f.key for f in facts), store=self.knowledge.store,
+            first_reply=seen.first_reply, missing=missing,
+            over_authority=any(f.key == "discount_decision" and f.value == "over"
+                               for f in facts),
+            order_status=seen.slots.order_status,
+            acknowledgement=acknowledgement(normalised, self._lexicon),
+            thanks=self._lexicon.cue("thanks", normalised),
+            praise=self._lexicon.cue("praise", normalised) and not question(normalised),
+            contentless=contentless(normalised)), self._asks)
 
     def warm_up(self) -> None:
         """Draft one message per language offline (never through the LLM) and drop the
