@@ -115,3 +115,17 @@ def test_the_cited_store_answer_is_the_block_the_refresh_indexed(drafting_kb: Kn
     found = drafting_kb.search(built.text, k=10, language="zh-Hans", intent=built.intent)
     assert any(h.chunk_id == built.chunk_id and h.section == "answers.cod" for h in found)
     assert store_answer_hit(drafting_kb.store, "bulk_order", "zh-Hans") is None
+
+
+def test_a_remark_mid_conversation_is_acknowledged_and_still_flagged_for_reading(
+    drafter: Drafter
+) -> None:
+    result = draft(drafter, ("customer", "上次买的挺好"), ("agent", "谢谢亲的支持"),
+                   "我这是第三回在你们家下单了")
+    assert [s.source for s in (result.plan.steps if result.plan else [])] == ["ack"]
+    assert "确认" not in result.text
+
+
+def test_a_haggle_with_no_product_known_claims_no_sale_price(drafter: Drafter) -> None:
+    result = draft(drafter, "能便宜点吗")
+    assert "活动价" not in result.text and "申请" in result.text

@@ -48,12 +48,15 @@ from replydraft.drafting.planning.plan import (
     contentless,
     make_plan,
     planned_intents,
-    question,
 )
 from replydraft.drafting.understanding.asks import load_asks
 from replydraft.drafting.understanding.cues import load_cues
 from replydraft.drafting.understanding.embedder import query_embedder_of
-from replydraft.drafting.understanding.intents import IntentClassifier, intent_classifier
+from replydraft.drafting.understanding.intents import (
+    IntentClassifier,
+    intent_classifier,
+    is_question,
+)
 from replydraft.drafting.understanding.lexicon import load_lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.drafting.understanding.understand import ASKED, Understanding, understand
@@ -169,7 +172,8 @@ class Drafter:
             order_status=seen.slots.order_status,
             acknowledgement=acknowledgement(normalised, self._lexicon),
             thanks=self._lexicon.cue("thanks", normalised),
-            praise=self._lexicon.cue("praise", normalised) and not question(normalised),
+            praise=self._lexicon.cue("praise", normalised) and not is_question(normalised),
+            statement=not is_question(normalised),
             contentless=contentless(normalised)), self._asks)
 
     def warm_up(self) -> None:

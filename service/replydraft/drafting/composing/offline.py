@@ -401,8 +401,11 @@ def _bargaining(c: Composer, ask: str | None) -> None:
         c.say("bargaining.within", "bargaining")
     elif decision == "over":
         c.say("bargaining.over", "bargaining")
-    else:
+    elif c.fact("product_name") is not None:
         c.say("bargaining.general", "bargaining")
+    else:
+        # No product known: "it's already the sale price" would be a claim nothing backs.
+        c.say("bargaining.try", "bargaining")
 
 
 def _postage(c: Composer, ask: str | None) -> None:

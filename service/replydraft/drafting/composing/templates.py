@@ -99,6 +99,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "bargaining.within": _spec("amount"),
     "bargaining.over": _spec("amount"),
     "bargaining.general": _spec(),
+    "bargaining.try": _spec(),
     "bargaining.supervisor": _spec(),
     "postage.rule": _spec("free_over standard_fee"),
     "postage.product_free": _spec("price free_over"),

@@ -24,6 +24,7 @@ from replydraft.drafting.models import (
     UnderstandingReport,
 )
 from replydraft.drafting.understanding.asks import AskBook
+from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.knowledge.models import StoreProfile
 from replydraft.languages import Language
@@ -79,6 +80,7 @@ class PlanInputs:
     acknowledgement: bool  # the message is a bare "ok / 好的 / 네"
     thanks: bool  # it thanks (a "you're welcome" fits; an "ok" alone gets an acknowledgement)
     praise: bool  # a pleased remark with no question ("looks great", "예쁘네요")
+    statement: bool  # no question in it at all ("我是老顾客了", "I already confirmed it")
     contentless: bool  # nothing to read in it ("在吗" again, "?")
 
 
@@ -92,7 +94,7 @@ def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     """A bare acknowledgement: courtesy words and next to nothing else, no question ("好的谢谢",
     "alright np", "네 기다릴게요"; not "收到的裤子开线了")."""
     text = normalised.strip()
-    if len(text) > _ACK_MAX_CHARS or question(text):
+    if len(text) > _ACK_MAX_CHARS or is_question(text):
         return False
     words = sorted(lexicon.words("courtesy") + lexicon.words("acknowledge"), key=len,
                    reverse=True)
@@ -100,10 +102,6 @@ def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     for word in words:
         rest = rest.replace(word, " ")
     return rest != text and len(_WORDLESS.sub("", rest)) <= _ACK_LEFTOVER
-
-
-def question(normalised: str) -> bool:
-    return re.search(r"[?？吗么嘛]|(나요|까요|어요\?)", normalised) is not None
 
 
 def contentless(normalised: str) -> bool:
@@ -352,6 +350,12 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if (not steps or guesses) and (inputs.acknowledgement or inputs.praise):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [PlanStep(intent="other", source="ack")]
+    unread = all(s.source == "check" and ((s.ask or "").startswith("intent:") or
+                                           s.ask == "unclear") for s in steps)
+    if steps and unread and _remark(inputs):
+        # A remark mid-conversation that nothing could be read in ("我是第二次来买了") asks
+        # nothing: it is acknowledged, and the agent still reads it (the checks stay).
+        return [PlanStep(intent="other", source="ack")]
     if not steps:
         # Nothing was planned (a faint security or greeting guess): never an empty draft.
         checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
@@ -367,7 +371,15 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
     checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
+    if _remark(inputs) and not kept:
+        return [PlanStep(intent="other", source="ack")]  # acknowledged; the agent reads it
     return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
+
+
+def _remark(inputs: PlanInputs) -> bool:
+    """A statement in a running conversation, with nothing risky in it. A first message that
+    asks nothing is more often a demand ("say there is no risk and I'll buy") than a remark."""
+    return inputs.statement and not inputs.first_reply and not inputs.risks
 
 
 def _ask_source(ask_id: str, inputs: PlanInputs, book: AskBook) -> StepSource:

@@ -280,6 +280,11 @@ _QUESTIONISH = re.compile(
     r"should)\b|(나요|가요|까요|니까|어요|에요|예요|죠|는지|ㄹ까)\s*$")
 
 
+def is_question(normalised: str) -> bool:
+    """Does the (normalised) text ask something, in any of the four languages?"""
+    return _QUESTIONISH.search(normalised) is not None
+
+
 def questions_in(text: str) -> list[str]:
     """The message's sentences, when it has more than one (at most ``MAX_QUESTIONS``, the
     customer's order kept); a one-sentence message gives one."""
