@@ -107,7 +107,10 @@ Readiness = Literal["ready", "needs_check", "handoff"]
 
 class PlanStep(BaseModel):
     intent: str
-    ask: str | None = None  # None: the intent's general answer
+    # An ask id of prompts/understanding/asks.yaml; None: the intent's general answer. Checks and
+    # acknowledgements also use "intent:<name>" (a faint reading), "unclear", "order", "product"
+    # (what the conversation refers to but the data lacks) and "remark".
+    ask: str | None = None
     source: StepSource
     topic: str | None = None  # a check step: what is being checked, in the reply's language
 

@@ -163,6 +163,8 @@ class Composer:
             if intent == "greeting":
                 if self.plan.opening != "banner":
                     self.say("greeting.again", "greeting")
+            elif step.ask == "remark":
+                self.say("other.noted", "other")  # a remark the agent will read: no sign-off
             else:
                 self.say("other.ack", "other")
         elif source == "close":

@@ -155,6 +155,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "address_change.confirm": _spec(),
     "security.warning": _spec(),
     "other.ack": _spec(),
+    "other.noted": _spec(),
     "thanks_close.close": _spec(),
     "bargaining.held": _spec(),
     "handoff.ack": _spec(),

@@ -355,7 +355,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if steps and unread and _remark(inputs):
         # A remark mid-conversation that nothing could be read in ("我是第二次来买了") asks
         # nothing: it is acknowledged, and the agent still reads it (the checks stay).
-        return [PlanStep(intent="other", source="ack")]
+        return [PlanStep(intent="other", ask="remark", source="ack")]
     if not steps:
         # Nothing was planned (a faint security or greeting guess): never an empty draft.
         checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
@@ -372,7 +372,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
     checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
     if _remark(inputs) and not kept:
-        return [PlanStep(intent="other", source="ack")]  # acknowledged; the agent reads it
+        # Acknowledged ("收到，我看一下", not a closing line); the agent reads it.
+        return [PlanStep(intent="other", ask="remark", source="ack")]
     return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
 
 
