@@ -302,3 +302,16 @@ def test_unreadable_docx_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     parsed = read_playbook(path, "playbooks/broken.docx")
     assert parsed.playbook is None
     assert parsed.problems[0].location == "playbooks/broken.docx"
+
+
+def test_a_broken_store_answer_names_its_line_and_field(tmp_path: Path) -> None:
+    """Content staff editing ``answers:`` get the line and the field, not a stack trace."""
+    text = (REPO_ROOT / "knowledge" / "store.yaml").read_text(encoding="utf-8")
+    broken = text + "\n  gift_card:\n    intent: gift_cards\n    text: {zh-Hans: ''}\n"
+    path = write(tmp_path, "store.yaml", broken)
+    store = read_store(path, "store.yaml")
+    assert store.store is None
+    problems = " ".join(str(p) for p in store.problems)
+    assert "answers.gift_card.intent" in problems and "answers.gift_card.text" in problems
+    line = broken[:broken.index("intent: gift_cards")].count("\n") + 1
+    assert f"store.yaml:{line}" in problems
