@@ -18,7 +18,7 @@ from replydraft.drafting.understanding.slots import normalise_measures
 # An after-sales case the customer is chasing: a message that only presses ("its been 12 days",
 # "you said that last week", "7033. useless") goes on with the case, not a new topic.
 _CASES = frozenset({"refund_status", "logistics_delay", "payment_reminder", "quality_complaint",
-                    "return_exchange"})
+                    "return_exchange", "invoice"})
 # A thanks closes the case instead; a greeting opens a new one.
 _PRESSING = frozenset({"complaint", "other", "logistics_delay", "shipping_time"})
 
