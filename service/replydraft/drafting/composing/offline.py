@@ -1,11 +1,12 @@
 """The offline composer: a grounded reply from template files, no model and no network.
 
-For each intent it follows the store's approved reply pattern (the playbook section it cites) and
-fills the sentence templates of ``prompts/offline/<language>.yaml`` with computed facts: the size
-from the chart, the price and promotion, the postage rule, the cut-off and couriers, the return and
-quality-complaint steps. The reply is ordered the way a good agent answers (greeting → feelings →
-product and size → price → postage → shipping → after-sales), asks at most one precise question
-when a needed fact is missing, and never invents anything a template and a fact don't say.
+It renders the answer plan (``drafting.planning``): the opening, the apology when the tone calls
+for one, then each step in the plan's order: the sentence that answers the ask from computed facts
+(the size from the chart, the price and promotion, the postage rule, the cut-off and couriers, the
+return and quality-complaint steps), the store's own answer as content staff wrote it, or "let me
+check" naming what is checked. Each sentence cites the chunks of the facts it uses and the
+playbook section whose approved pattern it follows. It asks at most one precise question when a
+needed fact is missing, and never says anything a template and a fact don't.
 """
 
 from __future__ import annotations
