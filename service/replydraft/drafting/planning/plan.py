@@ -41,6 +41,8 @@ MAX_INTENTS = 4
 # Below this the model's reading is a guess: the draft says "let me check" rather than answer a
 # question the customer may not have asked.
 UNSURE_BELOW = 0.45
+# Below this a guess is not even named to the agent ("客户可能在问：X"): they read the message.
+NAMED_GUESS = 0.2
 # Asks answered by facts the composer computes, and the fact that must exist for each.
 COMPUTED: dict[str, str] = {
     "ship_when": "cutoff", "arrive_when": "standard_days", "courier": "standard_couriers",
@@ -209,7 +211,11 @@ class _Planner:
         if guessed is not None and guessed < WEAK_BESIDE_ASKS and specific:
             return  # a weak guess beside a clear ask: the ask is what was asked
         if guessed is not None and guessed < UNSURE_BELOW:
-            if "prompt_injection" not in self.risk_types:  # an attack read faintly is no ask
+            if "prompt_injection" in self.risk_types:
+                return  # an attack read faintly as a question is no question to check
+            if guessed < NAMED_GUESS:  # too faint to name a topic: "read it" is more honest
+                self.check("unclear", self.book.unsure.unclear[self.agent_language], intent)
+            else:
                 self.check(f"intent:{intent}",
                            self.book.unsure.guessed(intent, self.agent_language), intent)
         elif intent in _PRODUCT_INTENTS and "product" in inputs.missing:
@@ -253,8 +259,7 @@ class _Planner:
             readiness = "handoff"
         # Trouble the reply actually deals with calls for an apology; a faint guess that is
         # only checked does not ("sorry your item arrived damaged" to someone browsing).
-        answered = {s.intent for s in steps
-                    if s.source != "check" or not (s.ask or "").startswith("intent:")}
+        answered = {s.intent for s in steps if not _faint(s)}
         apologetic = not calm or bool(answered & _TROUBLE) or \
             bool(self.risk_types & _UPSET_RISKS) or any(s.source == "handoff" for s in steps)
         handed = readiness == "handoff"
@@ -346,12 +351,11 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     """A message with nothing specific in it: a bare "ok" is acknowledged, a contentless one gets
     the topic menu, anything else is "let me check" with what to read, never the menu."""
     other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
-    guesses = all(s.source == "check" and (s.ask or "").startswith("intent:") for s in steps)
+    guesses = all(_faint(s) for s in steps)
     if (not steps or guesses) and (inputs.acknowledgement or inputs.praise):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [PlanStep(intent="other", source="ack")]
-    unread = all(s.source == "check" and ((s.ask or "").startswith("intent:") or
-                                           s.ask == "unclear") for s in steps)
+    unread = guesses
     if steps and unread and _remark(inputs):
         # A remark mid-conversation that nothing could be read in ("我是第二次来买了") asks
         # nothing: it is acknowledged, and the agent still reads it (the checks stay).
@@ -375,6 +379,12 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
         # Acknowledged ("收到，我看一下", not a closing line); the agent reads it.
         return [PlanStep(intent="other", ask="remark", source="ack")]
     return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
+
+
+def _faint(step: PlanStep) -> bool:
+    """A check that stands for a faint reading of the message, not for something asked."""
+    return step.source == "check" and (
+        (step.ask or "").startswith("intent:") or step.ask == "unclear")
 
 
 def _remark(inputs: PlanInputs) -> bool:
