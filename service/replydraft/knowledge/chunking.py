@@ -24,6 +24,7 @@ from replydraft.knowledge.render import (
     product_languages,
     render_product,
     render_store,
+    render_store_answer,
     store_languages,
 )
 from replydraft.languages import Language
@@ -157,16 +158,15 @@ def store_answer_hit(store: StoreProfile, ask: str, language: Language,
                      source: str = STORE_FILE) -> SearchHit | None:
     """The indexed store block holding the store's answer to ``ask`` in ``language``, built the
     way the refresh built it (same text, same id), so a reply can cite it without a search that
-    might not rank it."""
-    for block in render_store(store, language):
-        if block.field_path == ("answers", ask):
-            identity = chunk_id(block.text, block.headline, source=source,
-                                section=block.section, intent=block.intent, language=language,
-                                sku="")
-            return SearchHit(chunk_id=identity, text=block.text, source=source,
-                             source_type="store", section=block.section, intent=block.intent,
-                             language=language, sku="", score=1.0)
-    return None
+    might not rank it. Only that block is rendered: this runs for every draft with an ask."""
+    block = render_store_answer(store, ask, language)
+    if block is None:
+        return None
+    identity = chunk_id(block.text, block.headline, source=source, section=block.section,
+                        intent=block.intent, language=language, sku="")
+    return SearchHit(chunk_id=identity, text=block.text, source=source, source_type="store",
+                     section=block.section, intent=block.intent, language=language, sku="",
+                     score=1.0)
 
 
 def store_chunks(store: StoreProfile, source: str, line_of: Any,

@@ -210,13 +210,21 @@ def render_store(store: StoreProfile, language: Language) -> list[RenderedBlock]
         section = text.split("：" if language.startswith("zh") else ":", 1)[0]
         blocks.append(RenderedBlock(language, section, intent, text, f"{store_name} {text}",
                                     ("policies", area)))
-    for ask, answer in store.answers.items():
-        if language not in answer.text:
-            continue  # a store answer is said in the languages it was written in, never guessed
-        text = " ".join(answer.text[language].split())
-        blocks.append(RenderedBlock(language, answer_section(ask), answer.intent, text,
-                                    f"{store_name} {text}", ("answers", ask)))
+    blocks.extend(block for ask in store.answers
+                  if (block := render_store_answer(store, ask, language)) is not None)
     return blocks
+
+
+def render_store_answer(store: StoreProfile, ask: str, language: Language
+                        ) -> RenderedBlock | None:
+    """The block of the store's answer to ``ask``; None when it is not written in ``language``
+    (a store answer is said in the languages it was written in, never guessed)."""
+    answer = store.answers.get(ask)
+    if answer is None or language not in answer.text:
+        return None
+    text = " ".join(answer.text[language].split())
+    return RenderedBlock(language, answer_section(ask), answer.intent, text,
+                         f"{pick_text(store.names, language)} {text}", ("answers", ask))
 
 
 def answer_section(ask: str) -> str:
