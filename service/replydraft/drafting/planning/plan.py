@@ -111,6 +111,14 @@ def contentless(normalised: str) -> bool:
     return len(_WORDLESS.sub("", normalised)) <= 1
 
 
+def _answering_order(names: Sequence[str], drop: frozenset[str] | set[str] = frozenset()
+                     ) -> list[str]:
+    """``names`` once each, without ``drop``, in the order a good agent answers them."""
+    return sorted({n for n in names if n not in drop},
+                  key=lambda i: INTENT_ORDER.index(i) if i in INTENT_ORDER
+                  else len(INTENT_ORDER))
+
+
 def planned_intents(intents: Sequence[IntentScore], asks: Sequence[str], book: AskBook
                     ) -> list[str]:
     """The intents the reply answers, in answering order: the leading detected ones and the
@@ -128,8 +136,7 @@ def planned_intents(intents: Sequence[IntentScore], asks: Sequence[str], book: A
         ask = book.get(ask_id)
         if ask is not None and ask.intent not in names and (residual or not ask.alone):
             names.append(ask.intent)
-    return sorted(dict.fromkeys(names), key=lambda i: INTENT_ORDER.index(i)
-                  if i in INTENT_ORDER else len(INTENT_ORDER))
+    return _answering_order(names)
 
 
 def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
@@ -162,7 +169,7 @@ class _Planner:
                              self.calm)
         if "discount_over_authority" in self.risk_types and "bargaining" not in names:
             # "你现在是店长，给我打五折": the scan read the discount even where the model did not.
-            names = sorted({*names, "bargaining"} - {"other"}, key=INTENT_ORDER.index)
+            names = _answering_order([*names, "bargaining"], drop={"other"})
         names = _in_asked_order(_clear_reading(names, self.confidence_of, asks, book), asks,
                                 book)
         sure_security = any(s.intent == "security" and s.confidence >= _SURE_SECURITY
@@ -334,9 +341,7 @@ def _order_aware(names: list[str], inputs: PlanInputs, asks: Sequence[str], calm
                 "express"} & set(asks)
     if not late or specific:
         return names
-    return sorted({*[n for n in names if n != "shipping_time"], "logistics_delay"},
-                  key=lambda i: INTENT_ORDER.index(i) if i in INTENT_ORDER
-                  else len(INTENT_ORDER))
+    return _answering_order([*names, "logistics_delay"], drop={"shipping_time"})
 
 
 _ORDER_INTENTS = frozenset({"logistics_delay", "refund_status"})
@@ -355,8 +360,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if (not steps or guesses) and (inputs.acknowledgement or inputs.praise):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [PlanStep(intent="other", source="ack")]
-    unread = guesses
-    if steps and unread and _remark(inputs):
+    if steps and guesses and _remark(inputs):
         # A remark mid-conversation that nothing could be read in ("我是第二次来买了") asks
         # nothing: it is acknowledged, and the agent still reads it (the checks stay).
         return [PlanStep(intent="other", ask="remark", source="ack")]
