@@ -50,6 +50,17 @@ def test_chinese_of_shared_characters_decides_no_script() -> None:
     assert chinese_script("著名品牌，质量很好") == "zh-Hans"  # 著 exists in both; 质 decides
 
 
+@pytest.mark.parametrize("text", ["可以寄到台北", "唔該晒", "付咗錢未", "可以7-11取嗎", "超商取"])
+def test_cantonese_and_taiwan_words_read_traditional(text: str) -> None:
+    # Shared characters only, but written by Traditional-script customers (Taiwan, Hong Kong).
+    assert chinese_script(text) == "zh-Hant"
+    assert detect_language([text]) == "zh-Hant"
+
+
+def test_a_mainland_message_about_taiwan_stays_simplified() -> None:
+    assert chinese_script("能发台湾吗 运费多少") == "zh-Hans"
+
+
 # ---------------------------------------------------------------- precedence
 
 

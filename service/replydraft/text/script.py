@@ -122,10 +122,22 @@ def script_family(text: str) -> Family | None:
     return "zh" if han >= latin else "en"
 
 
+# Words written in shared characters that only Traditional-script customers use: Cantonese
+# particles (Hong Kong, Macau) and Taiwan's cities and convenience-store pickup. "可以寄到台北",
+# "唔該晒" carry no script-only character, and a Simplified reply reads as the wrong market.
+_TRADITIONAL_REGIONAL = re.compile(
+    r"[咗嘅啲喺冇嘢佢嚟咩乜]|唔(該|该)晒?|唔好|唔使|唔(係|系)|(係|系)咪|多(謝|谢)晒|好彩|"
+    r"台北|台中|台南|高雄|新竹|基隆|嘉義|花蓮|台東|宜蘭|屏東|超商|7-?11|全家|蝦皮|統編")
+
+
 def chinese_script(text: str) -> Language | None:
-    """zh-Hant or zh-Hans by the majority of script-only characters; None on a tie (好的)."""
+    """zh-Hant or zh-Hans by the majority of script-only characters (Cantonese and Taiwan words
+    count as Traditional); None on a tie (好的)."""
     traditional_class, simplified_class = _script_classes()
-    traditional = len(traditional_class.findall(text))
+    regional = len(_TRADITIONAL_REGIONAL.findall(text))
+    if regional:  # 台 in 台北 is also the Simplified form of 臺: the word decides, not the character
+        text = _TRADITIONAL_REGIONAL.sub(" ", text)
+    traditional = len(traditional_class.findall(text)) + regional
     simplified = len(simplified_class.findall(text))
     if traditional > simplified:
         return "zh-Hant"
