@@ -89,6 +89,30 @@ def test_history_decides_what_the_latest_message_leaves_open() -> None:
     assert (layered.sku, layered.how) == (JACKET, "history")
 
 
+def test_with_nothing_on_screen_any_distinctive_word_names_the_product() -> None:
+    # No marker needed when there is no screen to fall back on; a colour only one product comes
+    # in names it too.
+    assert resolve("直筒黑色46有吗") == ProductResolution(JEANS, "named")
+    assert resolve("煙灰44有貨嗎") == ProductResolution(SLIM, "named")
+    # A colour both jeans come in leaves the product to the conversation.
+    assert resolve("深蓝呢", None, ("直筒黑色46有吗", "黑色46暂时缺货")) == \
+        ProductResolution(JEANS, "history")
+    assert resolve("深蓝呢").how == "none"
+    # With a product on screen the same words stay a description of it.
+    assert resolve("直筒吗", SLIM) == ProductResolution(SLIM, "on_screen")
+
+
+def test_two_things_named_and_one_is_on_screen_keeps_the_screen() -> None:
+    assert resolve("등산화랑 같이 산 양말이 안 왔어요", "BT-SK-HK01") == \
+        ProductResolution("BT-SK-HK01", "on_screen", (BOOTS,))
+    assert resolve("登山鞋和袜子一起买有优惠吗").sku == BOOTS  # no screen: the first is the subject
+
+
+def test_english_plurals_name_their_category() -> None:
+    assert resolve("if i buy 5 tees do i get a deal").sku == "BT-TS-QD01"
+    assert resolve("are the belts real leather").sku == BELT
+
+
 def synthetic(count: int) -> list[Product]:
     base = PRODUCTS[0].model_dump()
     styles = ["四面", "弹力", "速干", "防水", "加绒"]

@@ -101,6 +101,8 @@ def word_in(word: str, text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def whole_word(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])")
+    """``word`` as a whole English word, its plural included ("tees", "hoodies")."""
+    plural = "(?:e?s)?" if len(word) >= 3 and word[-1].isalpha() else ""
+    return re.compile(rf"(?<![a-z]){re.escape(word)}{plural}(?![a-z])")
 
 

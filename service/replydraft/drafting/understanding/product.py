@@ -54,6 +54,7 @@ class _Names:
 
     order: dict[str, int]
     words: dict[str, frozenset[str]] = field(default_factory=dict)
+    colours: dict[str, frozenset[str]] = field(default_factory=dict)  # colour name → SKUs
     categories: dict[str, list[str]] = field(default_factory=dict)  # category → SKUs
 
 
@@ -92,11 +93,18 @@ def _names(products: Sequence[Product], lexicon: Lexicon) -> _Names:
     category_words = frozenset(lexicon.category_words())
     names = _Names(order={p.sku: i for i, p in enumerate(products)})
     by_word: dict[str, set[str]] = {}
+    by_colour: dict[str, set[str]] = {}
     for product in products:
         names.categories.setdefault(product.category, []).append(product.sku)
         for token in _name_tokens(product, generic, category_words):
             by_word.setdefault(token, set()).add(product.sku)
+        for colour in product.colours:
+            for name in colour.names.values():
+                name = normalise_measures(name)
+                if len(name) >= _MIN_CJK_TOKEN and not name.isascii():
+                    by_colour.setdefault(name, set()).add(product.sku)
     names.words = {w: frozenset(s) for w, s in by_word.items()}
+    names.colours = {w: frozenset(s) for w, s in by_colour.items()}
     with _CACHE_LOCK:
         # The products stay alive with their index, so their ids cannot be reused meanwhile.
         _CACHE[:] = [(key, lexicon, list(products), names)]
@@ -122,6 +130,12 @@ class _Mention:
     candidates: tuple[str, ...] = ()  # what category words left, in catalogue order
     descriptive: frozenset[str] = frozenset()  # products sharing the most descriptive words
     specific: bool = False  # a category word as specific as a name (冲锋衣, polo) was used
+    # With no product on screen, any distinctive word counts, markers or not: "直筒黑色46有吗",
+    # "煙灰44有貨嗎" (a colour only one product comes in).
+    loose: frozenset[str] = frozenset()
+    # Every product the category words could mean, when two things are named ("등산화랑 같이 산
+    # 양말이 안 왔어요"): one of them on screen is the one the agent is looking at.
+    named_too: frozenset[str] = frozenset()
 
 
 def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Mention:
@@ -136,18 +150,23 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
     specific = any(word in lexicon.specific for word, _ in used)
     descriptive = _descriptive(norm, names, lexicon)
     if not sets:
-        return _Mention(descriptive=descriptive)
+        return _Mention(descriptive=descriptive, loose=_descriptive(norm, names, lexicon,
+                                                                    loose=True))
     narrowed = frozenset.intersection(*sets)
+    named_too: frozenset[str] = frozenset()
     if not narrowed:
         # Two things named ("羽绒服跑毛 穿黑裤子全是毛", "登山鞋和袜子"): the first is the subject.
         narrowed = min(used, key=lambda pair: _position(pair[0], norm))[1]
+        named_too = frozenset(sku for cats in sets for cat in cats
+                              for sku in names.categories.get(cat, ()))
     candidates = sorted((sku for cat in narrowed for sku in names.categories.get(cat, ())),
                         key=names.order.__getitem__)
     if len(candidates) > 1 and descriptive:
         picked = [sku for sku in candidates if sku in descriptive]
         if len(picked) == 1:
             return _Mention(sku=picked[0], candidates=tuple(candidates), specific=True)
-    return _Mention(candidates=tuple(candidates), descriptive=descriptive, specific=specific)
+    return _Mention(candidates=tuple(candidates), descriptive=descriptive, specific=specific,
+                    named_too=named_too)
 
 
 def _position(word: str, norm: str) -> int:
@@ -158,15 +177,19 @@ def _position(word: str, norm: str) -> int:
     return found if found >= 0 else len(norm)
 
 
-def _descriptive(norm: str, names: _Names, lexicon: Lexicon) -> frozenset[str]:
+def _descriptive(norm: str, names: _Names, lexicon: Lexicon, *, loose: bool = False
+                 ) -> frozenset[str]:
     """The products that share the most descriptive name words with the message, counting only
     words used as a name: followed by a naming marker or a category word ("直筒的", "小脚牛仔裤",
-    "straight cut"). "修身吗" asks about a fit; "小脚的" names the tapered jeans."""
+    "straight cut"). "修身吗" asks about a fit; "小脚的" names the tapered jeans. ``loose``:
+    every name word and colour name counts (nothing on screen to ask about instead)."""
     counts: dict[str, int] = {}
     followers = lexicon.naming_followers
     for piece in _pieces(norm):
         skus = names.words.get(piece)
-        if not skus or not _names_something(norm, piece, followers):
+        if loose:
+            skus = (skus or frozenset()) | names.colours.get(piece, frozenset())
+        if not skus or not (loose or _names_something(norm, piece, followers)):
             continue
         for sku in skus:
             counts[sku] = counts.get(sku, 0) + 1
@@ -208,7 +231,7 @@ def resolve_product(
         return ProductResolution(mention.sku, how, mention.candidates)
     if mention.candidates:
         candidates = mention.candidates
-        if screen in candidates:
+        if screen in candidates or screen in mention.named_too:
             return ProductResolution(screen, "on_screen", candidates)
         if len(candidates) == 1:
             how = "named" if mention.specific else "category"
@@ -223,6 +246,11 @@ def resolve_product(
     if screen is not None:
         return ProductResolution(screen, "on_screen")
     previous = _from_history(earlier, products, lexicon)
+    if previous is not None and (not mention.loose or previous in mention.loose):
+        return ProductResolution(previous, "history")  # "深蓝呢" after "直筒黑色46有吗"
+    if len(mention.loose) == 1:
+        (only,) = mention.loose
+        return ProductResolution(only, "named")
     if previous is not None:
         return ProductResolution(previous, "history")
     return ProductResolution(None, "none")
@@ -238,8 +266,8 @@ def _from_history(earlier: Sequence[Message], products: Sequence[Product], lexic
         mention = _mention(text, products, lexicon)
         picked = mention.sku or (mention.candidates[0] if len(mention.candidates) == 1 else None)
         if picked is None and not mention.candidates:
-            described = mention.descriptive & within if within is not None \
-                else mention.descriptive
+            said = mention.descriptive or mention.loose
+            described = said & within if within is not None else said
             picked = next(iter(described)) if len(described) == 1 else None
         if picked is not None and (within is None or picked in within):
             return picked
