@@ -10,6 +10,7 @@ from replydraft.drafting.understanding.intents import (
     combine,
     intent_classifier,
     load_rules,
+    questions_in,
     with_followup,
 )
 from replydraft.errors import ConfigurationError
@@ -96,6 +97,46 @@ def test_a_weak_rule_needs_the_model_and_a_keyword_the_model_rejects_is_dropped(
                      thresholds)
     assert names(vetoed) == {"shipping_time"}
     assert names(combine({"payment_reminder": 0.9}, None)) == {"payment_reminder"}
+
+
+def test_a_strong_rule_beats_a_model_sure_of_nothing() -> None:
+    thresholds = {"stock": 0.5, "not_sold": 0.4, "other": 0.3}
+    found = combine({"stock": 0.9}, {"stock": 0.02, "not_sold": 0.24, "other": 0.01}, thresholds)
+    assert names(found) == {"stock"}
+    # The model sure of another reading still vetoes the keyword.
+    sure = combine({"stock": 0.9}, {"stock": 0.02, "not_sold": 0.9}, thresholds)
+    assert names(sure) == {"not_sold"}
+
+
+def test_a_defect_and_a_demand_to_return_it_are_both_read() -> None:
+    thresholds = {"quality_complaint": 0.4, "return_exchange": 0.5}
+    both = combine({"quality_complaint": 0.9, "return_exchange": 0.9},
+                   {"quality_complaint": 0.8, "return_exchange": 0.01}, thresholds)
+    assert names(both) == {"quality_complaint", "return_exchange"}
+    # Without the other's own words, no companion is added.
+    alone = combine({"quality_complaint": 0.9},
+                    {"quality_complaint": 0.8, "return_exchange": 0.45}, thresholds)
+    assert names(alone) == {"quality_complaint"}
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("how much and is shipping free", ["how much", "is shipping free"]),
+    ("검정 3xl 재고 있나요 제주도 배송 돼요?", ["검정 3xl 재고 있나요", "제주도 배송 돼요?"]),
+    ("30위안 빼주시고 카카오페이 되나요", ["30위안 빼주시고", "카카오페이 되나요"]),
+    # A noun ending in 고 (재입고, 재고) and a plain statement do not break a sentence.
+    ("일자 청바지 48 재고 있나요", ["일자 청바지 48 재고 있나요"]),
+    ("is the light blue really that light or is it the lighting",
+     ["is the light blue really that light or is it the lighting"]),
+])
+def test_questions_joined_without_punctuation_are_read_one_by_one(text: str,
+                                                                   parts: list[str]) -> None:
+    assert questions_in(text) == parts
+
+
+def test_a_request_for_a_person_does_not_hide_the_case(classifier: IntentClassifier) -> None:
+    found = names(classifier.classify("아직도 안 오고 연락도 안 되고 상담원 연결해줘요"))
+    assert found == {"handoff", "logistics_delay"}
+    assert names(classifier.classify("转人工")) == {"handoff"}
 
 
 def test_follow_up_detection_and_inheritance(classifier: IntentClassifier) -> None:

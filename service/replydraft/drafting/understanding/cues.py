@@ -73,6 +73,7 @@ class Reading:
     when_matched: bool
     pattern: re.Pattern[str]
     unless: frozenset[str] = frozenset()  # stated order states in which it does not apply
+    only: frozenset[str] = frozenset()  # when set, the only stated states in which it applies
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Cues:
     order_states: tuple[tuple[StatedOrderState, re.Pattern[str]], ...]
     agent: tuple[tuple[AgentAct, str, re.Pattern[str]], ...]  # act, topic, pattern
     readings: tuple[Reading, ...] = ()
+    threats: re.Pattern[str] = re.compile(r"(?!)")
 
     def mood(self, normalised: str, original: str) -> Mood:
         if self.angry.search(normalised) or _shouting(original):
@@ -90,6 +92,10 @@ class Cues:
         if self.upset.search(normalised):
             return "upset"
         return "calm"
+
+    def without_threats(self, normalised: str) -> str:
+        """The message with its conditional threats taken out ("再不发我就给差评")."""
+        return self.threats.sub(" ", normalised).strip()
 
     def is_urgent(self, normalised: str) -> bool:
         return self.urgent.search(normalised) is not None
@@ -113,9 +119,11 @@ def _reading(path: Path, name: str, spec: object) -> Reading:
     if not isinstance(spec, dict) or not {"intent", "becomes", "when"} <= set(spec):
         raise ConfigurationError(f"{path}: {where}: needs intent, becomes, when and patterns")
     unless = spec.get("unless_order_state") or []
-    if not set(unless) <= set(ORDER_STATES):
-        raise ConfigurationError(f"{path}: {where}.unless_order_state: states are "
-                                 f"{', '.join(ORDER_STATES)}")
+    only = spec.get("only_order_state") or []
+    for key, states in (("unless_order_state", unless), ("only_order_state", only)):
+        if not set(states) <= set(ORDER_STATES):
+            raise ConfigurationError(f"{path}: {where}.{key}: states are "
+                                     f"{', '.join(ORDER_STATES)}")
     for key in ("intent", "becomes"):
         if spec[key] not in INTENTS:
             raise ConfigurationError(f"{path}: {where}.{key}: unknown intent {spec[key]!r}")
@@ -123,7 +131,7 @@ def _reading(path: Path, name: str, spec: object) -> Reading:
         raise ConfigurationError(f"{path}: {where}.when: 'matched' or 'unmatched'")
     patterns = {k: v for k, v in spec.items() if k in _FAMILIES}
     return Reading(name, str(spec["intent"]), str(spec["becomes"]), spec["when"] == "matched",
-                   compile_families(path, where, patterns), frozenset(unless))
+                   compile_families(path, where, patterns), frozenset(unless), frozenset(only))
 
 
 @lru_cache(maxsize=4)
@@ -150,6 +158,7 @@ def load_cues(path: Path) -> Cues:
         angry=compile_families(path, "mood.angry", mood.get("angry")),
         upset=compile_families(path, "mood.upset", mood.get("upset")),
         urgent=compile_families(path, "urgent", data.get("urgent")),
+        threats=compile_families(path, "threats", data.get("threats") or {}),
         order_states=tuple((state, compile_families(path, f"order_state.{state}", states[state]))
                            for state in ORDER_STATES if state in states),
         agent=agent_rules,

@@ -39,6 +39,7 @@ WEAK = 0.6
 BOTH_SIGNALS_BONUS = 0.08
 INCLUDE_AT = 0.5  # intents below this confidence are not reported
 FOLLOWUP_DECAY = 0.9  # a follow-up inherits the previous intents slightly less sure
+INHERIT_SURE = 0.85  # below this (and below the lead), a previous intent is not inherited
 
 _FAMILIES = ("zh", "en", "ko")
 _KNOWN_INTENTS = set(Intent.__args__)  # type: ignore[attr-defined]
@@ -76,6 +77,13 @@ class IntentRules:
 
     def is_followup(self, text: str) -> bool:
         return any(p.search(text) for patterns in self.followups.values() for p in patterns)
+
+    def without(self, intent: str, text: str) -> str:
+        """``text`` with the words of ``intent``'s rules taken out."""
+        for rule in self.rules:
+            if rule.intent == intent:
+                text = rule.pattern.sub(" ", text)
+        return text.strip()
 
 
 def _compile(path: Path, where: str, pattern: object) -> re.Pattern[str]:
@@ -145,8 +153,14 @@ WEAK_SUPPORT = 0.6
 # Most messages ask one thing. Beside the leading intent, a second one needs the model this sure
 # (or a strong rule with the model at this share of the threshold): near-threshold neighbours
 # ("fabric" → a defect?) are noise, not questions.
-SECOND_SURE = 0.7
+SECOND_SURE = 0.75
 SECOND_RULE_SUPPORT = 0.5
+# Intents a customer states together, each named by its own words: a defect and the demand to
+# send it back. A strong rule for one beside the other stands without the model's support.
+COMPANIONS = (("quality_complaint", "return_exchange"),)
+# Intents said in fixed words ("转人工", "换真人来", "상담원 연결"): their strong rules stand
+# whatever the model leans to.
+STANDING = ("handoff",)
 # With nothing above its threshold, the model's best intent still counts when it is more likely
 # than every "nothing to act on" intent (other, greeting, thanks, complaint) and reaches this share
 # of its threshold: on real customer lines a lean answers far more often than the topic menu
@@ -155,6 +169,11 @@ SECOND_RULE_SUPPORT = 0.5
 LEAN = 0.05
 # A question-like clause of a longer message adds its intent only at this confidence.
 CLAUSE_SURE = 0.5
+# Requests that wrap the customer's case rather than state it: "아직도 안 오고 상담원 연결해줘요"
+# is a late parcel first. The rest of such a message is read on its own as well.
+WRAPPERS = ("handoff",)
+_MIN_REST_CHARS = 4
+UNWRAPPED_SURE = 0.7
 
 
 def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | None,
@@ -171,8 +190,14 @@ def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | Non
     else:
         merged = _supported(rule_scores, probabilities, thresholds)
         if not any(i not in RESIDUAL for i in merged):
+            # The model sure of nothing: a strong rule's precise words beat its faint lean.
+            strong = {i: r for i, r in rule_scores.items() if r >= STRONG and i not in RESIDUAL}
             lean = _lean(probabilities, thresholds)
-            if lean is not None:
+            if strong and not _sure_of_nothing(probabilities, thresholds):
+                strong = {}
+            if strong:
+                merged = strong
+            elif lean is not None:
                 merged = {lean: probabilities[lean]}
     substantive = {i: s for i, s in merged.items() if i not in RESIDUAL}
     if substantive:
@@ -210,7 +235,19 @@ def _supported(rule_scores: dict[str, float], probabilities: dict[str, float],
             rule_scores.get(intent, 0.0) >= STRONG and p >= threshold * SECOND_RULE_SUPPORT)
         if intent == lead or second:
             kept[intent] = confidence
+    for intent in STANDING:
+        if intent not in kept and rule_scores.get(intent, 0.0) >= STRONG:
+            kept[intent] = rule_scores[intent]
+    for first, other in COMPANIONS:
+        # "开线了 退钱": the defect and the demand are both the case, whatever the model leans to.
+        for a, b in ((first, other), (other, first)):
+            if a in kept and b not in kept and rule_scores.get(b, 0.0) >= STRONG:
+                kept[b] = rule_scores[b]
     return kept
+
+
+def _sure_of_nothing(probabilities: dict[str, float], thresholds: dict[str, float]) -> bool:
+    return all(p < thresholds.get(i, 0.5) for i, p in probabilities.items())
 
 
 def _lean(probabilities: dict[str, float], thresholds: dict[str, float]) -> str | None:
@@ -235,6 +272,7 @@ class IntentClassifier:
         """The message's intents; a message of several questions ("多少钱？能便宜点吗？几天到？")
         is also read question by question, so each one's intent counts in full."""
         found = self._classify_one(text, rules_only)
+        found = self._unwrapped(text, found, rules_only)
         clauses = questions_in(text)
         if len(clauses) < 2:
             return found
@@ -250,6 +288,21 @@ class IntentClassifier:
         return sorted((IntentScore(intent=i, confidence=c)
                        for i, c in (substantive or merged).items()), key=lambda s: -s.confidence)
 
+    def _unwrapped(self, text: str, found: list[IntentScore], rules_only: bool
+                   ) -> list[IntentScore]:
+        names = {s.intent for s in found}
+        for wrapper in WRAPPERS:
+            if wrapper not in names:
+                continue
+            rest = self.rules.without(wrapper, normalise(text))
+            if len(re.sub(r"[\W_]+", "", rest)) < _MIN_REST_CHARS:
+                continue
+            lead = self._classify_one(rest, rules_only)[0]
+            if lead.intent not in RESIDUAL and lead.intent not in names and \
+                    lead.confidence >= UNWRAPPED_SURE:
+                found = sorted([*found, lead], key=lambda s: -s.confidence)
+        return found
+
     def _classify_one(self, text: str, rules_only: bool) -> list[IntentScore]:
         rule_scores = self.rules.scores(normalise(text))
         if rules_only:
@@ -262,22 +315,31 @@ class IntentClassifier:
         return self.rules.is_followup(normalise(text))
 
 
-# Where a message of several questions breaks: question marks, full stops, new lines.
-_QUESTION_BREAK = re.compile(r"(?<=[？?！!。；;\n])\s*")
+# Where a message of several questions breaks: question marks, full stops (an English one only
+# after a word and before a space: "3.5" and "u.s." stay whole), new lines.
+_QUESTION_BREAK = re.compile(r"(?<=[？?！!。；;\n])\s*|(?<=[a-z]\.)\s+", re.IGNORECASE)
 MAX_QUESTIONS = 3
 _MIN_QUESTION_CHARS = 2
 
 
-# Chinese customers end a sentence with a space as often as with punctuation ("多少钱 包邮吗");
-# in Korean and English a space only separates words.
+# Chinese customers end a sentence with a space as often as with punctuation ("多少钱 包邮吗").
+# Korean ones end a clause with a polite ending or a connective and go on ("언제 들어와요 제주도
+# 배송 돼요", "빼주시고 카카오페이 되나요"); English ones join two questions with "and" or a comma
+# ("how much and is shipping free").
 _CHINESE_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_KOREAN_BREAK = re.compile(
+    r"(?:(?<=나요)|(?<=까요)|(?<=가요)|(?<=돼요)|(?<=[죠랑])|(?<=[시하주되있없]고))"
+    r"\s+(?=[\uac00-\ud7a3\d])")
+_ENGLISH_BREAK = re.compile(
+    r"\s*(?:,|\band\b)\s+(?=(?:is|are|do|does|can|could|will|how|what|when|where|which|"
+    r"any|also)\b)", re.IGNORECASE)
 
 
 # What makes a sentence a question in the four languages (matched on the normalised text).
 _QUESTIONISH = re.compile(
     r"[?？]|吗|呢|么|嘛|几|多少|什么|啥|哪|怎么|咋|能不能|可不可以|是否|有没有|要不要|行不行|"
     r"可以不|能不|\b(can|could|do|does|did|is|are|will|would|how|what|when|where|which|any|"
-    r"should)\b|(나요|가요|까요|니까|어요|에요|예요|죠|는지|ㄹ까)\s*$")
+    r"should)\b|(나요|가요|까요|니까|어요|에요|예요|죠|지요|는지|ㄹ까)\s*$")
 
 
 def is_question(normalised: str) -> bool:
@@ -289,7 +351,8 @@ def questions_in(text: str) -> list[str]:
     """The message's sentences, when it has more than one (at most ``MAX_QUESTIONS``, the
     customer's order kept); a one-sentence message gives one."""
     parts = [p.strip() for p in _QUESTION_BREAK.split(text.strip())]
-    parts = [piece for part in parts for piece in _CHINESE_BREAK.split(part)]
+    for breaks in (_CHINESE_BREAK, _KOREAN_BREAK, _ENGLISH_BREAK):
+        parts = [piece for part in parts for piece in breaks.split(part)]
     parts = [p for p in parts if len(re.sub(r"[\W_]+", "", p)) >= _MIN_QUESTION_CHARS]
     return parts[:MAX_QUESTIONS] if len(parts) > 1 else [text]
 
@@ -301,9 +364,12 @@ def with_followup(
     if not followup or not previous:
         return list(current)
     merged = {s.intent: s.confidence for s in current if s.intent != "other"}
+    lead = max((s.confidence for s in previous), default=0.0)
     for score in previous:
         if score.intent in ("other", "greeting"):
             continue
+        if score.confidence < min(lead, INHERIT_SURE):
+            continue  # a faint second reading of the last question is not carried on
         inherited = round(score.confidence * FOLLOWUP_DECAY, 3)
         merged[score.intent] = max(merged.get(score.intent, 0.0), inherited)
     if not merged:

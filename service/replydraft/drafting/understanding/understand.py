@@ -9,6 +9,7 @@ what the agent said are kept in the dialogue state.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -143,7 +144,7 @@ def understand(
     earlier = request.messages[:-1]
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
-    intents = classifier.classify(latest, rules_only=rules_only)
+    intents = classifier.classify(_without_threats(latest, cues), rules_only=rules_only)
     awaiting = awaited(request, cues)
     bare = only_names(latest, lexicon)
     followup = previous is not None and (
@@ -182,7 +183,8 @@ def understand(
                 intents = _add_intent(intents, ask.intent, ASKED)
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
-    mood = _mood(cues, customer, intents, order_state)
+    urgent = cues.is_urgent(normalised)
+    mood = _mood(cues, customer, intents, order_state, urgent=urgent)
     if mood != "calm" and [s.intent for s in intents] == ["other"]:
         # Displeasure with nothing else asked is what `complaint` means.
         intents = [IntentScore(intent="complaint", confidence=intents[0].confidence)]
@@ -199,11 +201,23 @@ def understand(
         previous_text=previous,
         product=product,
         mood=mood,
-        urgent=cues.is_urgent(normalised),
+        urgent=urgent,
         order_state=order_state,
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
     )
+
+
+_MIN_LEFT_CHARS = 4
+
+
+def _without_threats(text: str, cues: Cues) -> str:
+    """What the customer asks, without the threat attached to it; the threat alone is kept."""
+    normalised = normalise_measures(text)
+    left = cues.without_threats(normalised)
+    if left == normalised.strip() or len(re.sub(r"[\W_]+", "", left)) < _MIN_LEFT_CHARS:
+        return text
+    return left
 
 
 def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str],
@@ -212,7 +226,8 @@ def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str]
     under way is a return question."""
     names = {s.intent for s in intents}
     for reading in cues.readings:
-        if reading.intent not in names or order_state in reading.unless:
+        if reading.intent not in names or order_state in reading.unless or \
+                (reading.only and order_state not in reading.only):
             continue
         matched = any(reading.pattern.search(text) for text in said)
         if matched != reading.when_matched:
@@ -230,11 +245,13 @@ def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str]
 # Someone reporting a defect, a wrong item or their displeasure is not calm, whatever the words
 # (and a colour that differs from the photos, once the parcel is in their hands).
 _UPSETTING = frozenset({"complaint", "quality_complaint"})
+# Something late, for someone who needs it by a date, is trouble, not a calm question.
+_LATE = frozenset({"logistics_delay", "refund_status"})
 _SURE_OF_TROUBLE = 0.5
 
 
 def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore],
-          order_state: StatedOrderState | None) -> Mood:
+          order_state: StatedOrderState | None, *, urgent: bool) -> Mood:
     """The latest message's mood; anger a message ago still colours a terse follow-up, and a
     complaint is never calm."""
     latest = customer[-1]
@@ -247,7 +264,7 @@ def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore],
     names = {s.intent for s in intents if s.confidence >= _SURE_OF_TROUBLE}
     received_wrong = "colour_difference" in names and (
         order_state == "received" or "return_exchange" in names)
-    if mood == "calm" and (names & _UPSETTING or received_wrong):
+    if mood == "calm" and (names & _UPSETTING or received_wrong or (urgent and names & _LATE)):
         mood = "upset"
     return mood
 
@@ -282,7 +299,9 @@ def _implied_intents(
     if slots is None:
         return intents
     asks_size = any(s.intent == "size_advice" for s in intents)
-    if (followup or asks_size) and \
+    # "and the black?" after "is the grey true to the photos?" asks the same of black.
+    about_colour = any(s.intent == "colour_difference" for s in intents)
+    if (followup or asks_size) and not about_colour and \
             find_colour(normalise_measures(text), product, lexicon) is not None:
         intents = _add_intent(intents, "stock", IMPLIED)
     return intents
