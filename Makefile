@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The understanding suite's target is 0.95; until it is reached, its measured level is a floor
 # that keeps regressions out (README, "Understanding").
-UNDERSTANDING_FLOOR := 0.90
+UNDERSTANDING_FLOOR := 0.94
 
 .PHONY: run test install lint unit evals bench clean
 
