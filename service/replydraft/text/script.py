@@ -135,7 +135,7 @@ def chinese_script(text: str) -> Language | None:
     count as Traditional); None on a tie (好的)."""
     traditional_class, simplified_class = _script_classes()
     regional = len(_TRADITIONAL_REGIONAL.findall(text))
-    if regional:  # 台 in 台北 is also the Simplified form of 臺: the word decides, not the character
+    if regional:  # 台 in 台北 is also Simplified for 臺: the word decides, not the character
         text = _TRADITIONAL_REGIONAL.sub(" ", text)
     traditional = len(traditional_class.findall(text)) + regional
     simplified = len(simplified_class.findall(text))

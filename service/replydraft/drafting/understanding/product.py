@@ -15,7 +15,9 @@ distinctly names another product. What counts as naming, in order:
 
 Generic words (大码, size, 사이즈, 男装, 款, this) never count. Nothing in the latest message: the
 screen, else the newest earlier message (the customer's or the agent's) that named one
-(``history``), else ``none``.
+(``history``), else ``none``. With no screen to fall back on, any distinctive name word or a
+colour only one product comes in names a product, markers or not ("直筒黑色46有吗", "煙灰44有貨嗎");
+a history that agrees with it wins ("深蓝呢" after "直筒黑色46有吗" stays on the straight jeans).
 """
 
 from __future__ import annotations
