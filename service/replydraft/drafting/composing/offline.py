@@ -166,6 +166,8 @@ class Composer:
                     self.say("greeting.again", "greeting")
             elif step.ask == "remark":
                 self.say("other.noted", "other")  # a remark the agent will read: no sign-off
+            elif step.ask == "praise":
+                self.say("other.praised", "other")
             else:
                 self.say("other.ack", "other")
         elif source == "close":

@@ -156,6 +156,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "security.warning": _spec(),
     "other.ack": _spec(),
     "other.noted": _spec(),
+    "other.praised": _spec(),
     "thanks_close.close": _spec(),
     "bargaining.held": _spec(),
     "handoff.ack": _spec(),

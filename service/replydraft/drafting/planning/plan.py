@@ -210,7 +210,9 @@ class _Planner:
             if not asked:
                 source = _residual_source(intent)
                 if source == "close" and not inputs.thanks:
-                    source = "ack"  # "好的" / "ok": acknowledged, not "you're welcome"
+                    # "好的" / "ok": acknowledged, not "you're welcome"; praise is thanked for
+                    self.steps.append(_ack(inputs, intent))
+                    return
                 self.steps.append(PlanStep(intent=intent, source=source))
             return
         if asked:
@@ -359,7 +361,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     guesses = all(_faint(s) for s in steps)
     if (not steps or guesses) and (inputs.acknowledgement or inputs.praise):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
-        return [PlanStep(intent="other", source="ack")]
+        return [_ack(inputs)]
     if steps and guesses and _remark(inputs):
         # A remark mid-conversation that nothing could be read in ("我是第二次来买了") asks
         # nothing: it is acknowledged, and the agent still reads it (the checks stay).
@@ -374,7 +376,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if any(s.source != "safety" for s in kept):
         return kept
     if inputs.acknowledgement or inputs.praise:
-        return [*kept, PlanStep(intent="other", source="ack")]
+        return [*kept, _ack(inputs)]
     if inputs.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
@@ -383,6 +385,11 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
         # Acknowledged ("收到，我看一下", not a closing line); the agent reads it.
         return [PlanStep(intent="other", ask="remark", source="ack")]
     return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
+
+
+def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
+    """A bare "ok" is acknowledged; praise or a promised good review is thanked for."""
+    return PlanStep(intent=intent, ask="praise" if inputs.praise else None, source="ack")
 
 
 def _faint(step: PlanStep) -> bool:

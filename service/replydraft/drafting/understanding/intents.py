@@ -191,11 +191,11 @@ def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | Non
         merged = _supported(rule_scores, probabilities, thresholds)
         if not any(i not in RESIDUAL for i in merged):
             # The model sure of nothing: a strong rule's precise words beat its faint lean.
-            strong = {i: r for i, r in rule_scores.items() if r >= STRONG and i not in RESIDUAL} \
+            ruled = {i: r for i, r in rule_scores.items() if r >= STRONG and i not in RESIDUAL} \
                 if _sure_of_nothing(probabilities, thresholds) else {}
             lean = _lean(probabilities, thresholds)
-            if strong:
-                merged = strong
+            if ruled:
+                merged = ruled
             elif lean is not None:
                 merged = {lean: probabilities[lean]}
     substantive = {i: s for i, s in merged.items() if i not in RESIDUAL}

@@ -37,6 +37,8 @@ from replydraft.drafting.understanding.intents import (
     RESIDUAL,
     IntentClassifier,
     family_of,
+    is_question,
+    normalise,
     with_followup,
 )
 from replydraft.drafting.understanding.lexicon import Lexicon
@@ -51,6 +53,8 @@ from replydraft.text.script import detect_language
 IMPLIED = 0.7
 # Confidence given to the intent of a specific ask found in a message the model read as `other`.
 ASKED = 0.6
+# A reading below this is barely a lean: a specific ask found in a question says more.
+FAINT = 0.3
 _FOOTWEAR = frozenset({"shoes", "boots", "socks"})
 # Below this an intent rests on one weak cue; it gives way to a clearer neighbour.
 WEAK_ALONE = 0.61
@@ -175,12 +179,17 @@ def understand(
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
     found = asks.find(normalised)
-    if all(s.intent in ("other", "greeting") for s in intents):
-        # "从哪里发货" said in words the model has not met: the ask names its intent. Beside an
-        # intent the model did read, the planner answers the ask under its own intent.
-        for ask in found:
-            if ask.intent != "other":
-                intents = _add_intent(intents, ask.intent, ASKED)
+    named = [ask for ask in found if ask.intent != "other"]
+    faint = all(s.intent in ("other", "greeting") for s in intents) or (
+        is_question(normalise(latest)) and all(s.confidence < FAINT for s in intents))
+    if named and faint:
+        # "从哪里发货" said in words the model has not met, or read only faintly: the ask names
+        # its intent. Beside an intent the model did read, the planner answers the ask under
+        # its own intent.
+        intents = [s for s in intents if s.confidence >= FAINT] or intents
+        for ask in named:
+            intents = _add_intent(intents, ask.intent, ASKED)
+        intents = [s for s in intents if s.confidence >= FAINT] or intents
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     urgent = cues.is_urgent(normalised)
