@@ -133,6 +133,14 @@ def test_shoe_size_with_us_to_eu(text: str, size: str | None) -> None:
     assert parse_shoe_size(normalise_measures(text), LEXICON.us_to_eu) == size
 
 
+def test_a_bare_size_is_a_shoe_size_when_the_conversation_is_about_shoes() -> None:
+    assert parse_shoe_size(normalise_measures("45有"), LEXICON.us_to_eu) is None
+    assert parse_shoe_size(normalise_measures("45有"), LEXICON.us_to_eu, footwear=True) == "45"
+    # still not a price, a discount or a number of days
+    for text in ("便宜40吗", "45块可以吗", "40天了"):
+        assert parse_shoe_size(normalise_measures(text), LEXICON.us_to_eu, footwear=True) is None
+
+
 @pytest.mark.parametrize(
     ("text", "waist_cm"),
     [("腰围2尺8", 93.3), ("腰围二尺八", 93.3), ("waist 32", 81.3), ("32 inch waist", 81.3),

@@ -28,6 +28,9 @@ from replydraft.drafting.understanding.slots import (
 from replydraft.knowledge.models import Product
 from replydraft.text.money import read_money
 
+# Product categories sized by shoe size.
+FOOTWEAR = frozenset({"shoes", "boots", "socks"})
+
 
 @dataclass(frozen=True)
 class MessageSlots:
@@ -90,11 +93,15 @@ def extract_slots(
     colour = _first(find_colour(t, product, lexicon) for t in normalised)
     ask = read_money(normalised[0])
     amount = amount_asked(ask, product.price if product else None, currency)
+    shoe_size = _first(m.shoe_size for m in per_message)
+    if shoe_size is None and product is not None and product.category in FOOTWEAR:
+        shoe_size = _first(parse_shoe_size(t, lexicon.us_to_eu, footwear=True)
+                           for t in normalised)
     return Slots(
         height_cm=_first(m.height_cm for m in per_message),
         weight_kg=_first(m.weight_kg for m in per_message),
         foot_length_mm=_first(m.foot_length_mm for m in per_message),
-        shoe_size=_first(m.shoe_size for m in per_message),
+        shoe_size=shoe_size,
         waist_cm=_first(m.waist_cm for m in per_message),
         sku=sku,
         colour=colour,

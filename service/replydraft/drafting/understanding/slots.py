@@ -239,10 +239,11 @@ _BARE_EU = re.compile(
     r"discount|包邮|折|할인))")
 
 
-def parse_shoe_size(text: str, us_to_eu: dict[str, str]) -> str | None:
+def parse_shoe_size(text: str, us_to_eu: dict[str, str], *, footwear: bool = False
+                    ) -> str | None:
     """An EU shoe size label: 42码, EU 43, 穿42的, boots in 47 (a bare 35-50 among footwear
     words); US sizes (US 10, 미국사이즈 10, "I wear a 10" about shoes) converted through the
-    lexicon."""
+    lexicon. ``footwear``: the conversation is about shoes, so "45有" needs no shoe word."""
     for pattern in _EU_SIZE:
         match = pattern.search(text)
         if match:
@@ -250,7 +251,7 @@ def parse_shoe_size(text: str, us_to_eu: dict[str, str]) -> str | None:
     match = _US_SIZE.search(text)
     if match:
         return _us_to_eu(match.group(1) or match.group(2), us_to_eu)
-    if not _FOOTWEAR.search(text):
+    if not footwear and not _FOOTWEAR.search(text):
         return None
     for match in _WORN_SIZE.finditer(text):
         size = match.group(1)

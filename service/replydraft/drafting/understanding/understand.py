@@ -22,7 +22,11 @@ from replydraft.drafting.models import (
     UnderstandingReport,
 )
 from replydraft.drafting.understanding.asks import AskBook
-from replydraft.drafting.understanding.conversation import extract_slots, message_slots
+from replydraft.drafting.understanding.conversation import (
+    FOOTWEAR,
+    extract_slots,
+    message_slots,
+)
 from replydraft.drafting.understanding.cues import Cues, Mood, StatedOrderState
 from replydraft.drafting.understanding.dialogue import DialogueState, awaited, dialogue_state
 from replydraft.drafting.understanding.followup import (
@@ -55,7 +59,6 @@ IMPLIED = 0.7
 ASKED = 0.6
 # A reading below this is barely a lean: a specific ask found in a question says more.
 FAINT = 0.3
-_FOOTWEAR = frozenset({"shoes", "boots", "socks"})
 # Below this an intent rests on one weak cue; it gives way to a clearer neighbour.
 WEAK_ALONE = 0.61
 
@@ -300,7 +303,7 @@ def _implied_intents(
     own = message_slots(text, family, lexicon)
     product = next((p for p in products if slots is not None and p.sku == slots.sku), None)
     # "46码" is a shoe size only for footwear; for jeans it is the size being asked about.
-    footwear = product is not None and product.category in _FOOTWEAR
+    footwear = product is not None and product.category in FOOTWEAR
     asks_stock = any(s.intent == "stock" for s in intents)
     shoe = own.shoe_size is not None and footwear and not asks_stock
     if shoe or own.measured:
