@@ -233,3 +233,18 @@ def test_a_specific_ask_read_only_faintly_is_answered(drafter: Drafter) -> None:
     result = draft(drafter, ("customer", "韵达你们跟谁家快递合作么"))
     assert "中通" in result.text and result.readiness == "ready"
     assert [s.ask for s in result.plan.steps] == ["courier"]
+
+
+def test_an_order_announced_is_thanked_for(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "is the fleece warm"), ("agent", "Yes, 280 g fleece."),
+                   ("customer", "ok im buying"))
+    assert "thank you" in result.text.lower()
+    assert [s.ask for s in result.plan.steps] == ["ordering"]
+
+
+def test_a_statement_that_needs_a_look_is_acknowledged_first(drafter: Drafter) -> None:
+    # "提交了" tells the agent something was done; "收到" before "let me check" answers it.
+    result = draft(drafter, ("customer", "提交了"))
+    assert "收到" in result.text and result.readiness == "needs_check"
+    question = draft(drafter, ("customer", "那个到底怎么弄啊？"))
+    assert "收到" not in question.text

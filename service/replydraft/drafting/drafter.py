@@ -173,6 +173,7 @@ class Drafter:
             acknowledgement=acknowledgement(normalised, self._lexicon),
             thanks=self._lexicon.cue("thanks", normalised),
             praise=self._lexicon.cue("praise", normalised) and not is_question(normalised),
+            ordering=self._lexicon.cue("ordering", normalised) and not is_question(normalised),
             statement=not is_question(normalised),
             contentless=contentless(normalised)), self._asks)
 

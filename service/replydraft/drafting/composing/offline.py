@@ -19,6 +19,7 @@ from replydraft.drafting.backend import CitedSentence, DraftContext, Fact, Gener
 from replydraft.drafting.composing.facts import fact_values, localize
 from replydraft.drafting.composing.templates import TemplateSet, template_library
 from replydraft.drafting.models import PlanStep
+from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import pick_text
@@ -168,6 +169,8 @@ class Composer:
                 self.say("other.noted", "other")  # a remark the agent will read: no sign-off
             elif step.ask == "praise":
                 self.say("other.praised", "other")
+            elif step.ask == "ordering":
+                self.say("other.ordering", "other")
             else:
                 self.say("other.ack", "other")
         elif source == "close":
@@ -192,6 +195,9 @@ class Composer:
             self.facts["topic"] = Fact("topic", joined)
             if self.say("check.topic", intent):
                 return
+        if not is_question(self.latest) and not self.ctx.risks and \
+                self.say("check.noted", intent):
+            return  # "提交了", "I applied for price protection": acknowledged, then looked into
         self.say("check.later", intent)
 
     def _store_answer(self, ask: str, intent: str) -> None:

@@ -82,6 +82,7 @@ class PlanInputs:
     acknowledgement: bool  # the message is a bare "ok / 好的 / 네"
     thanks: bool  # it thanks (a "you're welcome" fits; an "ok" alone gets an acknowledgement)
     praise: bool  # a pleased remark with no question ("looks great", "예쁘네요")
+    ordering: bool  # says they are buying, with no question ("im buying", "拍了", "살게요")
     statement: bool  # no question in it at all ("我是老顾客了", "I already confirmed it")
     contentless: bool  # nothing to read in it ("在吗" again, "?")
 
@@ -359,7 +360,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     the topic menu, anything else is "let me check" with what to read, never the menu."""
     other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
     guesses = all(_faint(s) for s in steps)
-    if (not steps or guesses) and (inputs.acknowledgement or inputs.praise):
+    if (not steps or guesses) and (inputs.acknowledgement or inputs.praise or inputs.ordering):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [_ack(inputs)]
     if steps and guesses and _remark(inputs):
@@ -375,7 +376,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     kept = [s for s in steps if s not in other]
     if any(s.source != "safety" for s in kept):
         return kept
-    if inputs.acknowledgement or inputs.praise:
+    if inputs.acknowledgement or inputs.praise or inputs.ordering:
         return [*kept, _ack(inputs)]
     if inputs.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
@@ -388,8 +389,10 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
 
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
-    """A bare "ok" is acknowledged; praise or a promised good review is thanked for."""
-    return PlanStep(intent=intent, ask="praise" if inputs.praise else None, source="ack")
+    """A bare "ok" is acknowledged; praise or a promised good review is thanked for, and so is
+    an order ("im buying", "拍了")."""
+    ask = "praise" if inputs.praise else "ordering" if inputs.ordering else None
+    return PlanStep(intent=intent, ask=ask, source="ack")
 
 
 def _faint(step: PlanStep) -> bool:
