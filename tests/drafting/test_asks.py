@@ -74,6 +74,8 @@ def test_every_store_answer_is_for_a_known_ask_and_intent() -> None:
      "zh-Hant: a, en: a, ko: a}}\n", "bad pattern"),
     ("asks:\n  ship_from: {intent: shipping_time, zh: ['从哪'], check: {en: a}}\n",
      "give the text in"),
+    ("asks:\n  ship_from: {intent: shipping_time, zh: ['从哪'], also: [postag], check: "
+     "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "also: a list of intents"),
 ])
 def test_a_broken_asks_file_names_the_file_and_the_entry(
     tmp_path: Path, body: str, error: str

@@ -248,3 +248,13 @@ def test_a_statement_that_needs_a_look_is_acknowledged_first(drafter: Drafter) -
     assert "收到" in result.text and result.readiness == "needs_check"
     question = draft(drafter, ("customer", "那个到底怎么弄啊？"))
     assert "收到" not in question.text
+
+
+def test_a_specific_ask_outweighs_a_general_reading_no_word_supports(drafter: Drafter) -> None:
+    # "生产日期" asks when it was made; the model's "when" leans to shipping, which no word says.
+    result = draft(drafter, ("customer", "生产日期什么时候的"))
+    assert [s.ask for s in result.plan.steps] == ["made_when"]
+    assert "发货" not in result.text and result.readiness == "needs_check"
+    # A reading its own words support stays beside the ask: postage and production date.
+    both = draft(drafter, ("customer", "包邮吗 生产日期是什么时候"), sku="BT-JN-4WS01")
+    assert {"postage", "product_info"} <= {s.intent for s in both.plan.steps}

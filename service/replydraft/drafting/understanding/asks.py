@@ -19,7 +19,7 @@ from replydraft.drafting.understanding.training import INTENTS
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, Language
 
-_KEYS = frozenset({"intent", "zh", "en", "ko", "check", "needs", "alone"})
+_KEYS = frozenset({"intent", "zh", "en", "ko", "check", "needs", "alone", "also"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Ask:
     check: dict[Language, str]  # what the agent verifies when nothing answers it
     needs_product: bool = False
     alone: bool = False  # names its intent only in a message otherwise read as nothing
+    also: tuple[str, ...] = ()  # other intents the ask belongs to (return postage: postage)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
     needs = spec.get("needs")
     if needs not in (None, "product"):
         raise ConfigurationError(f"{path}: {where}.needs: only 'product' is known")
+    also = spec.get("also") or []
+    if not isinstance(also, list) or not set(also) <= set(INTENTS):
+        raise ConfigurationError(f"{path}: {where}.also: a list of intents")
     families = {k: v for k, v in spec.items() if k in ("zh", "en", "ko")}
     return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
-               check, needs == "product", spec.get("alone") is True)
+               check, needs == "product", spec.get("alone") is True, tuple(also))

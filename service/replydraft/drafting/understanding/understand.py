@@ -21,7 +21,7 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
-from replydraft.drafting.understanding.asks import AskBook
+from replydraft.drafting.understanding.asks import Ask, AskBook
 from replydraft.drafting.understanding.conversation import (
     FOOTWEAR,
     extract_slots,
@@ -193,6 +193,7 @@ def understand(
         for ask in named:
             intents = _add_intent(intents, ask.intent, ASKED)
         intents = [s for s in intents if s.confidence >= FAINT] or intents
+    intents = _outweighed(intents, found, classifier.rules.scores(normalise(latest)))
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     urgent = cues.is_urgent(normalised)
@@ -230,6 +231,29 @@ def _without_threats(text: str, cues: Cues) -> str:
     if left == normalised.strip() or len(re.sub(r"[\W_]+", "", left)) < _MIN_LEFT_CHARS:
         return text
     return left
+
+
+# Questions before a purchase, where a specific ask is a better guide than the model's general
+# reading ("生产日期什么时候的" asks when it was made, not when it ships).
+_PRESALES = frozenset({"shipping_time", "product_info", "postage", "stock", "size_advice",
+                       "bargaining", "quality_concern", "payment_reminder"})
+
+
+def _outweighed(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float]
+                ) -> list[IntentScore]:
+    """A pre-sales reading that neither a keyword nor an ask of its own supports gives way to
+    the intent of a specific ask found in the message."""
+    asked = {ask.intent for ask in found if not ask.alone and ask.intent != "other"}
+    if not asked:
+        return intents
+    own = {intent for ask in found for intent in (ask.intent, *ask.also)}
+    kept = [s for s in intents
+            if s.intent not in _PRESALES or s.intent in own or rules.get(s.intent)]
+    if len(kept) == len(intents):
+        return intents
+    for intent in asked:
+        kept = _add_intent(kept, intent, ASKED)
+    return kept
 
 
 def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str],
