@@ -38,7 +38,9 @@ _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colo
 _APOLOGISING = frozenset({"quality_complaint", "logistics_delay"})
 # Sentences that already promise to report back; the after-sales closing would repeat them.
 _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order",
-                              "complaint.next_known"})
+                              "logistics_delay.look_into", "refund_status.look_into",
+                              "complaint.next_known", "check.later", "check.topic",
+                              "check.noted"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status", "complaint"})
 _TERMINAL = re.compile(r"[。！？!?.~～…）)\U0001F300-\U0001FAFF\u2600-\u27BF]$")
@@ -190,6 +192,8 @@ class Composer:
         if "check.topic" in self._keys or "check.later" in self._keys:
             return
         topics = [s.topic for s in self.plan.steps if s.source == "check" and s.topic]
+        if not topics and self._keys & _PROMISES_UPDATE:
+            return  # "我马上帮您查一下物流…有进展告诉您" already says it will look and come back
         if topics:
             joined = self.t.fragment("list_sep").join(dict.fromkeys(topics))
             self.facts["topic"] = Fact("topic", joined)
