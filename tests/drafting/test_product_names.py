@@ -98,6 +98,8 @@ def test_with_nothing_on_screen_any_distinctive_word_names_the_product() -> None
     assert resolve("深蓝呢", None, ("直筒黑色46有吗", "黑色46暂时缺货")) == \
         ProductResolution(JEANS, "history")
     assert resolve("深蓝呢").how == "none"
+    # An English word alone is no name, even with nothing on screen.
+    assert resolve("my internet is down again").how == "none"
     # With a product on screen the same words stay a description of it.
     assert resolve("直筒吗", SLIM) == ProductResolution(SLIM, "on_screen")
 

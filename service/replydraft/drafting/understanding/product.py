@@ -184,12 +184,15 @@ def _descriptive(norm: str, names: _Names, lexicon: Lexicon, *, loose: bool = Fa
     """The products that share the most descriptive name words with the message, counting only
     words used as a name: followed by a naming marker or a category word ("直筒的", "小脚牛仔裤",
     "straight cut"). "修身吗" asks about a fit; "小脚的" names the tapered jeans. ``loose``:
-    every name word and colour name counts (nothing on screen to ask about instead)."""
+    every Chinese or Korean name word and colour name counts (nothing on screen to ask about
+    instead); English words still need a marker."""
     counts: dict[str, int] = {}
     followers = lexicon.naming_followers
     for piece in _pieces(norm):
         skus = names.words.get(piece)
         if loose:
+            if piece.isascii():
+                continue  # "my internet is down": an English word alone is no name
             skus = (skus or frozenset()) | names.colours.get(piece, frozenset())
         if not skus or not (loose or _names_something(norm, piece, followers)):
             continue
