@@ -258,3 +258,13 @@ def test_a_specific_ask_outweighs_a_general_reading_no_word_supports(drafter: Dr
     # A reading its own words support stays beside the ask: postage and production date.
     both = draft(drafter, ("customer", "包邮吗 生产日期是什么时候"), sku="BT-JN-4WS01")
     assert {"postage", "product_info"} <= {s.intent for s in both.plan.steps}
+
+
+def test_a_message_written_to_another_company_is_pointed_there(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "@SomeAirline my flight got moved again, can u rebook"))
+    assert result.understanding is not None and result.understanding.addressed_elsewhere
+    assert [s.ask for s in result.plan.steps] == ["elsewhere"]
+    assert "another company" in result.text and result.readiness == "ready"
+    # A question to the shop itself is answered, @-mention or not.
+    ours = draft(drafter, ("customer", "@BigTrail how much are the hiking boots"))
+    assert "459" in ours.text

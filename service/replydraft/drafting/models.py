@@ -87,6 +87,7 @@ class UnderstandingReport(BaseModel):
     product: ProductResolved
     mood: Mood = "calm"
     urgent: bool = False
+    addressed_elsewhere: bool = False  # written to another company's account ("@AppleSupport")
     order_state: StatedOrderState | None = None  # what the customer says happened
     followup: bool = False
     state: ConversationState = Field(default_factory=ConversationState)

@@ -173,6 +173,8 @@ class Composer:
                 self.say("other.praised", "other")
             elif step.ask == "ordering":
                 self.say("other.ordering", "other")
+            elif step.ask == "elsewhere":
+                self.say("other.elsewhere", "other")
             else:
                 self.say("other.ack", "other")
         elif source == "close":

@@ -140,6 +140,10 @@ def planned_intents(intents: Sequence[IntentScore], asks: Sequence[str], book: A
     return _answering_order(names)
 
 
+# Readings that ask nothing of the shop.
+_RESIDUAL_INTENTS = frozenset({"other", "greeting", "thanks_close", "complaint"})
+
+
 def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
     return _Planner(inputs, book).plan()
 
@@ -173,6 +177,12 @@ class _Planner:
             names = _answering_order([*names, "bargaining"], drop={"other"})
         names = _in_asked_order(_clear_reading(names, self.confidence_of, asks, book), asks,
                                 book)
+        if self.seen.addressed_elsewhere and not self.risk_types and all(
+                s.confidence < UNSURE_BELOW or s.intent in _RESIDUAL_INTENTS
+                for s in inputs.intents):
+            # "@AppleSupport my battery…": meant for another company; say so kindly.
+            self.steps = [PlanStep(intent="other", ask="elsewhere", source="ack")]
+            return self._finish(names)
         sure_security = any(s.intent == "security" and s.confidence >= _SURE_SECURITY
                             for s in inputs.intents)
         if self.risk_types & _SECURITY_RISKS or ("security" in names and sure_security):

@@ -85,6 +85,7 @@ class Cues:
     agent: tuple[tuple[AgentAct, str, re.Pattern[str]], ...]  # act, topic, pattern
     readings: tuple[Reading, ...] = ()
     threats: re.Pattern[str] = re.compile(r"(?!)")
+    elsewhere: re.Pattern[str] = re.compile(r"(?!)")
 
     def mood(self, normalised: str, original: str) -> Mood:
         if self.angry.search(normalised) or _shouting(original):
@@ -96,6 +97,10 @@ class Cues:
     def without_threats(self, normalised: str) -> str:
         """The message with its conditional threats taken out ("再不发我就给差评")."""
         return self.threats.sub(" ", normalised).strip()
+
+    def addressed_elsewhere(self, normalised: str) -> bool:
+        """Written to another account ("@SpotifyCares …"), not to this shop."""
+        return self.elsewhere.search(normalised) is not None
 
     def is_urgent(self, normalised: str) -> bool:
         return self.urgent.search(normalised) is not None
@@ -159,6 +164,7 @@ def load_cues(path: Path) -> Cues:
         upset=compile_families(path, "mood.upset", mood.get("upset")),
         urgent=compile_families(path, "urgent", data.get("urgent")),
         threats=compile_families(path, "threats", data.get("threats") or {}),
+        elsewhere=compile_families(path, "elsewhere", data.get("elsewhere") or {}),
         order_states=tuple((state, compile_families(path, f"order_state.{state}", states[state]))
                            for state in ORDER_STATES if state in states),
         agent=agent_rules,

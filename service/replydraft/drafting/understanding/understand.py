@@ -99,6 +99,7 @@ class Understanding:
     product: ProductResolution = field(default_factory=lambda: ProductResolution(None, "none"))
     mood: Mood = "calm"
     urgent: bool = False
+    addressed_elsewhere: bool = False  # written to another company's account
     order_state: StatedOrderState | None = None  # what the customer says happened to the order
     state: DialogueState | None = None
     asks: tuple[str, ...] = ()  # the specific asks, in message order
@@ -110,6 +111,7 @@ class Understanding:
             product=ProductResolved(sku=self.product.sku, how=self.product.how,
                                     candidates=list(self.product.candidates)),
             mood=self.mood, urgent=self.urgent, order_state=self.order_state,
+            addressed_elsewhere=self.addressed_elsewhere,
             followup=self.followup,
             state=ConversationState(
                 order_id=self.order_id,
@@ -215,6 +217,7 @@ def understand(
         product=product,
         mood=mood,
         urgent=urgent,
+        addressed_elsewhere=cues.addressed_elsewhere(normalised),
         order_state=order_state,
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
