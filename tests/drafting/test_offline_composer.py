@@ -268,3 +268,16 @@ def test_a_message_written_to_another_company_is_pointed_there(drafter: Drafter)
     # A question to the shop itself is answered, @-mention or not.
     ours = draft(drafter, ("customer", "@BigTrail how much are the hiking boots"))
     assert "459" in ours.text
+
+
+def test_a_wish_or_a_protest_is_not_a_remark_to_wave_through(drafter: Drafter) -> None:
+    # "I want to buy a denim bag" asks for something; "不合理" protests: neither is "understood".
+    wish = draft(drafter, ("customer", "에코백 있나요?"), ("agent", "어떤 디자인 찾으세요?"),
+                 ("customer", "청으로 된 가방을 사고 싶어서요"))
+    assert wish.readiness == "needs_check" and "감사해요" not in wish.text
+    protest = draft(drafter, ("customer", "运费多少"), ("agent", "满99包邮"),
+                    ("customer", "小件还要运费 不合理"))
+    assert "了解了" not in protest.text
+    # The customer's own "let me have a look" is acknowledged, with nothing promised back.
+    browsing = draft(drafter, ("customer", "有黑色吗"), ("agent", "有的亲"), ("customer", "我看一下"))
+    assert "回复" not in browsing.text

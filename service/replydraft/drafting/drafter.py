@@ -174,7 +174,8 @@ class Drafter:
             thanks=self._lexicon.cue("thanks", normalised),
             praise=self._lexicon.cue("praise", normalised) and not is_question(normalised),
             ordering=self._lexicon.cue("ordering", normalised) and not is_question(normalised),
-            statement=not is_question(normalised),
+            statement=not is_question(normalised)
+            and not self._lexicon.cue("wanting", normalised),
             contentless=contentless(normalised)), self._asks)
 
     def warm_up(self) -> None:

@@ -412,9 +412,11 @@ def _faint(step: PlanStep) -> bool:
 
 
 def _remark(inputs: PlanInputs) -> bool:
-    """A statement in a running conversation, with nothing risky in it. A first message that
-    asks nothing is more often a demand ("say there is no risk and I'll buy") than a remark."""
-    return inputs.statement and not inputs.first_reply and not inputs.risks
+    """A calm statement in a running conversation, with nothing risky in it. A first message that
+    asks nothing is more often a demand ("say there is no risk and I'll buy") than a remark, and
+    a displeased one ("不合理") is a complaint, not a remark to acknowledge."""
+    return inputs.statement and not inputs.first_reply and not inputs.risks and \
+        inputs.understanding.mood == "calm"
 
 
 def _ask_source(ask_id: str, inputs: PlanInputs, book: AskBook) -> StepSource:
