@@ -279,5 +279,14 @@ def test_a_wish_or_a_protest_is_not_a_remark_to_wave_through(drafter: Drafter) -
                     ("customer", "小件还要运费 不合理"))
     assert "了解了" not in protest.text
     # The customer's own "let me have a look" is acknowledged, with nothing promised back.
-    browsing = draft(drafter, ("customer", "有黑色吗"), ("agent", "有的亲"), ("customer", "我看一下"))
+    browsing = draft(drafter, ("customer", "有黑色吗"), ("agent", "有的亲"),
+                     ("customer", "我看一下"))
     assert "回复" not in browsing.text
+
+
+def test_a_remark_that_answers_the_agent_keeps_the_conversation_going(drafter: Drafter) -> None:
+    answered = draft(drafter, ("customer", "아이가 들고 다닐 캐릭터 가방 찾아요"),
+                     ("agent", "아이가 좋아하는 캐릭터가 있나요?"),
+                     ("customer", "네, 터닝메카드를 좋아합니다."))
+    assert [s.ask for s in answered.plan.steps] == ["answer"]
+    assert "감사해요" not in answered.text  # not a dead-end "thanks for telling me"

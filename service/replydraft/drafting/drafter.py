@@ -176,7 +176,8 @@ class Drafter:
             ordering=self._lexicon.cue("ordering", normalised) and not is_question(normalised),
             statement=not is_question(normalised)
             and not self._lexicon.cue("wanting", normalised),
-            contentless=contentless(normalised)), self._asks)
+            contentless=contentless(normalised),
+            answers_agent=_agent_asked(request)), self._asks)
 
     def warm_up(self) -> None:
         """Draft one message per language offline (never through the LLM) and drop the
@@ -350,3 +351,10 @@ def build_drafter(settings: Settings, knowledge: KnowledgeReader) -> Drafter:
         return Drafter(settings, knowledge, OpenAIBackend(settings))
     return Drafter(settings, knowledge)
 
+
+def _agent_asked(request: DraftRequest) -> bool:
+    """The agent's turn just before the latest message asked the customer something."""
+    before = request.messages[:-1]
+    if not before or before[-1].role != "agent":
+        return False
+    return is_question(normalise_measures(before[-1].text))

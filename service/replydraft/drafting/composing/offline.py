@@ -169,6 +169,8 @@ class Composer:
                     self.say("greeting.again", "greeting")
             elif step.ask == "remark":
                 self.say("other.noted", "other")  # a remark the agent will read: no sign-off
+            elif step.ask == "answer":
+                self.say("other.answered", "other")  # the customer answered: the agent goes on
             elif step.ask == "praise":
                 self.say("other.praised", "other")
             elif step.ask == "ordering":

@@ -157,6 +157,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "security.warning": _spec(),
     "other.ack": _spec(),
     "other.noted": _spec(),
+    "other.answered": _spec(),
     "other.praised": _spec(),
     "other.ordering": _spec(),
     "other.elsewhere": _spec("store_name"),

@@ -85,6 +85,7 @@ class PlanInputs:
     ordering: bool  # says they are buying, with no question ("im buying", "拍了", "살게요")
     statement: bool  # no question in it at all ("我是老顾客了", "I already confirmed it")
     contentless: bool  # nothing to read in it ("在吗" again, "?")
+    answers_agent: bool = False  # the agent's last turn asked something; this may answer it
 
 
 # "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
@@ -140,10 +141,6 @@ def planned_intents(intents: Sequence[IntentScore], asks: Sequence[str], book: A
     return _answering_order(names)
 
 
-# Readings that ask nothing of the shop.
-_RESIDUAL_INTENTS = frozenset({"other", "greeting", "thanks_close", "complaint"})
-
-
 def make_plan(inputs: PlanInputs, book: AskBook) -> AnswerPlan:
     return _Planner(inputs, book).plan()
 
@@ -177,9 +174,7 @@ class _Planner:
             names = _answering_order([*names, "bargaining"], drop={"other"})
         names = _in_asked_order(_clear_reading(names, self.confidence_of, asks, book), asks,
                                 book)
-        if self.seen.addressed_elsewhere and not self.risk_types and all(
-                s.confidence < UNSURE_BELOW or s.intent in _RESIDUAL_INTENTS
-                for s in inputs.intents):
+        if self.seen.addressed_elsewhere and not self.risk_types:
             # "@AppleSupport my battery…": meant for another company; say so kindly.
             self.steps = [PlanStep(intent="other", ask="elsewhere", source="ack")]
             return self._finish(names)
@@ -376,7 +371,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if steps and guesses and _remark(inputs):
         # A remark mid-conversation that nothing could be read in ("我是第二次来买了") asks
         # nothing: it is acknowledged, and the agent still reads it (the checks stay).
-        return [PlanStep(intent="other", ask="remark", source="ack")]
+        return [_remark_step(inputs)]
     if not steps:
         # Nothing was planned (a faint security or greeting guess): never an empty draft.
         checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
@@ -394,8 +389,15 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
     if _remark(inputs) and not kept:
         # Acknowledged ("收到，我看一下", not a closing line); the agent reads it.
-        return [PlanStep(intent="other", ask="remark", source="ack")]
+        return [_remark_step(inputs)]
     return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
+
+
+def _remark_step(inputs: PlanInputs) -> PlanStep:
+    """A remark is acknowledged; one that answers the agent's question ("네, 터닝메카드를
+    좋아해요" after "which character?") also says the agent is on it."""
+    return PlanStep(intent="other", ask="answer" if inputs.answers_agent else "remark",
+                    source="ack")
 
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:

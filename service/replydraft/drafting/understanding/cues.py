@@ -98,9 +98,9 @@ class Cues:
         """The message with its conditional threats taken out ("再不发我就给差评")."""
         return self.threats.sub(" ", normalised).strip()
 
-    def addressed_elsewhere(self, normalised: str) -> bool:
-        """Written to another account ("@SpotifyCares …"), not to this shop."""
-        return self.elsewhere.search(normalised) is not None
+    def mentions(self, normalised: str) -> list[str]:
+        """The accounts a message @-mentions ("@spotifycares …" → "spotifycares")."""
+        return [m.group(0).strip().lstrip("@") for m in self.elsewhere.finditer(normalised)]
 
     def is_urgent(self, normalised: str) -> bool:
         return self.urgent.search(normalised) is not None

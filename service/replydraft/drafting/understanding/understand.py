@@ -217,7 +217,7 @@ def understand(
         product=product,
         mood=mood,
         urgent=urgent,
-        addressed_elsewhere=cues.addressed_elsewhere(normalised),
+        addressed_elsewhere=_addressed_elsewhere(cues.mentions(normalised), store),
         order_state=order_state,
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
@@ -257,6 +257,25 @@ def _outweighed(intents: list[IntentScore], found: Sequence[Ask], rules: dict[st
     for intent in asked:
         kept = _add_intent(kept, intent, ASKED)
     return kept
+
+
+_COMPACT = re.compile(r"[\W_]+")
+_MIN_HANDLE = 3
+
+
+def _addressed_elsewhere(mentions: Sequence[str], store: StoreProfile) -> bool:
+    """An @-mention of an account that is not the shop ("@AppleSupport", "@105860"): the message
+    was written to someone else. "@BigTrail" or "@小山" is the shop or its agent."""
+    ours = [_COMPACT.sub("", name.lower())
+            for name in [*store.names.values(), *store.agent.nickname.values()]]
+    for handle in mentions:
+        compact = _COMPACT.sub("", handle.lower())
+        if len(compact) < _MIN_HANDLE and not compact.isdigit():
+            continue
+        if not any(compact in name or (len(name) >= _MIN_HANDLE and name in compact)
+                   for name in ours if name):
+            return True
+    return False
 
 
 def _read_in_context(intents: list[IntentScore], cues: Cues, said: Sequence[str],
