@@ -274,7 +274,9 @@ def test_a_wish_or_a_protest_is_not_a_remark_to_wave_through(drafter: Drafter) -
     # "I want to buy a denim bag" asks for something; "不合理" protests: neither is "understood".
     wish = draft(drafter, ("customer", "에코백 있나요?"), ("agent", "어떤 디자인 찾으세요?"),
                  ("customer", "청으로 된 가방을 사고 싶어서요"))
-    assert wish.readiness == "needs_check" and "감사해요" not in wish.text
+    assert "감사해요" not in wish.text
+    assert all(s.ask not in ("remark", "answer") for s in wish.plan.steps)
+    assert "판매" in wish.text  # a bag: the shop does not carry it, and says so
     protest = draft(drafter, ("customer", "运费多少"), ("agent", "满99包邮"),
                     ("customer", "小件还要运费 不合理"))
     assert "了解了" not in protest.text
@@ -290,3 +292,11 @@ def test_a_remark_that_answers_the_agent_keeps_the_conversation_going(drafter: D
                      ("customer", "네, 터닝메카드를 좋아합니다."))
     assert [s.ask for s in answered.plan.steps] == ["answer"]
     assert "감사해요" not in answered.text  # not a dead-end "thanks for telling me"
+
+
+def test_something_the_shop_does_not_carry_read_as_nothing_is_declined(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "Samsung galaxy s10 how much"))
+    assert [s.intent for s in result.plan.steps] == ["not_sold"]
+    # A word of the list inside a real question about our products does not decline it.
+    ours = draft(drafter, ("customer", "冲锋衣的帽子能拆吗"), sku="BT-JK-WP01")
+    assert "not_sold" not in {s.intent for s in ours.plan.steps}

@@ -198,8 +198,8 @@ class _Planner:
                 s.source in ("facts", "ack", "close") for s in self.steps):
             # "alright np" after the agent's answer closes the topic; repeating it would not.
             close = any(s.source == "close" for s in self.steps)
-            self.steps = [PlanStep(intent="thanks_close" if close else "other",
-                                   source="close" if close else "ack")]
+            self.steps = [PlanStep(intent="thanks_close", source="close") if close
+                          else _ack(inputs)]
         return self._finish(names)
 
     def _intent(self, intent: str, asked: list[str], specific: bool) -> None:
@@ -403,7 +403,9 @@ def _remark_step(inputs: PlanInputs) -> PlanStep:
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     """A bare "ok" is acknowledged; praise or a promised good review is thanked for, and so is
     an order ("im buying", "拍了")."""
-    ask = "praise" if inputs.praise else "ordering" if inputs.ordering else None
+    calm = inputs.understanding.mood == "calm"  # "我们讲好的我买了三大包" is no order to thank for
+    ask = "praise" if inputs.praise and calm else \
+        "ordering" if inputs.ordering and calm else None
     return PlanStep(intent=intent, ask=ask, source="ack")
 
 

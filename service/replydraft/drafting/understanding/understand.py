@@ -196,6 +196,10 @@ def understand(
             intents = _add_intent(intents, ask.intent, ASKED)
         intents = [s for s in intents if s.confidence >= FAINT] or intents
     intents = _outweighed(intents, found, classifier.rules.scores(normalise(latest)))
+    if all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents) and \
+            lexicon.cue("not_carried", normalised):
+        # "三星手机多少钱", "캐릭터 백팩 있어요?" read as nothing: a thing the shop does not sell.
+        intents = [IntentScore(intent="not_sold", confidence=ASKED)]
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     urgent = cues.is_urgent(normalised)
