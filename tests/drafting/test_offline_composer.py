@@ -300,3 +300,16 @@ def test_something_the_shop_does_not_carry_read_as_nothing_is_declined(drafter: 
     # A word of the list inside a real question about our products does not decline it.
     ours = draft(drafter, ("customer", "冲锋衣的帽子能拆吗"), sku="BT-JK-WP01")
     assert "not_sold" not in {s.intent for s in ours.plan.steps}
+
+
+def test_a_remark_after_the_agent_promised_something_says_it_will_be_done(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "不要忘了"), ("agent", "好的您拍下我给您备注"),
+                   ("customer", "已经下订单了"))
+    assert [s.ask for s in result.plan.steps] == ["promised"]
+    assert "安排" in result.text
+
+
+def test_praise_is_not_read_as_a_question_nobody_asked(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "付款了"), ("agent", "好的亲"),
+                   ("customer", "就一条呵呵东西不错会再光顾"))
+    assert "谢谢" in result.text and "付款" not in result.text

@@ -171,6 +171,8 @@ class Composer:
                 self.say("other.noted", "other")  # a remark the agent will read: no sign-off
             elif step.ask == "answer":
                 self.say("other.answered", "other")  # the customer answered: the agent goes on
+            elif step.ask == "promised":
+                self.say("other.promised", "other")
             elif step.ask == "praise":
                 self.say("other.praised", "other")
             elif step.ask == "ordering":

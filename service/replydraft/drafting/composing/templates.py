@@ -158,6 +158,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.ack": _spec(),
     "other.noted": _spec(),
     "other.answered": _spec(),
+    "other.promised": _spec(),
     "other.praised": _spec(),
     "other.ordering": _spec(),
     "other.elsewhere": _spec("store_name"),

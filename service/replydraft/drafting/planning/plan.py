@@ -395,9 +395,11 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
 
 def _remark_step(inputs: PlanInputs) -> PlanStep:
     """A remark is acknowledged; one that answers the agent's question ("네, 터닝메카드를
-    좋아해요" after "which character?") also says the agent is on it."""
-    return PlanStep(intent="other", ask="answer" if inputs.answers_agent else "remark",
-                    source="ack")
+    좋아해요" after "which character?") also says the agent is on it, and one after the agent
+    promised something ("拍下我给您备注" … "已经下订单了") says it will be done."""
+    ask = "promised" if inputs.understanding.state.agent_promised else \
+        "answer" if inputs.answers_agent else "remark"
+    return PlanStep(intent="other", ask=ask, source="ack")
 
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:

@@ -195,7 +195,12 @@ def understand(
         for ask in named:
             intents = _add_intent(intents, ask.intent, ASKED)
         intents = [s for s in intents if s.confidence >= FAINT] or intents
-    intents = _outweighed(intents, found, classifier.rules.scores(normalise(latest)))
+    rules = classifier.rules.scores(normalise(latest))
+    intents = _outweighed(intents, found, rules)
+    if lexicon.cue("praise", normalised) and not is_question(normalised) and all(
+            s.intent in _PRESALES and not rules.get(s.intent) for s in intents):
+        # "东西不错会再光顾": praise, whatever pre-sales question the model imagines in it.
+        intents = [IntentScore(intent="other", confidence=0.5)]
     if all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents) and \
             lexicon.cue("not_carried", normalised):
         # "三星手机多少钱", "캐릭터 백팩 있어요?" read as nothing: a thing the shop does not sell.
