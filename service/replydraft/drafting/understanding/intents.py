@@ -172,7 +172,8 @@ CLAUSE_SURE = 0.5
 # Requests that wrap the customer's case rather than state it: "아직도 안 오고 상담원 연결해줘요"
 # is a late parcel first. The rest of such a message is read on its own as well.
 WRAPPERS = ("handoff",)
-_MIN_REST_CHARS = 4
+# Fewer letters than this left once a wrapper or a threat is taken out: nothing more to read.
+MIN_REST_CHARS = 4
 UNWRAPPED_SURE = 0.7
 
 
@@ -294,7 +295,7 @@ class IntentClassifier:
             if wrapper not in names:
                 continue
             rest = self.rules.without(wrapper, normalise(text))
-            if len(re.sub(r"[\W_]+", "", rest)) < _MIN_REST_CHARS:
+            if len(re.sub(r"[\W_]+", "", rest)) < MIN_REST_CHARS:
                 continue
             lead = self._classify_one(rest, rules_only)[0]
             if lead.intent not in RESIDUAL and lead.intent not in names and \

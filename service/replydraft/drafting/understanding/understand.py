@@ -38,6 +38,7 @@ from replydraft.drafting.understanding.followup import (
     presses,
 )
 from replydraft.drafting.understanding.intents import (
+    MIN_REST_CHARS,
     RESIDUAL,
     IntentClassifier,
     family_of,
@@ -184,27 +185,8 @@ def understand(
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
     found = asks.find(normalised)
-    named = [ask for ask in found if ask.intent != "other"]
-    faint = all(s.intent in ("other", "greeting") for s in intents) or (
-        is_question(normalise(latest)) and all(s.confidence < FAINT for s in intents))
-    if named and faint:
-        # "从哪里发货" said in words the model has not met, or read only faintly: the ask names
-        # its intent. Beside an intent the model did read, the planner answers the ask under
-        # its own intent.
-        intents = [s for s in intents if s.confidence >= FAINT] or intents
-        for ask in named:
-            intents = _add_intent(intents, ask.intent, ASKED)
-        intents = [s for s in intents if s.confidence >= FAINT] or intents
-    rules = classifier.rules.scores(normalise(latest))
-    intents = _outweighed(intents, found, rules)
-    if lexicon.cue("praise", normalised) and not is_question(normalised) and all(
-            s.intent in _PRESALES and not rules.get(s.intent) for s in intents):
-        # "东西不错会再光顾": praise, whatever pre-sales question the model imagines in it.
-        intents = [IntentScore(intent="other", confidence=0.5)]
-    if all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents) and \
-            lexicon.cue("not_carried", normalised):
-        # "三星手机多少钱", "캐릭터 백팩 있어요?" read as nothing: a thing the shop does not sell.
-        intents = [IntentScore(intent="not_sold", confidence=ASKED)]
+    intents = _by_the_words(intents, found, classifier.rules.scores(normalise(latest)),
+                            lexicon, normalised)
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     urgent = cues.is_urgent(normalised)
@@ -233,16 +215,45 @@ def understand(
     )
 
 
-_MIN_LEFT_CHARS = 4
-
-
 def _without_threats(text: str, cues: Cues) -> str:
     """What the customer asks, without the threat attached to it; the threat alone is kept."""
     normalised = normalise_measures(text)
     left = cues.without_threats(normalised)
-    if left == normalised.strip() or len(re.sub(r"[\W_]+", "", left)) < _MIN_LEFT_CHARS:
+    if left == normalised.strip() or len(_COMPACT.sub("", left)) < MIN_REST_CHARS:
         return text
     return left
+
+
+def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
+                  lexicon: Lexicon, normalised: str) -> list[IntentScore]:
+    """What the message's own words say where the model reads little or reads past them:
+
+    * a specific ask in a question read as nothing or only faintly names its intent ("从哪里
+      发货", "跟谁家快递合作"); beside a clear reading the planner answers it under its own;
+    * a pre-sales reading no keyword and no ask of its own supports gives way to a specific ask
+      ("生产日期什么时候的" is not a shipping question);
+    * praise with nothing asked is praise, whatever pre-sales question the model imagines in it
+      ("东西不错会再光顾");
+    * a message read as nothing that names a thing the shop does not carry is `not_sold`
+      ("三星手机多少钱", "캐릭터 백팩 있어요?").
+    """
+    question = is_question(normalised)
+    named = [ask for ask in found if ask.intent != "other"]
+    faint = all(s.intent in ("other", "greeting") for s in intents) or (
+        question and all(s.confidence < FAINT for s in intents))
+    if named and faint:
+        intents = [s for s in intents if s.confidence >= FAINT] or intents
+        for ask in named:
+            intents = _add_intent(intents, ask.intent, ASKED)
+        intents = [s for s in intents if s.confidence >= FAINT] or intents
+    intents = _outweighed(intents, found, rules)
+    if lexicon.cue("praise", normalised) and not question and all(
+            s.intent in _PRESALES and not rules.get(s.intent) for s in intents):
+        intents = [IntentScore(intent="other", confidence=0.5)]
+    if all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents) and \
+            lexicon.cue("not_carried", normalised):
+        intents = [IntentScore(intent="not_sold", confidence=ASKED)]
+    return intents
 
 
 # Questions before a purchase, where a specific ask is a better guide than the model's general
