@@ -313,3 +313,10 @@ def test_praise_is_not_read_as_a_question_nobody_asked(drafter: Drafter) -> None
     result = draft(drafter, ("customer", "付款了"), ("agent", "好的亲"),
                    ("customer", "就一条呵呵东西不错会再光顾"))
     assert "谢谢" in result.text and "付款" not in result.text
+
+
+def test_an_order_placed_after_the_agent_promised_something_keeps_the_promise(
+        drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "能帮我备注发顺丰吗 我补差价"),
+                   ("agent", "可以的亲 您拍下我给您改价备注"), ("customer", "已经拍好了"))
+    assert [s.ask for s in result.plan.steps] == ["promised"]

@@ -178,6 +178,12 @@ class _Planner:
             # "@AppleSupport my battery…": meant for another company; say so kindly.
             self.steps = [PlanStep(intent="other", ask="elsewhere", source="ack")]
             return self._finish(names)
+        if inputs.ordering and inputs.statement and self.seen.state.agent_promised \
+                and not self.risk_types:
+            # "您拍下我给您改价备注" … "已经拍好了": the order placed calls for the promise kept,
+            # whatever else the words lean to.
+            self.steps = [PlanStep(intent="other", ask="promised", source="ack")]
+            return self._finish(names)
         sure_security = any(s.intent == "security" and s.confidence >= _SURE_SECURITY
                             for s in inputs.intents)
         if self.risk_types & _SECURITY_RISKS or ("security" in names and sure_security):
