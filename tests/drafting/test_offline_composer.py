@@ -268,6 +268,8 @@ def test_a_message_written_to_another_company_is_pointed_there(drafter: Drafter)
     # A question to the shop itself is answered, @-mention or not.
     ours = draft(drafter, ("customer", "@BigTrail how much are the hiking boots"))
     assert "459" in ours.text
+    staff = draft(drafter, ("customer", "@客服小山 我的快递到哪了"))
+    assert staff.understanding is not None and not staff.understanding.addressed_elsewhere
 
 
 def test_a_wish_or_a_protest_is_not_a_remark_to_wave_through(drafter: Drafter) -> None:

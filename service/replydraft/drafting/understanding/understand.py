@@ -281,19 +281,24 @@ def _outweighed(intents: list[IntentScore], found: Sequence[Ask], rules: dict[st
 
 _COMPACT = re.compile(r"[\W_]+")
 _MIN_HANDLE = 3
+# How Chinese and Korean customers address the shop's own staff ("@客服小山", "@店主", "@사장님").
+_STAFF_WORDS = ("客服", "店主", "老板", "掌柜", "小二", "店家", "卖家", "商家", "상담", "사장",
+                "판매자", "매니저")
 
 
 def _addressed_elsewhere(mentions: Sequence[str], store: StoreProfile) -> bool:
     """An @-mention of an account that is not the shop ("@AppleSupport", "@105860"): the message
-    was written to someone else. "@BigTrail" or "@小山" is the shop or its agent."""
-    ours = [_COMPACT.sub("", name.lower())
-            for name in [*store.names.values(), *store.agent.nickname.values()]]
+    was written to someone else. "@BigTrail", "@小山" or "@客服小山" is the shop or its staff."""
+    ours = [name for name in (_COMPACT.sub("", n.lower())
+                              for n in [*store.names.values(), *store.agent.nickname.values()])
+            if name]
     for handle in mentions:
         compact = _COMPACT.sub("", handle.lower())
         if len(compact) < _MIN_HANDLE and not compact.isdigit():
             continue
-        if not any(compact in name or (len(name) >= _MIN_HANDLE and name in compact)
-                   for name in ours if name):
+        if any(word in compact for word in _STAFF_WORDS):
+            continue
+        if not any(compact in name or name in compact for name in ours):
             return True
     return False
 
