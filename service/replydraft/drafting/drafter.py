@@ -163,6 +163,7 @@ class Drafter:
               facts: Sequence[Fact], missing: Sequence[str], risks: Sequence[RiskFlag]
               ) -> AnswerPlan:
         normalised = normalise_measures(request.latest)
+        question = is_question(normalised)
         return make_plan(PlanInputs(
             language=seen.language, intents=seen.intents, understanding=report, risks=risks,
             fact_keys=frozenset(f.key for f in facts), store=self.knowledge.store,
@@ -172,10 +173,9 @@ class Drafter:
             order_status=seen.slots.order_status,
             acknowledgement=acknowledgement(normalised, self._lexicon),
             thanks=self._lexicon.cue("thanks", normalised),
-            praise=self._lexicon.cue("praise", normalised) and not is_question(normalised),
-            ordering=self._lexicon.cue("ordering", normalised) and not is_question(normalised),
-            statement=not is_question(normalised)
-            and not self._lexicon.cue("wanting", normalised),
+            praise=self._lexicon.cue("praise", normalised) and not question,
+            ordering=self._lexicon.cue("ordering", normalised) and not question,
+            statement=not question and not self._lexicon.cue("wanting", normalised),
             contentless=contentless(normalised),
             answers_agent=_agent_asked(request)), self._asks)
 

@@ -9,7 +9,6 @@ not hold: an ask with neither a computed fact nor a store answer becomes a ``che
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from replydraft.drafting.models import (
     UnderstandingReport,
 )
 from replydraft.drafting.understanding.asks import AskBook
-from replydraft.drafting.understanding.intents import is_question
+from replydraft.drafting.understanding.intents import is_question, letters
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.knowledge.models import StoreProfile
 from replydraft.languages import Language
@@ -91,7 +90,6 @@ class PlanInputs:
 # "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
 _ACK_MAX_CHARS = 14
 _ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may remain
-_WORDLESS = re.compile(r"[\W_]+")
 
 
 def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
@@ -105,12 +103,12 @@ def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     rest = text
     for word in words:
         rest = rest.replace(word, " ")
-    return rest != text and len(_WORDLESS.sub("", rest)) <= _ACK_LEFTOVER
+    return rest != text and letters(rest) <= _ACK_LEFTOVER
 
 
 def contentless(normalised: str) -> bool:
     """Nothing to read: punctuation, an emoji, a single character."""
-    return len(_WORDLESS.sub("", normalised)) <= 1
+    return letters(normalised) <= 1
 
 
 def _answering_order(names: Sequence[str], drop: frozenset[str] | set[str] = frozenset()

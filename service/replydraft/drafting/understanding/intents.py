@@ -295,7 +295,7 @@ class IntentClassifier:
             if wrapper not in names:
                 continue
             rest = self.rules.without(wrapper, normalise(text))
-            if len(re.sub(r"[\W_]+", "", rest)) < MIN_REST_CHARS:
+            if letters(rest) < MIN_REST_CHARS:
                 continue
             lead = self._classify_one(rest, rules_only)[0]
             if lead.intent not in RESIDUAL and lead.intent not in names and \
@@ -342,6 +342,14 @@ _QUESTIONISH = re.compile(
     r"should)\b|(나요|가요|까요|니까|어요|에요|예요|죠|지요|는지|ㄹ까)\s*$")
 
 
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+def letters(text: str) -> int:
+    """How many letters and digits the text has (punctuation, spaces and emoji left out)."""
+    return len(_NOT_LETTERS.sub("", text))
+
+
 def is_question(normalised: str) -> bool:
     """Does the (normalised) text ask something, in any of the four languages?"""
     return _QUESTIONISH.search(normalised) is not None
@@ -353,7 +361,7 @@ def questions_in(text: str) -> list[str]:
     parts = [p.strip() for p in _QUESTION_BREAK.split(text.strip())]
     for breaks in (_CHINESE_BREAK, _KOREAN_BREAK, _ENGLISH_BREAK):
         parts = [piece for part in parts for piece in breaks.split(part)]
-    parts = [p for p in parts if len(re.sub(r"[\W_]+", "", p)) >= _MIN_QUESTION_CHARS]
+    parts = [p for p in parts if letters(p) >= _MIN_QUESTION_CHARS]
     return parts[:MAX_QUESTIONS] if len(parts) > 1 else [text]
 
 

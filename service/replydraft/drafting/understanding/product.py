@@ -150,10 +150,9 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
             if word_in(word, norm)]
     sets = [cats for _, cats in used]
     specific = any(word in lexicon.specific for word, _ in used)
-    descriptive = _descriptive(norm, names, lexicon)
+    descriptive, loose = _descriptive(norm, names, lexicon)
     if not sets:
-        return _Mention(descriptive=descriptive, loose=_descriptive(norm, names, lexicon,
-                                                                    loose=True))
+        return _Mention(descriptive=descriptive, loose=loose)
     narrowed = frozenset.intersection(*sets)
     named_too: frozenset[str] = frozenset()
     if not narrowed:
@@ -179,25 +178,34 @@ def _position(word: str, norm: str) -> int:
     return found if found >= 0 else len(norm)
 
 
-def _descriptive(norm: str, names: _Names, lexicon: Lexicon, *, loose: bool = False
-                 ) -> frozenset[str]:
-    """The products that share the most descriptive name words with the message, counting only
-    words used as a name: followed by a naming marker or a category word ("直筒的", "小脚牛仔裤",
-    "straight cut"). "修身吗" asks about a fit; "小脚的" names the tapered jeans. ``loose``:
-    every Chinese or Korean name word and colour name counts (nothing on screen to ask about
-    instead); English words still need a marker."""
-    counts: dict[str, int] = {}
+def _descriptive(norm: str, names: _Names, lexicon: Lexicon
+                 ) -> tuple[frozenset[str], frozenset[str]]:
+    """The products that share the most descriptive name words with the message, read two ways
+    in one pass over its pieces:
+
+    * as a name: only words followed by a naming marker or a category word count ("直筒的",
+      "小脚牛仔裤", "straight cut"); "修身吗" asks about a fit, "小脚的" names the tapered jeans;
+    * loosely, for when nothing is on screen to ask about instead: every Chinese or Korean name
+      word and colour name counts; English words still need a marker ("my internet is down").
+    """
+    named: dict[str, int] = {}
+    loose: dict[str, int] = {}
     followers = lexicon.naming_followers
     for piece in _pieces(norm):
-        skus = names.words.get(piece)
-        if loose:
-            if piece.isascii():
-                continue  # "my internet is down": an English word alone is no name
-            skus = (skus or frozenset()) | names.colours.get(piece, frozenset())
-        if not skus or not (loose or _names_something(norm, piece, followers)):
-            continue
-        for sku in skus:
-            counts[sku] = counts.get(sku, 0) + 1
+        skus = names.words.get(piece, frozenset())
+        if skus and _names_something(norm, piece, followers):
+            _count(named, skus)
+        if not piece.isascii():
+            _count(loose, skus | names.colours.get(piece, frozenset()))
+    return _most(named), _most(loose)
+
+
+def _count(counts: dict[str, int], skus: frozenset[str]) -> None:
+    for sku in skus:
+        counts[sku] = counts.get(sku, 0) + 1
+
+
+def _most(counts: dict[str, int]) -> frozenset[str]:
     if not counts:
         return frozenset()
     top = max(counts.values())

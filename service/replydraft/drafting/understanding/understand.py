@@ -43,6 +43,7 @@ from replydraft.drafting.understanding.intents import (
     IntentClassifier,
     family_of,
     is_question,
+    letters,
     normalise,
     with_followup,
 )
@@ -219,7 +220,7 @@ def _without_threats(text: str, cues: Cues) -> str:
     """What the customer asks, without the threat attached to it; the threat alone is kept."""
     normalised = normalise_measures(text)
     left = cues.without_threats(normalised)
-    if left == normalised.strip() or len(_COMPACT.sub("", left)) < MIN_REST_CHARS:
+    if left == normalised.strip() or letters(left) < MIN_REST_CHARS:
         return text
     return left
 
