@@ -8,7 +8,10 @@ into the JSON. A seeded sample (default 200: 50 Taobao, 50 JD, 50 Korean, 25 MG-
 25 Twitter; empty and placeholder-only lines skipped) is understood twice, once with no product on
 screen and once with ``--screen-sku`` on screen. Figures:
 
-* the share understood as ``other`` only (target <= 5 %);
+* the share understood as ``other`` only (target <= 5 %), and how many of those were read
+  otherwise: a specific ask of its own (the store's hours), a message written to another company,
+  or a dialogue act that decides the reply by itself ("好的", "이걸로 주세요", "查到了吗"); the
+  rest is the share not read at all;
 * with the product on screen, how many messages resolve to a different product, and how many of
   those the customer named (``product.how`` named/category; target: no switch unless named);
 * the intent and mood distributions;
@@ -158,14 +161,30 @@ def only_other(understanding: Any) -> bool:
     return all(s.intent == "other" for s in understanding.intents)
 
 
+# Dialogue acts that decide a reply by themselves ("好的" is acknowledged, "이걸로 주세요" is
+# thanked for, "查到了吗" is told the agent is on it). A bare statement ("江西") or a possible
+# answer to the agent is not counted: without the conversation it is not understood.
+REPLY_ACTS = frozenset({"acknowledgement", "thanks", "praise", "ordering", "chasing",
+                        "contentless"})
+
+
+def decided_otherwise(understanding: Any) -> bool:
+    """Read as `other` only, yet read: a specific ask of its own ("매장 오픈시간은?" is the
+    store's hours), a message written to another company, or an act that decides the reply."""
+    return only_other(understanding) and (
+        bool(understanding.asks) or understanding.addressed_elsewhere
+        or bool(REPLY_ACTS & set(understanding.acts.names())))
+
+
 def describe(understanding: Any) -> str:
     intents = ", ".join(f"{s.intent} {s.confidence:.2f}" for s in understanding.intents) or "-"
     product = understanding.product
     candidates = f" [{'/'.join(product.candidates)}]" if product.candidates else ""
     flags = " urgent" if understanding.urgent else ""
     state = f" order_state={understanding.order_state}" if understanding.order_state else ""
+    acts = f" acts={'/'.join(understanding.acts.names())}" if understanding.acts.names() else ""
     return (f"{understanding.language} | {intents} | product {product.sku or '-'} "
-            f"({product.how}){candidates} | {understanding.mood}{flags}{state}")
+            f"({product.how}){candidates} | {understanding.mood}{flags}{state}{acts}")
 
 
 def run(lines: list[Line], drafter: Any, sku: str, rules_only: bool,
@@ -204,6 +223,7 @@ def run(lines: list[Line], drafter: Any, sku: str, rules_only: bool,
         counts = per_source.setdefault(line.source, Counter())
         counts["messages"] += 1
         counts["other_only"] += other
+        counts["other_read"] += decided_otherwise(plain)
         counts["switched"] += switched
         counts["switched_named"] += named
         counts["screen_dropped"] += screen.product.sku is None
@@ -231,6 +251,9 @@ def run(lines: list[Line], drafter: Any, sku: str, rules_only: bool,
         "screen_sku": sku,
         "other_only": total["other_only"],
         "other_only_share": round(other_share, 4),
+        "other_only_read": total["other_read"],
+        "not_read_share": round((total["other_only"] - total["other_read"]) / messages, 4)
+        if messages else 0.0,
         "target_other_only_share": TARGET_OTHER_SHARE,
         "switched": total["switched"],
         "switched_named": total["switched_named"],
@@ -256,6 +279,9 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
     ok = "ok" if summary["other_only_share"] <= TARGET_OTHER_SHARE else "MISS"
     print(f"  other only   {summary['other_only']}/{n} = {summary['other_only_share']:.1%}"
           f"   (target <= {TARGET_OTHER_SHARE:.0%}: {ok})")
+    print(f"    of which read otherwise (an ask of its own, written to another company, or an "
+          f"act that decides the reply: ok, thanks, praise, an order, chasing, nothing): "
+          f"{summary['other_only_read']};  not read at all: {summary['not_read_share']:.1%}")
     ok = "ok" if summary["switched_unnamed"] <= TARGET_UNNAMED_SWITCHES else "MISS"
     print(f"  on {summary['screen_sku']}: switched {summary['switched']} "
           f"(named {summary['switched_named']}, not named {summary['switched_unnamed']}; "

@@ -39,6 +39,19 @@ def test_mood(text: str, expected: str) -> None:
     assert mood(text) == expected
 
 
+@pytest.mark.parametrize("text", [
+    "要是穿着不合适不满意能退吗",
+    "what if im disappointed with the colour, can i swap it",
+    "입어 보고 마음에 안 들면 교환돼요?",
+])
+def test_displeasure_only_in_a_condition_is_no_mood(text: str) -> None:
+    assert mood(text) == "calm"
+
+
+def test_anger_in_a_condition_is_still_anger() -> None:
+    assert mood("再不发货我就去投诉") == "angry"
+
+
 @pytest.mark.parametrize(("text", "urgent"), [
     ("周六之前能到吗 要去爬山", True), ("不着急 慢慢发", False), ("need them by friday pls", True),
     ("내일까지 꼭 받아야 돼요", True), ("no rush at all", False)])

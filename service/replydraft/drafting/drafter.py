@@ -44,8 +44,6 @@ from replydraft.drafting.models import (
 )
 from replydraft.drafting.planning.plan import (
     PlanInputs,
-    acknowledgement,
-    contentless,
     make_plan,
     planned_intents,
 )
@@ -55,10 +53,8 @@ from replydraft.drafting.understanding.embedder import query_embedder_of
 from replydraft.drafting.understanding.intents import (
     IntentClassifier,
     intent_classifier,
-    is_question,
 )
 from replydraft.drafting.understanding.lexicon import load_lexicon
-from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.drafting.understanding.understand import ASKED, Understanding, understand
 from replydraft.errors import LLMError
 from replydraft.knowledge.chunking import store_answer_hit
@@ -162,22 +158,13 @@ class Drafter:
     def _plan(self, request: DraftRequest, seen: Understanding, report: UnderstandingReport,
               facts: Sequence[Fact], missing: Sequence[str], risks: Sequence[RiskFlag]
               ) -> AnswerPlan:
-        normalised = normalise_measures(request.latest)
-        question = is_question(normalised)
         return make_plan(PlanInputs(
             language=seen.language, intents=seen.intents, understanding=report, risks=risks,
             fact_keys=frozenset(f.key for f in facts), store=self.knowledge.store,
             first_reply=seen.first_reply, missing=missing,
             over_authority=any(f.key == "discount_decision" and f.value == "over"
                                for f in facts),
-            order_status=seen.slots.order_status,
-            acknowledgement=acknowledgement(normalised, self._lexicon),
-            thanks=self._lexicon.cue("thanks", normalised),
-            praise=self._lexicon.cue("praise", normalised) and not question,
-            ordering=self._lexicon.cue("ordering", normalised) and not question,
-            statement=not question and not self._lexicon.cue("wanting", normalised),
-            contentless=contentless(normalised),
-            answers_agent=_agent_asked(request)), self._asks)
+            order_status=seen.slots.order_status, acts=seen.acts), self._asks)
 
     def warm_up(self) -> None:
         """Draft one message per language offline (never through the LLM) and drop the
@@ -352,9 +339,3 @@ def build_drafter(settings: Settings, knowledge: KnowledgeReader) -> Drafter:
     return Drafter(settings, knowledge)
 
 
-def _agent_asked(request: DraftRequest) -> bool:
-    """The agent's turn just before the latest message asked the customer something."""
-    before = request.messages[:-1]
-    if not before or before[-1].role != "agent":
-        return False
-    return is_question(normalise_measures(before[-1].text))

@@ -60,6 +60,9 @@ class IntentScore(BaseModel):
 ProductHow = Literal["on_screen", "named", "category", "history", "ambiguous", "none"]
 Mood = Literal["calm", "upset", "angry"]
 StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "returned"]
+# What the message does besides asking (replydraft.drafting.understanding.acts).
+DialogueAct = Literal["acknowledgement", "thanks", "praise", "ordering", "chasing", "statement",
+                      "contentless", "answers_agent"]
 
 
 class ProductResolved(BaseModel):
@@ -94,6 +97,7 @@ class UnderstandingReport(BaseModel):
     # The specific asks in the message, in its order ("ship_when", "cod"; prompts/understanding/
     # asks.yaml).
     asks: list[str] = Field(default_factory=list)
+    acts: list[DialogueAct] = Field(default_factory=list)
 
 
 Opening = Literal["banner", "brief", "none"]

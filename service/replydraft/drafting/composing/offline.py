@@ -179,6 +179,8 @@ class Composer:
                 self.say("other.ordering", "other")
             elif step.ask == "elsewhere":
                 self.say("other.elsewhere", "other")
+            elif step.ask == "chasing":
+                self.say("other.chasing", "other")
             else:
                 self.say("other.ack", "other")
         elif source == "close":

@@ -161,6 +161,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.promised": _spec(),
     "other.praised": _spec(),
     "other.ordering": _spec(),
+    "other.chasing": _spec(),
     "other.elsewhere": _spec("store_name"),
     "thanks_close.close": _spec(),
     "bargaining.held": _spec(),

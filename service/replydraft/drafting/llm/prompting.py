@@ -342,13 +342,28 @@ _STEP_WORDS = {
     "handoff": "say you are passing this to a colleague or supervisor who will reply here",
 }
 
+# What kind of acknowledgement an "ack" step is (its ask), as the offline templates say it.
+_ACK_WORDS = {
+    "remark": "say you have noted it",
+    "answer": "say you have noted it and will go on with it",
+    "promised": "say what was promised earlier will be done",
+    "praise": "thank them for the kind words",
+    "ordering": "thank them for the order; it goes out soon after payment",
+    "chasing": "say sorry for the wait, you are still looking into it and will reply here",
+    "elsewhere": "say kindly that the message seems meant for another company, and offer help "
+                 "with this store's products or orders",
+}
+
 
 def _plan_variables(plan: AnswerPlan) -> dict[str, Any]:
     steps = []
     for step in plan.steps:
         topic = step.intent.replace("_", " ") + (f" ({step.ask.replace('_', ' ')})"
                                                  if step.ask else "")
-        steps.append({"what": _STEP_WORDS[step.source].format(topic=topic, ask=step.ask)})
+        what = _STEP_WORDS[step.source].format(topic=topic, ask=step.ask)
+        if step.source == "ack" and step.ask in _ACK_WORDS:
+            what += ": " + _ACK_WORDS[step.ask]
+        steps.append({"what": what})
     return {"opening": plan.opening, "tone": plan.tone, "emoji": plan.emoji,
             "offers": plan.offers, "steps": steps,
             "checks": [neutralise(item.what) for item in plan.needs_check]}

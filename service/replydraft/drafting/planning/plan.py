@@ -22,9 +22,8 @@ from replydraft.drafting.models import (
     StepSource,
     UnderstandingReport,
 )
+from replydraft.drafting.understanding.acts import Acts
 from replydraft.drafting.understanding.asks import AskBook
-from replydraft.drafting.understanding.intents import is_question, letters
-from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.knowledge.models import StoreProfile
 from replydraft.languages import Language
 from replydraft.policy.models import RiskFlag
@@ -52,6 +51,7 @@ COMPUTED: dict[str, str] = {
     "return_postage": "no_reason_days", "exchange": "exchange_days",
     "refund_when": "refund_days", "price": "price", "fabric": "fabric", "fit": "fit",
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
+    "colours": "colour_names", "opinion": "features",
 }
 # Other facts that answer an ask as well: "no restock planned" is an answer to "when back?".
 _ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",)}
@@ -62,6 +62,9 @@ _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_requ
 _SURE_SECURITY = 0.85
 _TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
+# Intents whose reply changes the conversation (a hand-over, an apology): a faint reading of
+# them is read by the agent instead.
+_FAINT_IS_NOT_ENOUGH = frozenset({"handoff", "complaint"})
 # Intents that say something only when nothing else was asked.
 _ALONE_ONLY = frozenset({"complaint", "other", "greeting"})
 
@@ -78,37 +81,7 @@ class PlanInputs:
     missing: Sequence[str]
     over_authority: bool  # the discount asked is beyond what the agent may give
     order_status: str | None  # the order on the agent's screen: unpaid, paid, shipped…
-    acknowledgement: bool  # the message is a bare "ok / 好的 / 네"
-    thanks: bool  # it thanks (a "you're welcome" fits; an "ok" alone gets an acknowledgement)
-    praise: bool  # a pleased remark with no question ("looks great", "예쁘네요")
-    ordering: bool  # says they are buying, with no question ("im buying", "拍了", "살게요")
-    statement: bool  # no question in it at all ("我是老顾客了", "I already confirmed it")
-    contentless: bool  # nothing to read in it ("在吗" again, "?")
-    answers_agent: bool = False  # the agent's last turn asked something; this may answer it
-
-
-# "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
-_ACK_MAX_CHARS = 14
-_ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may remain
-
-
-def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
-    """A bare acknowledgement: courtesy words and next to nothing else, no question ("好的谢谢",
-    "alright np", "네 기다릴게요"; not "收到的裤子开线了")."""
-    text = normalised.strip()
-    if len(text) > _ACK_MAX_CHARS or is_question(text):
-        return False
-    words = sorted(lexicon.words("courtesy") + lexicon.words("acknowledge"), key=len,
-                   reverse=True)
-    rest = text
-    for word in words:
-        rest = rest.replace(word, " ")
-    return rest != text and letters(rest) <= _ACK_LEFTOVER
-
-
-def contentless(normalised: str) -> bool:
-    """Nothing to read: punctuation, an emoji, a single character."""
-    return letters(normalised) <= 1
+    acts: Acts  # what the message does besides asking: "ok", "拍了", "查到了吗"…
 
 
 def _answering_order(names: Sequence[str], drop: frozenset[str] | set[str] = frozenset()
@@ -176,11 +149,19 @@ class _Planner:
             # "@AppleSupport my battery…": meant for another company; say so kindly.
             self.steps = [PlanStep(intent="other", ask="elsewhere", source="ack")]
             return self._finish(names)
-        if inputs.ordering and inputs.statement and self.seen.state.agent_promised \
+        if inputs.acts.ordering and inputs.acts.statement and self.seen.state.agent_promised \
                 and not self.risk_types:
             # "您拍下我给您改价备注" … "已经拍好了": the order placed calls for the promise kept,
             # whatever else the words lean to.
             self.steps = [PlanStep(intent="other", ask="promised", source="ack")]
+            return self._finish(names)
+        acts = inputs.acts
+        if not asks and not self.risk_types and (
+                acts.chasing or (acts.ordering and acts.statement and self.seen.followup)):
+            # "问到了没" presses for the answer the agent is getting, and "그럼 네이비로 할게요"
+            # settles the question before: the topic goes on, but repeating its answer would
+            # not be listening. The agent is on it; the order is thanked for.
+            self.steps = [_ack(inputs)]
             return self._finish(names)
         sure_security = any(s.intent == "security" and s.confidence >= _SURE_SECURITY
                             for s in inputs.intents)
@@ -198,7 +179,7 @@ class _Planner:
             for ask_id in asked:
                 self._ask(ask_id, intent)
         self.steps = _residual(self.steps, inputs, book, self.agent_language, self.checks)
-        if inputs.acknowledgement and not asks and all(
+        if inputs.acts.acknowledgement and not asks and all(
                 s.source in ("facts", "ack", "close") for s in self.steps):
             # "alright np" after the agent's answer closes the topic; repeating it would not.
             close = any(s.source == "close" for s in self.steps)
@@ -217,9 +198,20 @@ class _Planner:
             if intent == "handoff" and guessed is not None and guessed < WEAK_BESIDE_ASKS \
                     and specific:
                 return  # "客服几点下班" asks for the hours, not for a person
+            if intent in _FAINT_IS_NOT_ENOUGH and guessed is not None and \
+                    guessed < UNSURE_BELOW and not asked:
+                # "我自己找他?" read faintly as a request for a person is no reason to hand
+                # the case to a supervisor, nor to apologise for a complaint nobody made.
+                self.check("unclear", self.book.unsure.unclear[self.agent_language], intent)
+                return
+            if not asked and intent == "complaint" and inputs.acts.chasing:
+                # "看好了吗亲": pressing for the answer the agent owes is no new complaint to
+                # be asked about; the agent is on it.
+                self.steps.append(_ack(inputs, intent))
+                return
             if not asked:
                 source = _residual_source(intent)
-                if source == "close" and not inputs.thanks:
+                if source == "close" and not inputs.acts.thanks:
                     # "好的" / "ok": acknowledged, not "you're welcome"; praise is thanked for
                     self.steps.append(_ack(inputs, intent))
                     return
@@ -369,7 +361,9 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     the topic menu, anything else is "let me check" with what to read, never the menu."""
     other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
     guesses = all(_faint(s) for s in steps)
-    if (not steps or guesses) and (inputs.acknowledgement or inputs.praise or inputs.ordering):
+    acts = inputs.acts
+    if (not steps or guesses) and (acts.acknowledgement or acts.praise or acts.ordering
+                                   or acts.chasing):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [_ack(inputs)]
     if steps and guesses and _remark(inputs):
@@ -385,9 +379,9 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     kept = [s for s in steps if s not in other]
     if any(s.source != "safety" for s in kept):
         return kept
-    if inputs.acknowledgement or inputs.praise or inputs.ordering:
+    if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing:
         return [*kept, _ack(inputs)]
-    if inputs.contentless or inputs.risks:
+    if inputs.acts.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
     checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
@@ -401,8 +395,10 @@ def _remark_step(inputs: PlanInputs) -> PlanStep:
     """A remark is acknowledged; one that answers the agent's question ("네, 터닝메카드를
     좋아해요" after "which character?") also says the agent is on it, and one after the agent
     promised something ("拍下我给您备注" … "已经下订单了") says it will be done."""
-    ask = "promised" if inputs.understanding.state.agent_promised else \
-        "answer" if inputs.answers_agent else "remark"
+    # Only placing the order the agent asked for calls for the promise; any other remark
+    # ("我也是第二次来买了") is just noted.
+    ask = "promised" if inputs.understanding.state.agent_promised and inputs.acts.ordering else \
+        "answer" if inputs.acts.answers_agent else "remark"
     return PlanStep(intent="other", ask=ask, source="ack")
 
 
@@ -410,8 +406,9 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     """A bare "ok" is acknowledged; praise or a promised good review is thanked for, and so is
     an order ("im buying", "拍了")."""
     calm = inputs.understanding.mood == "calm"  # "我们讲好的我买了三大包" is no order to thank for
-    ask = "praise" if inputs.praise and calm else \
-        "ordering" if inputs.ordering and calm else None
+    ask = "chasing" if inputs.acts.chasing else \
+        "ordering" if inputs.acts.ordering and calm else \
+        "praise" if inputs.acts.praise and calm else None
     return PlanStep(intent=intent, ask=ask, source="ack")
 
 
@@ -425,7 +422,7 @@ def _remark(inputs: PlanInputs) -> bool:
     """A calm statement in a running conversation, with nothing risky in it. A first message that
     asks nothing is more often a demand ("say there is no risk and I'll buy") than a remark, and
     a displeased one ("不合理") is a complaint, not a remark to acknowledge."""
-    return inputs.statement and not inputs.first_reply and not inputs.risks and \
+    return inputs.acts.statement and not inputs.first_reply and not inputs.risks and \
         inputs.understanding.mood == "calm"
 
 

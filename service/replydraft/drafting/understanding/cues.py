@@ -86,11 +86,13 @@ class Cues:
     readings: tuple[Reading, ...] = ()
     threats: re.Pattern[str] = re.compile(r"(?!)")
     elsewhere: re.Pattern[str] = re.compile(r"(?!)")
+    chasing: re.Pattern[str] = re.compile(r"(?!)")
 
     def mood(self, normalised: str, original: str) -> Mood:
         if self.angry.search(normalised) or _shouting(original):
             return "angry"
-        if self.upset.search(normalised):
+        if any(not _hypothetical(normalised, m.start(), m.end())
+               for m in self.upset.finditer(normalised)):
             return "upset"
         return "calm"
 
@@ -102,6 +104,10 @@ class Cues:
         """The accounts a message @-mentions ("@spotifycares …" → "spotifycares")."""
         return [m.group(0).strip().lstrip("@") for m in self.elsewhere.finditer(normalised)]
 
+    def chases(self, normalised: str) -> bool:
+        """Presses for the answer the agent is getting ("问到了没", "any news?", "확인됐나요?")."""
+        return self.chasing.search(normalised) is not None
+
     def is_urgent(self, normalised: str) -> bool:
         return self.urgent.search(normalised) is not None
 
@@ -112,6 +118,19 @@ class Cues:
     def agent_acts(self, normalised: str) -> list[tuple[AgentAct, str]]:
         return [(act, topic) for act, topic, pattern in self.agent
                 if pattern.search(normalised)]
+
+
+# "마음에 안 들면 환불되나요?", "如果不满意能退吗", "what if I'm not happy with it": displeasure
+# in a condition is a question about what happens then, not a mood. Only disappointment is read
+# this way; anger in a condition ("再不发货我就投诉") is still anger.
+_CONDITION_BEFORE = re.compile(r"(如果|要是|万一|假如|若是|\bif\b|\bin case\b|\bwhat if\b)"
+                               r"[^。.!?！？,，]*$")
+_CONDITION_AFTER = re.compile(r"^\S{0,4}?\s?(?:들|드)?(면|으면|다면|을 경우|ㄹ 경우|的话)")
+
+
+def _hypothetical(text: str, start: int, end: int) -> bool:
+    return _CONDITION_BEFORE.search(text[:start]) is not None or \
+        _CONDITION_AFTER.search(text[end:]) is not None
 
 
 def _shouting(text: str) -> bool:
@@ -165,6 +184,7 @@ def load_cues(path: Path) -> Cues:
         urgent=compile_families(path, "urgent", data.get("urgent")),
         threats=compile_families(path, "threats", data.get("threats") or {}),
         elsewhere=compile_families(path, "elsewhere", data.get("elsewhere") or {}),
+        chasing=compile_families(path, "chasing", data.get("chasing") or {}),
         order_states=tuple((state, compile_families(path, f"order_state.{state}", states[state]))
                            for state in ORDER_STATES if state in states),
         agent=agent_rules,

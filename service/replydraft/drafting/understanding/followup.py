@@ -23,14 +23,21 @@ _CASES = frozenset({"refund_status", "logistics_delay", "payment_reminder", "qua
 _PRESSING = frozenset({"complaint", "other", "logistics_delay", "shipping_time"})
 
 
+# A case is continued only when the message before was clearly about it: a faint guess at a return
+# must not turn "都四天了还没动静" about a parcel into a returns question.
+_CLEAR_CASE = 0.5
+# A reading this faint is no topic of its own ("都四天了还没动静" leans nowhere).
+_NO_TOPIC_BELOW = 0.3
+
+
 def presses(intents: Sequence[IntentScore]) -> bool:
     """Nothing in the message but pressing: it may continue an open case."""
-    return {s.intent for s in intents} <= _PRESSING
+    return {s.intent for s in intents if s.confidence >= _NO_TOPIC_BELOW} <= _PRESSING
 
 
 def continue_the_case(intents: list[IntentScore], before: Sequence[IntentScore]
                       ) -> list[IntentScore]:
-    case = [s for s in before if s.intent in _CASES]
+    case = [s for s in before if s.intent in _CASES and s.confidence >= _CLEAR_CASE]
     names = {s.intent for s in intents}
     if not case or not presses(intents) or names & {s.intent for s in case}:
         return intents

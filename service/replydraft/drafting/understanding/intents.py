@@ -336,10 +336,16 @@ _ENGLISH_BREAK = re.compile(
 
 
 # What makes a sentence a question in the four languages (matched on the normalised text).
+# Korean question words ask without a question mark ("사이즈 어떻게 돼요"). An English auxiliary
+# asks only where a clause starts with it ("can you ship today", "ok so is
+# it waterproof"); inside a clause it states ("I would like to order this", "it can wait").
 _QUESTIONISH = re.compile(
     r"[?？]|吗|呢|么|嘛|几|多少|什么|啥|哪|怎么|咋|能不能|可不可以|是否|有没有|要不要|行不行|"
-    r"可以不|能不|\b(can|could|do|does|did|is|are|will|would|how|what|when|where|which|any|"
-    r"should)\b|(나요|가요|까요|니까|어요|에요|예요|죠|지요|는지|ㄹ까)\s*$")
+    r"可以不|能不|\b(how|what|when|where|which)\b|"
+    r"(?:^|[.!;,:~]\s*|\b(?:and|so|but|then|also|ok|okay|hi|hello|hey|or|pls|please)\s+)"
+    r"(can|could|do|does|did|is|are|will|would|should|any)\b|"
+    r"(나요|가요|까요|니까|어요|에요|예요|죠|지요|는지|ㄹ까)\s*$|"
+    r"어떻게|언제|어디|얼마|무슨|몇 ?(개|벌|시|일|사이즈|호)")
 
 
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -365,6 +371,11 @@ def questions_in(text: str) -> list[str]:
     return parts[:MAX_QUESTIONS] if len(parts) > 1 else [text]
 
 
+# What a follow-up never inherits: a greeting or a thanks before it asked nothing to go on with
+# ("好的" … "你们地址发我" is a returns question, not a second thanks).
+_NOT_CARRIED_ON = frozenset({"other", "greeting", "thanks_close"})
+
+
 def with_followup(
     current: Sequence[IntentScore], previous: Sequence[IntentScore], *, followup: bool
 ) -> list[IntentScore]:
@@ -374,7 +385,7 @@ def with_followup(
     merged = {s.intent: s.confidence for s in current if s.intent != "other"}
     lead = max((s.confidence for s in previous), default=0.0)
     for score in previous:
-        if score.intent in ("other", "greeting"):
+        if score.intent in _NOT_CARRIED_ON:
             continue
         if score.confidence < min(lead, INHERIT_SURE):
             continue  # a faint second reading of the last question is not carried on

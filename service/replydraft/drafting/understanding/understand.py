@@ -21,6 +21,7 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
+from replydraft.drafting.understanding.acts import Acts, read_acts
 from replydraft.drafting.understanding.asks import Ask, AskBook
 from replydraft.drafting.understanding.conversation import (
     FOOTWEAR,
@@ -105,6 +106,7 @@ class Understanding:
     order_state: StatedOrderState | None = None  # what the customer says happened to the order
     state: DialogueState | None = None
     asks: tuple[str, ...] = ()  # the specific asks, in message order
+    acts: Acts = field(default_factory=Acts)  # what the message does besides asking
 
     def report(self) -> UnderstandingReport:
         """What the API and the workbench show of it."""
@@ -122,7 +124,7 @@ class Understanding:
                 agent_promised=[t for a, t in state.agent_acts if a == "promised"]
                 if state else [],
                 awaiting=list(state.awaiting) if state else []),
-            asks=list(self.asks))
+            asks=list(self.asks), acts=self.acts.names())
 
 
 def _add_intent(intents: list[IntentScore], intent: str, confidence: float) -> list[IntentScore]:
@@ -169,25 +171,31 @@ def understand(
 
     if any(s.intent == "thanks_close" and s.confidence >= FOLLOWUP_OWN for s in intents):
         followup = False  # "thanks, ordering now" closes the topic; it does not continue it
+    normalised = normalise_measures(latest)
+    found = asks.find(normalised)
     if followup and previous is not None:
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
-        # continue the last one.
+        # continue the last one. "색상은요?" after a size question does not: a specific ask the
+        # last question did not have is a question of its own (the product still carries over).
         own = [s for s in intents if s.confidence >= FOLLOWUP_OWN and s.intent not in RESIDUAL]
-        intents = (own if not bare else []) or \
-            with_followup([], before(previous), followup=True) or intents
+        inherited = with_followup([], before(previous), followup=True)
+        asked = {i for ask in found if not ask.alone and ask.intent != "other"
+                 for i in (ask.intent, *ask.also)}
+        if asked and not asked & {s.intent for s in inherited}:
+            intents = own or intents
+        else:
+            intents = (own if not bare else []) or inherited or intents
     elif previous is not None and presses(intents):
         intents = continue_the_case(intents, before(previous))
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           sku=product.sku, currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
-    normalised = normalise_measures(latest)
     order_state = cues.order_state(normalised) or _earlier_order_state(cues, customer)
     said = [latest, previous] if followup and previous else [latest]
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
-    found = asks.find(normalised)
     intents = _by_the_words(intents, found, classifier.rules.scores(normalise(latest)),
-                            lexicon, normalised)
+                            lexicon, normalised, ours=product.sku is not None)
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     urgent = cues.is_urgent(normalised)
@@ -213,6 +221,7 @@ def understand(
         order_state=order_state,
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
+        acts=read_acts(request, lexicon, cues),
     )
 
 
@@ -226,7 +235,8 @@ def _without_threats(text: str, cues: Cues) -> str:
 
 
 def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
-                  lexicon: Lexicon, normalised: str) -> list[IntentScore]:
+                  lexicon: Lexicon, normalised: str, *, ours: bool = False
+                  ) -> list[IntentScore]:
     """What the message's own words say where the model reads little or reads past them:
 
     * a specific ask in a question read as nothing or only faintly names its intent ("从哪里
@@ -236,7 +246,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     * praise with nothing asked is praise, whatever pre-sales question the model imagines in it
       ("东西不错会再光顾");
     * a message read as nothing that names a thing the shop does not carry is `not_sold`
-      ("三星手机多少钱", "캐릭터 백팩 있어요?").
+      ("三星手机多少钱", "캐릭터 백팩 있어요?"), and so is a question about such a thing when
+      none of the shop's products is meant (``ours`` false): "这个湿巾能给宝宝用吗" asks about
+      wipes, not about anything this shop could answer.
     """
     question = is_question(normalised)
     named = [ask for ask in found if ask.intent != "other"]
@@ -251,16 +263,20 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     if lexicon.cue("praise", normalised) and not question and all(
             s.intent in _PRESALES and not rules.get(s.intent) for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
-    if all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents) and \
-            lexicon.cue("not_carried", normalised):
+    nothing = all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents)
+    about_it = not ours and all(s.intent in _ABOUT_THE_ITEM for s in intents)
+    if (nothing or about_it) and lexicon.cue("not_carried", normalised):
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
     return intents
 
 
+# What is asked about an item itself: of a thing the shop does not carry, nothing it can answer.
+_ABOUT_THE_ITEM = frozenset({"product_info", "size_advice", "stock", "quality_concern",
+                             "colour_difference", "other", "greeting"})
 # Questions before a purchase, where a specific ask is a better guide than the model's general
 # reading ("生产日期什么时候的" asks when it was made, not when it ships).
 _PRESALES = frozenset({"shipping_time", "product_info", "postage", "stock", "size_advice",
-                       "bargaining", "quality_concern", "payment_reminder"})
+                       "bargaining", "quality_concern", "payment_reminder", "colour_difference"})
 
 
 def _outweighed(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float]

@@ -1,0 +1,79 @@
+"""What the message does besides asking: the dialogue acts an agent reads before the topic.
+
+"好的" acknowledges, "谢谢" thanks, "拍了" / "이걸로 주세요" orders, "看好了吗" chases an answer the
+agent is working on, "不错" praises, "我是老顾客了" states something, "7033" may answer the
+agent's question, "?" says nothing. These decide the shape of a reply as much as the intents do
+("ok" is acknowledged, not answered with the returns policy), so they are read here, once, from
+the lexicon's cue words (prompts/offline/lexicon.yaml `cues`; chasing from prompts/understanding/
+cues.yaml `chasing`), and reported with the intents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from replydraft.drafting.models import DialogueAct, DraftRequest
+from replydraft.drafting.understanding.cues import Cues
+from replydraft.drafting.understanding.intents import is_question, letters
+from replydraft.drafting.understanding.lexicon import Lexicon
+from replydraft.drafting.understanding.slots import normalise_measures
+
+# "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
+_ACK_MAX_CHARS = 14
+_ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may remain
+
+
+@dataclass(frozen=True)
+class Acts:
+    acknowledgement: bool = False  # a bare "ok / 好的 / 네"
+    thanks: bool = False  # it thanks (a "you're welcome" fits; an "ok" alone does not)
+    praise: bool = False  # a pleased remark with no question ("looks great", "예쁘네요")
+    ordering: bool = False  # says they are buying, with no question ("拍了", "이걸로 주세요")
+    chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
+    statement: bool = False  # no question in it at all ("我是老顾客了")
+    contentless: bool = False  # nothing to read in it ("?", an emoji)
+    answers_agent: bool = False  # the agent's last turn asked something; this may answer it
+
+    def names(self) -> list[DialogueAct]:
+        return [f.name for f in fields(self) if getattr(self, f.name)]  # type: ignore[misc]
+
+
+def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
+    normalised = normalise_measures(request.latest)
+    question = is_question(normalised)
+    return Acts(
+        acknowledgement=acknowledgement(normalised, lexicon),
+        thanks=lexicon.cue("thanks", normalised),
+        praise=lexicon.cue("praise", normalised) and not question,
+        ordering=lexicon.cue("ordering", normalised) and not question,
+        chasing=cues.chases(normalised),
+        statement=not question and not lexicon.cue("wanting", normalised),
+        contentless=contentless(normalised),
+        answers_agent=_agent_asked(request))
+
+
+def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
+    """A bare acknowledgement: courtesy words and next to nothing else, no question ("好的谢谢",
+    "alright np", "네 기다릴게요"; not "收到的裤子开线了")."""
+    text = normalised.strip()
+    if len(text) > _ACK_MAX_CHARS or is_question(text):
+        return False
+    words = sorted(lexicon.words("courtesy") + lexicon.words("acknowledge"), key=len,
+                   reverse=True)
+    rest = text
+    for word in words:
+        rest = rest.replace(word, " ")
+    return rest != text and letters(rest) <= _ACK_LEFTOVER
+
+
+def contentless(normalised: str) -> bool:
+    """Nothing to read: punctuation, an emoji, a single character."""
+    return letters(normalised) <= 1
+
+
+def _agent_asked(request: DraftRequest) -> bool:
+    """The agent's turn just before the latest message asked the customer something."""
+    before = request.messages[:-1]
+    if not before or before[-1].role != "agent":
+        return False
+    return is_question(normalise_measures(before[-1].text))

@@ -1,0 +1,64 @@
+"""Dialogue acts (``understanding.acts``): what a message does besides asking, read once and
+reported with the understanding. Fresh phrasings of each class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replydraft.drafting.models import DraftRequest
+from replydraft.drafting.understanding.acts import read_acts
+from replydraft.drafting.understanding.cues import load_cues
+from replydraft.drafting.understanding.lexicon import load_lexicon
+
+REPO = Path(__file__).resolve().parents[2]
+LEXICON = load_lexicon(REPO / "prompts" / "offline" / "lexicon.yaml")
+CUES = load_cues(REPO / "prompts" / "understanding" / "cues.yaml")
+
+
+def acts(*turns: str) -> list[str]:
+    messages = [{"role": "agent" if t.startswith("A:") else "customer",
+                 "text": t.removeprefix("A:")} for t in turns]
+    request = DraftRequest.model_validate({"messages": messages})
+    return read_acts(request, LEXICON, CUES).names()
+
+
+@pytest.mark.parametrize(("turns", "act"), [
+    (("嗯嗯好的",), "acknowledgement"),
+    (("ok cool",), "acknowledgement"),
+    (("多谢啦",), "thanks"),
+    (("颜色挺好看的",), "praise"),
+    (("那我就要这个了",), "ordering"),
+    (("I'd like to order the grey one",), "ordering"),
+    (("그럼 블랙으로 할게요",), "ordering"),
+    (("A:稍等 我帮您看看", "亲 查到了吗"), "chasing"),
+    (("any update on my exchange?",), "chasing"),
+    (("혹시 확인되셨나요?",), "chasing"),
+    (("?",), "contentless"),
+    (("A:您平时穿多大码？", "平时穿2XL"), "answers_agent"),
+])
+def test_each_act_is_read(turns: tuple[str, ...], act: str) -> None:
+    assert act in acts(*turns)
+
+
+@pytest.mark.parametrize("text", [
+    "would this jacket fit someone 190cm",  # an auxiliary that opens the clause asks
+    "ok so can you ship it today",
+    "能不能今天发",
+    "사이즈 어떻게 돼요",
+])
+def test_a_question_is_no_statement(text: str) -> None:
+    assert "statement" not in acts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I would like to order this then",  # an auxiliary inside a clause states
+    "it can wait till monday",
+])
+def test_an_auxiliary_inside_a_clause_states(text: str) -> None:
+    assert "statement" in acts(text)
+
+
+def test_a_question_is_no_order_or_praise() -> None:
+    assert acts("拍了能今天发吗") == []
