@@ -129,3 +129,54 @@ def test_a_remark_mid_conversation_is_acknowledged_and_still_flagged_for_reading
 def test_a_haggle_with_no_product_known_claims_no_sale_price(drafter: Drafter) -> None:
     result = draft(drafter, "能便宜点吗")
     assert "活动价" not in result.text and "申请" in result.text
+
+
+def test_what_arrived_short_or_wrong_gets_the_stores_own_steps(drafter: Drafter) -> None:
+    short = draft(drafter, "拍了三双袜子 盒子里就两双")
+    assert ("missing_item", "store") in steps(short)
+    assert "补发" in short.text and "问题部位" not in short.text
+    wrong = draft(drafter, "you sent me a black one, I ordered the olive")
+    assert ("wrong_item", "store") in steps(wrong)
+    assert "postage" in wrong.text.lower()
+    signed = draft(drafter, "택배 배송완료로 나오는데 아무것도 안 왔어요")
+    assert ("signed_not_received", "store") in steps(signed)
+
+
+def test_chasing_the_agent_is_told_the_agent_is_on_it(drafter: Drafter) -> None:
+    for turns in ((("customer", "能开专票吗"), ("agent", "稍等我问下财务"), "问到了没"),
+                  (("customer", "can you check my parcel"), ("agent", "One moment please."),
+                   "any news??")):
+        result = draft(drafter, *turns)
+        assert steps(result) == [("chasing", "ack")], result.text
+        assert result.readiness == "ready"
+
+
+def test_an_order_in_words_is_thanked_for_not_re_answered(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "L码黑色有吗"), ("agent", "有的亲"),
+                   "那就黑色L吧 给我来一件")
+    assert steps(result) == [("ordering", "ack")], result.text
+
+
+def test_a_faint_request_for_a_person_is_no_hand_over(drafter: Drafter) -> None:
+    result = draft(drafter, "那我自己去找快递问?")
+    assert result.readiness != "handoff"
+    assert all(s.source != "handoff" for s in (result.plan.steps if result.plan else []))
+
+
+def test_a_follow_up_with_its_own_ask_is_its_own_question(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "身高185体重120穿多大"), ("agent", "建议4XL哦"),
+                   "颜色有哪些", sku="BT-JN-4WS01")
+    assert ("colours", "facts") in steps(result)
+    assert "身高" not in result.text
+
+
+def test_a_thanks_before_is_not_carried_into_the_next_question(drafter: Drafter) -> None:
+    result = draft(drafter, "好的谢谢", ("agent", "不客气"), "对了 退货寄到哪")
+    assert {s.intent for s in result.intents} == {"return_exchange"}
+    assert "不客气" not in result.text
+
+
+def test_declining_an_invoice_is_acknowledged(drafter: Drafter) -> None:
+    result = draft(drafter, "发票就不用开了，今天能发吗")
+    assert ("no_invoice", "store") in steps(result) and ("ship_when", "facts") in steps(result)
+    assert "抬头" not in result.text
