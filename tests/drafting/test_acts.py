@@ -28,6 +28,8 @@ def acts(*turns: str) -> list[str]:
     (("嗯嗯好的",), "acknowledgement"),
     (("ok cool",), "acknowledgement"),
     (("多谢啦",), "thanks"),
+    (("好嘞 那先这样 拜拜",), "farewell"),
+    (("see ya",), "farewell"),
     (("颜色挺好看的",), "praise"),
     (("那我就要这个了",), "ordering"),
     (("I'd like to order the grey one",), "ordering"),

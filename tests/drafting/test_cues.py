@@ -52,6 +52,11 @@ def test_anger_in_a_condition_is_still_anger() -> None:
     assert mood("再不发货我就去投诉") == "angry"
 
 
+def test_shouting_for_joy_is_no_anger() -> None:
+    assert mood("WOW THE BOOTS ARRIVED AND THEY ARE PERFECT") == "calm"
+    assert mood("WHERE IS MY PARCEL IT HAS BEEN TWO WEEKS") == "angry"
+
+
 @pytest.mark.parametrize(("text", "urgent"), [
     ("周六之前能到吗 要去爬山", True), ("不着急 慢慢发", False), ("need them by friday pls", True),
     ("내일까지 꼭 받아야 돼요", True), ("no rush at all", False)])

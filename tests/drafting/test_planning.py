@@ -180,3 +180,16 @@ def test_declining_an_invoice_is_acknowledged(drafter: Drafter) -> None:
     result = draft(drafter, "发票就不用开了，今天能发吗")
     assert ("no_invoice", "store") in steps(result) and ("ship_when", "facts") in steps(result)
     assert "抬头" not in result.text
+
+
+def test_a_goodbye_gets_a_goodbye(drafter: Drafter) -> None:
+    result = draft(drafter, ("customer", "is the shell waterproof"), ("agent", "Yes, fully."),
+                   "great, bye now")
+    assert steps(result) == [("farewell", "close")]
+    assert "welcome" not in result.text.lower()
+
+
+def test_an_undecided_customer_gets_the_range_and_a_question_back(drafter: Drafter) -> None:
+    result = draft(drafter, "不太清楚该买哪件，帮我推荐一下吧")
+    assert ("recommend", "store") in steps(result)
+    assert "身高" in result.text and "链接" not in result.text

@@ -61,8 +61,8 @@ ProductHow = Literal["on_screen", "named", "category", "history", "ambiguous", "
 Mood = Literal["calm", "upset", "angry"]
 StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "returned"]
 # What the message does besides asking (replydraft.drafting.understanding.acts).
-DialogueAct = Literal["acknowledgement", "thanks", "praise", "ordering", "chasing", "statement",
-                      "contentless", "answers_agent"]
+DialogueAct = Literal["acknowledgement", "thanks", "farewell", "praise", "ordering", "chasing",
+                      "statement", "contentless", "answers_agent"]
 
 
 class ProductResolved(BaseModel):

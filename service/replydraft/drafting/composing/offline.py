@@ -184,7 +184,10 @@ class Composer:
             else:
                 self.say("other.ack", "other")
         elif source == "close":
-            self.say("thanks_close.close", "other")
+            if step.ask == "farewell":
+                self.say("thanks_close.farewell", "other")
+            else:
+                self.say("thanks_close.close", "other")
         elif source == "menu":
             self.say("ask.clarify", "other", ask=True)
         elif source == "supervisor":

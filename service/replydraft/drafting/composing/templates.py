@@ -164,6 +164,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.chasing": _spec(),
     "other.elsewhere": _spec("store_name"),
     "thanks_close.close": _spec(),
+    "thanks_close.farewell": _spec(),
     "bargaining.held": _spec(),
     "handoff.ack": _spec(),
     "not_sold.line": _spec(),

@@ -350,6 +350,7 @@ _ACK_WORDS = {
     "praise": "thank them for the kind words",
     "ordering": "thank them for the order; it goes out soon after payment",
     "chasing": "say sorry for the wait, you are still looking into it and will reply here",
+    "farewell": "say goodbye warmly; they can message any time",
     "elsewhere": "say kindly that the message seems meant for another company, and offer help "
                  "with this store's products or orders",
 }
@@ -361,7 +362,7 @@ def _plan_variables(plan: AnswerPlan) -> dict[str, Any]:
         topic = step.intent.replace("_", " ") + (f" ({step.ask.replace('_', ' ')})"
                                                  if step.ask else "")
         what = _STEP_WORDS[step.source].format(topic=topic, ask=step.ask)
-        if step.source == "ack" and step.ask in _ACK_WORDS:
+        if step.source in ("ack", "close") and step.ask in _ACK_WORDS:
             what += ": " + _ACK_WORDS[step.ask]
         steps.append({"what": what})
     return {"opening": plan.opening, "tone": plan.tone, "emoji": plan.emoji,

@@ -211,6 +211,10 @@ class _Planner:
                 return
             if not asked:
                 source = _residual_source(intent)
+                if source == "close" and inputs.acts.farewell and not inputs.acts.thanks:
+                    # "bye": a goodbye back, not "you're welcome" and not a bare "got it"
+                    self.steps.append(PlanStep(intent=intent, ask="farewell", source="close"))
+                    return
                 if source == "close" and not inputs.acts.thanks:
                     # "好的" / "ok": acknowledged, not "you're welcome"; praise is thanked for
                     self.steps.append(_ack(inputs, intent))

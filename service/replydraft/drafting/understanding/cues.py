@@ -87,10 +87,12 @@ class Cues:
     threats: re.Pattern[str] = re.compile(r"(?!)")
     elsewhere: re.Pattern[str] = re.compile(r"(?!)")
     chasing: re.Pattern[str] = re.compile(r"(?!)")
+    pleased: re.Pattern[str] = re.compile(r"(?!)")
 
     def mood(self, normalised: str, original: str) -> Mood:
-        if self.angry.search(normalised) or _shouting(original):
-            return "angry"
+        if self.angry.search(normalised) or (
+                _shouting(original) and not self.pleased.search(normalised)):
+            return "angry"  # "OH THIS IS SO CUTE!" shouts for joy
         if any(not _hypothetical(normalised, m.start(), m.end())
                for m in self.upset.finditer(normalised)):
             return "upset"
@@ -181,6 +183,7 @@ def load_cues(path: Path) -> Cues:
                        for name, spec in (data.get("readings") or {}).items()),
         angry=compile_families(path, "mood.angry", mood.get("angry")),
         upset=compile_families(path, "mood.upset", mood.get("upset")),
+        pleased=compile_families(path, "mood.pleased", mood.get("pleased") or {}),
         urgent=compile_families(path, "urgent", data.get("urgent")),
         threats=compile_families(path, "threats", data.get("threats") or {}),
         elsewhere=compile_families(path, "elsewhere", data.get("elsewhere") or {}),

@@ -48,7 +48,7 @@ from replydraft.drafting.understanding.intents import (
     normalise,
     with_followup,
 )
-from replydraft.drafting.understanding.lexicon import Lexicon
+from replydraft.drafting.understanding.lexicon import Lexicon, word_in
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.product import ProductResolution, resolve_product
 from replydraft.drafting.understanding.slots import normalise_measures
@@ -243,12 +243,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
       发货", "跟谁家快递合作"); beside a clear reading the planner answers it under its own;
     * a pre-sales reading no keyword and no ask of its own supports gives way to a specific ask
       ("生产日期什么时候的" is not a shipping question);
-    * praise with nothing asked is praise, whatever pre-sales question the model imagines in it
-      ("东西不错会再光顾");
+    * praise with nothing asked is praise, whatever pre-sales question or complaint the model
+      imagines in it ("东西不错会再光顾", "OH THIS IS SO CUTE!");
     * a message read as nothing that names a thing the shop does not carry is `not_sold`
       ("三星手机多少钱", "캐릭터 백팩 있어요?"), and so is a question about such a thing when
-      none of the shop's products is meant (``ours`` false): "这个湿巾能给宝宝用吗" asks about
-      wipes, not about anything this shop could answer.
+      none of the shop's products or kinds of product is meant (``ours`` false, no category
+      word): "这个湿巾能给宝宝用吗" asks about wipes, not about anything this shop could answer.
     """
     question = is_question(normalised)
     named = [ask for ask in found if ask.intent != "other"]
@@ -261,9 +261,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         intents = [s for s in intents if s.confidence >= FAINT] or intents
     intents = _outweighed(intents, found, rules)
     if lexicon.cue("praise", normalised) and not question and all(
-            s.intent in _PRESALES and not rules.get(s.intent) for s in intents):
+            s.intent in _PRESALES | {"complaint"} and not rules.get(s.intent) for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
     nothing = all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents)
+    ours = ours or any(word_in(word, normalised) for words in lexicon.categories.values()
+                       for word in words)  # "冲锋衣的帽子" is the jacket's hood, not a hat
     about_it = not ours and all(s.intent in _ABOUT_THE_ITEM for s in intents)
     if (nothing or about_it) and lexicon.cue("not_carried", normalised):
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
