@@ -134,3 +134,19 @@ def test_a_large_catalogue_resolves_quickly_and_by_sku() -> None:
         resolve_product("这条裤子的腰围多大", [], on_screen="SY-00001", products=products,
                         lexicon=LEXICON)
     assert time.perf_counter() - started < 5  # the catalogue's index is built once
+
+
+@pytest.mark.parametrize(("earlier", "text"), [
+    (("这件羊毛大衣还有吗", "有的亲"), "什么颜色"),
+    (("is this a wool coat?", "Yes it is."), "what colours"),
+    (("캐시미어 코트 보고 있어요", "이쪽에 있어요"), "얼마예요?"),
+])
+def test_a_material_ours_is_not_made_of_names_another_item(earlier: tuple[str, ...],
+                                                          text: str) -> None:
+    # Our only coat is a down coat: a wool or cashmere coat is some other shop's.
+    assert resolve(text, earlier=earlier).sku is None
+
+
+def test_a_material_ours_is_made_of_still_names_it() -> None:
+    assert resolve("羽绒大衣多少钱").sku == COAT
+    assert resolve("leather belt in brown?").sku == BELT

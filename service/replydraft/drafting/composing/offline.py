@@ -12,7 +12,7 @@ needed fact is missing, and never says anything a template and a fact don't.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from replydraft.drafting.backend import CitedSentence, DraftContext, Fact, Generated
@@ -119,6 +119,14 @@ class Composer:
         self.asked = self.asked or ask
         return True
 
+    def say_first(self, keys: Sequence[str], intent: str | None = None) -> bool:
+        """The first of ``keys`` that can be said, unless one of them already was: a second step
+        on the same topic must not add the alternative ("…sold out in 5XL" then "all in
+        stock")."""
+        if any(key in self._keys for key in keys):
+            return True
+        return any(self.say(key, intent) for key in keys)
+
     # ------------------------------------------------------------ the reply
 
     def compose(self) -> list[CitedSentence]:
@@ -191,8 +199,7 @@ class Composer:
         elif source == "menu":
             self.say("ask.clarify", "other", ask=True)
         elif source == "supervisor":
-            if not self.say("bargaining.over", "bargaining"):
-                self.say("bargaining.supervisor", "bargaining")
+            self.say_first(["bargaining.over", "bargaining.supervisor"], "bargaining")
         elif source == "handoff":
             self.say("handoff.ack", "other")
 
@@ -370,15 +377,13 @@ def _stock(c: Composer, ask: str | None) -> None:
         c.facts["size"] = Fact("size", c.t.fragment("size", label=size), chunk, size)
     if colour is not None and size is not None:
         if size in colour.sold_out_sizes:
-            if not c.say("stock.sold_out", "stock") and not (
-                    c.fact("restock_none") and c.say("stock.sold_out_no_restock", "stock")):
-                c.say("stock.sold_out_no_date", "stock")
+            no_restock = ["stock.sold_out_no_restock"] if c.fact("restock_none") else []
+            c.say_first(["stock.sold_out", *no_restock, "stock.sold_out_no_date"], "stock")
         else:
             c.say("stock.in_stock", "stock")
     elif colour is not None:
         if colour.sold_out_sizes:
-            if not c.say("stock.colour_partial", "stock"):
-                c.say("stock.colour_partial_no_date", "stock")
+            c.say_first(["stock.colour_partial", "stock.colour_partial_no_date"], "stock")
         else:
             c.say("stock.colour_all", "stock")
     elif size is not None:
@@ -392,8 +397,7 @@ def _stock(c: Composer, ask: str | None) -> None:
             c.say("stock.size_available", "stock")
     elif "stock" in c.intent_names:
         c.say("stock.overview", "stock")
-        if not c.say("stock.overview_sold_out", "stock"):
-            c.say("stock.overview_all", "stock")
+        c.say_first(["stock.overview_sold_out", "stock.overview_all"], "stock")
 
 
 def _colour_difference(c: Composer, ask: str | None) -> None:

@@ -23,6 +23,8 @@ class Lexicon:
     groups: dict[str, frozenset[str]] = field(default_factory=dict)
     specific: frozenset[str] = frozenset()  # category words as specific as a product's name
     naming_markers: tuple[str, ...] = ()  # "的", "cut": a descriptive word before one names
+    # material families → their words ("wool": 羊毛, 모직, cashmere…): "모직 코트" is a wool coat
+    materials: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def _category_words(self) -> dict[str, frozenset[str]]:
@@ -71,13 +73,16 @@ def load_lexicon(path: Path) -> Lexicon:
         groups = _groups(path, data.get("category_groups") or {}, set(categories))
         specific = frozenset(str(w).lower() for w in data.get("specific_category_words") or ())
         markers = tuple(str(w).lower() for w in data.get("naming_markers") or ())
+        materials = {str(k): tuple(str(w).lower() for w in v)
+                     for k, v in (data.get("materials") or {}).items()}
     except (KeyError, TypeError, AttributeError) as error:
         raise ConfigurationError(f"{path}: missing or malformed section: {error}") from None
     known = {w for words in categories.values() for w in words}
     if not specific <= known:
         raise ConfigurationError(f"{path}: specific_category_words not among the category "
                                  f"words: {sorted(specific - known)}")
-    return Lexicon(generic, categories, colours, us_to_eu, cues, groups, specific, markers)
+    return Lexicon(generic, categories, colours, us_to_eu, cues, groups, specific, markers,
+                   materials)
 
 
 def _groups(path: Path, data: dict[str, dict[str, list[str]]], known: set[str]

@@ -58,6 +58,7 @@ class _Names:
     words: dict[str, frozenset[str]] = field(default_factory=dict)
     colours: dict[str, frozenset[str]] = field(default_factory=dict)  # colour name → SKUs
     categories: dict[str, list[str]] = field(default_factory=dict)  # category → SKUs
+    made_of: dict[str, frozenset[str]] = field(default_factory=dict)  # SKU → material families
 
 
 def _name_tokens(product: Product, generic: frozenset[str], category_words: frozenset[str]
@@ -98,6 +99,10 @@ def _names(products: Sequence[Product], lexicon: Lexicon) -> _Names:
     by_colour: dict[str, set[str]] = {}
     for product in products:
         names.categories.setdefault(product.category, []).append(product.sku)
+        said = normalise_measures(" ".join([*product.fabric.values(), *product.names.values()]))
+        names.made_of[product.sku] = frozenset(
+            family for family, words in lexicon.materials.items()
+            if any(word_in(word, said) for word in words))
         for token in _name_tokens(product, generic, category_words):
             by_word.setdefault(token, set()).add(product.sku)
         for colour in product.colours:
@@ -162,12 +167,42 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
                               for sku in names.categories.get(cat, ()))
     candidates = sorted((sku for cat in narrowed for sku in names.categories.get(cat, ())),
                         key=names.order.__getitem__)
+    materials = _materials_named(norm, [word for word, _ in used], lexicon)
+    if materials:
+        # "이거 모직 코트예요?", "羊毛大衣": a wool coat is not our down coat.
+        candidates = [sku for sku in candidates if materials <= names.made_of.get(sku, set())]
+        if not candidates:
+            return _Mention(descriptive=descriptive, loose=loose)
     if len(candidates) > 1 and descriptive:
         picked = [sku for sku in candidates if sku in descriptive]
         if len(picked) == 1:
             return _Mention(sku=picked[0], candidates=tuple(candidates), specific=True)
     return _Mention(candidates=tuple(candidates), descriptive=descriptive, specific=specific,
                     named_too=named_too)
+
+
+# How far a material word may stand before the category word it describes ("羊毛的大衣",
+# "wool blend coat").
+_MATERIAL_GAP = 8
+
+
+def _materials_named(norm: str, category_words: Sequence[str], lexicon: Lexicon
+                     ) -> frozenset[str]:
+    """The material families named right before a category word ("모직 코트": wool)."""
+    starts = [at for word in category_words for at in _positions(word, norm)]
+    found: set[str] = set()
+    for family, words in lexicon.materials.items():
+        for word in words:
+            if any(0 <= start - (at + len(word)) <= _MATERIAL_GAP
+                   for at in _positions(word, norm) for start in starts):
+                found.add(family)
+    return frozenset(found)
+
+
+def _positions(word: str, norm: str) -> list[int]:
+    """Where ``word`` starts in ``norm``, every time (English as a whole word)."""
+    pattern = whole_word(word) if word.isascii() else re.compile(re.escape(word))
+    return [match.start() for match in pattern.finditer(norm)]
 
 
 def _position(word: str, norm: str) -> int:

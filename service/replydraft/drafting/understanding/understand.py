@@ -179,8 +179,7 @@ def understand(
         # last question did not have is a question of its own (the product still carries over).
         own = [s for s in intents if s.confidence >= FOLLOWUP_OWN and s.intent not in RESIDUAL]
         inherited = with_followup([], before(previous), followup=True)
-        asked = {i for ask in found if not ask.alone and ask.intent != "other"
-                 for i in (ask.intent, *ask.also)}
+        asked = {i for ask in found if not ask.alone for i in (ask.intent, *ask.also)}
         if asked and not asked & {s.intent for s in inherited}:
             intents = own or intents
         else:
@@ -274,7 +273,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
 
 # What is asked about an item itself: of a thing the shop does not carry, nothing it can answer.
 _ABOUT_THE_ITEM = frozenset({"product_info", "size_advice", "stock", "quality_concern",
-                             "colour_difference", "other", "greeting"})
+                             "colour_difference", "not_sold", "other", "greeting"})
 # Questions before a purchase, where a specific ask is a better guide than the model's general
 # reading ("生产日期什么时候的" asks when it was made, not when it ships).
 _PRESALES = frozenset({"shipping_time", "product_info", "postage", "stock", "size_advice",
