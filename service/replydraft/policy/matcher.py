@@ -251,7 +251,7 @@ def _passes_rule(hit: Hit, raw: RawHit, views: TextViews, context: Screen) -> bo
     if raw.view != "norm":
         if _SENTENCE_END.search(hit.match):
             return False
-        if len(hit.match) > 3 * (raw.end - raw.start) + 2:
+        if len(hit.match) > 4 * (raw.end - raw.start) + 2:
             return False  # letters too far apart to be one word
         if spec.kind == "literal" and not _on_word_boundaries(views.source, hit.start, hit.end):
             return False

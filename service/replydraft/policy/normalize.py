@@ -1,12 +1,18 @@
 """Normalised views of a text, with a map from every normalised character back to the input.
 
-Rules never see the raw text. They match one of three views, all built from the same
-per-character table so each view character knows which input character it came from:
+Rules never see the raw text. They match one of three views of it as a reader sees it, each
+view character knowing which input character it came from:
 
-- ``norm``: zero-width characters, joiners, variation selectors and combining marks removed;
-  NFKC (full-width letters and digits become ASCII, ``①`` becomes ``1``); lower case;
-  Traditional Chinese characters mapped to Simplified (OpenCC ``t2s``, one character at a time
-  so offsets stay exact); curly quotes made straight. Punctuation and spaces stay.
+- ``norm``: the text in display order (a right-to-left override run, ``\u202e…\u202c``, is
+  read reversed, as it shows on screen); zero-width characters, joiners, bidi controls,
+  variation selectors and combining marks removed; NFKC (full-width letters and digits become
+  ASCII, ``①`` becomes ``1``, ``𝕨`` becomes ``w``); lower case; look-alike letters folded to
+  their Latin skeleton (Cyrillic ``е``, Greek ``ο``, small capitals ``ᴡ``: a few TR39
+  confusables); Traditional Chinese characters mapped to Simplified (OpenCC ``t2s``, one
+  character at a time so offsets stay exact); curly quotes made straight; letter-spacing
+  closed up (``g u a r a n t e e``, ``保 证 明 天 到``, ``뚱-뚱-한``: a run of at least three
+  one-character words joined by spaces or symbols reads as one word). Other punctuation and
+  spaces stay.
 - ``compact``: ``norm`` without spaces, punctuation, symbols and emoji, so ``V❤信``, ``微 信``,
   ``w.e.c.h.a.t`` and ``Q Q`` read as the words they hide. ``+``, ``%`` and ``@`` stay (phone
   prefixes, ``100%``, e-mail), and so do sentence ends (``。!?;`` and line breaks).
@@ -32,8 +38,33 @@ _EXTRA_INVISIBLE = (0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0)  # CGJ, Hangul fille
 _STRAIGHT_QUOTES = {"‘": "'", "’": "'", "‛": "'", "′": "'", "`": "'", "“": '"', "”": '"',
                     "„": '"'}
 
-# The planes worth a table entry: the BMP, emoji and symbol blocks, tags and variation selectors.
-_ASTRAL_RANGES = ((0x1F000, 0x1FB00), (0xE0000, 0xE0080), (0xE0100, 0xE01F0))
+# The planes worth a table entry: the BMP, mathematical letters (𝕨𝕖𝕔𝕙𝕒𝕥), emoji and symbol
+# blocks, tags and variation selectors.
+_ASTRAL_RANGES = ((0x1D400, 0x1D800), (0x1F000, 0x1FB00), (0xE0000, 0xE0080), (0xE0100, 0xE01F0))
+
+# Letters that look like a Latin letter but NFKC leaves alone (Unicode TR39 confusables, the
+# lower-case forms that matter for hiding a Latin word: Cyrillic, Greek, small capitals, a few
+# IPA and Armenian ones). Applied after lower-casing, so upper-case forms fold too.
+_CONFUSABLES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "н": "h", "і": "i", "ї": "i", "ј": "j",
+    "к": "k", "ӏ": "l", "м": "m", "о": "o", "р": "p", "ԛ": "q", "с": "c", "ѕ": "s", "т": "t",
+    "у": "y", "ү": "y", "х": "x", "ԁ": "d", "ԝ": "w", "ɡ": "g", "ց": "g",
+    # Greek
+    "α": "a", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "γ": "y", "ω": "w",
+    # small capitals and IPA letters
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
+    "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s",
+    "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ɑ": "a", "ı": "i", "ȷ": "j",
+    # Armenian
+    "օ": "o", "ս": "u", "ո": "n",
+}
+# Bidi controls: U+202A-202E embeddings and overrides, U+2066-2069 isolates, U+200E/F marks,
+# U+061C. All are format characters (removed with the other invisibles); the right-to-left
+# override also reverses what follows it until its PDF (or PDI, or the line's end).
+_RLO, _PDF, _PDI = "\u202e", "\u202c", "\u2069"
+_OVERRIDE_END = re.compile("[\u202c\u2069\n]")
 
 # Sentence ends stay, so a phone number cannot borrow digits from the next sentence.
 SEPARATOR = re.compile(r"[^\w+%@。!?;\n]|_")
@@ -59,6 +90,7 @@ def _normalise_char(char: str, t2s: dict[int, str]) -> str:
     for piece in unicodedata.normalize("NFKC", _STRAIGHT_QUOTES.get(char, char)).lower():
         if unicodedata.category(piece) in _INVISIBLE_CATEGORIES or ord(piece) in _EXTRA_INVISIBLE:
             continue
+        piece = _CONFUSABLES.get(piece, piece)
         out.append(t2s.get(ord(piece), piece))
     return "".join(out)
 
@@ -107,12 +139,17 @@ def compact_form(pattern: str) -> str:
 class TextViews:
     """The three views of one input text, with lazily built offset maps back to the input."""
 
-    __slots__ = ("_compact_offsets", "_digits", "_kept_indices", "_norm_offsets", "compact",
-                 "norm", "source")
+    __slots__ = ("_char_norm", "_closed", "_compact_offsets", "_digits", "_display",
+                 "_kept_indices", "_norm_offsets", "_order", "compact", "norm", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.norm = normalize(source)
+        # Display order: only a right-to-left override changes it (rare, so checked cheaply).
+        self._order = _display_order(source) if _RLO in source else None
+        self._display = source if self._order is None else "".join(
+            source[i] for i in self._order)
+        self._char_norm = normalize(self._display)
+        self.norm, self._closed = close_up(self._char_norm)
         self.compact = compact(self.norm)
         self._digits: str | None = None
         self._norm_offsets: list[int] | None = None
@@ -143,7 +180,13 @@ class TextViews:
 
     def _norm(self) -> list[int]:
         if self._norm_offsets is None:
-            self._norm_offsets = _build_norm_offsets(self.source, self.norm)
+            offsets = _build_norm_offsets(self._display, self._char_norm)
+            if self._closed is not None:
+                offsets = [offsets[i] for i in self._closed]
+            if self._order is not None:
+                order = self._order
+                offsets = [order[i] for i in offsets]
+            self._norm_offsets = offsets
         return self._norm_offsets
 
     def _kept(self) -> list[int]:
@@ -160,21 +203,66 @@ class TextViews:
 
     def input_span(self, name: str, start: int, end: int) -> tuple[int, int]:
         """The input span ``[start, end)`` that view characters ``[start, end)`` came from."""
-        norm_offsets = self._norm()
-        to_norm = None if name == "norm" else self._kept()
-        length = len(norm_offsets) if to_norm is None else len(to_norm)
+        offsets = self.offsets(name)
         if start >= end:
-            if start >= length:
+            if start >= len(offsets):
                 return len(self.source), len(self.source)
-            first = start if to_norm is None else to_norm[start]
-            return norm_offsets[first], norm_offsets[first]
-        first = start if to_norm is None else to_norm[start]
-        last = end - 1 if to_norm is None else to_norm[end - 1]
-        return norm_offsets[first], norm_offsets[last] + 1
+            return offsets[start], offsets[start]
+        if self._order is None:
+            return offsets[start], offsets[end - 1] + 1
+        # Reversed characters: the span is the input stretch that holds all of them.
+        window = offsets[start:end]
+        return min(window), max(window) + 1
 
     def view_index(self, name: str, input_position: int) -> int:
         """The first view character that comes from input position ``input_position`` or later."""
-        return bisect_left(self.offsets(name), input_position)
+        offsets = self.offsets(name)
+        if self._order is None:
+            return bisect_left(offsets, input_position)
+        return next((i for i, o in enumerate(offsets) if o >= input_position), len(offsets))
+
+
+def _display_order(source: str) -> list[int]:
+    """Input indices in the order they are shown: each right-to-left override run reversed."""
+    order = list(range(len(source)))
+    position = source.find(_RLO)
+    while position >= 0:
+        stop = _OVERRIDE_END.search(source, position + 1)
+        end = stop.start() if stop else len(source)
+        order[position + 1:end] = reversed(order[position + 1:end])
+        position = source.find(_RLO, end)
+    return order
+
+
+# Letter-spacing: a run of three or more one-character words (letters, digits, CJK, Hangul)
+# with one to three spaces or symbols between them. Sentence ends and + % @ never join.
+_SPACING = r"(?:[^\w\n。!?;+%@]|_){1,3}"
+_SPACED_RUN = re.compile(rf"(?<![^\W_])[^\W_](?:{_SPACING}[^\W_](?![^\W_])){{2,}}")
+_FIRST_GAP = re.compile(_SPACING)
+# English has two one-letter words: "i g u a r a n t e e" is "i guarantee", so a Latin run
+# that opens with one of them (and goes on for three more letters) keeps it apart.
+_ONE_LETTER_WORDS = frozenset("ai")
+
+
+def close_up(norm_text: str) -> tuple[str, list[int] | None]:
+    """Join letter-spaced runs of ``norm_text``: the joined text and, for each of its
+    characters, its index in ``norm_text`` (None when nothing was joined)."""
+    if _SPACED_RUN.search(norm_text) is None:
+        return norm_text, None
+    kept: list[int] = []
+    position = 0
+    for match in _SPACED_RUN.finditer(norm_text):
+        start, end = match.span()
+        if norm_text[start] in _ONE_LETTER_WORDS:
+            gap = _FIRST_GAP.match(norm_text, start + 1)
+            letters = sum(1 for c in norm_text[start:end] if c.isalnum())
+            if gap is not None and letters >= 5 and norm_text[gap.end()].isascii():
+                start = gap.end()
+        kept.extend(range(position, start))
+        kept.extend(i for i in range(start, end) if norm_text[i].isalnum())
+        position = end
+    kept.extend(range(position, len(norm_text)))
+    return "".join(norm_text[i] for i in kept), kept
 
 
 @cache
