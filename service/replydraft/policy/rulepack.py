@@ -42,6 +42,9 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 
 View = Literal["norm", "compact", "digits"]
 RuleAction = Literal["remove_sentence", "rewrite", "replace_term"]
+# What kind of claim a guarantee/absolute_claim rule catches (the taxonomy in rules/README.md).
+ClaimClass = Literal["delivery_date", "outcome", "durability", "superlative", "medical_safety",
+                     "promise"]
 Filter = Literal["domain_not_allowed", "phone_shape"]
 _SPECIAL_FILES = frozenset({"customer_risk.yaml", "platforms.yaml", "greetings.yaml"})
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -84,6 +87,7 @@ class _MatchSpec(_Strict):
 
 class Rule(_MatchSpec):
     category: Category | None = None  # defaults to the pack's category
+    claim: ClaimClass | None = None  # guarantee and absolute_claim rules: which kind of claim
     action: RuleAction
     replacement: dict[Language, str] = Field(default_factory=dict)
     reason: str = Field(min_length=1)
@@ -385,6 +389,10 @@ def _load_pack(path: Path, first_priority: int) -> tuple[list[CompiledRule], Ali
             raise ConfigurationError(
                 f"{path}: rule {rule.id!r}: category {rule.category!r} differs from the pack's "
                 f"{pack.category!r}"
+            )
+        if rule.claim is not None and pack.category not in ("guarantee", "absolute_claim"):
+            raise ConfigurationError(
+                f"{path}: rule {rule.id!r}: claim is for guarantee and absolute_claim rules"
             )
         if not rule.id.startswith(pack.category + "."):
             raise ConfigurationError(
