@@ -164,7 +164,7 @@ def _with_aliases(path: Path, block: str) -> None:
     ("aliases:\n  wechat: [' ❤ ']\n  chat_app: ['{wechat}']\n  payment_app: ['{wechat}']\n",
      "empty once normalised"),
     ("aliases:\n  WeChat: [微信]\n", "aliases.WeChat"),
-    ("aliases:\n  wechat: [微信]\n  payment_app: ['{wechat}']\n",
+    ("aliases:\n  wechat: [微信]\n  kakaotalk: [카톡]\n  payment_app: ['{wechat}']\n",
      "uses {chat_app}, which is not in the pack's aliases"),
 ])
 def test_a_malformed_alias_entry_is_a_clear_error(rules_copy: Path, block: str, message: str

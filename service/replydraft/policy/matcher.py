@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from replydraft.languages import Platform
-from replydraft.policy.normalize import TextViews, char_table
+from replydraft.policy.normalize import TextViews, char_table, normalize
 from replydraft.policy.rulepack import CompiledRule
 
 # Rules on the digits view look for phone numbers: nothing to find without seven digits in a row.
@@ -251,12 +251,14 @@ def _passes_rule(hit: Hit, raw: RawHit, views: TextViews, context: Screen) -> bo
     if raw.view != "norm":
         if _SENTENCE_END.search(hit.match):
             return False
-        if len(hit.match) > 4 * (raw.end - raw.start) + 2:
+        if _visible_length(hit.match) > 4 * (raw.end - raw.start) + 2:
             return False  # letters too far apart to be one word
         if spec.kind == "literal" and not _on_word_boundaries(views.source, hit.start, hit.end):
             return False
+        if spec.kind == "regex" and not _starts_a_word(views.source, hit.start):
+            return False  # a regex on the compact view that opens with a letter: "vxl" ≠ "vx"
     for name in spec.filters:
-        if name == "phone_shape" and not _phone_shaped(hit.match, raw.end - raw.start):
+        if name == "phone_shape" and not _phone_shaped(_as_read(hit, views), raw.end - raw.start):
             return False
         if name == "domain_not_allowed" and _domain_allowed(
             views.norm[raw.start:raw.end], context.allowed_domains
@@ -272,11 +274,28 @@ def _latin(char: str) -> bool:
     return bool(mapped) and mapped[-1].isascii() and mapped[-1].isalnum()
 
 
+def _visible_length(text: str) -> int:
+    """Length without the characters that render as nothing (zero-width, bidi controls)."""
+    return len(normalize(text)) if not text.isascii() else len(text)
+
+
+def _starts_a_word(source: str, start: int) -> bool:
+    return not (_latin(source[start]) and not source[start].isdigit() and start > 0
+                and _latin(source[start - 1]))
+
+
 def _on_word_boundaries(source: str, start: int, end: int) -> bool:
     """A Latin-script edge of a match must not continue a Latin word (``vx`` ≠ ``vxl``)."""
     if _latin(source[start]) and start > 0 and _latin(source[start - 1]):
         return False
     return not (_latin(source[end - 1]) and end < len(source) and _latin(source[end]))
+
+
+def _as_read(hit: Hit, views: TextViews) -> str:
+    """The hit as the norm view reads it: letter-spacing closed ("4/0/0" is "400", a date's
+    "2026/12/05" keeps its slashes)."""
+    start, end = views.view_span("norm", hit.start, hit.end)
+    return views.norm[start:end]
 
 
 def _phone_shaped(match: str, digit_count: int) -> bool:
@@ -309,16 +328,14 @@ def _clause_bounds(norm: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _context_present(hit: Hit, views: TextViews) -> bool:
-    start = views.view_index("norm", hit.start)
-    end = views.view_index("norm", hit.end)
+    start, end = views.view_span("norm", hit.start, hit.end)
     left, right = _clause_bounds(views.norm, start, end)
     clause = views.norm[left:right]
     return any(regex.search(clause) for regex in hit.rule.context)
 
 
 def _excepted(hit: Hit, views: TextViews) -> bool:
-    start = views.view_index("norm", hit.start)
-    end = views.view_index("norm", hit.end)
+    start, end = views.view_span("norm", hit.start, hit.end)
     lo = max(0, start - _EXCEPTION_WINDOW)
     hi = min(len(views.norm), end + _EXCEPTION_WINDOW)
     for regex in hit.rule.exceptions:

@@ -10,9 +10,9 @@ view character knowing which input character it came from:
   their Latin skeleton (Cyrillic ``е``, Greek ``ο``, small capitals ``ᴡ``: a few TR39
   confusables); Traditional Chinese characters mapped to Simplified (OpenCC ``t2s``, one
   character at a time so offsets stay exact); curly quotes made straight; letter-spacing
-  closed up (``g u a r a n t e e``, ``保 证 明 天 到``, ``뚱-뚱-한``: a run of at least three
-  one-character words joined by spaces or symbols reads as one word). Other punctuation and
-  spaces stay.
+  closed up (``g u a r a n t e e``, ``뚱-뚱-한``, ``n o``: a run of one-character words
+  joined by the same spaces or symbols reads as one word) and spaces or symbols
+  between two Chinese characters dropped (``保证 明 天到``). Other punctuation and spaces stay.
 - ``compact``: ``norm`` without spaces, punctuation, symbols and emoji, so ``V❤信``, ``微 信``,
   ``w.e.c.h.a.t`` and ``Q Q`` read as the words they hide. ``+``, ``%`` and ``@`` stay (phone
   prefixes, ``100%``, e-mail), and so do sentence ends (``。!?;`` and line breaks).
@@ -25,10 +25,13 @@ them.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from replydraft.text.script import t2s_table
 
@@ -59,6 +62,10 @@ _CONFUSABLES = {
     "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ɑ": "a", "ı": "i", "ȷ": "j",
     # Armenian
     "օ": "o", "ս": "u", "ո": "n",
+    # capitals whose lower-case form looks like another letter (Η is H, η is n)
+    "Η": "h", "Ν": "n", "Υ": "y", "Β": "b", "Μ": "m", "Ζ": "z", "Τ": "t", "Κ": "k", "Χ": "x",
+    "Ρ": "p", "Ι": "i", "Α": "a", "Ε": "e", "Ο": "o", "Н": "h", "В": "b", "М": "m", "Т": "t",
+    "К": "k",
 }
 # Bidi controls: U+202A-202E embeddings and overrides, U+2066-2069 isolates, U+200E/F marks,
 # U+061C. All are format characters (removed with the other invisibles); the right-to-left
@@ -87,11 +94,13 @@ _NUMERAL_TABLE = str.maketrans(_NUMERAL_DIGITS)
 
 def _normalise_char(char: str, t2s: dict[int, str]) -> str:
     out = []
-    for piece in unicodedata.normalize("NFKC", _STRAIGHT_QUOTES.get(char, char)).lower():
-        if unicodedata.category(piece) in _INVISIBLE_CATEGORIES or ord(piece) in _EXTRA_INVISIBLE:
-            continue
-        piece = _CONFUSABLES.get(piece, piece)
-        out.append(t2s.get(ord(piece), piece))
+    for form in unicodedata.normalize("NFKC", _STRAIGHT_QUOTES.get(char, char)):
+        for piece in _CONFUSABLES.get(form) or form.lower():
+            if (unicodedata.category(piece) in _INVISIBLE_CATEGORIES
+                    or ord(piece) in _EXTRA_INVISIBLE):
+                continue
+            piece = _CONFUSABLES.get(piece, piece)
+            out.append(t2s.get(ord(piece), piece))
     return "".join(out)
 
 
@@ -149,7 +158,7 @@ class TextViews:
         self._display = source if self._order is None else "".join(
             source[i] for i in self._order)
         self._char_norm = normalize(self._display)
-        self.norm, self._closed = close_up(self._char_norm)
+        self.norm, self._closed = close_up(self._char_norm, self._capital)
         self.compact = compact(self.norm)
         self._digits: str | None = None
         self._norm_offsets: list[int] | None = None
@@ -189,6 +198,11 @@ class TextViews:
             self._norm_offsets = offsets
         return self._norm_offsets
 
+    def _capital(self, index: int) -> bool:
+        """Was character ``index`` of the per-character normalisation a capital letter?"""
+        display_index = _build_norm_offsets(self._display, self._char_norm)[index]
+        return self._display[display_index].isupper()
+
     def _kept(self) -> list[int]:
         """For each compact-view character, its index in the norm view."""
         if self._kept_indices is None:
@@ -214,6 +228,16 @@ class TextViews:
         window = offsets[start:end]
         return min(window), max(window) + 1
 
+    def view_span(self, name: str, start: int, end: int) -> tuple[int, int]:
+        """The view characters ``[lo, hi)`` that input characters ``[start, end)`` became."""
+        if self._order is None:
+            return self.view_index(name, start), self.view_index(name, end)
+        inside = [i for i, o in enumerate(self.offsets(name)) if start <= o < end]
+        if not inside:
+            position = self.view_index(name, start)
+            return position, position
+        return min(inside), max(inside) + 1
+
     def view_index(self, name: str, input_position: int) -> int:
         """The first view character that comes from input position ``input_position`` or later."""
         offsets = self.offsets(name)
@@ -234,35 +258,76 @@ def _display_order(source: str) -> list[int]:
     return order
 
 
-# Letter-spacing: a run of three or more one-character words (letters, digits, CJK, Hangul)
-# with one to three spaces or symbols between them. Sentence ends and + % @ never join.
+# Letter-spacing: a run of one-character words (letters, digits, CJK, Hangul) with one to three
+# spaces or symbols between them closes up ("g u a r a n t e e", "n o", "보 장", "뚱-뚱-한").
+# A run breaks where its gap changes ("w*i*l*l n.e.v.e.r" is two words); an apostrophe gap
+# never breaks it and stays ("c a n ' t" is "can't"). Sentence ends and + % @ never join.
 _SPACING = r"(?:[^\w\n。!?;+%@]|_){1,3}"
-_SPACED_RUN = re.compile(rf"(?<![^\W_])[^\W_](?:{_SPACING}[^\W_](?![^\W_])){{2,}}")
-_FIRST_GAP = re.compile(_SPACING)
-# English has two one-letter words: "i g u a r a n t e e" is "i guarantee", so a Latin run
-# that opens with one of them (and goes on for three more letters) keeps it apart.
-_ONE_LETTER_WORDS = frozenset("ai")
+# Chinese puts no space between words: spaces and decorations between two Han characters are
+# dropped wherever they are ("保证 明天到", "微❤信"); punctuation (, : 、 brackets quotes) stays.
+# Spaced runs are of the other scripts, where a Han neighbour does not make a longer word.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_LETTER = f"[^\\W_{_HAN}]"
+_SPACED_RUN = re.compile(rf"(?<!{_LETTER})(?<!')(?:{_LETTER}{_SPACING})+{_LETTER}(?!{_LETTER})")
+_HAN_GAP = re.compile(
+    rf"(?<=[{_HAN}])(?:[^\w\n。!?;+%@,:、()\"'“”《》【】\[\]…]|_){{1,3}}(?=[{_HAN}])")
 
 
-def close_up(norm_text: str) -> tuple[str, list[int] | None]:
+def close_up(norm_text: str, capital: Callable[[int], bool] | None = None
+             ) -> tuple[str, list[int] | None]:
     """Join letter-spaced runs of ``norm_text``: the joined text and, for each of its
-    characters, its index in ``norm_text`` (None when nothing was joined)."""
-    if _SPACED_RUN.search(norm_text) is None:
-        return norm_text, None
-    kept: list[int] = []
-    position = 0
+    characters, its index in ``norm_text`` (None when nothing was joined).
+
+    ``capital(i)`` tells whether character ``i`` was an upper-case letter in the input: a run
+    that opens with a capital ``I`` keeps it apart ("I g u a r a n t e e" is "I guarantee").
+    """
+    dropped: set[int] = set()
+    for match in _HAN_GAP.finditer(norm_text):
+        dropped.update(range(match.start(), match.end()))
     for match in _SPACED_RUN.finditer(norm_text):
-        start, end = match.span()
-        if norm_text[start] in _ONE_LETTER_WORDS:
-            gap = _FIRST_GAP.match(norm_text, start + 1)
-            letters = sum(1 for c in norm_text[start:end] if c.isalnum())
-            if gap is not None and letters >= 5 and norm_text[gap.end()].isascii():
-                start = gap.end()
-        kept.extend(range(position, start))
-        kept.extend(i for i in range(start, end) if norm_text[i].isalnum())
-        position = end
-    kept.extend(range(position, len(norm_text)))
+        for start, end in _runs(norm_text, match.start(), match.end()):
+            if (norm_text[start] == "i" and capital is not None and capital(start)
+                    and end - start > 3):
+                start += 1
+                while start < end and not norm_text[start].isalnum():
+                    start += 1
+            dropped.update(i for i in range(start, end)
+                           if not norm_text[i].isalnum() and norm_text[i] != "'")
+    if not dropped:
+        return norm_text, None
+    kept = [i for i in range(len(norm_text)) if i not in dropped]
     return "".join(norm_text[i] for i in kept), kept
+
+
+def _runs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of a spaced run with one gap throughout. An apostrophe gap goes with the
+    stretch before it; a letter between two stretches goes to the longer one, or, between two
+    real runs, to the one with the symbol gap (a space is also just a space between words)."""
+    letters = [i for i in range(start, end) if text[i].isalnum()]
+    groups: list[list[Any]] = []  # [gap, first letter, last letter] (indices into letters)
+    for k in range(len(letters) - 1):
+        between = text[letters[k] + 1:letters[k + 1]]
+        # "c a n ' t" spells can't; a bare apostrophe is a contraction's own ("i'm").
+        if groups and (("'" in between and between != "'") or between == groups[-1][0]):
+            groups[-1][2] = k + 1
+        else:
+            groups.append([between, k, k + 1])
+    for left, right in itertools.pairwise(groups):
+        if left[2] != right[1]:
+            continue
+        if _stronger(left, right):
+            right[1] += 1
+        else:
+            left[2] -= 1
+    return [(letters[first], letters[last] + 1) for _, first, last in groups if last > first]
+
+
+def _stronger(left: list[Any], right: list[Any]) -> bool:
+    left_size, right_size = left[2] - left[1], right[2] - right[1]
+    left_symbol, right_symbol = bool(left[0].strip()), bool(right[0].strip())
+    if left_symbol != right_symbol and min(left_size, right_size) > 1:
+        return left_symbol
+    return left_size >= right_size
 
 
 @cache

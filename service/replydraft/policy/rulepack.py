@@ -342,7 +342,8 @@ def compile_rule(
         view=view,
         literals=literals,
         regexes=regexes,
-        triggers=tuple(normalize(t) for t in spec.triggers),
+        triggers=tuple(dict.fromkeys(normalize(word) for t in spec.triggers
+                                     for word in expand_literal(path, spec.id, t, aliases))),
         mute_triggers=mute_triggers,
         exceptions=tuple(_compile(path, spec.id, "exception", expanded(p))
                          for p in spec.exceptions),
