@@ -112,14 +112,17 @@ class Matcher:
             found = list(self._triggers.iter(norm))
             muted = self._muted_spans(norm) if found and self._mutes is not None else []
             seen: dict[int, tuple[int, int]] = {}
+            no_ids: frozenset[str] = frozenset()
             for end, (length, triggered) in found:
                 start = end + 1 - length
                 window = seen.get(start)
                 if window is None:
                     window = seen[start] = _sentence_window(norm, start, end + 1)
+                # The rules whose pack mutes this occurrence (it sits inside 没法保证 …).
+                muted_ids = no_ids.union(*(ids for lo, hi, ids in muted
+                                           if lo <= start and end < hi)) if muted else no_ids
                 for rule in triggered:
-                    if muted and any(lo <= start and end < hi and rule.id in ids
-                                     for lo, hi, ids in muted):
+                    if rule.id in muted_ids:
                         continue
                     rules.setdefault(rule.id, rule)
                     if rule.view == "norm":

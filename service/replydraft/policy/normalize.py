@@ -261,16 +261,23 @@ def _display_order(source: str) -> list[int]:
 # Letter-spacing: a run of one-character words (letters, digits, CJK, Hangul) with one to three
 # spaces or symbols between them closes up ("g u a r a n t e e", "n o", "보 장", "뚱-뚱-한").
 # A run breaks where its gap changes ("w*i*l*l n.e.v.e.r" is two words); an apostrophe gap
-# never breaks it and stays ("c a n ' t" is "can't"). Sentence ends and + % @ never join.
-_SPACING = r"(?:[^\w\n。!?;+%@]|_){1,3}"
+# never breaks it and stays ("c a n ' t" is "can't"). Sentence ends and + % @ never join, nor
+# do two lone digits ("2-5 days" is a range).
+_GAP_CHAR = r"(?:[^\w\n。!?;+%@']|_)"
+# One to three gap characters; an apostrophe only with another beside it (i'd is one word).
+_SPACING = rf"(?:{_GAP_CHAR}{{1,3}}|{_GAP_CHAR}{{1,2}}'{_GAP_CHAR}{{0,2}}|'{_GAP_CHAR}{{1,2}})"
 # Chinese puts no space between words: spaces and decorations between two Han characters are
 # dropped wherever they are ("保证 明天到", "微❤信"); punctuation (, : 、 brackets quotes) stays.
-# Spaced runs are of the other scripts, where a Han neighbour does not make a longer word.
+# The match starts at the Han character before the gap (a plain class first scans fast).
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_LETTER = f"[^\\W_{_HAN}]"
-_SPACED_RUN = re.compile(rf"(?<!{_LETTER})(?<!')(?:{_LETTER}{_SPACING})+{_LETTER}(?!{_LETTER})")
 _HAN_GAP = re.compile(
-    rf"(?<=[{_HAN}])(?:[^\w\n。!?;+%@,:、()\"'“”《》【】\[\]…]|_){{1,3}}(?=[{_HAN}])")
+    rf"[{_HAN}](?:[^\w\n。!?;+%@,:、()\"'“”《》【】\[\]…]|_){{1,3}}(?=[{_HAN}])")
+# Spaced runs are of letters, digits and Hangul (the norm view has folded every Latin look-alike
+# to ASCII); a Han neighbour does not make a longer word. The first letter is matched before its
+# look-behinds, again so the scan can skip ahead on the plain class.
+_LETTER = "[a-z0-9\uac00-\ud7a3]"
+_SPACED_RUN = re.compile(
+    rf"{_LETTER}(?<!{_LETTER}{_LETTER})(?<!'{_LETTER})(?:{_SPACING}{_LETTER})+(?!{_LETTER})")
 
 
 def close_up(norm_text: str, capital: Callable[[int], bool] | None = None
@@ -281,22 +288,34 @@ def close_up(norm_text: str, capital: Callable[[int], bool] | None = None
     ``capital(i)`` tells whether character ``i`` was an upper-case letter in the input: a run
     that opens with a capital ``I`` keeps it apart ("I g u a r a n t e e" is "I guarantee").
     """
-    dropped: set[int] = set()
-    for match in _HAN_GAP.finditer(norm_text):
-        dropped.update(range(match.start(), match.end()))
+    dropped = [(m.start() + 1, m.end()) for m in _HAN_GAP.finditer(norm_text)]
     for match in _SPACED_RUN.finditer(norm_text):
         for start, end in _runs(norm_text, match.start(), match.end()):
-            if (norm_text[start] == "i" and capital is not None and capital(start)
-                    and end - start > 3):
+            if (norm_text[start] == "i" and capital is not None and end - start > 3
+                    and capital(start)):
                 start += 1
                 while start < end and not norm_text[start].isalnum():
                     start += 1
-            dropped.update(i for i in range(start, end)
-                           if not norm_text[i].isalnum() and norm_text[i] != "'")
+            position = start
+            for index in range(start, end):
+                if norm_text[index].isalnum() or norm_text[index] == "'":
+                    if index > position:
+                        dropped.append((position, index))
+                    position = index + 1
     if not dropped:
         return norm_text, None
-    kept = [i for i in range(len(norm_text)) if i not in dropped]
-    return "".join(norm_text[i] for i in kept), kept
+    dropped.sort()
+    kept: list[int] = []
+    pieces = []
+    position = 0
+    for start, end in dropped:
+        if start > position:
+            kept.extend(range(position, start))
+            pieces.append(norm_text[position:start])
+        position = max(position, end)
+    kept.extend(range(position, len(norm_text)))
+    pieces.append(norm_text[position:])
+    return "".join(pieces), kept
 
 
 def _runs(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -319,7 +338,9 @@ def _runs(text: str, start: int, end: int) -> list[tuple[int, int]]:
             right[1] += 1
         else:
             left[2] -= 1
-    return [(letters[first], letters[last] + 1) for _, first, last in groups if last > first]
+    return [(letters[first], letters[last] + 1) for _, first, last in groups
+            if last > first and (last - first > 1 or not text[letters[first]].isdigit()
+                                 or not text[letters[last]].isdigit())]
 
 
 def _stronger(left: list[Any], right: list[Any]) -> bool:
