@@ -148,3 +148,14 @@ def test_the_issues_disguises_are_caught(text: str) -> None:
 def test_allowed_uses_stay_clean(text: str) -> None:
     result = check(text)
     assert result.clean, result.violations
+
+
+def test_the_stores_own_name_is_not_drainage() -> None:
+    store = demo_store()
+    named = store.model_copy(update={"names": {"zh-Hans": "微信小铺", "en": "Kakao Corner"}})
+    assert check("欢迎光临微信小铺，这款有货。", store=named).clean
+    assert check("Thanks for shopping at K a k a o Corner!", store=named).clean
+    assert not check("Thanks for shopping at K a k a o Corner!", store=store).clean
+    # The name does not excuse the app elsewhere in the text.
+    assert not check("欢迎光临微信小铺，加我微信 bt88。", store=named).clean
+    assert not check("欢迎光临微信小铺，这款有货。", store=store).clean
