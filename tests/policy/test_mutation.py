@@ -134,6 +134,7 @@ def test_the_measure_is_deterministic() -> None:
     "加我Line",
     "add me on line",
     "企鹅号：八六五三二一七七九",
+    "The number is one three eight one two three four five six seven eight.",
 ])
 def test_the_issues_disguises_are_caught(text: str) -> None:
     assert not check(text).clean, text
@@ -143,7 +144,7 @@ def test_the_issues_disguises_are_caught(text: str) -> None:
     "退回到您的微信", "退款原路退回微信", "WeChat Pay", "We accept WeChat Pay and Alipay.",
     "微信支付", "알리페이", "카카오페이로 결제하실 수 있어요.", "无法保证",
     "we can't guarantee that", "보장할 수 없어요", "不建议机洗", "find us online", "请先扣扣子",
-    "허리 라인이 예뻐요",
+    "허리 라인이 예뻐요", "Sizes one, two and three, four and five are in stock, six soon.",
 ])
 def test_allowed_uses_stay_clean(text: str) -> None:
     result = check(text)

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from replydraft.languages import Platform
-from replydraft.policy.normalize import TextViews, char_table, normalize
+from replydraft.policy.normalize import (
+    TextViews,
+    char_table,
+    compact_form,
+    normalize,
+    read_digit_words,
+)
 from replydraft.policy.rulepack import CompiledRule
 
 # Rules on the digits view look for phone numbers: nothing to find without seven digits in a row.
@@ -254,7 +260,7 @@ def _passes_rule(hit: Hit, raw: RawHit, views: TextViews, context: Screen) -> bo
     if raw.view != "norm":
         if _SENTENCE_END.search(hit.match):
             return False
-        if _visible_length(hit.match) > 4 * (raw.end - raw.start) + 2:
+        if _visible_length(hit.match) > 4 * len(compact_form(hit.match)) + 2:
             return False  # letters too far apart to be one word
         if spec.kind == "literal" and not _on_word_boundaries(views.source, hit.start, hit.end):
             return False
@@ -302,6 +308,7 @@ def _as_read(hit: Hit, views: TextViews) -> str:
 
 
 def _phone_shaped(match: str, digit_count: int) -> bool:
+    match = read_digit_words(match)
     return not _NOT_PHONE.search(match) and len(match) <= 3 * digit_count + 6
 
 

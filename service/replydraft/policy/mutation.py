@@ -10,7 +10,8 @@ disguised text, or None when it does not apply (no Latin letter to swap, no digi
 - ``letter_spacing``: a word spaced out (``g u a r a n t e e``, ``保 证 明 天``);
 - ``separators``: a symbol between the letters of a word (``微-信``, ``v.x``);
 - ``full_width``: ASCII made full-width;
-- ``spelled_digits``: digits written as Chinese or Korean numerals, or circled;
+- ``spelled_digits``: an id's digits written as Chinese or Korean numerals, English words or
+  circled digits;
 - ``nickname``: a chat app's name swapped for another member of its alias family.
 
 For a positive case the spans are the violations ``check`` finds in the original text (every one
@@ -47,6 +48,7 @@ _LOOK_ALIKES = {
 _HAN_DIGITS = "零一二三四五六七八九"
 _HANGUL_DIGITS = "공일이삼사오육칠팔구"
 _CIRCLED_DIGITS = "⓪①②③④⑤⑥⑦⑧⑨"
+_ENGLISH_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 # A word to disguise: a Latin word (with its apostrophe), a run of Han or Hangul, or digits.
 _OTHER_LETTER = r"[^\W\d_\u3400-\u9fff\uac00-\ud7a3]"
 _WORD = re.compile(rf"{_OTHER_LETTER}+(?:'{_OTHER_LETTER}+)?|[\u3400-\u9fff]+|[\uac00-\ud7a3]+|\d+")
@@ -175,16 +177,28 @@ _DIGIT_RUN = re.compile(r"\d(?:[\s-]?\d){4,}")  # phone numbers and ids, not 100
 
 def spelled_digits(text: str, spans: Sequence[Span], rng: random.Random, context: Context
                    ) -> str | None:
+    numerals: Sequence[str]
     if context.language == "ko":
         numerals = _HANGUL_DIGITS
     elif context.language == "en":
-        numerals = _CIRCLED_DIGITS
+        # Words or circled digits, as the draw falls.
+        numerals = _ENGLISH_DIGITS if rng.random() < 0.5 else _CIRCLED_DIGITS
     else:
         numerals = _HAN_DIGITS
 
+    def spell(run: str) -> str:
+        out = []
+        for index, c in enumerate(run):
+            if not (c.isascii() and c.isdigit()):
+                out.append(c)
+                continue
+            out.append(numerals[int(c)])
+            if len(numerals[0]) > 1 and index + 1 < len(run) and run[index + 1].isdigit():
+                out.append(" ")
+        return "".join(out)
+
     def change(piece: str) -> str:
-        return _DIGIT_RUN.sub(lambda m: "".join(
-            numerals[int(c)] if c.isascii() and c.isdigit() else c for c in m.group(0)), piece)
+        return _DIGIT_RUN.sub(lambda m: spell(m.group(0)), piece)
 
     return _each_span(text, spans, change)
 

@@ -18,6 +18,7 @@ view character knowing which input character it came from:
   prefixes, ``100%``, e-mail), and so do sentence ends (``。!?;`` and line breaks).
 - ``digits``: ``compact`` with runs of Chinese or Korean numerals (``一三八``, ``공일공``) read as
   digits. A lone numeral only counts between two digits, so ``一定`` or ``이거`` stay words.
+  English digits spelled out (``one three eight …``, seven or more in a run) read as digits too.
 
 The offset maps are built only when a rule matched: clean text (the common case) never pays for
 them.
@@ -140,6 +141,49 @@ def numerals_to_digits(compact_text: str) -> str:
     return _NUMERAL_RUN.sub(lambda m: m.group(0).translate(_NUMERAL_TABLE), compact_text)
 
 
+# English digits spelled out ("one three eight …", mixed with digits): a run of at least seven,
+# one word at least, reads as digits. Each word becomes its digit at its first letter.
+_DIGIT_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_DIGIT_WORD = re.compile("|".join(_DIGIT_WORDS))
+_DIGIT_WORD_RUN = re.compile(f"(?:{_DIGIT_WORD.pattern}|\\d){{7,}}")
+
+
+def digit_words(digits_text: str) -> tuple[str, list[tuple[int, int]] | None]:
+    """Spelled-out English digit runs as digits: the text and, for each of its characters, the
+    first and last index in ``digits_text`` it reads (None when nothing changed)."""
+    # A spelled-out phone number or id names at least three different digits; ten substring
+    # tests cost far less than the scan.
+    if sum(word in digits_text for word in _DIGIT_WORDS) < 3:
+        return digits_text, None
+    spans: list[tuple[int, int]] = []
+    pieces: list[str] = []
+    position = 0
+    for run in _DIGIT_WORD_RUN.finditer(digits_text):
+        if run.group(0).isdigit():
+            continue
+        spans.extend((i, i) for i in range(position, run.start()))
+        pieces.append(digits_text[position:run.start()])
+        index = run.start()
+        while index < run.end():
+            word = _DIGIT_WORD.match(digits_text, index)
+            end = index + 1 if word is None else word.end()
+            spans.append((index, end - 1))
+            pieces.append(digits_text[index] if word is None else _DIGIT_WORDS[word.group(0)])
+            index = end
+        position = run.end()
+    if not pieces:
+        return digits_text, None
+    spans.extend((i, i) for i in range(position, len(digits_text)))
+    pieces.append(digits_text[position:])
+    return "".join(pieces), spans
+
+
+def read_digit_words(text: str) -> str:
+    """``text`` with every English digit word written as its digit (for measuring a number)."""
+    return _DIGIT_WORD.sub(lambda m: _DIGIT_WORDS[m.group(0)], text)
+
+
 def compact_form(pattern: str) -> str:
     """How a literal pattern reads in the compact view."""
     return compact(normalize(pattern))
@@ -148,7 +192,7 @@ def compact_form(pattern: str) -> str:
 class TextViews:
     """The three views of one input text, with lazily built offset maps back to the input."""
 
-    __slots__ = ("_char_norm", "_closed", "_compact_offsets", "_digits", "_display",
+    __slots__ = ("_char_norm", "_closed", "_compact_offsets", "_digit_kept", "_digits", "_display",
                  "_kept_indices", "_norm_offsets", "_order", "compact", "norm", "source")
 
     def __init__(self, source: str) -> None:
@@ -161,6 +205,7 @@ class TextViews:
         self.norm, self._closed = close_up(self._char_norm, self._capital)
         self.compact = compact(self.norm)
         self._digits: str | None = None
+        self._digit_kept: list[tuple[int, int]] | None = None
         self._norm_offsets: list[int] | None = None
         self._compact_offsets: list[int] | None = None
         self._kept_indices: list[int] | None = None
@@ -168,7 +213,7 @@ class TextViews:
     @property
     def digits(self) -> str:
         if self._digits is None:
-            self._digits = numerals_to_digits(self.compact)
+            self._digits, self._digit_kept = digit_words(numerals_to_digits(self.compact))
         return self._digits
 
     def view(self, name: str) -> str:
@@ -185,7 +230,17 @@ class TextViews:
             return norm_offsets
         if self._compact_offsets is None:
             self._compact_offsets = [norm_offsets[i] for i in self._kept()]
+        if name == "digits" and self.digits is not None and self._digit_kept is not None:
+            return [self._compact_offsets[first] for first, _ in self._digit_kept]
         return self._compact_offsets
+
+    def _end_offsets(self, name: str) -> list[int]:
+        """Like ``offsets``, but for a character read from several (a digit word), the last."""
+        offsets = self.offsets(name)
+        if name != "digits" or self._digit_kept is None:
+            return offsets
+        compact_offsets = self.offsets("compact")
+        return [compact_offsets[last] for _, last in self._digit_kept]
 
     def _norm(self) -> list[int]:
         if self._norm_offsets is None:
@@ -222,11 +277,11 @@ class TextViews:
             if start >= len(offsets):
                 return len(self.source), len(self.source)
             return offsets[start], offsets[start]
+        ends = self._end_offsets(name)
         if self._order is None:
-            return offsets[start], offsets[end - 1] + 1
+            return offsets[start], ends[end - 1] + 1
         # Reversed characters: the span is the input stretch that holds all of them.
-        window = offsets[start:end]
-        return min(window), max(window) + 1
+        return min(offsets[start:end]), max(ends[start:end]) + 1
 
     def view_span(self, name: str, start: int, end: int) -> tuple[int, int]:
         """The view characters ``[lo, hi)`` that input characters ``[start, end)`` became."""
