@@ -21,7 +21,6 @@ import ahocorasick
 from replydraft.languages import Platform
 from replydraft.policy.normalize import (
     TextViews,
-    char_table,
     compact_form,
     normalize,
     read_digit_words,
@@ -262,9 +261,9 @@ def _passes_rule(hit: Hit, raw: RawHit, views: TextViews, context: Screen) -> bo
             return False
         if _visible_length(hit.match) > 4 * len(compact_form(hit.match)) + 2:
             return False  # letters too far apart to be one word
-        if spec.kind == "literal" and not _on_word_boundaries(views.source, hit.start, hit.end):
+        if spec.kind == "literal" and not _on_word_boundaries(views, hit):
             return False
-        if spec.kind == "regex" and not _starts_a_word(views.source, hit.start):
+        if spec.kind == "regex" and not _starts_a_word(views, hit):
             return False  # a regex on the compact view that opens with a letter: "vxl" ≠ "vx"
     for name in spec.filters:
         if name == "phone_shape" and not _phone_shaped(_as_read(hit, views), raw.end - raw.start):
@@ -279,8 +278,7 @@ def _passes_rule(hit: Hit, raw: RawHit, views: TextViews, context: Screen) -> bo
 
 
 def _latin(char: str) -> bool:
-    mapped = char_table().get(ord(char), char)
-    return bool(mapped) and mapped[-1].isascii() and mapped[-1].isalnum()
+    return char.isascii() and char.isalnum()
 
 
 def _visible_length(text: str) -> int:
@@ -288,16 +286,29 @@ def _visible_length(text: str) -> int:
     return len(normalize(text)) if not text.isascii() else len(text)
 
 
-def _starts_a_word(source: str, start: int) -> bool:
-    return not (_latin(source[start]) and not source[start].isdigit() and start > 0
-                and _latin(source[start - 1]))
+def _norm_edges(views: TextViews, hit: Hit) -> tuple[int, int]:
+    """Where a hit sits in the norm view: its neighbours there are what a reader sees next to
+    it (zero-width characters gone, letter-spacing closed: the "dm" in "H D M I" is inside a
+    word)."""
+    return views.view_span("norm", hit.start, hit.end)
 
 
-def _on_word_boundaries(source: str, start: int, end: int) -> bool:
+def _starts_a_word(views: TextViews, hit: Hit) -> bool:
+    start, end = _norm_edges(views, hit)
+    norm = views.norm
+    return not (start < end and norm[start].isascii() and norm[start].isalpha() and start > 0
+                and _latin(norm[start - 1]))
+
+
+def _on_word_boundaries(views: TextViews, hit: Hit) -> bool:
     """A Latin-script edge of a match must not continue a Latin word (``vx`` ≠ ``vxl``)."""
-    if _latin(source[start]) and start > 0 and _latin(source[start - 1]):
+    start, end = _norm_edges(views, hit)
+    norm = views.norm
+    if start >= end:
+        return True
+    if _latin(norm[start]) and start > 0 and _latin(norm[start - 1]):
         return False
-    return not (_latin(source[end - 1]) and end < len(source) and _latin(source[end]))
+    return not (_latin(norm[end - 1]) and end < len(norm) and _latin(norm[end]))
 
 
 def _as_read(hit: Hit, views: TextViews) -> str:
