@@ -193,7 +193,7 @@ class TextViews:
     """The three views of one input text, with lazily built offset maps back to the input."""
 
     __slots__ = ("_char_norm", "_closed", "_compact_offsets", "_digit_kept", "_digits", "_display",
-                 "_kept_indices", "_norm_offsets", "_order", "compact", "norm", "source")
+                 "_kept_indices", "_norm_offsets", "_order", "_sorted", "compact", "norm", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -209,6 +209,7 @@ class TextViews:
         self._norm_offsets: list[int] | None = None
         self._compact_offsets: list[int] | None = None
         self._kept_indices: list[int] | None = None
+        self._sorted: dict[str, list[tuple[int, int]]] | None = None
 
     @property
     def digits(self) -> str:
@@ -287,11 +288,22 @@ class TextViews:
         """The view characters ``[lo, hi)`` that input characters ``[start, end)`` became."""
         if self._order is None:
             return self.view_index(name, start), self.view_index(name, end)
-        inside = [i for i, o in enumerate(self.offsets(name)) if start <= o < end]
+        by_input = self._by_input(name)
+        inside = [i for _, i in by_input[bisect_left(by_input, (start, -1)):
+                                         bisect_left(by_input, (end, -1))]]
         if not inside:
             position = self.view_index(name, start)
             return position, position
         return min(inside), max(inside) + 1
+
+    def _by_input(self, name: str) -> list[tuple[int, int]]:
+        """(input index, view index) pairs in input order: reordered text is looked up by input
+        position once per hit, so sort once."""
+        if self._sorted is None:
+            self._sorted = {}
+        if name not in self._sorted:
+            self._sorted[name] = sorted((o, i) for i, o in enumerate(self.offsets(name)))
+        return self._sorted[name]
 
     def view_index(self, name: str, input_position: int) -> int:
         """The first view character that comes from input position ``input_position`` or later."""
