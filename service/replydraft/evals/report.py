@@ -62,6 +62,9 @@ def metrics_tables(summary: dict[str, Any]) -> list[Table]:
             table.add_row(category, _pct(row["precision"]), _pct(row["recall"]),
                           str(row["tp"]), str(row["fp"]), str(row["fn"]))
         tables.append(table)
+    mutation = summary.get("policy_mutation")
+    if mutation:
+        tables.extend(mutation_tables(mutation))
     latency = summary.get("latency")
     if latency:
         table = Table(title="Latency per case", title_justify="left", show_edge=False)
@@ -73,6 +76,39 @@ def metrics_tables(summary: dict[str, Any]) -> list[Table]:
                           f"{row['mean_ms']:.1f}")
         tables.append(table)
     return tables
+
+
+def mutation_tables(mutation: dict[str, Any]) -> list[Table]:
+    """Recall under mutation per category × language, per operator, and the hard negatives."""
+    targets = mutation["targets"]
+    negatives = mutation["negatives"]
+    verdict = "[green]targets met[/]" if targets["met"] else "[red]below target[/]"
+    recall = Table(
+        title=f"Policy under mutation (seed {mutation['seed']}; target recall ≥ "
+              f"{targets['recall']:.0%}, false positives ≤ {targets['false_positive_rate']:.1%}: "
+              f"{verdict})",
+        title_justify="left", show_edge=False)
+    recall.add_column("category")
+    languages = sorted({key.split("/")[1] for key in mutation["recall"]})
+    for language in languages:
+        recall.add_column(language, justify="right")
+    for category in sorted({key.split("/")[0] for key in mutation["recall"]}):
+        cells = []
+        for language in languages:
+            row = mutation["recall"].get(f"{category}/{language}")
+            cells.append("—" if row is None else f"{_pct(row['recall'])} ({row['total']})")
+        recall.add_row(category, *cells)
+    operators = Table(title="Per disguise", title_justify="left", show_edge=False)
+    for column in ("disguise", "recall", "mutants", "negatives flagged"):
+        operators.add_column(column, justify="left" if column == "disguise" else "right")
+    for name, row in mutation["by_operator"].items():
+        negative = negatives["by_operator"].get(name, {"flagged": 0, "mutated": 0})
+        operators.add_row(name, _pct(row["recall"]), str(row["total"]),
+                          f"{negative['flagged']}/{negative['mutated']}")
+    operators.add_row("hard negatives", "", "",
+                      f"{negatives['flagged']}/{negatives['mutated']} = "
+                      f"{_pct(negatives['false_positive_rate'])}", style="bold")
+    return [recall, operators]
 
 
 def failing(results: Sequence[CaseResult]) -> list[CaseResult]:

@@ -17,6 +17,7 @@ from replydraft.evals.assertions import Judge
 from replydraft.evals.judge import build_judge
 from replydraft.evals.loader import load_suites, load_validator, resolve_selection, select_cases
 from replydraft.evals.models import Case, CaseResult, RunMeta, RunResults
+from replydraft.evals.mutation import mutation_metrics
 from replydraft.evals.results import git_state, now_iso, runtime_info
 from replydraft.evals.runner import run_cases
 from replydraft.evals.summary import summarize
@@ -203,6 +204,7 @@ def execute_run(
     )
     summary = summarize(results, min_pass=request.min_pass, load_problems=len(problems),
                         suite_min=request.suite_min)
+    summary["policy_mutation"] = mutation_metrics(cases, targets.store_for)
     return RunResults(meta=meta, summary=summary, problems=problems, cases=results)
 
 

@@ -276,7 +276,8 @@ class Targets:
         )
         return Execution(observed, output)
 
-    def _store_for(self, case: Case) -> StoreProfile:
+    def store_for(self, case: Case) -> StoreProfile:
+        """The store a case runs against: the base one with the case's override."""
         return overridden_store(self.base_store(), case.input.get("store"))
 
     def _run_policy(self, case: Case) -> Execution:
@@ -284,7 +285,7 @@ class Targets:
 
         data = case.input
         result = check(data["text"], language=data.get("language"),
-                       platform=data.get("platform"), store=self._store_for(case))
+                       platform=data.get("platform"), store=self.store_for(case))
         categories = [v.category for v in result.violations]
         observed = Observed(kind="policy", text=result.text, categories=categories,
                             unchanged=result.text == data["text"])
@@ -297,7 +298,7 @@ class Targets:
 
         data = case.input
         flags = scan_customer(data["customer_text"], language=data.get("language"),
-                              platform=data.get("platform"), store=self._store_for(case))
+                              platform=data.get("platform"), store=self.store_for(case))
         risks = [f.type for f in flags]
         observed = Observed(kind="customer_scan", text=data["customer_text"], risks=risks)
         return Execution(observed, CaseOutput(text=data["customer_text"],

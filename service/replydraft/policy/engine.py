@@ -88,6 +88,9 @@ class PolicyEngine:
             for commitment in store.allowed_commitments:
                 for wordings in commitment.phrases.values():
                     phrases.update(compact_form(w) for w in wordings)
+            # The store's own name is never drainage, whatever it happens to contain (a shop
+            # called 微信小铺 or Line Studio names itself, not the app).
+            phrases.update(compact_form(name) for name in store.names.values())
             for words in (store.voice.honorific, store.agent.nickname):
                 greetings.update(compact_form(w) for w in words.values())
             agent_max = store.policies.discounts.agent_max

@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from replydraft.languages import Platform
-from replydraft.policy.normalize import TextViews, char_table
+from replydraft.policy.normalize import (
+    TextViews,
+    compact_form,
+    normalize,
+    read_digit_words,
+)
 from replydraft.policy.rulepack import CompiledRule
 
 # Rules on the digits view look for phone numbers: nothing to find without seven digits in a row.
@@ -112,14 +117,17 @@ class Matcher:
             found = list(self._triggers.iter(norm))
             muted = self._muted_spans(norm) if found and self._mutes is not None else []
             seen: dict[int, tuple[int, int]] = {}
+            no_ids: frozenset[str] = frozenset()
             for end, (length, triggered) in found:
                 start = end + 1 - length
                 window = seen.get(start)
                 if window is None:
                     window = seen[start] = _sentence_window(norm, start, end + 1)
+                # The rules whose pack mutes this occurrence (it sits inside 没法保证 …).
+                muted_ids = no_ids.union(*(ids for lo, hi, ids in muted
+                                           if lo <= start and end < hi)) if muted else no_ids
                 for rule in triggered:
-                    if muted and any(lo <= start and end < hi and rule.id in ids
-                                     for lo, hi, ids in muted):
+                    if rule.id in muted_ids:
                         continue
                     rules.setdefault(rule.id, rule)
                     if rule.view == "norm":
@@ -251,12 +259,14 @@ def _passes_rule(hit: Hit, raw: RawHit, views: TextViews, context: Screen) -> bo
     if raw.view != "norm":
         if _SENTENCE_END.search(hit.match):
             return False
-        if len(hit.match) > 3 * (raw.end - raw.start) + 2:
+        if _visible_length(hit.match) > 4 * len(compact_form(hit.match)) + 2:
             return False  # letters too far apart to be one word
-        if spec.kind == "literal" and not _on_word_boundaries(views.source, hit.start, hit.end):
+        if spec.kind == "literal" and not _on_word_boundaries(views, hit):
             return False
+        if spec.kind == "regex" and not _starts_a_word(views, hit):
+            return False  # a regex on the compact view that opens with a letter: "vxl" ≠ "vx"
     for name in spec.filters:
-        if name == "phone_shape" and not _phone_shaped(hit.match, raw.end - raw.start):
+        if name == "phone_shape" and not _phone_shaped(_as_read(hit, views), raw.end - raw.start):
             return False
         if name == "domain_not_allowed" and _domain_allowed(
             views.norm[raw.start:raw.end], context.allowed_domains
@@ -268,18 +278,48 @@ def _passes_rule(hit: Hit, raw: RawHit, views: TextViews, context: Screen) -> bo
 
 
 def _latin(char: str) -> bool:
-    mapped = char_table().get(ord(char), char)
-    return bool(mapped) and mapped[-1].isascii() and mapped[-1].isalnum()
+    return char.isascii() and char.isalnum()
 
 
-def _on_word_boundaries(source: str, start: int, end: int) -> bool:
+def _visible_length(text: str) -> int:
+    """Length without the characters that render as nothing (zero-width, bidi controls)."""
+    return len(normalize(text)) if not text.isascii() else len(text)
+
+
+def _norm_edges(views: TextViews, hit: Hit) -> tuple[int, int]:
+    """Where a hit sits in the norm view: its neighbours there are what a reader sees next to
+    it (zero-width characters gone, letter-spacing closed: the "dm" in "H D M I" is inside a
+    word)."""
+    return views.view_span("norm", hit.start, hit.end)
+
+
+def _starts_a_word(views: TextViews, hit: Hit) -> bool:
+    start, end = _norm_edges(views, hit)
+    norm = views.norm
+    return not (start < end and norm[start].isascii() and norm[start].isalpha() and start > 0
+                and _latin(norm[start - 1]))
+
+
+def _on_word_boundaries(views: TextViews, hit: Hit) -> bool:
     """A Latin-script edge of a match must not continue a Latin word (``vx`` ≠ ``vxl``)."""
-    if _latin(source[start]) and start > 0 and _latin(source[start - 1]):
+    start, end = _norm_edges(views, hit)
+    norm = views.norm
+    if start >= end:
+        return True
+    if _latin(norm[start]) and start > 0 and _latin(norm[start - 1]):
         return False
-    return not (_latin(source[end - 1]) and end < len(source) and _latin(source[end]))
+    return not (_latin(norm[end - 1]) and end < len(norm) and _latin(norm[end]))
+
+
+def _as_read(hit: Hit, views: TextViews) -> str:
+    """The hit as the norm view reads it: letter-spacing closed ("4/0/0" is "400", a date's
+    "2026/12/05" keeps its slashes)."""
+    start, end = views.view_span("norm", hit.start, hit.end)
+    return views.norm[start:end]
 
 
 def _phone_shaped(match: str, digit_count: int) -> bool:
+    match = read_digit_words(match)
     return not _NOT_PHONE.search(match) and len(match) <= 3 * digit_count + 6
 
 
@@ -309,16 +349,14 @@ def _clause_bounds(norm: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _context_present(hit: Hit, views: TextViews) -> bool:
-    start = views.view_index("norm", hit.start)
-    end = views.view_index("norm", hit.end)
+    start, end = views.view_span("norm", hit.start, hit.end)
     left, right = _clause_bounds(views.norm, start, end)
     clause = views.norm[left:right]
     return any(regex.search(clause) for regex in hit.rule.context)
 
 
 def _excepted(hit: Hit, views: TextViews) -> bool:
-    start = views.view_index("norm", hit.start)
-    end = views.view_index("norm", hit.end)
+    start, end = views.view_span("norm", hit.start, hit.end)
     lo = max(0, start - _EXCEPTION_WINDOW)
     hi = min(len(views.norm), end + _EXCEPTION_WINDOW)
     for regex in hit.rule.exceptions:

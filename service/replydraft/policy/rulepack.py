@@ -12,15 +12,21 @@ Every file is validated strictly (unknown keys are errors) and every regex compi
 a mistake is a ``ConfigurationError`` that names the file and the rule. Regex patterns run on the
 *normalised* text, so they must be written in lower case and Simplified Chinese; literal patterns
 are normalised for you.
+
+A pack may name word families in ``aliases`` (the nicknames and homophones of a chat app, say)
+and use them as ``{name}`` in its patterns, exceptions and context: a literal pattern stands for
+one pattern per member, a regex gets an alternation of the members (separators allowed between
+their letters). So a new nickname is one line of data, and every pattern that says ``{wechat}``
+knows it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -36,9 +42,13 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 
 View = Literal["norm", "compact", "digits"]
 RuleAction = Literal["remove_sentence", "rewrite", "replace_term"]
+# What kind of claim a guarantee/absolute_claim rule catches (the taxonomy in rules/README.md).
+ClaimClass = Literal["delivery_date", "outcome", "durability", "superlative", "medical_safety",
+                     "promise"]
 Filter = Literal["domain_not_allowed", "phone_shape"]
 _SPECIAL_FILES = frozenset({"customer_risk.yaml", "platforms.yaml", "greetings.yaml"})
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_MAX_EXPANSIONS = 5000  # literal patterns one written pattern may stand for
 _GROUP_SYNTAX = re.compile(r"\(\?P[<=]")  # named-group syntax is the one upper case allowed
 
 
@@ -77,6 +87,7 @@ class _MatchSpec(_Strict):
 
 class Rule(_MatchSpec):
     category: Category | None = None  # defaults to the pack's category
+    claim: ClaimClass | None = None  # guarantee and absolute_claim rules: which kind of claim
     action: RuleAction
     replacement: dict[Language, str] = Field(default_factory=dict)
     reason: str = Field(min_length=1)
@@ -85,10 +96,16 @@ class Rule(_MatchSpec):
     customer_risk: RiskType | None = None
 
 
+AliasName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
 class RulePack(_Strict):
     category: Category
     language: Literal["zh", "en", "ko", "any"]
     description: str = ""
+    # Word families used as {name} in patterns: a member is a word, or {other} for all of
+    # another family's members.
+    aliases: dict[AliasName, list[str]] = Field(default_factory=dict)
     # A trigger inside one of these phrases does not start this pack's regex rules: the phrases
     # are negations every rule of the pack excepts anyway ("没法保证" holds the trigger "保证").
     # It only saves time; list a phrase only if each rule's exceptions cancel matches through it.
@@ -155,6 +172,8 @@ class RuleSet:
     greetings: tuple[str, ...]
     directory: Path
     deep_discount_percent: float = 20
+    # Every pack's alias families, merged by name (the mutation tests swap members).
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -208,22 +227,111 @@ def _compile(path: Path, rule_id: str, what: str, pattern: str) -> re.Pattern[st
         ) from error
 
 
+Aliases = dict[str, tuple[str, ...]]
+
+
+def resolve_aliases(path: Path, raw: dict[str, list[str]]) -> Aliases:
+    """Each family's members, with ``{other}`` members expanded; an error names the family."""
+    resolved: dict[str, tuple[str, ...]] = {}
+
+    def members(name: str, trail: tuple[str, ...]) -> tuple[str, ...]:
+        if name in resolved:
+            return resolved[name]
+        if name in trail:
+            raise ConfigurationError(
+                f"{path}: aliases: {' -> '.join((*trail, name))} refers to itself")
+        words: list[str] = []
+        for entry in raw[name]:
+            if not entry.strip():
+                raise ConfigurationError(f"{path}: aliases.{name}: an empty member")
+            reference = _PLACEHOLDER.fullmatch(entry.strip())
+            if reference:
+                if reference.group(1) not in raw:
+                    raise ConfigurationError(
+                        f"{path}: aliases.{name}: {entry!r} names no alias family "
+                        f"(known: {', '.join(sorted(raw))})")
+                words.extend(members(reference.group(1), (*trail, name)))
+            elif "{" in entry or "}" in entry:
+                raise ConfigurationError(
+                    f"{path}: aliases.{name}: {entry!r}: braces only as {{family}}")
+            elif not compact_form(entry):
+                raise ConfigurationError(
+                    f"{path}: aliases.{name}: {entry!r} is empty once normalised")
+            else:
+                words.append(entry)
+        if not words:
+            raise ConfigurationError(f"{path}: aliases.{name}: no members")
+        resolved[name] = tuple(dict.fromkeys(words))
+        return resolved[name]
+
+    for family in raw:
+        members(family, ())
+    return resolved
+
+
+def _unknown_alias(path: Path, rule_id: str, pattern: str, aliases: Aliases) -> None:
+    for name in _PLACEHOLDER.findall(pattern):
+        if name not in aliases:
+            known = ", ".join(sorted(aliases)) or "none defined"
+            raise ConfigurationError(
+                f"{path}: rule {rule_id!r}: {pattern!r} uses {{{name}}}, which is not in the "
+                f"pack's aliases ({known})")
+
+
+def expand_literal(path: Path, rule_id: str, pattern: str, aliases: Aliases) -> list[str]:
+    """One literal pattern per combination of the families it names."""
+    _unknown_alias(path, rule_id, pattern, aliases)
+    expanded = [pattern]
+    while True:
+        match = _PLACEHOLDER.search(expanded[0])
+        if match is None:
+            return expanded
+        name = match.group(1)
+        expanded = [p.replace("{" + name + "}", word, 1) for p in expanded
+                    for word in aliases[name]]
+        if len(expanded) > _MAX_EXPANSIONS:
+            raise ConfigurationError(
+                f"{path}: rule {rule_id!r}: {pattern!r} stands for more than "
+                f"{_MAX_EXPANSIONS} patterns")
+
+
+def expand_regex(path: Path, rule_id: str, pattern: str, aliases: Aliases) -> str:
+    """``{name}`` becomes an alternation of the family's normalised members, with separators
+    allowed between their letters (``微\\W*信``)."""
+    _unknown_alias(path, rule_id, pattern, aliases)
+
+    def alternation(match: re.Match[str]) -> str:
+        words = sorted({normalize(w).strip() for w in aliases[match.group(1)]}, key=len,
+                       reverse=True)
+        return "(?:" + "|".join(r"\W*".join(re.escape(c) for c in w if not c.isspace())
+                                for w in words) + ")"
+
+    return _PLACEHOLDER.sub(alternation, pattern)
+
+
 def compile_rule(
     path: Path, spec: Rule | RiskRule, priority: int, category: str,
-    mute_triggers: tuple[str, ...] = (),
+    mute_triggers: tuple[str, ...] = (), aliases: Aliases | None = None,
 ) -> CompiledRule:
     view = spec.match_view
+    aliases = aliases or {}
+
+    def expanded(pattern: str) -> str:
+        return expand_regex(path, spec.id, pattern, aliases)
+
     literals: tuple[str, ...] = ()
     regexes: tuple[re.Pattern[str], ...] = ()
     if spec.kind == "literal":
         form = compact_form if view != "norm" else normalize
-        literals = tuple(form(p) for p in spec.patterns)
+        literals = tuple(dict.fromkeys(
+            form(word) for p in spec.patterns for word in expand_literal(path, spec.id, p, aliases)
+        ))
         if any(not lit for lit in literals):
             raise ConfigurationError(
                 f"{path}: rule {spec.id!r}: a literal pattern is empty once normalised"
             )
     else:
-        regexes = tuple(_compile(path, spec.id, "pattern", p) for p in spec.patterns)
+        regexes = tuple(_compile(path, spec.id, "pattern", expanded(p)) for p in spec.patterns)
     if isinstance(spec, Rule):
         _check_replacement(path, spec, regexes)
     return CompiledRule(
@@ -234,10 +342,12 @@ def compile_rule(
         view=view,
         literals=literals,
         regexes=regexes,
-        triggers=tuple(normalize(t) for t in spec.triggers),
+        triggers=tuple(dict.fromkeys(normalize(word) for t in spec.triggers
+                                     for word in expand_literal(path, spec.id, t, aliases))),
         mute_triggers=mute_triggers,
-        exceptions=tuple(_compile(path, spec.id, "exception", p) for p in spec.exceptions),
-        context=tuple(_compile(path, spec.id, "context", p) for p in spec.context),
+        exceptions=tuple(_compile(path, spec.id, "exception", expanded(p))
+                         for p in spec.exceptions),
+        context=tuple(_compile(path, spec.id, "context", expanded(p)) for p in spec.context),
     )
 
 
@@ -267,12 +377,13 @@ def _check_replacement(path: Path, rule: Rule, regexes: tuple[re.Pattern[str], .
                 )
 
 
-def _load_pack(path: Path, first_priority: int) -> list[CompiledRule]:
+def _load_pack(path: Path, first_priority: int) -> tuple[list[CompiledRule], Aliases]:
     data = _read_yaml(path)
     try:
         pack = RulePack.model_validate(data)
     except ValidationError as error:
         raise _validation_error(path, data, error) from None
+    aliases = resolve_aliases(path, pack.aliases)
     compiled = []
     for offset, rule in enumerate(pack.rules):
         if rule.category is not None and rule.category != pack.category:
@@ -280,13 +391,18 @@ def _load_pack(path: Path, first_priority: int) -> list[CompiledRule]:
                 f"{path}: rule {rule.id!r}: category {rule.category!r} differs from the pack's "
                 f"{pack.category!r}"
             )
+        if rule.claim is not None and pack.category not in ("guarantee", "absolute_claim"):
+            raise ConfigurationError(
+                f"{path}: rule {rule.id!r}: claim is for guarantee and absolute_claim rules"
+            )
         if not rule.id.startswith(pack.category + "."):
             raise ConfigurationError(
                 f"{path}: rule {rule.id!r}: ids start with the category ({pack.category}.)"
             )
         mutes = tuple(normalize(m) for m in pack.mute_triggers)
-        compiled.append(compile_rule(path, rule, first_priority + offset, pack.category, mutes))
-    return compiled
+        compiled.append(compile_rule(path, rule, first_priority + offset, pack.category, mutes,
+                                     aliases))
+    return compiled, aliases
 
 
 def _load_risk_pack(path: Path) -> tuple[list[CompiledRule], RiskPack]:
@@ -335,10 +451,14 @@ def _load_rules_cached(directory: Path) -> RuleSet:
         raise ConfigurationError(f"{directory}: rule directory does not exist")
     rules: list[CompiledRule] = []
     seen: dict[str, str] = {}
+    families: dict[str, tuple[str, ...]] = {}
     for path in sorted(directory.glob("*.yaml")):
         if path.name in _SPECIAL_FILES:
             continue
-        for rule in _load_pack(path, len(rules)):
+        pack_rules, pack_aliases = _load_pack(path, len(rules))
+        for name, words in pack_aliases.items():
+            families[name] = tuple(dict.fromkeys((*families.get(name, ()), *words)))
+        for rule in pack_rules:
             if rule.id in seen:
                 raise ConfigurationError(
                     f"{path}: rule {rule.id!r} is already defined in {seen[rule.id]}"
@@ -358,4 +478,5 @@ def _load_rules_cached(directory: Path) -> RuleSet:
         greetings=tuple(compact_form(w) for w in greetings.words if compact_form(w)),
         directory=directory,
         deep_discount_percent=risk_pack.deep_discount_percent,
+        aliases=families,
     )
