@@ -10,6 +10,7 @@ from typing import Any
 from replydraft.evals.models import Case
 from replydraft.knowledge.models import StoreProfile
 from replydraft.languages import LANGUAGES, Language
+from replydraft.policy import default_engine
 from replydraft.policy.mutation import Sample, measure, policy_check
 
 SEED = 13
@@ -41,8 +42,6 @@ def mutation_metrics(cases: Sequence[Case], store_for: Callable[[Case], StorePro
     samples = samples_of(cases, store_for)
     if not samples:
         return None
-    from replydraft.policy import default_engine
-
     report = measure(samples, policy_check, default_engine().rules.aliases, seed=SEED)
     result = report.as_dict()
     recall, rate = report.min_recall(), report.false_positive_rate()

@@ -31,6 +31,7 @@ from typing import Any
 
 from replydraft.knowledge.models import StoreProfile
 from replydraft.languages import Language, Platform
+from replydraft.policy.filter import check
 
 Span = tuple[int, int]
 Aliases = Mapping[str, Sequence[str]]
@@ -403,7 +404,5 @@ def _mutate_negative(sample: Sample, check: CheckFn, context: Context,
 
 def policy_check(text: str, sample: Sample) -> set[tuple[str, int, int]]:
     """The bundled filter as a :data:`CheckFn`."""
-    from replydraft.policy import check
-
     result = check(text, language=sample.language, platform=sample.platform, store=sample.store)
     return {(v.category, v.span[0], v.span[1]) for v in result.violations}
