@@ -193,3 +193,18 @@ def test_an_undecided_customer_gets_the_range_and_a_question_back(drafter: Draft
     result = draft(drafter, "不太清楚该买哪件，帮我推荐一下吧")
     assert ("recommend", "store") in steps(result)
     assert "身高" in result.text and "链接" not in result.text
+
+
+def test_an_ask_that_covers_a_faint_neighbour_answers_alone(drafter: Drafter) -> None:
+    # "refuse the parcel" is also a returns matter; the refusal answer covers it, so the
+    # 7-day returns policy is not recited beside it.
+    result = draft(drafter, "到时候家里没人 我直接拒收行吗")
+    assert ("refuse_delivery", "store") in steps(result)
+    assert "吊牌" not in result.text
+
+
+def test_a_message_to_another_company_with_a_link_is_redirected_not_lectured(
+    drafter: Drafter
+) -> None:
+    result = draft(drafter, "@SomeAirline my bag never showed up, see https://t.co/abc123")
+    assert steps(result) == [("elsewhere", "ack")]

@@ -59,6 +59,12 @@ _ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",)}
 WEAK_BESIDE_ASKS = 0.5
 _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
+# An intent an ask of another intent also belongs to (`also` in asks.yaml) is answered by that
+# ask unless it was read this clearly on its own.
+_SURE_OF_ITS_OWN = 0.9
+# A link in a message written to another company ("@Tesco … https://t.co/…") is part of their
+# conversation, not a lure for this shop: the redirect is the reply, not the safety line.
+_ELSEWHERE_RISKS = frozenset({"phishing_link"})
 _SURE_SECURITY = 0.85
 _TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
@@ -150,7 +156,7 @@ class _Planner:
             names = _answering_order([*names, "bargaining"], drop={"other"})
         names = _in_asked_order(_clear_reading(names, self.confidence_of, asks, book), asks,
                                 book)
-        if self.seen.addressed_elsewhere and not self.risk_types:
+        if self.seen.addressed_elsewhere and self.risk_types <= _ELSEWHERE_RISKS:
             # "@AppleSupport my battery…": meant for another company; say so kindly.
             self.steps = [PlanStep(intent="other", ask="elsewhere", source="ack")]
             return self._finish(names)
@@ -180,6 +186,10 @@ class _Planner:
                      and found.intent == intent]
             if intent == "security" or (intent in _ALONE_ONLY and content and not asked):
                 continue
+            covered = any((found := book.get(a)) is not None and intent in found.also
+                          for a in asks)
+            if covered and not asked and self.confidence_of.get(intent, 0.0) < _SURE_OF_ITS_OWN:
+                continue  # "到时候拒收可以吗": the refusal answers it, not the returns policy
             self._intent(intent, asked, specific)
             for ask_id in asked:
                 self._ask(ask_id, intent)
