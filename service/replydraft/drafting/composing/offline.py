@@ -236,6 +236,13 @@ class Composer:
     def _empathy(self) -> None:
         if self.plan.tone != "apologetic":
             return
+        acks = {s.ask for s in self.plan.steps if s.source == "ack"}
+        if "chasing" in acks:
+            return  # "sorry to keep you waiting" is the chase's own first words
+        if "elsewhere" in acks:
+            # Their trouble is with another company: sympathy, not "sorry for the bad experience"
+            self.say("empathy.elsewhere", "other")
+            return
         names = [s.intent for s in self.plan.steps]
         seen = self.ctx.understanding
         specific = next((i for i in _EMPATHY_FIRST if i in names), None)

@@ -55,6 +55,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "empathy.refund_status": _spec(),
     "empathy.other_upset": _spec(),
     "empathy.urgent": _spec(),
+    "empathy.elsewhere": _spec(),
     "ask.product": _spec(),
     "ask.clarify": _spec(),
     "check.later": _spec(),

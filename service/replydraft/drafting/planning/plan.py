@@ -62,9 +62,9 @@ _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_requ
 # An intent an ask of another intent also belongs to (`also` in asks.yaml) is answered by that
 # ask unless it was read this clearly on its own.
 _SURE_OF_ITS_OWN = 0.9
-# A link in a message written to another company ("@Tesco … https://t.co/…") is part of their
-# conversation, not a lure for this shop: the redirect is the reply, not the safety line.
-_ELSEWHERE_RISKS = frozenset({"phishing_link"})
+# A link or a curse in a message written to another company ("@Tesco … https://t.co/…") is part
+# of their conversation, not a lure or an insult for this shop: the redirect is the reply.
+_ELSEWHERE_RISKS = frozenset({"phishing_link", "abuse"})
 _SURE_SECURITY = 0.85
 _TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
