@@ -208,3 +208,9 @@ def test_a_message_to_another_company_with_a_link_is_redirected_not_lectured(
 ) -> None:
     result = draft(drafter, "@SomeAirline my bag never showed up, see https://t.co/abc123")
     assert steps(result) == [("elsewhere", "ack")]
+
+
+def test_a_request_to_check_before_shipping_is_no_complaint(drafter: Drafter) -> None:
+    result = draft(drafter, "付好款了 寄出前帮忙检查一下 别有破损")
+    assert ("inspect_before_ship", "store") in steps(result)
+    assert result.plan is not None and result.plan.tone == "friendly"

@@ -59,9 +59,6 @@ _ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",)}
 WEAK_BESIDE_ASKS = 0.5
 _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
-# An intent an ask of another intent also belongs to (`also` in asks.yaml) is answered by that
-# ask unless it was read this clearly on its own.
-_SURE_OF_ITS_OWN = 0.9
 # A link or a curse in a message written to another company ("@Tesco … https://t.co/…") is part
 # of their conversation, not a lure or an insult for this shop: the redirect is the reply.
 _ELSEWHERE_RISKS = frozenset({"phishing_link", "abuse"})
@@ -186,10 +183,6 @@ class _Planner:
                      and found.intent == intent]
             if intent == "security" or (intent in _ALONE_ONLY and content and not asked):
                 continue
-            covered = any((found := book.get(a)) is not None and intent in found.also
-                          for a in asks)
-            if covered and not asked and self.confidence_of.get(intent, 0.0) < _SURE_OF_ITS_OWN:
-                continue  # "到时候拒收可以吗": the refusal answers it, not the returns policy
             self._intent(intent, asked, specific)
             for ask_id in asked:
                 self._ask(ask_id, intent)
@@ -298,7 +291,9 @@ class _Planner:
         return AnswerPlan(
             opening="none" if (handed and not calm) or bare else _opening(inputs, names, calm),
             tone="apologetic" if apologetic else "friendly",
-            emoji=calm and inputs.store.voice.emoji and not apologetic and not handed,
+            # A redirect to another company is said plainly, whatever the mood reads.
+            emoji=calm and inputs.store.voice.emoji and not apologetic and not handed
+            and all(s.ask != "elsewhere" for s in steps),
             offers="prompt_injection" not in self.risk_types
             and "discount" not in self.seen.state.agent_refused,
             steps=steps, needs_check=self.checks, readiness=readiness,

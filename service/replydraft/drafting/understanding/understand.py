@@ -259,6 +259,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             intents = _add_intent(intents, ask.intent, ASKED)
         intents = [s for s in intents if s.confidence >= FAINT] or intents
     intents = _outweighed(intents, found, rules)
+    intents = _covered(intents, found, rules)
     if lexicon.cue("praise", normalised) and not question and all(
             s.intent in _PRESALES | {"complaint"} and not rules.get(s.intent) for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
@@ -294,6 +295,28 @@ def _outweighed(intents: list[IntentScore], found: Sequence[Ask], rules: dict[st
         return intents
     for intent in asked:
         kept = _add_intent(kept, intent, ASKED)
+    return kept
+
+
+# An intent an ask of another intent also belongs to (`also` in asks.yaml) is that ask's matter
+# unless it was read this clearly on its own.
+SURE_OF_ITS_OWN = 0.9
+
+
+def _covered(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float]
+             ) -> list[IntentScore]:
+    """"到时候拒收可以吗" is about refusing the parcel, not the returns policy; "发货前检查一下
+    别有瑕疵" asks for a check before shipping, not about a defect: the ask's own intent reads
+    the message, and a neighbour the ask also belongs to gives way unless a keyword of its own
+    or a very clear reading supports it ("发错颜色了 要换" still asks for the exchange)."""
+    kept = intents
+    for ask in found:
+        if not ask.also or ask.intent == "other":
+            continue
+        weaker = {s.intent for s in kept if s.intent in ask.also
+                  and s.confidence < SURE_OF_ITS_OWN and not rules.get(s.intent)}
+        if weaker:
+            kept = _add_intent([s for s in kept if s.intent not in weaker], ask.intent, ASKED)
     return kept
 
 
