@@ -21,7 +21,7 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
-from replydraft.drafting.understanding.acts import Acts, read_acts
+from replydraft.drafting.understanding.acts import Acts, acknowledgement, read_acts
 from replydraft.drafting.understanding.asks import Ask, AskBook
 from replydraft.drafting.understanding.conversation import (
     FOOTWEAR,
@@ -242,6 +242,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
       发货", "跟谁家快递合作"); beside a clear reading the planner answers it under its own;
     * a pre-sales reading no keyword and no ask of its own supports gives way to a specific ask
       ("生产日期什么时候的" is not a shipping question);
+    * a bare answer or acknowledgement ("아니요", "不用了", "ok") asks nothing of its own;
     * praise with nothing asked is praise, whatever pre-sales question or complaint the model
       imagines in it ("东西不错会再光顾", "OH THIS IS SO CUTE!");
     * a message read as nothing that names a thing the shop does not carry is `not_sold`
@@ -260,6 +261,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         intents = [s for s in intents if s.confidence >= FAINT] or intents
     intents = _outweighed(intents, found, rules)
     intents = _covered(intents, found, rules)
+    if not found and not rules and acknowledgement(normalised, lexicon):
+        # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
+        intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
+            IntentScore(intent="other", confidence=0.5)]
     if lexicon.cue("praise", normalised) and not question and all(
             s.intent in _PRESALES | {"complaint"} and not rules.get(s.intent) for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
