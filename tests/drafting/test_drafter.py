@@ -216,3 +216,17 @@ def test_the_llm_gets_the_plan_and_a_model_that_follows_it_writes_an_honest_draf
     assert result.readiness == "needs_check"
     assert [c.ask for c in result.needs_check] == ["bulk_order"]
     assert any(c.section == "answers.cod" for c in result.citations)
+
+
+def test_the_llm_plan_says_what_kind_of_acknowledgement_a_step_is(
+    fake_llm: FakeOpenAIServer, llm_drafter: Callable[..., Drafter]
+) -> None:
+    """A chase is not a plain "ok": the model is told the agent is still on it, as the offline
+    template says."""
+    fake_llm.responder = _plan_following_model
+    llm_drafter().draft(DraftRequest.model_validate({"messages": [
+        {"role": "customer", "text": "能改发顺丰吗"},
+        {"role": "agent", "text": "稍等我问下仓库"},
+        {"role": "customer", "text": "问到了没"}]}))
+    plan = fake_llm.requests[-1].last_user_message
+    assert "still looking into it" in plan
