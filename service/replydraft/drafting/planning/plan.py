@@ -336,12 +336,24 @@ def _in_asked_order(names: list[str], asks: Sequence[str], book: AskBook) -> lis
 
 
 def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
-    """Asks the facts reveal: a message naming one of the store's remote regions asks about
-    remote postage, whatever words it uses."""
+    """Asks the facts and the order reveal: a message naming one of the store's remote regions
+    asks about remote postage, whatever words it uses; a haggle after payment asks for a price
+    adjustment."""
     derived = list(asks)
     if "remote_regions" in inputs.fact_keys and "remote" not in derived:
         derived.append("remote")
+    paid = inputs.order_status in _PAID or inputs.understanding.order_state in _PAID
+    if paid and any(s.intent == "bargaining" for s in inputs.intents) and \
+            not set(derived) & _BARGAINING_ASKS:
+        # "已经付款了 能便宜点吗": after payment a discount can only be a partial refund, so
+        # "拍下先别付款" is no answer; the agent checks it like a price drop.
+        derived.append("price_protection")
     return derived
+
+
+_PAID = frozenset({"paid", "shipped", "delivered", "received"})
+_BARGAINING_ASKS = frozenset({"price_protection", "coupon", "freebie", "bulk_order",
+                              "member_discount", "cash_discount"})
 
 
 # The order is out and the customer asks when it ships, or it is paid and they are upset that
