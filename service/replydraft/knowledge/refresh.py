@@ -104,11 +104,25 @@ class Plan:
         return sum(len(built.entry.skus) for built in self.sources.values())
 
 
-def discover(knowledge_dir: Path) -> tuple[dict[str, str], list[ScanWarning]]:
-    """Knowledge files (relative path -> source type), plus warnings for ignored files."""
+@dataclass
+class Discovered:
+    """What ``discover`` found: files to read, files ignored (warnings), files refused."""
+
+    files: dict[str, str]  # relative path -> source type
+    ignored: list[ScanWarning]
+    refused: list[FieldProblem]
+
+
+def discover(knowledge_dir: Path) -> Discovered:
+    """Knowledge files (relative path -> source type), warnings for ignored files, and
+    problems for files refused because their real path lies outside ``knowledge_dir``: a
+    symbolic link to ``/etc/...`` or to another folder would otherwise be indexed and served
+    by search to anyone allowed to search."""
     found: dict[str, str] = {}
     ignored: list[ScanWarning] = []
-    if (knowledge_dir / STORE_FILE).is_file():
+    refused: list[FieldProblem] = []
+    root = knowledge_dir.resolve()
+    if (knowledge_dir / STORE_FILE).is_file() or (knowledge_dir / STORE_FILE).is_symlink():
         found[STORE_FILE] = "store"
     for folder, suffixes, source_type in (("products", PRODUCT_SUFFIXES, "product"),
                                           ("playbooks", PLAYBOOK_SUFFIXES, "playbook")):
@@ -128,7 +142,26 @@ def discover(knowledge_dir: Path) -> tuple[dict[str, str], list[ScanWarning]]:
                     source=rel, line=1, category="ignored", rule="unsupported_file_type",
                     match=path.suffix or path.name,
                     reason=f"not read: {folder}/ accepts {', '.join(suffixes)}"))
-    return found, ignored
+    for rel in list(found):
+        problem = _outside(knowledge_dir / rel, rel, root)
+        if problem is not None:
+            del found[rel]
+            refused.append(problem)
+    return Discovered(found, ignored, refused)
+
+
+def _outside(path: Path, rel: str, root: Path) -> FieldProblem | None:
+    """A problem when ``path`` resolves (through links in the file or its folders) to a place
+    outside ``root``, or to nothing; None when it is a file inside."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a dangling link or a link loop
+        return FieldProblem(rel, "refused: a symbolic link that leads nowhere (dangling or "
+                                 "looping); remove it or copy the file in")
+    if not real.is_relative_to(root):
+        return FieldProblem(rel, "refused: a symbolic link to a file outside the knowledge "
+                                 "folder; copy the file into the folder instead")
+    return None
 
 
 def file_sha256(path: Path) -> str:
@@ -165,11 +198,13 @@ class Planner:
             raise KnowledgeError(
                 f"knowledge directory {knowledge_dir} does not exist",
                 problems=[FieldProblem(str(knowledge_dir), "no such directory")])
-        files, ignored = discover(knowledge_dir)
-        problems: list[FieldProblem] = []
+        discovered = discover(knowledge_dir)
+        files, ignored = discovered.files, discovered.ignored
+        problems: list[FieldProblem] = list(discovered.refused)
         if STORE_FILE not in files:
-            problems.append(FieldProblem(STORE_FILE, "the store profile is missing"))
-            raise KnowledgeError("knowledge files are invalid", problems=problems)
+            if not problems:
+                problems.append(FieldProblem(STORE_FILE, "the store profile is missing"))
+            raise KnowledgeError(_summary(problems), problems=problems)
         hashes = {rel: file_sha256(knowledge_dir / rel) for rel in files}
         name = scanner_name(self.scanner)
         fingerprint = build_fingerprint(self.settings, self.embedder, name, hashes[STORE_FILE])
