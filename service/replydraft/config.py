@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(400, ge=50, le=4000, description="Max tokens per chunk.")
     chunk_overlap: int = Field(40, ge=0, le=1000, description="Token overlap between chunks.")
     keep_versions: int = Field(3, ge=1, le=50, description="Index versions kept for rollback.")
+    max_knowledge_file_bytes: int = Field(
+        5_000_000, ge=1024,
+        description="Largest knowledge file a refresh reads (and largest text inside a .docx); "
+                    "larger ones are refused before parsing.")
 
     # Drafting
     drafter: Literal["auto", "offline", "llm"] = Field(

@@ -164,6 +164,17 @@ def _outside(path: Path, rel: str, root: Path) -> FieldProblem | None:
     return None
 
 
+def _oversized(path: Path, rel: str, limit: int) -> FieldProblem | None:
+    """A problem when the file is larger than ``limit`` bytes: checked before it is hashed or
+    parsed, because parsing holds many times a file's size in memory (a 50 MB playbook reached
+    2.2 GB) while the refresh lock is held."""
+    size = path.stat().st_size
+    if size <= limit:
+        return None
+    return FieldProblem(rel, f"refused: {size:,} bytes, over the {limit:,}-byte limit per "
+                             "file (REPLYDRAFT_MAX_KNOWLEDGE_FILE_BYTES); split the file")
+
+
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -201,8 +212,13 @@ class Planner:
         discovered = discover(knowledge_dir)
         files, ignored = discovered.files, discovered.ignored
         problems: list[FieldProblem] = list(discovered.refused)
+        for rel in list(files):
+            problem = _oversized(knowledge_dir / rel, rel, self.settings.max_knowledge_file_bytes)
+            if problem is not None:
+                del files[rel]
+                problems.append(problem)
         if STORE_FILE not in files:
-            if not problems:
+            if not any(p.location == STORE_FILE for p in problems):
                 problems.append(FieldProblem(STORE_FILE, "the store profile is missing"))
             raise KnowledgeError(_summary(problems), problems=problems)
         hashes = {rel: file_sha256(knowledge_dir / rel) for rel in files}
@@ -214,7 +230,11 @@ class Planner:
         # of unchanged chunks; tokenising 10k products is the slow part of chunking.
         known = self._previous_chunks(usable) if reusable is None else {}
 
-        store_file = read_store(knowledge_dir / STORE_FILE, STORE_FILE)
+        try:
+            store_file = read_store(knowledge_dir / STORE_FILE, STORE_FILE)
+        except RecursionError:  # see the same guard on the other files below
+            store_file = StoreFile(None, [FieldProblem(STORE_FILE, "nested too deeply to read")],
+                                   lambda _path: 1)
         problems.extend(store_file.problems)
         if store_file.store is None:
             raise KnowledgeError(_summary(problems), problems=problems)
@@ -226,9 +246,16 @@ class Planner:
             if old is not None and old.sha256 == hashes[rel]:
                 sources[rel] = BuiltSource(entry=old)
                 continue
-            built = self._build_source(
-                rel, source_type, hashes[rel], fingerprint, store, store_file, problems, known,
-                old.products if old is not None else {})
+            try:
+                built = self._build_source(
+                    rel, source_type, hashes[rel], fingerprint, store, store_file, problems,
+                    known, old.products if old is not None else {})
+            except RecursionError:
+                # The readers walk nested values recursively; YAML stops nesting at 1,000
+                # levels, which a deep stack may still not hold. The file is named, not the
+                # traceback.
+                problems.append(FieldProblem(rel, "nested too deeply to read"))
+                continue
             if built is not None:
                 sources[rel] = built
         problems.extend(_duplicate_skus(sources))
@@ -274,7 +301,8 @@ class Planner:
         if source_type == "product":
             return self._build_product_source(rel, sha, fingerprint, store, problems, known,
                                               before)
-        playbook_file = read_playbook(path, rel)
+        playbook_file = read_playbook(path, rel,
+                                      max_bytes=self.settings.max_knowledge_file_bytes)
         problems.extend(playbook_file.problems)
         if playbook_file.playbook is None:
             return None
