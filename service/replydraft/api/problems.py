@@ -100,16 +100,21 @@ def _domain_extra(error: ReplydraftError) -> dict[str, Any]:
 
 async def handle_domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ReplydraftError)
-    if error.status >= 500:
-        log.error("%s: %s", type(error).__name__, error.detail)
     if isinstance(error, LLMError):
         metrics = getattr(request.app.state, "metrics", None)
         if metrics is not None:
             metrics.llm_error(llm_error_kind(fallback_reason(error)))
+    return domain_error_response(error, request.url.path)
+
+
+def domain_error_response(error: ReplydraftError, path: str) -> JSONResponse:
+    """The problem response for a domain error; also used by middleware, outside routing."""
+    if error.status >= 500:
+        log.error("%s: %s", type(error).__name__, error.detail)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
     return problem_response(
         error.status, headers=headers, type_=f"/problems/{_slug(type(error).__name__)}",
-        title=error.title, detail=error.detail, instance=request.url.path,
+        title=error.title, detail=error.detail, instance=path,
         errors=_field_errors(error), extra=_domain_extra(error),
     )
 
