@@ -86,7 +86,8 @@ def read_playbook(path: Path, rel: str, *, max_bytes: int | None = None) -> Play
     except UnicodeDecodeError as error:
         return PlaybookFile(None, [FieldProblem(rel, f"not UTF-8 text (byte {error.start})")])
     except OSError as error:
-        return PlaybookFile(None, [FieldProblem(rel, f"cannot read: {error}")])
+        # strerror, not str(error): that one carries the absolute path.
+        return PlaybookFile(None, [FieldProblem(rel, f"cannot read: {error.strerror}")])
     except ValueError as error:  # python-docx: not a Word file
         return PlaybookFile(None, [FieldProblem(rel, f"cannot read as {suffix}: {error}")])
     return _headed(raw, rel)

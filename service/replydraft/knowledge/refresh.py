@@ -206,9 +206,12 @@ class Planner:
         """Parse and validate every file (reusing unchanged ones) or raise KnowledgeError."""
         knowledge_dir = self.settings.knowledge_dir
         if not knowledge_dir.is_dir():
+            # Named by its setting, not its path: this error reaches API clients (refresh jobs),
+            # who have no business learning the server's directory layout.
             raise KnowledgeError(
-                f"knowledge directory {knowledge_dir} does not exist",
-                problems=[FieldProblem(str(knowledge_dir), "no such directory")])
+                f"the knowledge folder {knowledge_dir.name!r} (REPLYDRAFT_KNOWLEDGE_DIR) does "
+                "not exist", problems=[FieldProblem("REPLYDRAFT_KNOWLEDGE_DIR",
+                                                    "no such directory")])
         discovered = discover(knowledge_dir)
         files, ignored = discovered.files, discovered.ignored
         problems: list[FieldProblem] = list(discovered.refused)
