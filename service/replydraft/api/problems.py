@@ -21,10 +21,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from replydraft.api.logs import request_id_var
 from replydraft.api.metrics import llm_error_kind
+from replydraft.db.engine import Database
+from replydraft.db.faults import RETRY_AFTER_S, fault_kind
 from replydraft.drafting.llm.retry import fallback_reason
 from replydraft.errors import (
     InvalidInput,
@@ -137,6 +140,30 @@ async def handle_http_exception(request: Request, error: Exception) -> JSONRespo
                             instance=request.url.path)
 
 
+async def handle_database_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DBAPIError)
+    return database_error_response(error, request.url.path,
+                                   getattr(request.app.state, "database", None))
+
+
+def database_error_response(error: BaseException, path: str, database: Database | None
+                            ) -> JSONResponse:
+    """503 with ``Retry-After`` for a fault of the database (locked, read-only, full, gone),
+    recorded for /readyz; the generic 500 for anything else (a bug, logged with its trace)."""
+    kind = fault_kind(error)
+    if kind is None:
+        log.error("database error in %s", path, exc_info=error)
+        return internal_error_response(path)
+    log.warning("database %s in %s: %s", kind, path, error)
+    if database is not None:
+        database.faults.record(kind)
+    return problem_response(
+        503, type_="/problems/database-unavailable", title="Database unavailable",
+        detail=f"the database is {kind} at the moment; this request changed nothing; "
+               f"retry in {RETRY_AFTER_S} s", instance=path,
+        headers={"Retry-After": str(RETRY_AFTER_S)}, extra={"fault": kind})
+
+
 def internal_error_response(path: str) -> JSONResponse:
     return problem_response(500, type_="/problems/internal-error", title="Internal error",
                             detail="the server failed to handle this request; the error is "
@@ -147,3 +174,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ReplydraftError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(DBAPIError, handle_database_error)
