@@ -9,6 +9,7 @@ unwritable (``chattr +i`` when the tests run as root, whom file modes do not sto
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -144,4 +145,24 @@ def test_a_read_only_database_file(served: Served) -> None:
         assert served.client.get("/v1/drafts", headers=served.agent).status_code == 200
     finally:
         undo()
+    served.assert_recovers()
+
+
+def test_a_stream_whose_draft_cannot_be_stored_ends_with_a_503_error_event(
+        served: Served) -> None:
+    holder = sqlite3.connect(served.path, isolation_level=None, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = served.client.post("/v1/drafts/stream", json=DRAFT, headers=served.agent)
+        served.assert_not_ready("locked")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 200
+    events = [block.split("\n", 1) for block in response.text.strip().split("\n\n")]
+    assert [name for name, _ in events][-1] == "event: error"
+    last = json.loads(events[-1][1].removeprefix("data: "))
+    assert last["status"] == 503 and last["fault"] == "locked"
+    assert "discard" in last["detail"]
+    assert "event: done" not in response.text
     served.assert_recovers()

@@ -90,7 +90,7 @@ def stream_draft(
     items = approvals.stream_draft(open_session=database.session, drafter=drafter,
                                    request=body, actor=principal,
                                    idempotency_key=idempotency_key, observer=metrics)
-    return StreamingResponse(draft_events(items, request.url.path),
+    return StreamingResponse(draft_events(items, request.url.path, database),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
