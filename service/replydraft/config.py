@@ -60,6 +60,14 @@ class Settings(BaseSettings):
         10.0, ge=0, le=300, description="Cap on a server's Retry-After wait before a retry."
     )
     llm_temperature: float = Field(0.3, ge=0, le=2, description="Sampling temperature.")
+    draft_deadline_s: float = Field(
+        30.0, gt=0, le=600,
+        description="Total time one draft may spend on the LLM, across retries, backoff and "
+                    "streaming; then the offline fallback answers.")
+    max_concurrent_drafts: int = Field(
+        16, ge=1, le=32,
+        description="Drafts the API works on at once; more get 503 with Retry-After, so slow "
+                    "model calls cannot take every worker thread from the other routes.")
     retrieval_k: int = Field(6, ge=1, le=50)
 
     # API

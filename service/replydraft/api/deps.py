@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from replydraft.api.auth import PRINCIPAL_KEY, resolve_principal
+from replydraft.api.limits import DraftSlots
 from replydraft.api.metrics import Metrics
 from replydraft.config import Settings
 from replydraft.db.engine import Database
@@ -70,6 +71,10 @@ async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+async def get_draft_slots(request: Request) -> DraftSlots:
+    return request.app.state.draft_slots
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 KnowledgeDep = Annotated[KnowledgeAdmin, Depends(get_knowledge)]
@@ -77,6 +82,7 @@ DrafterDep = Annotated[DraftWriter, Depends(get_drafter)]
 JobsDep = Annotated[KnowledgeJobs, Depends(get_jobs)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PolicyCheckDep = Annotated[PolicyCheck, Depends(get_policy_check)]
+DraftSlotsDep = Annotated[DraftSlots, Depends(get_draft_slots)]
 
 
 async def get_principal(

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from replydraft import __version__
 from replydraft.api.auth import AuthGateMiddleware
+from replydraft.api.limits import DraftSlots
 from replydraft.api.logs import configure_logging
 from replydraft.api.metrics import Metrics
 from replydraft.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -132,6 +133,7 @@ def create_app(
     app.state.policy_check = policy_check
     app.state.metrics = metrics = Metrics()
     app.state.principals = PrincipalCache(settings.auth_cache_s)
+    app.state.draft_slots = DraftSlots(settings.max_concurrent_drafts)
     install_problem_handlers(app)
     for module in (drafts, policy, knowledge_routes, stats, health):
         app.include_router(module.router)

@@ -114,7 +114,11 @@ def domain_error_response(error: ReplydraftError, path: str) -> JSONResponse:
     """The problem response for a domain error; also used by middleware, outside routing."""
     if error.status >= 500:
         log.error("%s: %s", type(error).__name__, error.detail)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+    headers: dict[str, str] | None = None
+    if isinstance(error, Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif "retry_after" in error.extra:
+        headers = {"Retry-After": str(error.extra["retry_after"])}
     return problem_response(
         error.status, headers=headers, type_=f"/problems/{_slug(type(error).__name__)}",
         title=error.title, detail=error.detail, instance=path,
