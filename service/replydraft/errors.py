@@ -12,6 +12,7 @@
     ├── PolicyViolation       422    an agent's edit would send a forbidden text
     ├── KnowledgeError        422    the knowledge files are wrong (``problems`` lists each)
     ├── IndexNotReady         503    no index version has been built yet
+    ├── Overloaded            503    as many drafts as allowed are in progress; retry shortly
     ├── ConfigurationError    500    a rule pack, prompt file or store file is wrong at start-up
     └── LLMError              502    the model endpoint failed; the drafter falls back offline
         ├── LLMTimeout
@@ -113,6 +114,11 @@ class KnowledgeError(ReplydraftError):
 class IndexNotReady(ReplydraftError):
     status = 503
     title = "Knowledge index not built yet"
+
+
+class Overloaded(ReplydraftError):
+    status = 503
+    title = "Too many drafts in progress"
 
 
 class ConfigurationError(ReplydraftError):

@@ -73,10 +73,10 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 class LiveServer:
-    """uvicorn on 127.0.0.1 with an ephemeral port, in a thread."""
+    """uvicorn on 127.0.0.1 (or ``host``) with an ephemeral port, in a thread."""
 
-    def __init__(self, app: FastAPI) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None,
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1") -> None:
+        config = uvicorn.Config(app, host=host, port=0, log_config=None,
                                 access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -91,9 +91,12 @@ class LiveServer:
         return self
 
     @property
+    def port(self) -> int:
+        return int(self.server.servers[0].sockets[0].getsockname()[1])
+
+    @property
     def base_url(self) -> str:
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True

@@ -82,7 +82,8 @@ def test_dev_mode_acts_as_a_local_admin(app_factory: object) -> None:
     from fastapi.testclient import TestClient
 
     app, _, _ = app_factory(auth_disabled=True)  # type: ignore[operator]
-    with TestClient(app) as client:
+    # Dev mode answers loopback peers only; TestClient's default peer is "testclient".
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
         created = client.post("/v1/drafts", json=DRAFT)
         assert created.status_code == 201
         assert created.json()["created_by"] == "dev"

@@ -78,8 +78,10 @@ def test_request_ids_are_echoed_or_generated(api: Api) -> None:
 
 
 def test_unknown_routes_and_methods_are_problems(api: Api) -> None:
-    missing = assert_problem(api.client.get("/v1/nothing-here"), 404)
+    missing = assert_problem(api.client.get("/v1/nothing-here", headers=api.auth("qa")), 404)
     assert "/v1/nothing-here" in missing["detail"]
+    # Without a key the API answers 401 for any /v1/ path: its map is not shown to strangers.
+    assert_problem(api.client.get("/v1/nothing-here"), 401)
     wrong = assert_problem(api.client.put("/v1/drafts", headers=api.auth("agent"), json={}), 405)
     assert "POST" in wrong.get("detail", "") or wrong["status"] == 405
 

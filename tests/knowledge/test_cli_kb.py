@@ -95,3 +95,30 @@ def test_search_errors_are_clear(cli: tuple[CliRunner, Path, Path]) -> None:
     assert bad_lang.exit_code == 2 and "--lang" in bad_lang.output
     empty = runner.invoke(app, ["kb", "status"])
     assert empty.exit_code == 0 and "no index version yet" in empty.output
+
+
+def test_file_names_cannot_forge_lines_in_the_cli_reports(
+        cli: tuple[CliRunner, Path, Path]) -> None:
+    """A file named with a newline (and an escape sequence) is printed with the characters
+    escaped: an operator reading the report sees one line per problem, no forged verdict."""
+    runner, knowledge, _ = cli
+    forged = "evil\nerror: none, all files valid\x1b[2J\u2028"
+    playbook = knowledge / "playbooks" / "en" / f"{forged}.md"
+    playbook.write_text("---\nlanguage: en\ntitle: Evil\n---\n\n## A\nintent: shipping_time\n\n"
+                        "Parcels leave at four.\n", encoding="utf-8")
+
+    dry = runner.invoke(app, ["kb", "refresh", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "playbooks/en/evil\\nerror: none, all files valid\\x1b[2J\\u2028.md" in dry.stdout
+    assert not any(line.startswith("error:") for line in dry.output.splitlines())
+
+    product = knowledge / "products" / f"[bold]{forged}.yaml"
+    product.write_text("sku: [unclosed\n", encoding="utf-8")
+    broken = runner.invoke(app, ["kb", "refresh", "--dry-run"])
+    assert broken.exit_code == 2
+    lines = broken.stderr.splitlines()
+    assert [line for line in lines if line.startswith("error:")] == [
+        line for line in lines if line.startswith("error: 1 problem(s)")]
+    assert "\x1b" not in broken.stderr and "\u2028" not in broken.stderr
+    assert any("products/[bold]evil\\nerror: none, all files valid\\x1b[2J\\u2028.yaml:" in line
+               for line in lines)

@@ -14,21 +14,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
+from replydraft.api.auth import PRINCIPAL_KEY, resolve_principal
+from replydraft.api.limits import DraftSlots
 from replydraft.api.metrics import Metrics
 from replydraft.config import Settings
 from replydraft.db.engine import Database
 from replydraft.errors import IndexNotReady
 from replydraft.knowledge.models import StoreProfile
 from replydraft.knowledge.reader import KnowledgeAdmin, KnowledgeReader
-from replydraft.review.access import (
-    DEV_PRINCIPAL,
-    Permission,
-    Principal,
-    PrincipalCache,
-    authenticate,
-)
+from replydraft.review.access import Permission, Principal
 from replydraft.review.approvals import DraftWriter, PolicyCheck
 from replydraft.review.jobs import KnowledgeJobs
 
@@ -76,6 +71,10 @@ async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+async def get_draft_slots(request: Request) -> DraftSlots:
+    return request.app.state.draft_slots
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 KnowledgeDep = Annotated[KnowledgeAdmin, Depends(get_knowledge)]
@@ -83,27 +82,22 @@ DrafterDep = Annotated[DraftWriter, Depends(get_drafter)]
 JobsDep = Annotated[KnowledgeJobs, Depends(get_jobs)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PolicyCheckDep = Annotated[PolicyCheck, Depends(get_policy_check)]
+DraftSlotsDep = Annotated[DraftSlots, Depends(get_draft_slots)]
 
 
 async def get_principal(
     request: Request,
     settings: SettingsDep,
-    database: DatabaseDep,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    authorization = request.headers.get("authorization")
-    cache: PrincipalCache = request.app.state.principals
-    principal = DEV_PRINCIPAL if settings.auth_disabled else cache.get(authorization)
+    """The caller ``AuthGateMiddleware`` resolved before routing; resolved here for a route
+    outside its prefix."""
+    principal = request.scope.get("state", {}).get(PRINCIPAL_KEY)
     if principal is None:
-        principal = await run_in_threadpool(_authenticate, database, authorization)
-        cache.put(authorization or "", principal)
-    request.scope.setdefault("state", {})["actor"] = principal.name
+        principal = await resolve_principal(request.app.state, settings,
+                                            request.headers.get("authorization"))
+        request.scope.setdefault("state", {})["actor"] = principal.name
     return principal
-
-
-def _authenticate(database: Database, authorization: str | None) -> Principal:
-    with database.session() as session:
-        return authenticate(session=session, authorization=authorization)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

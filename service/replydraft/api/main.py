@@ -16,6 +16,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from replydraft import __version__
+from replydraft.api.auth import AuthGateMiddleware
+from replydraft.api.limits import DraftSlots
 from replydraft.api.logs import configure_logging
 from replydraft.api.metrics import Metrics
 from replydraft.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -131,11 +133,14 @@ def create_app(
     app.state.policy_check = policy_check
     app.state.metrics = metrics = Metrics()
     app.state.principals = PrincipalCache(settings.auth_cache_s)
+    app.state.draft_slots = DraftSlots(settings.max_concurrent_drafts)
     install_problem_handlers(app)
     for module in (drafts, policy, knowledge_routes, stats, health):
         app.include_router(module.router)
-    # Added last = outermost: the request id exists before the body limit can answer.
+    # Added last = outermost: the request id exists before the body limit can answer, and the
+    # caller is known (or refused) before the body is read.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthGateMiddleware, settings=settings, state=app.state)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
 

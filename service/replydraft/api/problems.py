@@ -21,10 +21,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from replydraft.api.logs import request_id_var
 from replydraft.api.metrics import llm_error_kind
+from replydraft.db.engine import Database
+from replydraft.db.faults import RETRY_AFTER_S, fault_kind
 from replydraft.drafting.llm.retry import fallback_reason
 from replydraft.errors import (
     InvalidInput,
@@ -100,16 +103,25 @@ def _domain_extra(error: ReplydraftError) -> dict[str, Any]:
 
 async def handle_domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ReplydraftError)
-    if error.status >= 500:
-        log.error("%s: %s", type(error).__name__, error.detail)
     if isinstance(error, LLMError):
         metrics = getattr(request.app.state, "metrics", None)
         if metrics is not None:
             metrics.llm_error(llm_error_kind(fallback_reason(error)))
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+    return domain_error_response(error, request.url.path)
+
+
+def domain_error_response(error: ReplydraftError, path: str) -> JSONResponse:
+    """The problem response for a domain error; also used by middleware, outside routing."""
+    if error.status >= 500:
+        log.error("%s: %s", type(error).__name__, error.detail)
+    headers: dict[str, str] | None = None
+    if isinstance(error, Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif "retry_after" in error.extra:
+        headers = {"Retry-After": str(error.extra["retry_after"])}
     return problem_response(
         error.status, headers=headers, type_=f"/problems/{_slug(type(error).__name__)}",
-        title=error.title, detail=error.detail, instance=request.url.path,
+        title=error.title, detail=error.detail, instance=path,
         errors=_field_errors(error), extra=_domain_extra(error),
     )
 
@@ -132,6 +144,30 @@ async def handle_http_exception(request: Request, error: Exception) -> JSONRespo
                             instance=request.url.path)
 
 
+async def handle_database_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DBAPIError)
+    return database_error_response(error, request.url.path,
+                                   getattr(request.app.state, "database", None))
+
+
+def database_error_response(error: BaseException, path: str, database: Database | None
+                            ) -> JSONResponse:
+    """503 with ``Retry-After`` for a fault of the database (locked, read-only, full, gone),
+    recorded for /readyz; the generic 500 for anything else (a bug, logged with its trace)."""
+    kind = fault_kind(error)
+    if kind is None:
+        log.error("database error in %s", path, exc_info=error)
+        return internal_error_response(path)
+    log.warning("database %s in %s: %s", kind, path, error)
+    if database is not None:
+        database.faults.record(kind)
+    return problem_response(
+        503, type_="/problems/database-unavailable", title="Database unavailable",
+        detail=f"the database is {kind} at the moment; this request changed nothing; "
+               f"retry in {RETRY_AFTER_S} s", instance=path,
+        headers={"Retry-After": str(RETRY_AFTER_S)}, extra={"fault": kind})
+
+
 def internal_error_response(path: str) -> JSONResponse:
     return problem_response(500, type_="/problems/internal-error", title="Internal error",
                             detail="the server failed to handle this request; the error is "
@@ -142,3 +178,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ReplydraftError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(DBAPIError, handle_database_error)

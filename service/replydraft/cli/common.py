@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from replydraft.config import Settings, get_settings
 from replydraft.errors import (
@@ -34,6 +36,18 @@ EXIT_VERDICT = 1
 EXIT_BAD_INPUT = 2
 EXIT_CONFLICT = 3
 EXIT_FAILURE = 4
+
+
+# C0 and C1 controls, DEL, line and paragraph separators, bidi embeddings and isolates: a file
+# name carrying one could start a new line, clear the screen or reorder what the operator reads.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
+                          "\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as its escape (``\\n``, ``\\x1b``), so
+    text from files and users cannot forge or hide lines in what the CLI prints."""
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def cli_settings() -> Settings:
@@ -66,9 +80,11 @@ def report_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except ReplydraftError as error:
-            err_console.print(f"[bold red]error:[/] {error.detail}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(printable(error.detail))}",
+                              highlight=False, soft_wrap=True)
             for problem in _problems_of(error):
-                err_console.print(f"  - {problem}", highlight=False, markup=False)
+                err_console.print(f"  - {printable(str(problem))}", highlight=False,
+                                  markup=False, soft_wrap=True)
             raise typer.Exit(exit_code_for(error)) from None
 
     return wrapper

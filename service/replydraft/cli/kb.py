@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from replydraft.cli.common import EXIT_BAD_INPUT, cli_settings, err_console, report_errors
+from replydraft.cli.common import (
+    EXIT_BAD_INPUT,
+    cli_settings,
+    err_console,
+    printable,
+    report_errors,
+)
 
 if TYPE_CHECKING:
     from replydraft.knowledge.base import KnowledgeBase
@@ -71,7 +77,9 @@ def _print_refresh(report: RefreshReport) -> None:
         for label, files in (("added", diff.added), ("changed", diff.changed),
                              ("removed", diff.removed)):
             for name in files:
-                console.print(f"  {label:<8} {source_type:<8} {name}", highlight=False)
+                # soft_wrap: one file per line, whatever the terminal width (grep-able).
+                console.print(f"  {label:<8} {source_type:<8} {printable(name)}",
+                              highlight=False, markup=False, soft_wrap=True)
     console.print(
         f"{report.total_chunks} chunks, {report.products} products; embedded "
         f"{report.chunks.embedded} new texts in {report.duration_s:.1f} s "
@@ -86,7 +94,8 @@ def _print_refresh(report: RefreshReport) -> None:
     if report.warnings:
         err_console.print(f"[yellow]{len(report.warnings)} warning(s):[/]")
         for warning in report.warnings:
-            err_console.print(f"  warning: {warning}", markup=False, highlight=False)
+            err_console.print(f"  warning: {printable(str(warning))}", markup=False,
+                              highlight=False, soft_wrap=True)
 
 
 @app.command()

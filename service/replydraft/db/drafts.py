@@ -62,6 +62,9 @@ def get_draft(*, session: Session, draft_id: str) -> Draft | None:
     return session.scalars(select(Draft).where(Draft.id == draft_id)).one_or_none()
 
 
+MAX_SEQ = 2**31 - 1  # Draft.seq is an Integer: 32 bits on PostgreSQL
+
+
 def list_drafts(
     *,
     session: Session,
@@ -79,7 +82,9 @@ def list_drafts(
         query = query.where((Draft.created_by == agent) | (Draft.decided_by == agent))
     if intent:
         query = query.where(Draft.intents.contains(f",{intent},", autoescape=True))
-    if before_seq is not None:
+    # A position past the largest seq the column holds (32 bits on PostgreSQL) bounds nothing;
+    # binding it would overflow the driver (SQLite) or the column type (PostgreSQL).
+    if before_seq is not None and before_seq <= MAX_SEQ:
         query = query.where(Draft.seq < before_seq)
     return list(session.scalars(query))
 

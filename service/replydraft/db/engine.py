@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,22 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from replydraft.config import Settings
+from replydraft.db.faults import FaultLatch, discard_faulty_connections
 
 _DB_DIR = Path(__file__).resolve().parent
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_S = 10.0
+# The readiness probe waits this long for the write lock: long enough for an ordinary commit
+# to finish, short enough that /readyz answers promptly while a writer hogs the lock.
+PROBE_BUSY_TIMEOUT_MS = 1000
 
 
 @dataclass(frozen=True)
 class Database:
     engine: Engine
     sessions: sessionmaker[Session]
+    busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S  # what make_engine was given
+    # Availability faults met by requests (see db.faults); read by /readyz.
+    faults: FaultLatch = field(default_factory=FaultLatch)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -35,22 +43,50 @@ class Database:
         with self.engine.connect() as connection:
             return connection.execute(text("SELECT 1")).scalar() == 1
 
+    def probe_writes(self) -> None:
+        """Raise the database's error unless it would accept a write now. On SQLite, a write
+        transaction that creates a table and rolls back: it takes the write lock and needs a
+        writable file and a free page, which is what a locked, read-only or full database
+        lacks; nothing is written. Other back ends answer a plain query."""
+        if self.engine.url.get_backend_name() != "sqlite":
+            self.ping()
+            return
+        with self.engine.connect() as connection:
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            try:
+                raw.execute(f"PRAGMA busy_timeout={PROBE_BUSY_TIMEOUT_MS}")
+                raw.execute("BEGIN IMMEDIATE")
+                try:
+                    raw.execute("CREATE TABLE replydraft_write_probe (x INTEGER)")
+                finally:
+                    raw.execute("ROLLBACK")
+                raw.execute(f"PRAGMA busy_timeout={round(self.busy_timeout_s * 1000)}")
+            except sqlite3.Error:
+                # Closed, not pooled again: it may hold a lock, or have been opened read-only.
+                connection.invalidate()
+                raise
+
     def close(self) -> None:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
-    # WAL lets readers run while one writer commits; busy_timeout makes a second writer wait for
-    # the lock instead of failing at once; SQLite leaves foreign keys off unless asked.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_s: float) -> Any:
+    def apply(dbapi_connection: Any, connection_record: object) -> None:
+        # WAL lets readers run while one writer commits; busy_timeout makes a second writer
+        # wait for the lock instead of failing at once; SQLite leaves foreign keys off unless
+        # asked.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout_s * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return apply
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -58,9 +94,10 @@ def make_engine(url: str) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
     )
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_s))
+    discard_faulty_connections(engine)
     return engine
 
 
@@ -96,7 +133,12 @@ def migrate(engine: Engine) -> None:
 
 
 def open_database(settings: Settings, *, run_migrations: bool = True) -> Database:
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url,
+                         busy_timeout_s=settings.db_busy_timeout_s)
     if run_migrations:
         migrate(engine)
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    database = Database(engine=engine, sessions=sessions,
+                        busy_timeout_s=settings.db_busy_timeout_s)
+    event.listen(sessions, "after_commit", lambda _session: database.faults.clear())
+    return database

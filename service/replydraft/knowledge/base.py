@@ -325,7 +325,8 @@ class KnowledgeBase:
     def status(self) -> KBStatus:
         serving = self._current()
         common = {"embedder": self.embedder.name,
-                  "knowledge_dir": str(self.settings.knowledge_dir),
+                  # The folder's name only: status is served over the API.
+                  "knowledge_dir": self.settings.knowledge_dir.name,
                   "versions": self._versions.retained()}
         if serving is None:
             return KBStatus(ready=False, version=None, last_refresh=None, chunks=0, products=0,

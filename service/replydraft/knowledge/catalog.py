@@ -19,7 +19,7 @@ from replydraft.errors import FieldProblem
 from replydraft.knowledge.csv_products import KnownRow, read_product_rows
 from replydraft.knowledge.locating import LineMap, format_path
 from replydraft.knowledge.models import Product, StoreProfile
-from replydraft.yamlfile import safe_load
+from replydraft.yamlfile import safe_load_bounded
 
 PRODUCT_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 
@@ -85,6 +85,8 @@ def read_product_file(path: Path, rel: str, known_rows: Container[str] = frozens
         except json.JSONDecodeError as error:
             return ProductFile(problems=[
                 FieldProblem(f"{rel}:{error.lineno}", f"invalid JSON: {error.msg}")])
+        except RecursionError:
+            return ProductFile(problems=[FieldProblem(rel, "invalid JSON: nested too deeply")])
     else:
         data, problem = _parse_yaml(text, rel)
         if problem:
@@ -174,7 +176,7 @@ def _read_text(path: Path, rel: str) -> tuple[str, FieldProblem | None]:
 
 def _parse_yaml(text: str, rel: str) -> tuple[Any, FieldProblem | None]:
     try:
-        return safe_load(text), None
+        return safe_load_bounded(text), None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -30,7 +30,7 @@ class LineMap:
             return cls({})
         lines: dict[PathKey, int] = {}
         if root is not None:
-            _walk(root, (), lines)
+            _walk(root, (), lines, set())
         return cls(lines)
 
     def line_of(self, path: Sequence[str | int]) -> int:
@@ -42,17 +42,22 @@ class LineMap:
         return self._lines.get((), 1)
 
 
-def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
+def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], seen: set[int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in seen:
+        # An alias: its fields are located where the anchor wrote them; walking the shared
+        # node again under every alias would expand the document (see yamlfile).
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*path, str(key_node.value))
             # The key's line, not the value's: a block value starts on the next line.
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines)
+            _walk(value_node, child, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines)
+            _walk(item, (*path, index), lines, seen)
 
 
 def format_path(path: Sequence[str | int]) -> str:

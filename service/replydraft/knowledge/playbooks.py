@@ -19,7 +19,7 @@ from replydraft.knowledge.cleaning import clean_lines
 from replydraft.knowledge.models import Intent
 from replydraft.languages import LANGUAGES, Language
 from replydraft.text.script import language_of
-from replydraft.yamlfile import safe_load
+from replydraft.yamlfile import safe_load_bounded
 
 PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".docx")
 INTENTS: frozenset[str] = frozenset(get_args(Intent))
@@ -68,12 +68,13 @@ class PlaybookFile:
     problems: list[FieldProblem]
 
 
-def read_playbook(path: Path, rel: str) -> PlaybookFile:
-    """Parse one playbook file; its format follows the suffix."""
+def read_playbook(path: Path, rel: str, *, max_bytes: int | None = None) -> PlaybookFile:
+    """Parse one playbook file; its format follows the suffix. ``max_bytes`` bounds the XML
+    inside a .docx (a zip: its own size says little about what it unpacks to)."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".docx":
-            raw = _docx_lines(path)
+            raw = _docx_lines(path, max_bytes)
         else:
             text = path.read_text(encoding="utf-8-sig")
             if suffix not in (".html", ".htm"):
@@ -85,7 +86,8 @@ def read_playbook(path: Path, rel: str) -> PlaybookFile:
     except UnicodeDecodeError as error:
         return PlaybookFile(None, [FieldProblem(rel, f"not UTF-8 text (byte {error.start})")])
     except OSError as error:
-        return PlaybookFile(None, [FieldProblem(rel, f"cannot read: {error}")])
+        # strerror, not str(error): that one carries the absolute path.
+        return PlaybookFile(None, [FieldProblem(rel, f"cannot read: {error.strerror}")])
     except ValueError as error:  # python-docx: not a Word file
         return PlaybookFile(None, [FieldProblem(rel, f"cannot read as {suffix}: {error}")])
     return _headed(raw, rel)
@@ -136,11 +138,12 @@ def _split_front_matter(
         if numbered[index][1].strip() in ("---", "..."):
             block = "\n".join(line for _, line in numbered[1:index])
             try:
-                data = safe_load(block) or {}
+                data = safe_load_bounded(block) or {}
             except yaml.YAMLError as error:
                 mark = getattr(error, "problem_mark", None)
                 line = (mark.line + 2) if mark is not None else 1
-                problems.append(FieldProblem(f"{rel}:{line}", f"invalid front matter: {error}"))
+                reason = getattr(error, "problem", None) or str(error)
+                problems.append(FieldProblem(f"{rel}:{line}", f"invalid front matter: {reason}"))
                 return {}, numbered[index + 1:]
             if not isinstance(data, dict):
                 problems.append(FieldProblem(f"{rel}:2", "front matter must be a mapping"))
@@ -364,16 +367,26 @@ def _html_lines(text: str) -> tuple[list[HeadedLine], str | None, str]:
     return parser.lines, parser.language, parser.title
 
 
-def _docx_lines(path: Path) -> tuple[list[HeadedLine], str | None, str]:
+def _docx_lines(path: Path, max_bytes: int | None) -> tuple[list[HeadedLine], str | None, str]:
     import zipfile
 
     import docx  # python-docx; imported here because only .docx playbooks need it
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     try:
+        if max_bytes is not None:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist()
+                               if info.filename.endswith(".xml"))
+            if unpacked > max_bytes:
+                raise ValueError(f"its XML unpacks to {unpacked:,} bytes, over the "
+                                 f"{max_bytes:,}-byte limit (REPLYDRAFT_MAX_KNOWLEDGE_FILE_BYTES)")
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as error:
         raise ValueError(f"not a Word .docx document ({error})") from None
+    except etree.LxmlError as error:  # e.g. "huge text node": python-docx lets it through
+        raise ValueError(f"unreadable Word XML ({error})") from None
     lines: list[HeadedLine] = []
     title = ""
     for number, paragraph in enumerate(document.paragraphs, start=1):

@@ -104,11 +104,25 @@ class Plan:
         return sum(len(built.entry.skus) for built in self.sources.values())
 
 
-def discover(knowledge_dir: Path) -> tuple[dict[str, str], list[ScanWarning]]:
-    """Knowledge files (relative path -> source type), plus warnings for ignored files."""
+@dataclass
+class Discovered:
+    """What ``discover`` found: files to read, files ignored (warnings), files refused."""
+
+    files: dict[str, str]  # relative path -> source type
+    ignored: list[ScanWarning]
+    refused: list[FieldProblem]
+
+
+def discover(knowledge_dir: Path) -> Discovered:
+    """Knowledge files (relative path -> source type), warnings for ignored files, and
+    problems for files refused because their real path lies outside ``knowledge_dir``: a
+    symbolic link to ``/etc/...`` or to another folder would otherwise be indexed and served
+    by search to anyone allowed to search."""
     found: dict[str, str] = {}
     ignored: list[ScanWarning] = []
-    if (knowledge_dir / STORE_FILE).is_file():
+    refused: list[FieldProblem] = []
+    root = knowledge_dir.resolve()
+    if (knowledge_dir / STORE_FILE).is_file() or (knowledge_dir / STORE_FILE).is_symlink():
         found[STORE_FILE] = "store"
     for folder, suffixes, source_type in (("products", PRODUCT_SUFFIXES, "product"),
                                           ("playbooks", PLAYBOOK_SUFFIXES, "playbook")):
@@ -128,7 +142,37 @@ def discover(knowledge_dir: Path) -> tuple[dict[str, str], list[ScanWarning]]:
                     source=rel, line=1, category="ignored", rule="unsupported_file_type",
                     match=path.suffix or path.name,
                     reason=f"not read: {folder}/ accepts {', '.join(suffixes)}"))
-    return found, ignored
+    for rel in list(found):
+        problem = _outside(knowledge_dir / rel, rel, root)
+        if problem is not None:
+            del found[rel]
+            refused.append(problem)
+    return Discovered(found, ignored, refused)
+
+
+def _outside(path: Path, rel: str, root: Path) -> FieldProblem | None:
+    """A problem when ``path`` resolves (through links in the file or its folders) to a place
+    outside ``root``, or to nothing; None when it is a file inside."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a dangling link or a link loop
+        return FieldProblem(rel, "refused: a symbolic link that leads nowhere (dangling or "
+                                 "looping); remove it or copy the file in")
+    if not real.is_relative_to(root):
+        return FieldProblem(rel, "refused: a symbolic link to a file outside the knowledge "
+                                 "folder; copy the file into the folder instead")
+    return None
+
+
+def _oversized(path: Path, rel: str, limit: int) -> FieldProblem | None:
+    """A problem when the file is larger than ``limit`` bytes: checked before it is hashed or
+    parsed, because parsing holds many times a file's size in memory (a 50 MB playbook reached
+    2.2 GB) while the refresh lock is held."""
+    size = path.stat().st_size
+    if size <= limit:
+        return None
+    return FieldProblem(rel, f"refused: {size:,} bytes, over the {limit:,}-byte limit per "
+                             "file (REPLYDRAFT_MAX_KNOWLEDGE_FILE_BYTES); split the file")
 
 
 def file_sha256(path: Path) -> str:
@@ -162,14 +206,24 @@ class Planner:
         """Parse and validate every file (reusing unchanged ones) or raise KnowledgeError."""
         knowledge_dir = self.settings.knowledge_dir
         if not knowledge_dir.is_dir():
+            # Named by its setting, not its path: this error reaches API clients (refresh jobs),
+            # who have no business learning the server's directory layout.
             raise KnowledgeError(
-                f"knowledge directory {knowledge_dir} does not exist",
-                problems=[FieldProblem(str(knowledge_dir), "no such directory")])
-        files, ignored = discover(knowledge_dir)
-        problems: list[FieldProblem] = []
+                f"the knowledge folder {knowledge_dir.name!r} (REPLYDRAFT_KNOWLEDGE_DIR) does "
+                "not exist", problems=[FieldProblem("REPLYDRAFT_KNOWLEDGE_DIR",
+                                                    "no such directory")])
+        discovered = discover(knowledge_dir)
+        files, ignored = discovered.files, discovered.ignored
+        problems: list[FieldProblem] = list(discovered.refused)
+        for rel in list(files):
+            problem = _oversized(knowledge_dir / rel, rel, self.settings.max_knowledge_file_bytes)
+            if problem is not None:
+                del files[rel]
+                problems.append(problem)
         if STORE_FILE not in files:
-            problems.append(FieldProblem(STORE_FILE, "the store profile is missing"))
-            raise KnowledgeError("knowledge files are invalid", problems=problems)
+            if not any(p.location == STORE_FILE for p in problems):
+                problems.append(FieldProblem(STORE_FILE, "the store profile is missing"))
+            raise KnowledgeError(_summary(problems), problems=problems)
         hashes = {rel: file_sha256(knowledge_dir / rel) for rel in files}
         name = scanner_name(self.scanner)
         fingerprint = build_fingerprint(self.settings, self.embedder, name, hashes[STORE_FILE])
@@ -179,7 +233,11 @@ class Planner:
         # of unchanged chunks; tokenising 10k products is the slow part of chunking.
         known = self._previous_chunks(usable) if reusable is None else {}
 
-        store_file = read_store(knowledge_dir / STORE_FILE, STORE_FILE)
+        try:
+            store_file = read_store(knowledge_dir / STORE_FILE, STORE_FILE)
+        except RecursionError:  # see the same guard on the other files below
+            store_file = StoreFile(None, [FieldProblem(STORE_FILE, "nested too deeply to read")],
+                                   lambda _path: 1)
         problems.extend(store_file.problems)
         if store_file.store is None:
             raise KnowledgeError(_summary(problems), problems=problems)
@@ -191,9 +249,16 @@ class Planner:
             if old is not None and old.sha256 == hashes[rel]:
                 sources[rel] = BuiltSource(entry=old)
                 continue
-            built = self._build_source(
-                rel, source_type, hashes[rel], fingerprint, store, store_file, problems, known,
-                old.products if old is not None else {})
+            try:
+                built = self._build_source(
+                    rel, source_type, hashes[rel], fingerprint, store, store_file, problems,
+                    known, old.products if old is not None else {})
+            except RecursionError:
+                # The readers walk nested values recursively; YAML stops nesting at 1,000
+                # levels, which a deep stack may still not hold. The file is named, not the
+                # traceback.
+                problems.append(FieldProblem(rel, "nested too deeply to read"))
+                continue
             if built is not None:
                 sources[rel] = built
         problems.extend(_duplicate_skus(sources))
@@ -239,7 +304,8 @@ class Planner:
         if source_type == "product":
             return self._build_product_source(rel, sha, fingerprint, store, problems, known,
                                               before)
-        playbook_file = read_playbook(path, rel)
+        playbook_file = read_playbook(path, rel,
+                                      max_bytes=self.settings.max_knowledge_file_bytes)
         problems.extend(playbook_file.problems)
         if playbook_file.playbook is None:
             return None

@@ -66,5 +66,5 @@ class KBStatus(BaseModel):
     sources: int = 0
     warnings: int = 0
     embedder: str
-    knowledge_dir: str
+    knowledge_dir: str  # the folder's name, never its absolute path
     versions: list[int] = Field(default_factory=list)

@@ -370,7 +370,8 @@ class VersionStore:
                 raise RefreshInProgress(
                     "another knowledge refresh is running"
                     + (f" ({holder})" if holder else "")
-                    + f"; try again when it finishes (lock: {path})") from None
+                    + "; try again when it finishes (lock: index/refresh.lock in the data "
+                    "folder)") from None
             handle.seek(0)
             handle.truncate()
             handle.write(f"pid {os.getpid()} since {datetime.now().isoformat(timespec='seconds')}")

@@ -78,11 +78,22 @@ def _breakdown(
     return dict(sorted(groups.items()))
 
 
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def _as_utc(moment: datetime | None) -> datetime | None:
-    # A time without a zone is read as UTC, the zone every stored time is in.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    """``moment`` in UTC; a time without a zone is read as UTC, the zone every stored time is
+    in. A moment whose UTC falls outside years 1-9999 (``0001-01-01T00:00+14:00``) is clamped
+    to the nearest representable one: no draft lies beyond it, so the window is unchanged."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if moment.year == datetime.min.year else LATEST
 
 
 def compute_stats(

@@ -13,6 +13,7 @@ from replydraft.api.deps import (
     DraftDecider,
     DrafterDep,
     DraftReader,
+    DraftSlotsDep,
     KnowledgeDep,
     MetricsDep,
     PolicyCheckDep,
@@ -52,18 +53,23 @@ IdempotencyKey = Annotated[str | None, Header(
 def create_draft(
     body: DraftCreate, database: DatabaseDep, drafter: DrafterDep,
     settings: SettingsDep, principal: CurrentAgent, metrics: MetricsDep,
-    idempotency_key: IdempotencyKey = None,
+    slots: DraftSlotsDep, idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Draft a reply and hold it as ``pending`` for an agent's decision."""
+    """Draft a reply and hold it as ``pending`` for an agent's decision. 503 with Retry-After
+    while REPLYDRAFT_MAX_CONCURRENT_DRAFTS drafts are in progress."""
     enforce_message_limits(body, settings)
+    slots.take()
     # The session opens in this handler's thread rather than as a dependency (two more
     # thread-pool hops), and the reply is serialised once, not validated again by FastAPI:
     # this is the hot path.
-    with database.session() as session:
-        stored = approvals.create_draft(session=session, drafter=drafter, request=body,
-                                        actor=principal, idempotency_key=idempotency_key,
-                                        observer=metrics)
-        draft = DraftPublic.from_row(stored.draft)
+    try:
+        with database.session() as session:
+            stored = approvals.create_draft(session=session, drafter=drafter, request=body,
+                                            actor=principal, idempotency_key=idempotency_key,
+                                            observer=metrics)
+            draft = DraftPublic.from_row(stored.draft)
+    finally:
+        slots.release()
     headers = {"Location": f"/v1/drafts/{draft.id}"}
     if not stored.created:
         headers["Idempotent-Replayed"] = "true"
@@ -82,15 +88,20 @@ def create_draft(
 def stream_draft(
     body: DraftCreate, request: Request, database: DatabaseDep, drafter: DrafterDep,
     settings: SettingsDep, principal: CurrentAgent, metrics: MetricsDep,
-    idempotency_key: IdempotencyKey = None,
+    slots: DraftSlotsDep, idempotency_key: IdempotencyKey = None,
 ) -> StreamingResponse:
     """The same draft as ``POST /v1/drafts``, sentence by sentence (Server-Sent Events). Only
     text the policy filter has passed is ever sent; the draft is stored once complete."""
     enforce_message_limits(body, settings)
-    items = approvals.stream_draft(open_session=database.session, drafter=drafter,
-                                   request=body, actor=principal,
-                                   idempotency_key=idempotency_key, observer=metrics)
-    return StreamingResponse(draft_events(items, request.url.path),
+    slots.take()
+    try:
+        items = approvals.stream_draft(open_session=database.session, drafter=drafter,
+                                       request=body, actor=principal,
+                                       idempotency_key=idempotency_key, observer=metrics)
+    except BaseException:
+        slots.release()
+        raise
+    return StreamingResponse(slots.held_while(draft_events(items, request.url.path, database)),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -13,6 +14,8 @@ from replydraft.api.deps import DatabaseDep, KnowledgeDep, MetricsDep
 from replydraft.api.problems import problem_response
 from replydraft.api.responses import problems
 from replydraft.api.schemas import HealthPublic, ReadinessPublic
+from replydraft.db.engine import Database
+from replydraft.db.faults import RETRY_AFTER_S, fault_kind
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -24,27 +27,34 @@ def read_health() -> HealthPublic:
     return HealthPublic(status="ok")
 
 
-def _database_ok(database: Any) -> bool:
+def _database_fault(database: Database) -> str | None:
+    """None when the database would accept a write now and no request met a fault within the
+    last few seconds; else what is wrong (locked, read-only, full, unreachable)."""
     try:
-        return bool(database.ping())
-    except SQLAlchemyError as error:
-        log.warning("readiness: database unreachable: %s", error)
-        return False
+        database.probe_writes()
+    except (SQLAlchemyError, sqlite3.Error) as error:
+        log.warning("readiness: database not writable: %s", error)
+        return fault_kind(error) or "failing"
+    return database.faults.recent()
 
 
 @router.get("/readyz", response_model=ReadinessPublic, responses=problems(503))
 def read_readiness(database: DatabaseDep, knowledge: KnowledgeDep) -> Any:
-    """Ready to serve drafts: an index version is loaded and the database answers."""
+    """Ready to serve drafts: an index version is loaded and the database accepts writes."""
     version = knowledge.version
-    database_ok = _database_ok(database)
-    if version is None or not database_ok:
-        missing = [what for what, ok in (("knowledge index (run 'replydraft kb refresh')",
-                                          version is not None),
-                                         ("database", database_ok)) if not ok]
+    fault = _database_fault(database)
+    if version is None or fault is not None:
+        missing = []
+        if version is None:
+            missing.append("knowledge index missing (run 'replydraft kb refresh')")
+        if fault is not None:
+            missing.append(f"database {fault}")
         return problem_response(503, type_="/problems/not-ready", title="Not ready",
-                                detail="not ready: " + ", ".join(missing) + " missing",
+                                detail="not ready: " + ", ".join(missing),
                                 instance="/readyz",
-                                extra={"knowledge_version": version, "database": database_ok})
+                                headers={"Retry-After": str(RETRY_AFTER_S)},
+                                extra={"knowledge_version": version, "database": fault is None,
+                                       "database_fault": fault})
     return ReadinessPublic(status="ready", knowledge_version=version, database=True)
 
 

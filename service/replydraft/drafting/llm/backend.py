@@ -45,6 +45,7 @@ from replydraft.errors import (
     ConfigurationError,
     LLMBadOutput,
     LLMError,
+    LLMTimeout,
     LLMUnavailable,
 )
 from replydraft.languages import Language
@@ -104,13 +105,14 @@ class OpenAIBackend:
 
     def generate(self, context: DraftContext) -> Generated:
         prompt = self._renderer.render(context, stream=False)
+        deadline = Deadline(self._settings.draft_deadline_s)
 
         def ask() -> Generated:
             completion = self._client.post(
                 "/chat/completions",
                 body=self._body(prompt, stream=False),
                 cast_to=ChatCompletion,
-                options=_AUTHENTICATED,
+                options=self._options(deadline),
             )
             if not completion.choices:
                 raise bad_output("the completion has no choices", "empty_output")
@@ -124,7 +126,7 @@ class OpenAIBackend:
                 prompt_version=prompt.prompt_version,
             )
 
-        return self._with_retries(ask)
+        return self._with_retries(ask, deadline)
 
     def stream(self, context: DraftContext) -> Generator[str, None, Generated]:
         """Yield the reply as it arrives, one whole sentence at a time, ``[c:id]`` markers
@@ -135,13 +137,14 @@ class OpenAIBackend:
         delta is retried like ``generate``; after text has been yielded it is raised.
         """
         prompt = self._renderer.render(context, stream=True)
+        deadline = Deadline(self._settings.draft_deadline_s)
         error: LLMError | None = None
         for attempt in range(self._retry.max_retries + 1):
-            self._wait_before(attempt, error)
+            self._wait_before(attempt, error, deadline)
             self._acquire(error)
             emitted: list[bool] = []
             try:
-                text = yield from self._stream_once(prompt, emitted)
+                text = yield from self._stream_once(prompt, emitted, deadline)
             except _CALL_FAILURES as exc:
                 error = self._record_failure(exc)
                 if emitted or self._retry.delay_before(attempt + 1, error) is None:
@@ -166,7 +169,7 @@ class OpenAIBackend:
     # ------------------------------------------------------------------ one attempt
 
     def _stream_once(
-        self, prompt: RenderedPrompt, emitted: list[bool]
+        self, prompt: RenderedPrompt, emitted: list[bool], deadline: Deadline
     ) -> Generator[str, None, str]:
         stripper = MarkerStripper()
         raw: list[str] = []
@@ -176,11 +179,14 @@ class OpenAIBackend:
             "/chat/completions",
             body=self._body(prompt, stream=True),
             cast_to=ChatCompletionChunk,
-            options=_AUTHENTICATED,
+            options=self._options(deadline),
             stream=True,
             stream_cls=openai.Stream[ChatCompletionChunk],
         ) as chunks:
             for chunk in chunks:
+                # The HTTP timeout bounds each read; a model trickling a delta every few
+                # seconds would never trip it, so the draft's deadline is checked per delta.
+                deadline.check()
                 choice = chunk.choices[0] if chunk.choices else None
                 finished = finished or bool(choice and choice.finish_reason)
                 delta = choice.delta.content if choice else None
@@ -243,10 +249,15 @@ class OpenAIBackend:
 
     # ------------------------------------------------------------------ retries and breaker
 
-    def _with_retries(self, call: Callable[[], T]) -> T:
+    def _options(self, deadline: Deadline) -> openai.RequestOptions:
+        # No single call may outlive the draft's deadline (connect, each read, write).
+        return {**_AUTHENTICATED,
+                "timeout": min(self._settings.llm_timeout_s, deadline.check())}
+
+    def _with_retries(self, call: Callable[[], T], deadline: Deadline) -> T:
         error: LLMError | None = None
         for attempt in range(self._retry.max_retries + 1):
-            self._wait_before(attempt, error)
+            self._wait_before(attempt, error, deadline)
             self._acquire(error)
             try:
                 result = call()
@@ -262,12 +273,16 @@ class OpenAIBackend:
             return result
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _wait_before(self, attempt: int, error: LLMError | None) -> None:
+    def _wait_before(self, attempt: int, error: LLMError | None, deadline: Deadline) -> None:
         if attempt == 0 or error is None:
             return
         delay = self._retry.delay_before(attempt, error)
         if delay:
+            if delay >= deadline.check():
+                # Waiting would spend the rest of the draft's time: fail now, with the cause.
+                raise error
             time.sleep(delay)
+        deadline.check()
 
     def _acquire(self, previous: LLMError | None) -> None:
         """A breaker that opened during our own retries ends them with the real failure."""
@@ -292,6 +307,22 @@ class OpenAIBackend:
             error.detail,
         )
         return error
+
+
+class Deadline:
+    """The time one draft may still spend on the model (REPLYDRAFT_DRAFT_DEADLINE_S)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._ends = time.monotonic() + seconds
+
+    def check(self) -> float:
+        """The seconds left; raises ``LLMTimeout`` (the drafter falls back) when none are."""
+        left = self._ends - time.monotonic()
+        if left <= 0:
+            raise LLMTimeout(f"the draft's {self.seconds:g} s for the model ran out "
+                             "(REPLYDRAFT_DRAFT_DEADLINE_S)", extra={"reason": "timeout"})
+        return left
 
 
 def _check_base_url(url: str | None) -> None:
