@@ -60,6 +60,16 @@ def issue_role_keys(database: Database) -> dict[str, str]:
     return tokens
 
 
+def create_draft(client: httpx.Client, headers: dict[str, str], text: str,
+                 platform: str = "taobao") -> dict[str, Any]:
+    """A pending draft for one customer message, over HTTP (201 asserted)."""
+    created = client.post("/v1/drafts", headers=headers, json={
+        "messages": [{"role": "customer", "text": text}], "platform": platform})
+    assert created.status_code == 201, created.text
+    draft: dict[str, Any] = created.json()
+    return draft
+
+
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     """Every error is RFC 9457 problem+json with a request id, never a stack trace."""
     assert response.status_code == status, response.text

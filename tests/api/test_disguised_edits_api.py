@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import httpx
 
+from api.support import create_draft
+
 DISGUISED = {
     # Shows as "加我微信 bigtrail88" on screen: the override reverses 信微.
     "rlo_wechat": ("亲，加我\u202e信微\u202c bigtrail88，发您实拍。", "off_platform"),
@@ -22,11 +24,7 @@ def test_an_approval_edit_with_a_disguise_is_refused_with_422(
     agent = {"Authorization": f"Bearer {tokens['agent']}"}
     with httpx.Client(base_url=base_url, timeout=30) as client:
         for name, (edit, category) in DISGUISED.items():
-            created = client.post("/v1/drafts", headers=agent, json={
-                "messages": [{"role": "customer", "text": "这件外套什么时候能到？"}],
-                "platform": "taobao"})
-            assert created.status_code == 201, created.text
-            url = f"/v1/drafts/{created.json()['id']}"
+            url = f"/v1/drafts/{create_draft(client, agent, '这件外套什么时候能到？')['id']}"
             refused = client.post(f"{url}/approve", headers=agent, json={"text": edit})
             assert refused.status_code == 422, (name, refused.text)
             problem = refused.json()
@@ -45,11 +43,9 @@ def test_an_approval_edit_naming_wechat_as_the_refund_destination_is_accepted(
     base_url, tokens = live_api
     agent = {"Authorization": f"Bearer {tokens['agent']}"}
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        created = client.post("/v1/drafts", headers=agent, json={
-            "messages": [{"role": "customer", "text": "退款退到哪里？"}], "platform": "taobao"})
-        assert created.status_code == 201, created.text
+        draft = create_draft(client, agent, "退款退到哪里？")
         edit = "亲，退款会原路退回到您的微信，1到3个工作日到账，请注意查收。"
-        approved = client.post(f"/v1/drafts/{created.json()['id']}/approve", headers=agent,
+        approved = client.post(f"/v1/drafts/{draft['id']}/approve", headers=agent,
                                json={"text": edit})
         assert approved.status_code == 200, approved.text
         assert approved.json()["final_text"] == edit

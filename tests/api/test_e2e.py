@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from api.support import create_draft
+
 
 def test_create_refuse_a_wechat_edit_approve_a_clean_one_and_see_it_in_stats(
     live_api: tuple[str, dict[str, str]],
@@ -11,11 +13,7 @@ def test_create_refuse_a_wechat_edit_approve_a_clean_one_and_see_it_in_stats(
     base_url, tokens = live_api
     agent = {"Authorization": f"Bearer {tokens['agent']}"}
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        created = client.post("/v1/drafts", headers=agent, json={
-            "messages": [{"role": "customer", "text": "我175cm，80kg，穿什么码？"}],
-            "platform": "taobao"})
-        assert created.status_code == 201, created.text
-        draft = created.json()
+        draft = create_draft(client, agent, "我175cm，80kg，穿什么码？")
         approve = f"/v1/drafts/{draft['id']}/approve"
 
         wechat = client.post(approve, headers=agent,
