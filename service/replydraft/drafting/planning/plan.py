@@ -157,13 +157,13 @@ class _Planner:
             # "@AppleSupport my battery…": meant for another company; say so kindly.
             self.steps = [PlanStep(intent="other", ask="elsewhere", source="ack")]
             return self._finish(names)
-        if inputs.acts.ordering and inputs.acts.statement and self.seen.state.agent_promised \
+        acts = inputs.acts
+        if acts.ordering and acts.statement and self.seen.state.agent_promised \
                 and not self.risk_types:
             # "您拍下我给您改价备注" … "已经拍好了": the order placed calls for the promise kept,
             # whatever else the words lean to.
             self.steps = [PlanStep(intent="other", ask="promised", source="ack")]
             return self._finish(names)
-        acts = inputs.acts
         if not asks and not self.risk_types and (
                 acts.chasing or (acts.ordering and acts.statement and self.seen.followup)):
             # "问到了没" presses for the answer the agent is getting, and "그럼 네이비로 할게요"
@@ -187,7 +187,7 @@ class _Planner:
             for ask_id in asked:
                 self._ask(ask_id, intent)
         self.steps = _residual(self.steps, inputs, book, self.agent_language, self.checks)
-        if inputs.acts.acknowledgement and not asks and all(
+        if acts.acknowledgement and not asks and all(
                 s.source in ("facts", "ack", "close") for s in self.steps):
             # "alright np" after the agent's answer closes the topic; repeating it would not.
             close = any(s.source == "close" for s in self.steps)
@@ -407,7 +407,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
         return kept
     if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing:
         return [*kept, _ack(inputs)]
-    if inputs.acts.contentless or inputs.risks:
+    if acts.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
     checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
@@ -429,8 +429,8 @@ def _remark_step(inputs: PlanInputs) -> PlanStep:
 
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
-    """A bare "ok" is acknowledged; praise or a promised good review is thanked for, and so is
-    an order ("im buying", "拍了")."""
+    """A bare "ok" is acknowledged; an order ("im buying", "拍了") and praise or a promised good
+    review are thanked for; a chase ("查到了吗") is told the agent is on it."""
     calm = inputs.understanding.mood == "calm"  # "我们讲好的我买了三大包" is no order to thank for
     ask = "chasing" if inputs.acts.chasing else \
         "ordering" if inputs.acts.ordering and calm else \
