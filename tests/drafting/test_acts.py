@@ -64,3 +64,8 @@ def test_an_auxiliary_inside_a_clause_states(text: str) -> None:
 
 def test_a_question_is_no_order_or_praise() -> None:
     assert acts("拍了能今天发吗") == []
+
+
+@pytest.mark.parametrize("text", ["[图片]", "[圖片][图片]", "[image]", "【사진】"])
+def test_a_picture_alone_is_read_as_a_picture(text: str) -> None:
+    assert "image" in acts(text)

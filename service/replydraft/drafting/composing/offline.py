@@ -496,9 +496,11 @@ def _payment_reminder(c: Composer, ask: str | None) -> None:
 
 def _quality_complaint(c: Composer, ask: str | None) -> None:
     seen = c.ctx.understanding
-    if seen is not None and "photo" in seen.state.awaiting:
-        # The agent asked for photos last: the customer has sent them or says so. Asking again
-        # is what makes people angry.
+    if seen is not None and "photo" in seen.state.awaiting and (
+            "statement" in seen.acts or c.cue("sent")):
+        # The agent asked for photos last and the customer answers without asking anything,
+        # or says they sent them: asking again is what makes people angry. "拍什么照片" asks
+        # which photos: the steps below say it.
         c.say("quality_complaint.photos_received", "quality_complaint")
         return
     c.say("quality_complaint.steps", "quality_complaint")

@@ -10,6 +10,7 @@ cues.yaml `chasing`), and reported with the intents.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 from replydraft.drafting.models import DialogueAct, DraftRequest
@@ -17,6 +18,11 @@ from replydraft.drafting.understanding.cues import Cues
 from replydraft.drafting.understanding.intents import is_question, letters
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
+
+# What chat exports put where a picture was sent ("[图片]", "[image]", "[사진]").
+_IMAGE_ONLY = re.compile(
+    r"^\s*(?:[\[【<(（]\s*(?:图片|圖片|照片|image|img|photo|picture|사진|이미지)\s*[\]】>)）]\s*)+$",
+    re.IGNORECASE)
 
 # "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
 _ACK_MAX_CHARS = 14
@@ -33,6 +39,7 @@ class Acts:
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
     statement: bool = False  # no question in it at all ("我是老顾客了")
     contentless: bool = False  # nothing to read in it ("?", an emoji)
+    image: bool = False  # only a picture ("[图片]"): what it shows is for the agent to see
     answers_agent: bool = False  # the agent's last turn asked something; this may answer it
 
     def names(self) -> list[DialogueAct]:
@@ -51,6 +58,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         chasing=cues.chases(normalised),
         statement=not question and not lexicon.cue("wanting", normalised),
         contentless=contentless(normalised),
+        image=image_only(request.latest),
         answers_agent=_agent_asked(request))
 
 
@@ -66,6 +74,11 @@ def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     for word in words:
         rest = rest.replace(word, " ")
     return rest != text and letters(rest) <= _ACK_LEFTOVER
+
+
+def image_only(text: str) -> bool:
+    """The message is only a picture's placeholder."""
+    return _IMAGE_ONLY.match(text) is not None
 
 
 def contentless(normalised: str) -> bool:

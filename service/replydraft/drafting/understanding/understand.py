@@ -21,7 +21,7 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
-from replydraft.drafting.understanding.acts import Acts, acknowledgement, read_acts
+from replydraft.drafting.understanding.acts import Acts, acknowledgement, image_only, read_acts
 from replydraft.drafting.understanding.asks import Ask, AskBook
 from replydraft.drafting.understanding.conversation import (
     FOOTWEAR,
@@ -158,6 +158,9 @@ def understand(
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
     intents = classifier.classify(_without_threats(latest, cues), rules_only=rules_only)
+    if image_only(latest):
+        # "[图片]" says nothing the model can read; the case it belongs to is the one before.
+        intents = [IntentScore(intent="other", confidence=0.5)]
     awaiting = awaited(request, cues)
     bare = only_names(latest, lexicon)
     followup = previous is not None and (
