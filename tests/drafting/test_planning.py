@@ -214,3 +214,14 @@ def test_a_request_to_check_before_shipping_is_no_complaint(drafter: Drafter) ->
     result = draft(drafter, "付好款了 寄出前帮忙检查一下 别有破损")
     assert ("inspect_before_ship", "store") in steps(result)
     assert result.plan is not None and result.plan.tone == "friendly"
+
+
+def test_displeasure_mid_conversation_is_followed_up_not_asked_to_be_told_again(
+    drafter: Drafter
+) -> None:
+    told = draft(drafter, ("customer", "我昨天问的那件事"), ("agent", "亲 已经帮您登记了"),
+                 "你们太让人失望了")
+    assert "具体说一下" not in told.text and "跟进" in told.text
+    untold = draft(drafter, ("customer", "在吗"), ("agent", "在的 有什么可以帮您"),
+                   "你们太让人失望了")
+    assert "具体说一下" in untold.text

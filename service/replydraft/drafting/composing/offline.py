@@ -577,9 +577,17 @@ def _not_sold(c: Composer, ask: str | None) -> None:
 
 def _complaint(c: Composer, ask: str | None) -> None:
     """Displeasure with nothing else asked: the apology is said; the next step follows, on the
-    order the customer already named rather than asking for it again."""
-    if not c.say("complaint.next_known", "other"):
-        c.say("complaint.next", "other", ask=True)
+    order the customer already named rather than asking for it again, and mid-conversation
+    without asking them to tell the trouble again."""
+    if c.say("complaint.next_known", "other"):
+        return
+    seen = c.ctx.understanding
+    if c.ctx.first_reply or (seen is not None and "answers_agent" in seen.acts):
+        c.say("complaint.next", "other", ask=True)  # nothing told yet: what went wrong?
+    else:
+        # Mid-conversation the trouble was told in the turns before: asking the customer to
+        # describe it again reads as if nobody listened (the closing line says news follows).
+        c.say("complaint.next_in_conversation", "other")
 
 
 _HANDLERS: dict[str, Callable[[Composer, str | None], None]] = {

@@ -171,6 +171,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "not_sold.line": _spec(),
     "complaint.next": _spec(),
     "complaint.next_known": _spec("order_id"),
+    "complaint.next_in_conversation": _spec(),
 }
 
 
