@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from replydraft.api.middleware import scope_header
 from replydraft.api.problems import database_error_response, domain_error_response
 from replydraft.config import Settings
 from replydraft.db.engine import Database
@@ -64,13 +65,6 @@ def peer_is_loopback(scope: Scope) -> bool:
     return is_loopback_host(str(client[0]))
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
 class AuthGateMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings, state: State) -> None:
         self.app = app
@@ -88,7 +82,7 @@ class AuthGateMiddleware:
                     "and answers only this machine's loopback clients")
             if scope["path"].startswith(PROTECTED_PREFIX):
                 principal = await resolve_principal(self.state, self.settings,
-                                                    _header(scope, b"authorization"))
+                                                    scope_header(scope, b"authorization"))
                 state = scope.setdefault("state", {})
                 state[PRINCIPAL_KEY] = principal
                 state["actor"] = principal.name

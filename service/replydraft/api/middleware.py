@@ -27,7 +27,8 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def scope_header(scope: Scope, name: bytes) -> str | None:
+    """A request header straight from the ASGI scope (``name`` lower-case), before any routing."""
     for key, value in scope.get("headers", []):
         if key == name:
             return value.decode("latin-1")
@@ -48,7 +49,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, b"x-request-id")
+        incoming = scope_header(scope, b"x-request-id")
         request_id = incoming if incoming and _CLIENT_REQUEST_ID.match(incoming) else (
             uuid.uuid4().hex)
         request_id_var.set(request_id)
@@ -101,7 +102,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] not in _METHODS_WITH_BODY:
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = scope_header(scope, b"content-length")
         if declared is not None and (not declared.isdigit()):
             await problem_response(400, detail="Content-Length must be a non-negative integer",
                                    instance=scope["path"])(scope, receive, send)
