@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from replydraft.drafting.models import IntentScore
-from replydraft.drafting.understanding.intents import IntentClassifier, with_followup
+from replydraft.drafting.understanding.intents import FAINT, IntentClassifier, with_followup
 from replydraft.drafting.understanding.lexicon import Lexicon, word_in
 from replydraft.drafting.understanding.slots import normalise_measures
 
@@ -26,13 +26,12 @@ _PRESSING = frozenset({"complaint", "other", "logistics_delay", "shipping_time"}
 # A case is continued only when the message before was clearly about it: a faint guess at a return
 # must not turn "都四天了还没动静" about a parcel into a returns question.
 _CLEAR_CASE = 0.5
-# A reading this faint is no topic of its own ("都四天了还没动静" leans nowhere).
-_NO_TOPIC_BELOW = 0.3
 
 
 def presses(intents: Sequence[IntentScore]) -> bool:
     """Nothing in the message but pressing: it may continue an open case."""
-    return {s.intent for s in intents if s.confidence >= _NO_TOPIC_BELOW} <= _PRESSING
+    # A faint reading is no topic of its own ("都四天了还没动静" leans nowhere).
+    return {s.intent for s in intents if s.confidence >= FAINT} <= _PRESSING
 
 
 def continue_the_case(intents: list[IntentScore], before: Sequence[IntentScore]

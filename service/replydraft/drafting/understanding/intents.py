@@ -173,6 +173,9 @@ CLAUSE_SURE = 0.5
 # is a late parcel first. The rest of such a message is read on its own as well.
 WRAPPERS = ("handoff",)
 # Fewer letters than this left once a wrapper or a threat is taken out: nothing more to read.
+# A reading below this is barely a lean: a specific ask found in the message says more, and it is
+# no topic of its own for a message that presses on an open case.
+FAINT = 0.3
 MIN_REST_CHARS = 4
 UNWRAPPED_SURE = 0.7
 

@@ -206,11 +206,8 @@ def _positions(word: str, norm: str) -> list[int]:
 
 
 def _position(word: str, norm: str) -> int:
-    if word.isascii():
-        match = whole_word(word).search(norm)
-        return match.start() if match else len(norm)
-    found = norm.find(word)
-    return found if found >= 0 else len(norm)
+    """Where ``word`` first starts in ``norm``; past the end when it is not there."""
+    return min(_positions(word, norm), default=len(norm))
 
 
 def _descriptive(norm: str, names: _Names, lexicon: Lexicon

@@ -21,7 +21,7 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
-from replydraft.drafting.understanding.acts import Acts, acknowledgement, image_only, read_acts
+from replydraft.drafting.understanding.acts import Acts, read_acts
 from replydraft.drafting.understanding.asks import Ask, AskBook
 from replydraft.drafting.understanding.conversation import (
     FOOTWEAR,
@@ -39,6 +39,7 @@ from replydraft.drafting.understanding.followup import (
     presses,
 )
 from replydraft.drafting.understanding.intents import (
+    FAINT,
     MIN_REST_CHARS,
     RESIDUAL,
     IntentClassifier,
@@ -60,8 +61,6 @@ from replydraft.text.script import detect_language
 IMPLIED = 0.7
 # Confidence given to the intent of a specific ask found in a message the model read as `other`.
 ASKED = 0.6
-# A reading below this is barely a lean: a specific ask found in a question says more.
-FAINT = 0.3
 # Below this an intent rests on one weak cue; it gives way to a clearer neighbour.
 WEAK_ALONE = 0.61
 
@@ -158,7 +157,8 @@ def understand(
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
     intents = classifier.classify(_without_threats(latest, cues), rules_only=rules_only)
-    if image_only(latest):
+    acts = read_acts(request, lexicon, cues)
+    if acts.image:
         # "[图片]" says nothing the model can read; the case it belongs to is the one before.
         intents = [IntentScore(intent="other", confidence=0.5)]
     awaiting = awaited(request, cues)
@@ -197,7 +197,7 @@ def understand(
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
     intents = _by_the_words(intents, found, classifier.rules.scores(normalise(latest)),
-                            lexicon, normalised, ours=product.sku is not None)
+                            lexicon, normalised, acts, ours=product.sku is not None)
     measured = message_slots(latest, family, lexicon).measured
     intents = tidy_intents(intents, measured=measured)
     urgent = cues.is_urgent(normalised)
@@ -223,7 +223,7 @@ def understand(
         order_state=order_state,
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
-        acts=read_acts(request, lexicon, cues),
+        acts=acts,
     )
 
 
@@ -237,7 +237,7 @@ def _without_threats(text: str, cues: Cues) -> str:
 
 
 def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
-                  lexicon: Lexicon, normalised: str, *, ours: bool = False
+                  lexicon: Lexicon, normalised: str, acts: Acts, *, ours: bool = False
                   ) -> list[IntentScore]:
     """What the message's own words say where the model reads little or reads past them:
 
@@ -264,11 +264,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         intents = [s for s in intents if s.confidence >= FAINT] or intents
     intents = _outweighed(intents, found, rules)
     intents = _covered(intents, found, rules)
-    if not found and not rules and acknowledgement(normalised, lexicon):
+    if not found and not rules and acts.acknowledgement:
         # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
             IntentScore(intent="other", confidence=0.5)]
-    if lexicon.cue("praise", normalised) and not question and all(
+    if acts.praise and all(
             s.intent in _PRESALES | {"complaint"} and not rules.get(s.intent) for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
     nothing = all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents)
