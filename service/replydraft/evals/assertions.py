@@ -16,6 +16,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Literal, Protocol
 
 from replydraft.evals.models import InputKind
+from replydraft.text.emoji import EMOJI_CLASS
 
 OutcomeStatus = Literal["passed", "failed", "skipped"]
 
@@ -433,7 +434,7 @@ def check_opening(expected: str, obs: Observed) -> Outcome:
     return _fail(f"opening {got!r}, expected {expected!r}: {_excerpt(obs.text)!r}")
 
 
-_EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_EMOJI = re.compile(f"[{EMOJI_CLASS}]")
 
 
 def check_no_emoji(expected: bool, obs: Observed) -> Outcome:

@@ -23,6 +23,7 @@ from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import pick_text
+from replydraft.text.emoji import EMOJI_CLASS
 from replydraft.text.korean import fix_particles
 
 # Sentences whose whole point is one fact: skipped when that fact was already stated.
@@ -43,7 +44,7 @@ _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.chec
                               "check.noted"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status", "complaint"})
-_TERMINAL = re.compile(r"[。！？!?.~～…）)\U0001F300-\U0001FAFF\u2600-\u27BF]$")
+_TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
 
 
 class Composer:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from replydraft.text.emoji import EMOJI_CLASS
+
 _END = re.compile(
     r"(?:[。！？～!?]+|…+|~+|\.(?![0-9])|\n+)[」』”’\"')）\]]*"
-    r"(?:[\U0001F300-\U0001FAFF\u2600-\u27BF]+)?"
+    rf"(?:[{EMOJI_CLASS}]+)?"
 )
 _FULL_WIDTH_END = "。！？～…"
 
