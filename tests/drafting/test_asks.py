@@ -43,6 +43,43 @@ def test_asks_are_found_in_message_order(text: str, expected: list[str]) -> None
     assert asks(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # where the parcel is, asked plainly: a tracking question
+    ("麻烦看看我那件东西到哪儿了", ["track"]),
+    ("包裹寄到哪去了", ["track"]),
+    ("can u check where my order is", ["track"]),
+    ("got a tracking number for me?", ["track"]),
+    ("배송 현황 확인 부탁해요", ["track"]),
+    ("상품 지금 어디에 있나요", ["track"]),
+    # ...and said to be late: the late parcel's case, no plain tracking question
+    ("快递到哪了 都五天了还没到", []),
+    ("where is my parcel, its been stuck for a week", []),
+    ("택배 어디쯤이에요? 아직도 안 왔어요", []),
+    # which courier, not where the parcel is
+    ("택배 어디 거예요?", ["courier"]),
+])
+def test_tracking_is_asked_plainly_until_the_customer_says_it_is_late(
+    text: str, expected: list[str]
+) -> None:
+    assert asks(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("卡上还没到账呢", ["refund_when"]),
+    ("the refund never came into my account", ["refund_when"]),
+    ("환불된 돈이 아직 안 들어왔어요", ["refund_when"]),
+    ("那是不是要我自己寄回去", ["return_how"]),
+    ("should i post them back to you", ["return_how"]),
+    ("반품은 제가 택배 보내야 돼요?", ["return_how"]),
+    ("订单信息还能修改吗", []),  # a change, not a repair
+    ("坏了可以修吗", ["warranty"]),
+])
+def test_money_not_yet_back_and_sending_a_return_are_their_own_asks(
+    text: str, expected: list[str]
+) -> None:
+    assert asks(text) == expected
+
+
 @pytest.mark.parametrize("text", ["这条裤子很好看", "thanks so much", "감사합니다", "在吗"])
 def test_plain_messages_hold_no_ask(text: str) -> None:
     assert asks(text) == []
@@ -76,6 +113,8 @@ def test_every_store_answer_is_for_a_known_ask_and_intent() -> None:
      "give the text in"),
     ("asks:\n  ship_from: {intent: shipping_time, zh: ['从哪'], also: [postag], check: "
      "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "also: a list of intents"),
+    ("asks:\n  track: {intent: logistics_delay, zh: ['到哪'], unless: {zh: ['(还没']}, check: "
+     "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "track.unless.zh\\[0\\]: bad pattern"),
 ])
 def test_a_broken_asks_file_names_the_file_and_the_entry(
     tmp_path: Path, body: str, error: str

@@ -225,3 +225,21 @@ def test_displeasure_mid_conversation_is_followed_up_not_asked_to_be_told_again(
     untold = draft(drafter, ("customer", "在吗"), ("agent", "在的 有什么可以帮您"),
                    "你们太让人失望了")
     assert "具体说一下" in untold.text
+
+
+def test_where_the_parcel_is_asked_calmly_is_looked_up_without_an_apology(
+    drafter: Drafter
+) -> None:
+    calm = draft(drafter, "亲 帮我看一眼包裹现在到哪儿了")
+    assert ("track", "facts") in steps(calm)
+    assert calm.plan is not None and calm.plan.tone == "friendly"
+    assert "抱歉" not in calm.text and "久等" not in calm.text and "订单号" in calm.text
+    # Said to be late, it is the late parcel's case: an apology, and the courier chased.
+    late = draft(drafter, "包裹到哪儿了 等了一个星期还没到")
+    assert late.plan is not None and late.plan.tone == "apologetic"
+    assert "track" not in [ask for ask, _ in steps(late)]
+    # Mid-conversation the agent finds the order instead of asking for its number again.
+    later = draft(drafter, ("customer", "上周买了双登山鞋"), ("agent", "好的亲"),
+                  "can you check where it is now")
+    assert [c.ask for c in later.needs_check] == ["order"]
+    assert "order number" not in later.text

@@ -40,6 +40,8 @@ _APOLOGISING = frozenset({"quality_complaint", "logistics_delay"})
 # Sentences that already promise to report back; the after-sales closing would repeat them.
 _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order",
                               "logistics_delay.look_into", "refund_status.look_into",
+                              "logistics_delay.track_check_order",
+                              "logistics_delay.track_look_into",
                               "complaint.next_known", "check.later", "check.topic",
                               "check.noted"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
@@ -477,14 +479,16 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
 
 def _logistics_delay(c: Composer, ask: str | None) -> None:
     status = c.value("order_status")
+    # "where's my parcel?" asked plainly is looked up; a late one is also chased with the courier
+    way = "logistics_delay.track_" if ask == "track" else "logistics_delay."
     if status in ("unpaid", "paid"):
         c.say("logistics_delay.not_shipped", "logistics_delay")
-    elif not c.say("logistics_delay.check_order", "logistics_delay"):
+    elif not c.say(way + "check_order", "logistics_delay"):
         if c.ctx.first_reply:
-            c.say("logistics_delay.ask_order", "logistics_delay", ask=True)
+            c.say(way + "ask_order", "logistics_delay", ask=True)
         else:
-            c.say("logistics_delay.look_into", "logistics_delay")
-    if c.cue("lost"):
+            c.say(way + "look_into", "logistics_delay")
+    if ask != "track" and c.cue("lost"):
         c.say("logistics_delay.lost", "logistics_delay")
 
 

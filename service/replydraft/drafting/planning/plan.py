@@ -53,6 +53,11 @@ COMPUTED: dict[str, str] = {
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features",
 }
+# Asks the order itself answers: the agent looks it up, with its number or after asking for it.
+_FROM_THE_ORDER = frozenset({"track"})
+# Asks of a trouble intent that are no trouble in themselves: "where's my parcel?" asked calmly
+# wants the tracking looked up, not "sorry for the wait".
+_PLAIN_ASKS = frozenset({"track"})
 # Other facts that answer an ask as well: "no restock planned" is an answer to "when back?".
 _ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",)}
 # An intent read this faintly gives way when the message holds a specific ask that is answered.
@@ -245,11 +250,8 @@ class _Planner:
             self._which_product(intent)
         else:
             self.steps.append(PlanStep(intent=intent, source="facts"))
-            if intent in _ORDER_INTENTS and "order_id" in inputs.missing and \
-                    not inputs.first_reply:
-                # Mid-conversation the agent has the order in front of them; asking the
-                # customer for its number again reads as if nobody listened.
-                self.check("order", self.book.unsure.order[self.agent_language], intent)
+            if intent in _ORDER_INTENTS:
+                self._order_check(intent)
 
     def _ask(self, ask_id: str, intent: str) -> None:
         source = _ask_source(ask_id, self.inputs, self.book)
@@ -262,6 +264,14 @@ class _Planner:
             self._which_product(intent)
         else:
             self.steps.append(PlanStep(intent=intent, ask=ask_id, source=source))
+            if ask_id in _FROM_THE_ORDER:
+                self._order_check(intent)
+
+    def _order_check(self, intent: str) -> None:
+        """Mid-conversation the agent has the order in front of them; asking the customer for its
+        number again reads as if nobody listened."""
+        if "order_id" in self.inputs.missing and not self.inputs.first_reply:
+            self.check("order", self.book.unsure.order[self.agent_language], intent)
 
     def _which_product(self, intent: str) -> None:
         """The first message of a conversation may be asked which item it means; later, the
@@ -282,7 +292,8 @@ class _Planner:
             readiness = "handoff"
         # Trouble the reply actually deals with calls for an apology; a faint guess that is
         # only checked does not ("sorry your item arrived damaged" to someone browsing).
-        answered = {s.intent for s in steps if not _faint(s)}
+        answered = {s.intent for s in steps
+                    if not _faint(s) and s.ask not in _PLAIN_ASKS and s.ask != "order"}
         apologetic = not calm or bool(answered & _TROUBLE) or \
             bool(self.risk_types & _UPSET_RISKS) or any(s.source == "handoff" for s in steps)
         handed = readiness == "handoff"
@@ -456,6 +467,8 @@ def _ask_source(ask_id: str, inputs: PlanInputs, book: AskBook) -> StepSource:
     answer = inputs.store.answers.get(ask_id)
     if answer is not None and inputs.language in answer.text:
         return "store"
+    if ask_id in _FROM_THE_ORDER:
+        return "facts"
     needed = COMPUTED.get(ask_id)
     if needed is not None and {needed, *_ALSO_ANSWERS.get(ask_id, ())} & inputs.fact_keys:
         return "facts"

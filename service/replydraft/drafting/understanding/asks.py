@@ -19,7 +19,7 @@ from replydraft.drafting.understanding.training import INTENTS
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, Language
 
-_KEYS = frozenset({"intent", "zh", "en", "ko", "check", "needs", "alone", "also"})
+_KEYS = frozenset({"intent", "zh", "en", "ko", "check", "needs", "alone", "also", "unless"})
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class Ask:
     needs_product: bool = False
     alone: bool = False  # names its intent only in a message otherwise read as nothing
     also: tuple[str, ...] = ()  # other intents the ask belongs to (return postage: postage)
+    # Words that make the message another matter than this ask ("where is it" is a tracking
+    # question until the customer says it is days late: then it is the late parcel's case).
+    unless: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class AskBook:
         found: list[tuple[int, int, Ask]] = []
         for position, ask in enumerate(self.asks):
             match = ask.pattern.search(normalised)
-            if match is not None:
+            if match is not None and (ask.unless is None or not ask.unless.search(normalised)):
                 found.append((match.start(), position, ask))
         return [ask for _start, _position, ask in sorted(found, key=lambda f: f[:2])]
 
@@ -123,5 +126,7 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
     if not isinstance(also, list) or not set(also) <= set(INTENTS):
         raise ConfigurationError(f"{path}: {where}.also: a list of intents")
     families = {k: v for k, v in spec.items() if k in ("zh", "en", "ko")}
+    unless = spec.get("unless")
     return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
-               check, needs == "product", spec.get("alone") is True, tuple(also))
+               check, needs == "product", spec.get("alone") is True, tuple(also),
+               compile_families(path, f"{where}.unless", unless) if unless is not None else None)

@@ -321,9 +321,14 @@ def _covered(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, 
     for ask in found:
         if not ask.also or ask.intent == "other":
             continue
-        weaker = {s.intent for s in kept if s.intent in ask.also
-                  and s.confidence < SURE_OF_ITS_OWN and not rules.get(s.intent)}
-        if weaker:
+        neighbours = {s.intent: s.confidence for s in kept if s.intent in ask.also}
+        weaker = {i for i, confidence in neighbours.items()
+                  if confidence < SURE_OF_ITS_OWN and not rules.get(i)}
+        overshadowed = set(neighbours) & set(OVERSHADOWS.get(ask.intent, ()))
+        if weaker or overshadowed:
+            # Read clearly, a neighbour stays, unless the ask's intent makes it beside the point
+            # (``tidy_intents``): "货发哪去了" read firmly as a schedule question is the tracking
+            # question.
             kept = _add_intent([s for s in kept if s.intent not in weaker], ask.intent, ASKED)
     return kept
 
