@@ -14,8 +14,24 @@ from replydraft.drafting.models import DraftRequest, DraftResult
 from replydraft.knowledge.models import SearchHit
 from replydraft.languages import Language, Platform
 from replydraft.policy.models import PolicyResult
+from replydraft.review.access import ROLE_PERMISSIONS, Permission, Principal, Role
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class PrincipalPublic(BaseModel):
+    """The caller: ``name`` is the actor in the audit trail; ``permissions`` what its role may
+    do (``create_drafts``, ``override_policy``, ``manage_knowledge``, ``read_stats``, …)."""
+
+    name: str
+    role: Role
+    permissions: list[str]
+
+    @classmethod
+    def of(cls, principal: Principal) -> PrincipalPublic:
+        granted = ROLE_PERMISSIONS[principal.role]
+        return cls(name=principal.name, role=principal.role,
+                   permissions=[p.name.lower() for p in Permission if p in granted])
 
 
 class FieldError(BaseModel):

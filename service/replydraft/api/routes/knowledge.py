@@ -1,4 +1,5 @@
-"""The knowledge base over HTTP: search for agents, status/refresh/rollback for content staff."""
+"""The knowledge base over HTTP: search for agents; status, versions, scan findings, refresh and
+rollback for content staff."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from replydraft.api.responses import COMMON, problems
 from replydraft.api.schemas import KnowledgeHitsPublic, KnowledgeJobPublic, KnowledgeRollback
 from replydraft.knowledge.models import Intent
 from replydraft.knowledge.reports import KBStatus, VersionInfo
+from replydraft.knowledge.scanners import ScanWarning
 from replydraft.languages import Language
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"], responses=COMMON)
@@ -41,6 +43,14 @@ def list_knowledge_versions(knowledge: KnowledgeDep, principal: ContentStaff
                             ) -> list[VersionInfo]:
     """The kept index versions, newest first."""
     return knowledge.versions()
+
+
+@router.get("/findings", response_model=list[ScanWarning])
+def list_knowledge_findings(knowledge: KnowledgeDep, principal: ContentStaff
+                            ) -> list[ScanWarning]:
+    """What the ingestion scan found in the serving version's files (text addressed to a model,
+    policy violations inside playbooks), by file and line."""
+    return knowledge.findings()
 
 
 @router.post("/refresh", status_code=202, response_model=KnowledgeJobPublic,
