@@ -125,10 +125,17 @@ function show(shownDraft) {
 }
 
 function renderDraft(d) {
-  const risks = d.risks || [];
-  $("risk-banner").hidden = risks.length === 0;
-  fill($("risk-list"), risks.map((risk) => h("li", { class: "risk-item", "data-type": risk.type },
-    h("code", {}, risk.type), " “", risk.match, "” — ", risk.advice)));
+  // One line per kind of risk: the same advice is not repeated for every phrase that raised it.
+  const risks = new Map();
+  for (const risk of d.risks || []) {
+    const key = `${risk.type}\n${risk.advice}`;
+    if (!risks.has(key)) risks.set(key, { ...risk, matches: [] });
+    risks.get(key).matches.push(`“${risk.match}”`);
+  }
+  $("risk-banner").hidden = risks.size === 0;
+  fill($("risk-list"), [...risks.values()].map((risk) => h("li", { class: "risk-item",
+    "data-type": risk.type }, h("code", {}, risk.type), " ", risk.matches.join(" "), " — ",
+  risk.advice)));
   const understanding = d.understanding || {};
   definitions($("draft-meta"), [
     [t("language"), d.language],
