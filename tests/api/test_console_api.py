@@ -4,13 +4,14 @@ knowledge scan's findings, and the console's own files served with a strict CSP.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.support import Api, assert_problem, issue_role_keys, private_knowledge
+from api.support import Api, assert_problem, issue_role_keys, private_knowledge, repo_settings
 from replydraft.api.main import create_app
 from replydraft.db.engine import open_database
 
@@ -101,3 +102,22 @@ def test_no_console_file_reaches_the_network() -> None:
             assert "http://" not in text.replace("http://www.w3.org/2000/svg", ""), path
             assert "https://" not in text, path
             assert "@import" not in text and "//cdn" not in text, path
+
+
+
+def test_eval_reports_are_the_kept_runs_for_qa_only(
+        knowledge: Any, drafter: Any, tmp_path: Path,
+        keep_eval_run: Callable[[Path, str, list[str]], Path]) -> None:
+    settings = repo_settings(tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'e.db'}")
+    keep_eval_run(settings.eval_reports_dir, "2026-03-01T10:00:00+00:00", ["passed", "failed"])
+    database = open_database(settings)
+    app = create_app(settings, database=database, knowledge=knowledge, drafter=drafter)
+    tokens = issue_role_keys(database)
+    with TestClient(app) as client:
+        reports = client.get("/v1/evals/reports",
+                             headers={"Authorization": f"Bearer {tokens['qa']}"}).json()["data"]
+        assert [(r["id"], r["passed"]) for r in reports] == [("20260301T100000", False)]
+        assert reports[0]["by_suite"]["policy"]["pass_rate"] == 0.5
+        assert_problem(client.get("/v1/evals/reports",
+                                  headers={"Authorization": f"Bearer {tokens['agent']}"}), 403)
+    database.close()

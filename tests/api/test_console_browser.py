@@ -6,6 +6,7 @@ view go to var/console-shots/."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,9 +44,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def server(app_factory: Callable[..., tuple[FastAPI, Database, Settings]]
+def server(app_factory: Callable[..., tuple[FastAPI, Database, Settings]], tmp_path: Path
            ) -> Iterator[tuple[str, dict[str, str]]]:
-    app, database, _ = app_factory()
+    app, database, _ = app_factory(data_dir=tmp_path / "var")
     tokens = issue_role_keys(database)
     with LiveServer(app) as live:
         yield live.base_url, tokens
@@ -219,9 +220,12 @@ def test_a_content_user_runs_a_refresh_and_sees_the_job_finish(
         database.close()
 
 
-def test_a_qa_user_sees_the_stats_chart_the_draft_list_and_an_audit_trail(
-        browser: Browser, server: tuple[str, dict[str, str]]) -> None:
+def test_a_qa_user_sees_the_stats_chart_the_draft_list_an_audit_trail_and_eval_reports(
+        browser: Browser, server: tuple[str, dict[str, str]], tmp_path: Path,
+        keep_eval_run: Callable[[Path, str, list[str]], Path]) -> None:
     base_url, tokens = server
+    keep_eval_run(tmp_path / "var" / "eval-reports", "2026-03-01T10:00:00+00:00",
+                  ["passed", "failed"])
     agent = {"Authorization": f"Bearer {tokens['agent']}"}
     with httpx.Client(base_url=base_url, timeout=30) as client:
         kept = create_draft(client, agent, "在吗？发什么快递？")
@@ -246,6 +250,9 @@ def test_a_qa_user_sees_the_stats_chart_the_draft_list_and_an_audit_trail(
         page.click("#drafts-rows button")
         expect(page.locator("#trail-list li")).to_have_count(2)  # created, rejected
         expect(page.locator("#trail-list")).to_contain_text("wrong")
+        expect(page.locator("#eval-rows tr")).to_have_count(1)
+        expect(page.locator("#eval-rows")).to_contain_text("policy 50.0%")
+        expect(page.locator("#eval-rows")).to_contain_text("未通过")
         screenshot(page, "qa")
 
 

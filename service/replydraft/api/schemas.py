@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from replydraft.db.models import Draft, DraftEvent, KnowledgeJob
 from replydraft.drafting.models import DraftRequest, DraftResult
+from replydraft.evals.archive import EvalReportSummary
 from replydraft.knowledge.models import SearchHit
 from replydraft.languages import Language, Platform
 from replydraft.policy.models import PolicyResult
@@ -192,3 +193,7 @@ class ReadinessPublic(BaseModel):
     status: Literal["ready"]
     knowledge_version: int
     database: bool
+
+
+class EvalReportsPublic(BaseModel):
+    data: list[EvalReportSummary]

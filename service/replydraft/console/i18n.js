@@ -51,6 +51,8 @@ const WORDS = {
     drafts: "草稿", intent: "意图", more: "更多", trail: "审计记录", no_data: "没有数据。",
     ev_created: "生成", ev_edited: "修改", ev_blocked: "拦截", ev_override: "主管放行",
     ev_approved: "通过", ev_rejected: "驳回",
+    eval_reports: "最近的离线评测", finished: "完成时间", verdict: "结论", suites: "各套件通过率",
+    no_evals: "还没有保存的评测：运行 replydraft eval run。", passed: "通过", failed: "未通过",
   },
   en: {
     skip: "Skip to content", console: "console", views: "Views", tab_agent: "Agent",
@@ -108,7 +110,9 @@ const WORDS = {
     approved_edited: "approved after an edit", drafts: "Drafts", intent: "Intent", more: "More",
     trail: "Audit trail", no_data: "No data.", ev_created: "created", ev_edited: "edited",
     ev_blocked: "blocked", ev_override: "override", ev_approved: "approved",
-    ev_rejected: "rejected",
+    ev_rejected: "rejected", eval_reports: "Latest eval reports", finished: "Finished",
+    verdict: "Verdict", suites: "Suites (pass rate)",
+    no_evals: "No eval run kept yet: run replydraft eval run.", passed: "passed", failed: "failed",
   },
 };
 

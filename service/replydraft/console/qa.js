@@ -25,6 +25,7 @@ export function start() {
 export function shown() {
   busy(null, loadStats);
   busy(null, () => loadDrafts(false));
+  busy(null, loadEvals);
 }
 
 const day = (id) => ($(id).value ? `${$(id).value}T00:00:00Z` : undefined);
@@ -58,6 +59,19 @@ async function loadStats() {
     h("span", { class: `swatch ${kind}` }), t(kind))));
 }
 
+async function loadEvals() {
+  const reports = (await get("/v1/evals/reports", { limit: 5 })).data;
+  $("evals-empty").hidden = reports.length > 0;
+  const rate = (value) => (value === null ? "—" : `${(value * 100).toFixed(1)}%`);
+  fill($("eval-rows"), reports.map((r) => h("tr", {},
+    h("td", {}, when(r.finished_at)),
+    h("td", { title: r.reasons.join("; ") }, h("span", { class: `tag ${r.passed ? "approved" : "rejected"}` },
+      t(r.passed ? "passed" : "failed"))),
+    h("td", {}, r.backend), h("td", {}, r.knowledge_version ?? ""),
+    h("td", {}, Object.entries(r.by_suite).map(([suite, row]) => `${suite} ${rate(row.pass_rate)}`)
+      .join(" · ")))));
+}
+
 async function loadDrafts(more) {
   const page = await get("/v1/drafts", {
     status: $("f-status").value, agent: $("f-agent").value.trim(),
@@ -81,7 +95,7 @@ async function trail(id) {
   $("trail-id").textContent = id;
   fill($("trail-list"), events.data.map((e) => h("li", { class: `event ${e.kind}` },
     h("strong", {}, t(`ev_${e.kind}`)), ` · ${e.actor} · ${when(e.at)}`,
-    e.after_text ? h("div", { class: "clip" }, e.after_text) : null,
+    e.after_text ? h("div", { class: "trail-text" }, e.after_text) : null,
     e.policy?.violations?.length ? h("div", { class: "muted" },
       e.policy.violations.map((v) => `${v.category} ${v.rule}: ${v.match}`).join("; ")) : null,
     e.detail?.reason ? h("div", { class: "muted" }, e.detail.reason) : null)));
