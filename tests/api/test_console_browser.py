@@ -151,7 +151,7 @@ def test_an_agent_drafts_chinese_and_korean_checks_an_edit_approves_and_rejects(
         expect(page.locator("#queue-empty")).to_be_visible()
 
 
-def test_the_queue_opens_pending_drafts_and_alt_n_moves_to_the_next(
+def test_the_queue_opens_pending_drafts_alt_n_moves_on_and_alt_c_copies_the_final_text(
         browser: Browser, server: tuple[str, dict[str, str]]) -> None:
     base_url, tokens = server
     agent = {"Authorization": f"Bearer {tokens['agent']}"}
@@ -170,6 +170,10 @@ def test_the_queue_opens_pending_drafts_and_alt_n_moves_to_the_next(
         page.keyboard.press("Alt+A")  # approve as written
         expect(page.locator("#decision")).to_contain_text("Approved")
         expect(items).to_have_count(1)
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+        page.keyboard.press("Alt+C")
+        expect(page.locator("#decision")).to_contain_text("Copied")
+        assert page.evaluate("navigator.clipboard.readText()") == first["text"]
 
 
 def test_a_supervisor_can_override_the_filter_with_a_reason(
