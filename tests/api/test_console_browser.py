@@ -25,10 +25,12 @@ from api.browser import (
     sign_in,
     unnamed_controls,
 )
-from api.support import LiveServer, create_draft, issue_role_keys
+from api.support import LiveServer, create_draft, issue_role_keys, repo_settings
+from fakes import FakeOpenAIServer, Reply
 from replydraft.api.main import create_app
 from replydraft.config import Settings
 from replydraft.db.engine import Database, open_database
+from replydraft.drafting.drafter import build_drafter
 
 CHINESE = "这条牛仔裤我180斤穿多大？方便的话加我微信聊"
 KOREAN = "택배가 언제 와요? 카톡으로 연락주세요"
@@ -192,6 +194,37 @@ def test_a_supervisor_can_override_the_filter_with_a_reason(
         expect(page.locator("#decision")).to_contain_text("Approved")
         approved = _read(base_url, tokens["supervisor"], "/v1/drafts?status=approved")["data"]
         assert approved[0]["override_reason"] == "tested by our lab, wording agreed with legal"
+
+
+def test_what_the_filter_changed_in_a_model_draft_shows_as_a_diff_with_rule_and_category(
+        browser: Browser, knowledge: Any, kb_data_dir: Path, tmp_path: Path) -> None:
+    llm = FakeOpenAIServer().start()
+    llm.script(Reply.sentences(("亲，这款直筒牛仔裤建议您选38码。", []),
+                               ("保证明天一定送到！", [])))
+    settings = repo_settings(kb_data_dir, database_url=f"sqlite:///{tmp_path / 'llm.db'}",
+                             drafter="llm", llm_base_url=llm.base_url, llm_model="fake-model",
+                             llm_max_retries=0)
+    database = open_database(settings)
+    tokens = issue_role_keys(database)
+    app = create_app(settings, database=database, knowledge=knowledge,
+                     drafter=build_drafter(settings, knowledge))
+    try:
+        with LiveServer(app) as live, console_page(browser, live.base_url) as page:
+            sign_in(page, tokens["agent"])
+            page.fill("#turn-text-0", "这条牛仔裤我180斤穿多大？")
+            page.fill("#sku", "BT-JN-4WS01")
+            page.set_checked("#use-stream", False)
+            page.click("#draft-submit")
+            expect(page.locator("#draft-meta")).to_contain_text("openai:fake-model")
+            changes = page.locator("#policy-changes")
+            expect(changes).to_be_visible()
+            expect(changes.locator("del").first).to_contain_text("保证")
+            expect(changes).to_contain_text("guarantee")
+            expect(changes.locator("code").first).to_contain_text("guarantee.")
+            assert "保证" not in page.input_value("#edit-box")
+    finally:
+        database.close()
+        llm.stop()
 
 
 def test_a_content_user_runs_a_refresh_and_sees_the_job_finish(
