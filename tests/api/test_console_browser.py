@@ -6,6 +6,7 @@ view go to var/console-shots/."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +281,19 @@ def test_a_qa_user_sees_the_stats_chart_the_draft_list_an_audit_trail_and_eval_r
             expect(chart.locator(f"rect.bar.{outcome}")).to_have_count(1)
         expect(page.locator("#chart-language rect.bar")).to_have_count(3)  # en, ko, zh-Hans
         expect(page.locator("#stats-totals")).to_contain_text("3")
+        today = datetime.now(UTC).date().isoformat()
+        page.fill("#stats-since", today)
+        page.fill("#stats-until", today)  # the whole of today: all three drafts
+        page.click("#stats-submit")
+        expect(chart.locator("rect.bar")).to_have_count(3)
+        page.fill("#stats-since", "2099-01-01")
+        page.fill("#stats-until", "2099-01-02")
+        page.click("#stats-submit")
+        expect(page.locator("#chart-totals svg")).to_have_count(0)
+        page.fill("#stats-since", "")
+        page.fill("#stats-until", "")
+        page.click("#stats-submit")
+        expect(chart.locator("rect.bar")).to_have_count(3)
         expect(page.locator("#drafts-rows tr")).to_have_count(3)
         page.select_option("#f-status", "rejected")
         page.click("#drafts-submit")

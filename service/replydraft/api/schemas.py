@@ -16,6 +16,7 @@ from replydraft.knowledge.models import SearchHit
 from replydraft.languages import Language, Platform
 from replydraft.policy.models import PolicyResult
 from replydraft.review.access import ROLE_PERMISSIONS, Permission, Principal, Role
+from replydraft.review.jobs import JobProgress
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -176,13 +177,17 @@ class KnowledgeJobPublic(BaseModel):
     finished_at: datetime | None = None
     report: dict[str, Any] | None = Field(None, description="The refresh report: diff counts")
     errors: list[FieldError] = Field(default_factory=list)
+    progress: JobProgress | None = Field(
+        None, description="While running, when the answering process runs it: the stage and "
+                          "how many of its items are done")
 
     @classmethod
-    def from_row(cls, row: KnowledgeJob) -> KnowledgeJobPublic:
+    def from_row(cls, row: KnowledgeJob, progress: JobProgress | None = None
+                 ) -> KnowledgeJobPublic:
         return cls(id=row.id, kind=row.kind, state=row.state,
                    actor=row.actor, created_at=row.created_at, started_at=row.started_at,
                    finished_at=row.finished_at, report=row.report,
-                   errors=[FieldError(**e) for e in row.errors or []])
+                   errors=[FieldError(**e) for e in row.errors or []], progress=progress)
 
 
 class HealthPublic(BaseModel):

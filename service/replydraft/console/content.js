@@ -65,7 +65,15 @@ async function refresh() {
   let current = job;
   while (current.state === "queued" || current.state === "running") {
     $("kb-job-state").textContent = t(`job_${current.state}`);
-    $("kb-job-elapsed").textContent = t("elapsed", { s: Math.round((Date.now() - started) / 1000) });
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const { progress } = current;
+    $("kb-job-elapsed").textContent = progress
+      ? `${t(`stage_${progress.stage}`)} ${progress.done}/${progress.total} · ${t("elapsed", { s: seconds })}`
+      : t("elapsed", { s: seconds });
+    if (progress && progress.total > 0) {
+      $("kb-job-progress").max = progress.total;
+      $("kb-job-progress").value = progress.done;
+    }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     current = await get(`/v1/knowledge/jobs/${job.id}`);
   }

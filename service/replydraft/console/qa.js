@@ -28,10 +28,16 @@ export function shown() {
   busy(null, loadEvals);
 }
 
-const day = (id) => ($(id).value ? `${$(id).value}T00:00:00Z` : undefined);
+// The start of a picked day (UTC); "until" includes its day, so it is the start of the next.
+function dayStart(id, plusDays = 0) {
+  const value = $(id).valueAsDate;
+  if (!value) return undefined;
+  value.setUTCDate(value.getUTCDate() + plusDays);
+  return value.toISOString();
+}
 
 async function loadStats() {
-  const stats = await get("/v1/stats", { since: day("stats-since"), until: day("stats-until") });
+  const stats = await get("/v1/stats", { since: dayStart("stats-since"), until: dayStart("stats-until", 1) });
   const totals = stats.totals;
   definitions($("stats-totals"), [
     [t("created_total"), totals.created],

@@ -66,9 +66,10 @@ def refresh_knowledge(jobs: JobsDep, principal: ContentStaff,
 
 @router.get("/jobs/{job_id}", response_model=KnowledgeJobPublic, responses=problems(404))
 def read_knowledge_job(job_id: str, jobs: JobsDep, principal: ContentStaff) -> KnowledgeJobPublic:
-    """State (queued, running, succeeded, failed), the refresh report with its diff counts,
-    and the errors that made it fail (file, line, field)."""
-    return KnowledgeJobPublic.from_row(jobs.get(job_id=job_id, actor=principal))
+    """State (queued, running, succeeded, failed), progress while running, the refresh report
+    with its diff counts, and the errors that made it fail (file, line, field)."""
+    return KnowledgeJobPublic.from_row(jobs.get(job_id=job_id, actor=principal),
+                                       progress=jobs.progress(job_id))
 
 
 @router.post("/rollback", response_model=VersionInfo, responses=problems(404, 409, 503))
