@@ -69,10 +69,11 @@ def _draft_in_the_page(page: Page, text: str, *, sku: str = "", stream: bool = T
     expect(page.locator("#draft-meta")).to_contain_text("offline")
 
 
-def test_sign_in_shows_a_wrong_key_as_the_problem_and_keeps_the_key_out_of_storage(
+def test_sign_in_api_problems_shown_as_title_and_detail_and_the_key_kept_in_the_tab_only(
         browser: Browser, server: tuple[str, dict[str, str]]) -> None:
     base_url, tokens = server
     with console_page(browser, base_url) as page:
+        expect(page.locator("#api-key")).to_be_focused()  # the page starts where you type
         page.focus("#skip")
         assert focus_order(page, 3) == ["ui-lang", "api-key", "signin-submit"]
         page.fill("#api-key", "rdk_00000000_" + "x" * 30)
@@ -83,6 +84,10 @@ def test_sign_in_shows_a_wrong_key_as_the_problem_and_keeps_the_key_out_of_stora
         screenshot(page, "sign-in")
         sign_in(page, tokens["agent"])
         expect(page.locator("#whoami")).to_contain_text("agent-1")
+        page.click("#draft-submit")  # no conversation: the API's 422, as its title and detail
+        expect(page.locator("#problem-title")).to_have_text("Invalid request")
+        expect(page.locator("#problem-detail")).to_contain_text("messages")
+        expect(page.locator("#draft")).to_be_hidden()
         # Only this tab's sessionStorage holds the key: nothing in localStorage or cookies.
         assert page.evaluate("sessionStorage.getItem('replydraft.key')") == tokens["agent"]
         assert tokens["agent"] not in page.evaluate("JSON.stringify(localStorage)")

@@ -86,7 +86,7 @@ function requestBody() {
 async function makeDraft(event) {
   event.preventDefault();
   const body = requestBody();
-  await busy($("draft-submit"), async () => {
+  const done = await busy($("draft-submit"), async () => {
     resetDecision();
     $("draft").hidden = false;
     $("draft-text").textContent = t("drafting");
@@ -107,9 +107,13 @@ async function makeDraft(event) {
     }
     show(created);
     await loadQueue();
-  }).then((result) => {
-    if (result === undefined && !draft) $("draft").hidden = true;
+    return true;
   });
+  if (!done) {
+    // No stored draft: whatever streamed in is not one (the error says why), so none is shown.
+    draft = null;
+    $("draft").hidden = true;
+  }
 }
 
 // ---------------------------------------------------------------- the draft
@@ -213,7 +217,8 @@ async function checkEdit() {
   }
   $("check-status").textContent = t("checking");
   try {
-    const result = await post("/v1/policy/check", { text, language: draft.language });
+    const result = await post("/v1/policy/check", {
+      text, language: draft.language, platform: draft.request.platform ?? undefined });
     if (seq !== checkSeq) return; // the agent typed on; a newer check is coming
     renderViolations(text, result.violations);
   } catch (error) {
