@@ -1,20 +1,19 @@
-"""Every ``replydraft eval run`` keeps its results in ``<data dir>/eval-reports/`` so that QA can
-see the latest runs without passing ``--out`` (the console's QA view reads them through
-``GET /v1/evals/reports``). The newest ``KEEP`` files are kept; a file that is not a results
-file is skipped, never fatal."""
+"""Every ``replydraft eval run`` keeps a summary of its results in ``<data dir>/eval-reports/`` so
+that QA can see the latest runs without passing ``--out`` (the console's QA view reads them
+through ``GET /v1/evals/reports``). Only the summary: a full results file is megabytes (``--out``
+writes one). The newest ``KEEP`` are kept; a file that is not a summary is skipped, never fatal."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from replydraft.errors import InvalidInput
 from replydraft.evals.models import RunResults
-from replydraft.evals.results import read_results, write_results
 
 log = logging.getLogger(__name__)
 
@@ -46,26 +45,30 @@ class EvalReportSummary(BaseModel):
 
 
 def keep_results(results: RunResults, folder: Path, *, keep: int = KEEP) -> Path:
-    """Write ``results`` as ``<finished_at>.json`` in ``folder``; drop all but the newest
-    ``keep`` files."""
+    """Write the summary of ``results`` as ``<finished_at>.json`` in ``folder``; drop all but
+    the newest ``keep``."""
     stamp = _STAMP.sub("", results.meta.finished_at.split("+")[0])
     path = folder / f"{stamp}.json"
-    write_results(results, path)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(summarize_run(stamp, results).model_dump_json(indent=2), encoding="utf-8")
+    os.replace(tmp, path)
     for old in _kept(folder)[keep:]:
         old.unlink(missing_ok=True)
     return path
 
 
 def latest_reports(folder: Path, *, limit: int) -> list[EvalReportSummary]:
-    """Summaries of the newest ``limit`` kept runs, newest first."""
+    """The newest ``limit`` kept summaries, newest first."""
     summaries: list[EvalReportSummary] = []
     for path in _kept(folder):
         if len(summaries) == limit:
             break
         try:
-            summaries.append(_summary(path.stem, read_results(path)))
-        except InvalidInput as error:
-            log.warning("skipping eval report %s: %s", path.name, error.detail)
+            summaries.append(EvalReportSummary.model_validate_json(
+                path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValidationError) as error:
+            log.warning("skipping eval report %s: %s", path.name, error)
     return summaries
 
 
@@ -73,7 +76,7 @@ def _kept(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []
 
 
-def _summary(report_id: str, results: RunResults) -> EvalReportSummary:
+def summarize_run(report_id: str, results: RunResults) -> EvalReportSummary:
     summary: dict[str, Any] = results.summary
     verdict = summary.get("verdict") or {}
     return EvalReportSummary(
