@@ -374,3 +374,19 @@ def test_the_agent_view_is_usable_at_1280_and_on_a_390px_phone(
         expect(page.locator("#decision")).to_contain_text("已通过")
         if viewport is PHONE:
             screenshot(page, "agent-phone")
+
+
+def test_the_content_and_qa_views_fit_a_390px_phone(
+        browser: Browser, server: tuple[str, dict[str, str]]) -> None:
+    base_url, tokens = server
+    agent = {"Authorization": f"Bearer {tokens['agent']}"}
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        create_draft(client, agent, "这条牛仔裤我180斤穿多大？顺便问一下发什么快递，几天能到？")
+    with console_page(browser, base_url, viewport=PHONE) as page:
+        sign_in(page, tokens["admin"])
+        for view, ready in (("qa", "#chart-totals svg"), ("content", "#kb-versions tr")):
+            page.goto(f"{base_url}/console#{view}")
+            expect(page.locator(ready).first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            assert not overflows_horizontally(page), view
+            screenshot(page, f"{view}-phone")
