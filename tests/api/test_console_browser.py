@@ -159,13 +159,14 @@ def test_an_agent_drafts_chinese_and_korean_checks_an_edit_approves_and_rejects(
         expect(page.locator("#queue-empty")).to_be_visible()
 
 
-def test_the_queue_opens_pending_drafts_alt_n_moves_on_and_alt_c_copies_the_final_text(
+def test_the_queue_opens_drafts_with_their_checks_alt_n_moves_on_alt_c_copies(
         browser: Browser, server: tuple[str, dict[str, str]]) -> None:
     base_url, tokens = server
     agent = {"Authorization": f"Bearer {tokens['agent']}"}
     with httpx.Client(base_url=base_url, timeout=30) as client:
         first = create_draft(client, agent, "在吗？发什么快递？")
-        second = create_draft(client, agent, "Do you ship to Hong Kong?")
+        second = create_draft(client, agent, "Can I get this in purple?")
+    assert second["needs_check"], second  # the store's data cannot say: the agent checks
     with console_page(browser, base_url, locale="en-US") as page:
         sign_in(page, tokens["agent"])
         items = page.locator("#queue-list .queue-item")
@@ -173,6 +174,10 @@ def test_the_queue_opens_pending_drafts_alt_n_moves_on_and_alt_c_copies_the_fina
         items.first.click()  # newest first
         expect(page.locator("#turn-text-0")).to_have_value(second["request"]["messages"][0]["text"])
         expect(page.locator("#edit-box")).to_have_value(second["text"])
+        expect(page.locator("#needs-check")).to_be_visible()
+        expect(page.locator("#needs-check-list")).to_contain_text(second["needs_check"][0]["what"])
+        expect(page.locator("#draft-meta")).to_contain_text("needs checking")
+        expect(page.locator("#draft-meta")).to_contain_text("calm")
         page.keyboard.press("Alt+N")
         expect(page.locator("#edit-box")).to_have_value(first["text"])
         page.keyboard.press("Alt+A")  # approve as written
