@@ -395,3 +395,15 @@ def test_the_content_and_qa_views_fit_a_390px_phone(
             page.wait_for_load_state("networkidle")
             assert not overflows_horizontally(page), view
             screenshot(page, f"{view}-phone")
+
+
+def test_in_dev_mode_the_console_opens_without_a_key(
+        browser: Browser, app_factory: Callable[..., tuple[FastAPI, Database, Settings]],
+        tmp_path: Path) -> None:
+    app, _, _ = app_factory(data_dir=tmp_path / "var", auth_disabled=True)
+    with LiveServer(app) as live, console_page(browser, live.base_url) as page:
+        expect(page.locator("#whoami")).to_contain_text("dev")
+        expect(page.locator("#view-signin")).to_be_hidden()
+        for tab in ("#tab-agent", "#tab-content", "#tab-qa"):
+            expect(page.locator(tab)).to_be_visible()
+        assert page.evaluate("sessionStorage.length") == 0
