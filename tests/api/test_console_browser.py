@@ -5,6 +5,8 @@ view go to var/console-shots/."""
 
 from __future__ import annotations
 
+import re
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +28,13 @@ from api.browser import (
     sign_in,
     unnamed_controls,
 )
-from api.support import LiveServer, create_draft, issue_role_keys, repo_settings
+from api.support import (
+    LiveServer,
+    create_draft,
+    issue_role_keys,
+    private_knowledge,
+    repo_settings,
+)
 from fakes import FakeOpenAIServer, Reply
 from replydraft.api.main import create_app
 from replydraft.config import Settings
@@ -407,3 +415,28 @@ def test_in_dev_mode_the_console_opens_without_a_key(
         for tab in ("#tab-agent", "#tab-content", "#tab-qa"):
             expect(page.locator(tab)).to_be_visible()
         assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_a_failed_refresh_shows_its_errors_with_file_and_line(
+        browser: Browser, knowledge: Any, drafter: Any, tmp_path: Path) -> None:
+    knowledge_dir = tmp_path / "knowledge"
+    shutil.copytree(knowledge.settings.knowledge_dir, knowledge_dir)
+    (knowledge_dir / "products" / "zz-broken.yaml").write_text(
+        "sku: BROKEN-1\nnames: {en: Broken}\nprice: -5\n", encoding="utf-8")
+    settings, private = private_knowledge(knowledge, tmp_path / "var", knowledge_dir=knowledge_dir,
+                                          database_url=f"sqlite:///{tmp_path / 'jobs.db'}")
+    database = open_database(settings)
+    tokens = issue_role_keys(database)
+    app = create_app(settings, database=database, knowledge=private, drafter=drafter)
+    try:
+        with LiveServer(app) as live, console_page(browser, live.base_url, locale="en-US") as page:
+            sign_in(page, tokens["content"])
+            page.click("#kb-refresh")
+            expect(page.locator("#kb-job-state")).to_have_attribute(
+                "data-state", "failed", timeout=120_000)
+            expect(page.locator("#kb-job-state")).to_have_text("failed")
+            expect(page.locator("#kb-job-errors")).to_contain_text(
+                re.compile(r"zz-broken\.yaml:\d+"))
+            expect(page.locator("#kb-versions tr")).to_have_count(1)  # nothing changed
+    finally:
+        database.close()
