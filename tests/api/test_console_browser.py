@@ -440,3 +440,26 @@ def test_a_failed_refresh_shows_its_errors_with_file_and_line(
             expect(page.locator("#kb-versions tr")).to_have_count(1)  # nothing changed
     finally:
         database.close()
+
+
+def test_a_conversation_pasted_from_a_chat_tool_becomes_turns(
+        browser: Browser, server: tuple[str, dict[str, str]]) -> None:
+    base_url, tokens = server
+    pasted = ("顾客：这条牛仔裤有弹力吗？\n客服：亲，有的，四面弹哦\n"
+              "顾客：那我180斤穿多大？\n腰围100")
+    with console_page(browser, base_url) as page:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+        sign_in(page, tokens["agent"])
+        page.evaluate("(text) => navigator.clipboard.writeText(text)", pasted)
+        page.focus("#turn-text-0")
+        page.keyboard.press("Control+V")
+        expect(page.locator("#turns li")).to_have_count(3)
+        assert [page.input_value(f"#turn-role-{i}") for i in range(3)] == [
+            "customer", "agent", "customer"]
+        expect(page.locator("#turn-text-2")).to_have_value("那我180斤穿多大？\n腰围100")
+        page.fill("#sku", "BT-JN-4WS01")
+        page.click("#draft-submit")
+        expect(page.locator("#draft-meta")).to_contain_text("offline")
+        stored = _read(base_url, tokens["agent"], "/v1/drafts")["data"][0]["request"]["messages"]
+        assert [m["role"] for m in stored] == ["customer", "agent", "customer"]
+        assert stored[1]["text"] == "亲，有的，四面弹哦"

@@ -59,7 +59,7 @@ function renderTurns() {
       h("option", { value: "customer" }, t("customer")), h("option", { value: "agent" }, t("agent")));
     role.value = turn.role;
     const text = h("textarea", { id: `turn-text-${i}`, rows: 2, maxlength: 4000,
-      "aria-label": t("turn_text", { n }) });
+      "aria-label": t("turn_text", { n }), onpaste: pasteConversation });
     text.value = turn.text;
     const remove = turns.length > 1 && h("button", {
       type: "button", class: "secondary small", "aria-label": t("remove_turn"),
@@ -67,6 +67,34 @@ function renderTurns() {
     }, "×");
     return h("li", { class: "turn" }, role, text, remove);
   }));
+}
+
+// "顾客：…" / "客服：…" / "customer: …" / "고객: …" lines pasted from a chat tool become turns;
+// a line without a speaker continues the turn above it.
+const SPEAKER = /^\s*(顾客|客户|买家|customer|buyer|고객|客服|卖家|agent|seller|상담원|상담사)\s*[:：]\s*(.*)$/i;
+const AGENT_WORDS = new Set(["客服", "卖家", "agent", "seller", "상담원", "상담사"]);
+
+export function parseConversation(pasted) {
+  const parsed = [];
+  for (const line of pasted.split(/\r?\n/)) {
+    const match = line.match(SPEAKER);
+    if (match) {
+      parsed.push({ role: AGENT_WORDS.has(match[1].toLowerCase()) ? "agent" : "customer",
+        text: match[2].trim() });
+    } else if (parsed.length && line.trim()) {
+      parsed.at(-1).text += `\n${line.trim()}`;
+    }
+  }
+  return parsed;
+}
+
+function pasteConversation(event) {
+  const parsed = parseConversation(event.clipboardData?.getData("text/plain") || "");
+  if (parsed.length < 2) return; // one message: an ordinary paste
+  event.preventDefault();
+  turns = parsed;
+  renderTurns();
+  $(`turn-text-${turns.length - 1}`).focus();
 }
 
 function requestBody() {
