@@ -134,6 +134,7 @@ async function makeDraft(event) {
       created = await post("/v1/drafts", body);
     }
     show(created);
+    $("edit-box").focus(); // keyboard first: read, edit, then Alt+A or Alt+R
     await loadQueue();
     return true;
   });
