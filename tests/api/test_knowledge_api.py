@@ -111,3 +111,36 @@ def test_a_failed_refresh_reports_file_errors(knowledge: Any, drafter: Any,
                    for e in finished["errors"]), finished["errors"]
         assert client.get("/readyz").json()["knowledge_version"] == serving
     database.close()
+
+
+def test_a_running_refresh_reports_its_embedding_progress(knowledge: Any, drafter: Any,
+                                                          tmp_path: Path) -> None:
+    knowledge_dir = tmp_path / "knowledge"
+    shutil.copytree(knowledge.settings.knowledge_dir, knowledge_dir)
+    sections = "\n".join(
+        f"## Care tip {n}\nintent: product_info\n\nCare tip number {n}: wash the {colour} jeans "
+        f"inside out in cold water and hang them to dry, never tumble dry at {30 + n} degrees.\n"
+        for n, colour in enumerate(["blue", "black", "grey", "white", "green", "brown", "navy",
+                                    "beige", "olive", "khaki", "indigo", "stone"]))
+    (knowledge_dir / "playbooks" / "en" / "zz-care.md").write_text(
+        f"---\nlanguage: en\ntitle: Care tips\n---\n\n{sections}", encoding="utf-8")
+    settings, private = private_knowledge(knowledge, tmp_path / "var", knowledge_dir=knowledge_dir,
+                                          database_url=f"sqlite:///{tmp_path / 'jobs.db'}")
+    database = open_database(settings)
+    app = create_app(settings, database=database, knowledge=private, drafter=drafter)
+    content = {"Authorization": f"Bearer {issue_role_keys(database)['content']}"}
+    seen = []
+    with TestClient(app) as client:
+        job = client.post("/v1/knowledge/refresh", headers=content).json()
+        deadline = time.monotonic() + 120
+        while job["state"] in ("queued", "running") and time.monotonic() < deadline:
+            job = client.get(f"/v1/knowledge/jobs/{job['id']}", headers=content).json()
+            if job["progress"]:
+                seen.append(job["progress"])
+            time.sleep(0.01)
+    database.close()
+    assert job["state"] == "succeeded", job
+    assert job["progress"] is None  # finished: nothing left to report
+    assert job["report"]["chunks"]["embedded"] >= 12
+    assert seen, "no progress was reported while the job ran"
+    assert all(p["stage"] == "embed" and 0 <= p["done"] <= p["total"] for p in seen)

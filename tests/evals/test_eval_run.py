@@ -414,3 +414,15 @@ def test_store_override_reaches_the_drafter(planted_settings: Settings, tmp_path
     statuses = {c.id: (c.status, c.output.text) for c in run.cases}
     assert statuses["d-emoji-on"][0] == "passed", statuses
     assert statuses["d-emoji-off"][0] == "passed", statuses
+
+
+def test_every_run_is_kept_in_the_data_folder_for_qa(
+    evals_env: Callable[[dict[str, str]], Path], tmp_path: Path
+) -> None:
+    from replydraft.evals.archive import latest_reports
+
+    evals_env({"policy/basic.yaml": POLICY_SUITE})
+    assert invoke().exit_code == 0
+    reports = latest_reports(tmp_path / "var" / "eval-reports", limit=5)
+    assert len(reports) == 1 and reports[0].passed is True
+    assert reports[0].by_suite["policy"].pass_rate == 1.0 and reports[0].cases == 4

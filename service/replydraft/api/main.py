@@ -22,7 +22,7 @@ from replydraft.api.logs import configure_logging
 from replydraft.api.metrics import Metrics
 from replydraft.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from replydraft.api.problems import install_problem_handlers
-from replydraft.api.routes import drafts, health, policy, stats
+from replydraft.api.routes import console, drafts, evals, health, me, policy, stats
 from replydraft.api.routes import knowledge as knowledge_routes
 from replydraft.config import Settings, get_settings
 from replydraft.db.engine import Database, open_database
@@ -135,7 +135,7 @@ def create_app(
     app.state.principals = PrincipalCache(settings.auth_cache_s)
     app.state.draft_slots = DraftSlots(settings.max_concurrent_drafts)
     install_problem_handlers(app)
-    for module in (drafts, policy, knowledge_routes, stats, health):
+    for module in (drafts, policy, knowledge_routes, stats, evals, me, health, console):
         app.include_router(module.router)
     # Added last = outermost: the request id exists before the body limit can answer, and the
     # caller is known (or refused) before the body is read.

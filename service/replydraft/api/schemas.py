@@ -11,11 +11,29 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from replydraft.db.models import Draft, DraftEvent, KnowledgeJob
 from replydraft.drafting.models import DraftRequest, DraftResult
+from replydraft.evals.archive import EvalReportSummary
 from replydraft.knowledge.models import SearchHit
 from replydraft.languages import Language, Platform
 from replydraft.policy.models import PolicyResult
+from replydraft.review.access import ROLE_PERMISSIONS, Permission, Principal, Role
+from replydraft.review.jobs import JobProgress
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class PrincipalPublic(BaseModel):
+    """The caller: ``name`` is the actor in the audit trail; ``permissions`` what its role may
+    do (``create_drafts``, ``override_policy``, ``manage_knowledge``, ``read_stats``, …)."""
+
+    name: str
+    role: Role
+    permissions: list[str]
+
+    @classmethod
+    def of(cls, principal: Principal) -> PrincipalPublic:
+        granted = ROLE_PERMISSIONS[principal.role]
+        return cls(name=principal.name, role=principal.role,
+                   permissions=[p.name.lower() for p in Permission if p in granted])
 
 
 class FieldError(BaseModel):
@@ -159,13 +177,17 @@ class KnowledgeJobPublic(BaseModel):
     finished_at: datetime | None = None
     report: dict[str, Any] | None = Field(None, description="The refresh report: diff counts")
     errors: list[FieldError] = Field(default_factory=list)
+    progress: JobProgress | None = Field(
+        None, description="While running, when the answering process runs it: the stage and "
+                          "how many of its items are done")
 
     @classmethod
-    def from_row(cls, row: KnowledgeJob) -> KnowledgeJobPublic:
+    def from_row(cls, row: KnowledgeJob, progress: JobProgress | None = None
+                 ) -> KnowledgeJobPublic:
         return cls(id=row.id, kind=row.kind, state=row.state,
                    actor=row.actor, created_at=row.created_at, started_at=row.started_at,
                    finished_at=row.finished_at, report=row.report,
-                   errors=[FieldError(**e) for e in row.errors or []])
+                   errors=[FieldError(**e) for e in row.errors or []], progress=progress)
 
 
 class HealthPublic(BaseModel):
@@ -176,3 +198,7 @@ class ReadinessPublic(BaseModel):
     status: Literal["ready"]
     knowledge_version: int
     database: bool
+
+
+class EvalReportsPublic(BaseModel):
+    data: list[EvalReportSummary]

@@ -96,6 +96,7 @@ def run(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from replydraft.errors import FieldProblem, InvalidInput
+    from replydraft.evals.archive import keep_results
     from replydraft.evals.html_report import render_html
     from replydraft.evals.report import print_report
     from replydraft.evals.results import write_results
@@ -118,6 +119,7 @@ def run(
                               say=lambda line: err.print(line, highlight=False),
                               refresh_progress=_refresh_bar(progress))
     print_report(console, results)
+    keep_results(results, settings.eval_reports_dir)
     if out is not None:
         write_results(results, out)
         console.print(f"results written to {out}", highlight=False)

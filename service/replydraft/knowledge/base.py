@@ -28,7 +28,7 @@ from replydraft.knowledge.lexical import LexicalIndex, tokenize
 from replydraft.knowledge.models import Product, SearchHit, StoreProfile
 from replydraft.knowledge.refresh import Progress, run_refresh
 from replydraft.knowledge.reports import KBStatus, RefreshReport, VersionInfo
-from replydraft.knowledge.scanners import default_scanner
+from replydraft.knowledge.scanners import ScanWarning, default_scanner
 from replydraft.knowledge.scanning import ContentScanner
 from replydraft.knowledge.versions import LAYOUT, Manifest, VersionStore
 from replydraft.languages import LANGUAGES, Language
@@ -340,6 +340,15 @@ class KnowledgeBase:
             sources=len(serving.manifest.sources),
             warnings=sum(len(e.warnings) for e in serving.manifest.sources.values()),
             **common)
+
+    def findings(self) -> list[ScanWarning]:
+        """What the ingestion scan found in the serving version's files (injections, policy
+        violations inside playbooks), by file and line; empty before the first refresh."""
+        serving = self._current()
+        if serving is None:
+            return []
+        found = [w for entry in serving.manifest.sources.values() for w in entry.warnings]
+        return sorted(found, key=lambda w: (w.source, w.line, w.rule))
 
     def versions(self) -> list[VersionInfo]:
         """Retained versions, newest first."""

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from replydraft.knowledge.models import Product, SearchHit, StoreProfile
 from replydraft.knowledge.reports import KBStatus, RefreshReport, VersionInfo
+from replydraft.knowledge.scanners import ScanWarning
 from replydraft.languages import Language
 
 
@@ -42,12 +43,14 @@ class KnowledgeReader(Protocol):
 
 
 class KnowledgeAdmin(KnowledgeReader, Protocol):
-    """The reader plus what content staff do through the API: status, versions, refresh,
-    rollback. ``KnowledgeBase`` implements both; the API is typed against this."""
+    """The reader plus what content staff do through the API: status, versions, scan findings,
+    refresh, rollback. ``KnowledgeBase`` implements both; the API is typed against this."""
 
     def status(self) -> KBStatus: ...
 
     def versions(self) -> list[VersionInfo]: ...
+
+    def findings(self) -> list[ScanWarning]: ...
 
     def refresh(self, *, dry_run: bool = False) -> RefreshReport: ...
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -24,6 +26,14 @@ log = logging.getLogger(__name__)
 
 class Refreshable(Protocol):
     def refresh(self, *, dry_run: bool = False, progress: Any = None) -> Any: ...
+
+
+class JobProgress(BaseModel):
+    """How far a running refresh is: ``stage`` (``embed``), ``done`` of ``total`` items."""
+
+    stage: str
+    done: int
+    total: int
 
 
 def _runner_id() -> str:
@@ -50,6 +60,10 @@ class KnowledgeJobs:
         self.knowledge = knowledge
         self.runner = _runner_id()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-refresh")
+        # Progress lives in the process that runs the job (it changes too often for the
+        # database); another process polling the same job sees none.
+        self._progress: dict[str, JobProgress] = {}
+        self._progress_lock = threading.Lock()
 
     def start_refresh(self, *, actor: Principal) -> KnowledgeJob:
         actor.require(Permission.MANAGE_KNOWLEDGE)
@@ -72,11 +86,30 @@ class KnowledgeJobs:
             raise NotFound(f"no knowledge job with id {job_id!r}")
         return job
 
+    def progress(self, job_id: str) -> JobProgress | None:
+        """The running job's last progress report, if this process runs it."""
+        with self._progress_lock:
+            return self._progress.get(job_id)
+
+    def _reporter(self, job_id: str) -> Callable[[str, int, int], None]:
+        def report(stage: str, done: int, total: int) -> None:
+            with self._progress_lock:
+                self._progress[job_id] = JobProgress(stage=stage, done=done, total=total)
+
+        return report
+
     def _run(self, job_id: str) -> None:
+        try:
+            self._refresh(job_id)
+        finally:
+            with self._progress_lock:
+                self._progress.pop(job_id, None)
+
+    def _refresh(self, job_id: str) -> None:
         with self.database.session() as session:
             job_rows.mark_running(session=session, job_id=job_id)
             try:
-                report = self.knowledge.refresh()
+                report = self.knowledge.refresh(progress=self._reporter(job_id))
             except ReplydraftError as error:
                 log.warning("knowledge refresh %s failed: %s", job_id, error.detail)
                 job_rows.finish_job(session=session, job_id=job_id, succeeded=False,

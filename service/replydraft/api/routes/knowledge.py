@@ -1,4 +1,5 @@
-"""The knowledge base over HTTP: search for agents, status/refresh/rollback for content staff."""
+"""The knowledge base over HTTP: search for agents; status, versions, scan findings, refresh and
+rollback for content staff."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from replydraft.api.responses import COMMON, problems
 from replydraft.api.schemas import KnowledgeHitsPublic, KnowledgeJobPublic, KnowledgeRollback
 from replydraft.knowledge.models import Intent
 from replydraft.knowledge.reports import KBStatus, VersionInfo
+from replydraft.knowledge.scanners import ScanWarning
 from replydraft.languages import Language
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"], responses=COMMON)
@@ -43,6 +45,14 @@ def list_knowledge_versions(knowledge: KnowledgeDep, principal: ContentStaff
     return knowledge.versions()
 
 
+@router.get("/findings", response_model=list[ScanWarning])
+def list_knowledge_findings(knowledge: KnowledgeDep, principal: ContentStaff
+                            ) -> list[ScanWarning]:
+    """What the ingestion scan found in the serving version's files (text addressed to a model,
+    policy violations inside playbooks), by file and line."""
+    return knowledge.findings()
+
+
 @router.post("/refresh", status_code=202, response_model=KnowledgeJobPublic,
              responses=problems(409))
 def refresh_knowledge(jobs: JobsDep, principal: ContentStaff,
@@ -56,9 +66,10 @@ def refresh_knowledge(jobs: JobsDep, principal: ContentStaff,
 
 @router.get("/jobs/{job_id}", response_model=KnowledgeJobPublic, responses=problems(404))
 def read_knowledge_job(job_id: str, jobs: JobsDep, principal: ContentStaff) -> KnowledgeJobPublic:
-    """State (queued, running, succeeded, failed), the refresh report with its diff counts,
-    and the errors that made it fail (file, line, field)."""
-    return KnowledgeJobPublic.from_row(jobs.get(job_id=job_id, actor=principal))
+    """State (queued, running, succeeded, failed), progress while running, the refresh report
+    with its diff counts, and the errors that made it fail (file, line, field)."""
+    return KnowledgeJobPublic.from_row(jobs.get(job_id=job_id, actor=principal),
+                                       progress=jobs.progress(job_id))
 
 
 @router.post("/rollback", response_model=VersionInfo, responses=problems(404, 409, 503))
