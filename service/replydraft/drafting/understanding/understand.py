@@ -263,7 +263,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             intents = _add_intent(intents, ask.intent, ASKED)
         intents = [s for s in intents if s.confidence >= FAINT] or intents
     intents = _outweighed(intents, found, rules)
-    intents = _covered(intents, found, rules)
+    # Nothing we lack named: a `not_sold` reading is only the model's guess at the item.
+    named_lack = lexicon.cue("not_carried", normalised)
+    intents = _covered(intents, found, rules, named_lack=named_lack)
     if not found and not rules and acts.acknowledgement:
         # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
@@ -275,7 +277,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     ours = ours or any(word_in(word, normalised) for words in lexicon.categories.values()
                        for word in words)  # "冲锋衣的帽子" is the jacket's hood, not a hat
     about_it = not ours and all(s.intent in _ABOUT_THE_ITEM for s in intents)
-    if (nothing or about_it) and lexicon.cue("not_carried", normalised):
+    if (nothing or about_it) and named_lack:
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
     return intents
 
@@ -311,8 +313,8 @@ def _outweighed(intents: list[IntentScore], found: Sequence[Ask], rules: dict[st
 SURE_OF_ITS_OWN = 0.9
 
 
-def _covered(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float]
-             ) -> list[IntentScore]:
+def _covered(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
+             *, named_lack: bool = True) -> list[IntentScore]:
     """"到时候拒收可以吗" is about refusing the parcel, not the returns policy; "发货前检查一下
     别有瑕疵" asks for a check before shipping, not about a defect: the ask's own intent reads
     the message, and a neighbour the ask also belongs to gives way unless a keyword of its own
@@ -322,8 +324,10 @@ def _covered(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, 
         if not ask.also or ask.intent == "other":
             continue
         neighbours = {s.intent: s.confidence for s in kept if s.intent in ask.also}
+        # "any suggestions for a cold hike?" read firmly as `not_sold` names nothing we lack.
         weaker = {i for i, confidence in neighbours.items()
-                  if confidence < SURE_OF_ITS_OWN and not rules.get(i)}
+                  if (confidence < SURE_OF_ITS_OWN or (i == "not_sold" and not named_lack))
+                  and not rules.get(i)}
         overshadowed = set(neighbours) & set(OVERSHADOWS.get(ask.intent, ()))
         if weaker or overshadowed:
             # Read clearly, a neighbour stays, unless the ask's intent makes it beside the point
