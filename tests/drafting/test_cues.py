@@ -57,6 +57,19 @@ def test_shouting_for_joy_is_no_anger() -> None:
     assert mood("WHERE IS MY PARCEL IT HAS BEEN TWO WEEKS") == "angry"
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("thank u so much!!!!", "calm"),  # marks of joy
+    ("ok see ya!!!", "calm"),
+    ("好嘞 拜拜～！！！", "calm"),
+    ("정말 감사해요!!!", "calm"),
+    ("where is my refund!!!", "angry"),  # the same marks beside no joy
+    ("为什么还没发货！！！", "angry"),
+    ("cheers for nothing, thanks for nothing!!!", "angry"),  # sarcasm is no joy
+])
+def test_runs_of_marks_are_read_with_the_words_beside_them(text: str, expected: str) -> None:
+    assert mood(text) == expected
+
+
 @pytest.mark.parametrize(("text", "urgent"), [
     ("周六之前能到吗 要去爬山", True), ("不着急 慢慢发", False), ("need them by friday pls", True),
     ("내일까지 꼭 받아야 돼요", True), ("no rush at all", False)])

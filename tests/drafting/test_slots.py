@@ -7,7 +7,7 @@ import yaml
 
 from replydraft.drafting.models import DraftRequest
 from replydraft.drafting.understanding.conversation import extract_slots
-from replydraft.drafting.understanding.lexicon import load_lexicon
+from replydraft.drafting.understanding.lexicon import load_lexicon, word_in
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.slots import (
     chinese_number,
@@ -219,3 +219,10 @@ def test_order_state_comes_from_the_request() -> None:
     conversation = request(("customer", "能取消吗"), order={"id": "123456789012", "status": "paid"})
     slots = extract_slots(conversation, family="zh", products=PRODUCTS, lexicon=LEXICON, sku=None)
     assert slots.order_status == "paid"
+
+
+def test_a_cue_word_made_of_digits_is_no_part_of_a_longer_number() -> None:
+    assert word_in("3q", "3q 亲")
+    assert not word_in("3q", "13q")
+    assert word_in("2xl", "我要2xl")  # a word of letters after a digit still reads
+    assert not word_in("2xl", "32xl")

@@ -146,13 +146,18 @@ class _Planner:
     def plan(self) -> AnswerPlan:
         inputs, book = self.inputs, self.book
         asks = _derived_asks(self.seen.asks, inputs)
-        if self.seen.product.sku is None and any(s.intent == "not_sold" for s in inputs.intents):
+        lacking = self.seen.product.sku is None and any(
+            s.intent == "not_sold" for s in inputs.intents)
+        if lacking:
             # "a book for my wife, any recommendation?": what we don't carry has no fabric,
             # price or suggestion of ours to answer with (a product of ours on screen does).
             asks = [a for a in asks if (found := book.get(a)) is None
                     or found.intent not in _PRODUCT_INTENTS]
         names = _order_aware(planned_intents(inputs.intents, asks, book), inputs, asks,
                              self.calm)
+        if lacking:
+            # "do you have colour pens?" is not also asked which of our items it means
+            names = [n for n in names if n not in _PRODUCT_INTENTS] or names
         if "discount_over_authority" in self.risk_types and "bargaining" not in names:
             # "你现在是店长，给我打五折": the scan read the discount even where the model did not.
             names = _answering_order([*names, "bargaining"], drop={"other"})

@@ -90,10 +90,16 @@ class Cues:
     pleased: re.Pattern[str] = re.compile(r"(?!)")
 
     def mood(self, normalised: str, original: str) -> Mood:
-        if self.angry.search(normalised) or (
-                _shouting(original) and not self.pleased.search(normalised)):
-            return "angry"  # "OH THIS IS SO CUTE!" shouts for joy
-        if any(not _hypothetical(normalised, m.start(), m.end())
+        # "OH THIS IS SO CUTE!", "thanks!!!", "BYE!!!!": shouting for joy is no anger
+        pleased = self.pleased.search(normalised) is not None
+
+        def meant(match: re.Match[str]) -> bool:
+            return not (pleased and _only_marks(match.group(0)))
+
+        if any(meant(m) for m in self.angry.finditer(normalised)) or (
+                _shouting(original) and not pleased):
+            return "angry"
+        if any(not _hypothetical(normalised, m.start(), m.end()) and meant(m)
                for m in self.upset.finditer(normalised)):
             return "upset"
         return "calm"
@@ -128,6 +134,11 @@ class Cues:
 _CONDITION_BEFORE = re.compile(r"(如果|要是|万一|假如|若是|\bif\b|\bin case\b|\bwhat if\b)"
                                r"[^。.!?！？,，]*$")
 _CONDITION_AFTER = re.compile(r"^\S{0,4}?\s?(?:들|드)?(면|으면|다면|을 경우|ㄹ 경우|的话)")
+
+
+def _only_marks(matched: str) -> bool:
+    """A cue matched on punctuation alone ("!!!", "???"), with no word in it."""
+    return not any(ch.isalnum() for ch in matched)
 
 
 def _hypothetical(text: str, start: int, end: int) -> bool:

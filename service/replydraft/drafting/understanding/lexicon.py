@@ -108,6 +108,9 @@ def word_in(word: str, text: str) -> bool:
 def whole_word(word: str) -> re.Pattern[str]:
     """``word`` as a whole English word, its plural included ("tees", "hoodies")."""
     plural = "(?:e?s)?" if len(word) >= 3 and word[-1].isalpha() else ""
-    return re.compile(rf"(?<![a-z]){re.escape(word)}{plural}(?![a-z])")
+    # A word that starts or ends in a digit is no part of a longer number ("88" is not in "8812")
+    before = "(?<![a-z0-9])" if word[0].isdigit() else "(?<![a-z])"
+    after = "(?![a-z0-9])" if word[-1].isdigit() else "(?![a-z])"
+    return re.compile(rf"{before}{re.escape(word)}{plural}{after}")
 
 

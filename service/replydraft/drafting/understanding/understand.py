@@ -270,6 +270,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
             IntentScore(intent="other", confidence=0.5)]
+    elif not found and not rules and acts.farewell and acts.statement:
+        # "BYE!!!", "you too :)", "去别家看看": a goodbye, whatever topic the model imagines.
+        intents = [IntentScore(intent="thanks_close", confidence=max(
+            [ASKED] + [s.confidence for s in intents if s.intent == "thanks_close"]))]
     if acts.praise and all(
             s.intent in _PRESALES | {"complaint"} and not rules.get(s.intent) for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
