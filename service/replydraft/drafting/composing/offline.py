@@ -519,6 +519,7 @@ _RETURN_SENTENCES = {
     "return_how": ("return_exchange.steps",),
     "return_postage": ("return_exchange.postage",),
     "exchange": ("return_exchange.exchange",),
+    "exchange_colour": ("return_exchange.exchange_colour",),
 }
 
 
