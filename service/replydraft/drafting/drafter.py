@@ -234,8 +234,8 @@ class Drafter:
         a whole. One reply per stream: if the model fails before any text went out, the offline
         composer writes the reply; if it fails part-way, the reply is closed with "let me check
         and get back to you" in the language already sent (``fallback_reason`` ends in
-        ``_mid_stream``, ``backend`` stays the model's), never answered a second time. The result's text is exactly the
-        sentences yielded.
+        ``_mid_stream``, ``backend`` stays the model's), never answered a second time. The
+        result's text is exactly the sentences yielded.
         """
         prepared = self.prepare(request)
         context = prepared.context
