@@ -15,7 +15,7 @@ from typing import cast
 
 from replydraft.knowledge.models import StoreProfile, pick_text
 from replydraft.languages import Language, Platform, is_chinese
-from replydraft.policy.engine import PolicyContext, PolicyEngine, default_engine
+from replydraft.policy.engine import MAX_HITS, PolicyContext, PolicyEngine, default_engine
 from replydraft.policy.matcher import Hit
 from replydraft.policy.models import Category, PolicyResult, Violation
 from replydraft.policy.normalize import TextViews, compact_form
@@ -51,6 +51,8 @@ def check(
     """Filter ``text``. Clean text comes back byte-identical with ``clean=True``.
 
     ``platform`` defaults to ``store.platform``; ``language`` to a guess from the script.
+    At most ``MAX_HITS`` violations are worked through (and listed) per pass, so the cost stays
+    linear in the text; one still dirty after the passes comes back empty.
     """
     engine = engine or default_engine()
     context = engine.context(store, platform)
@@ -74,9 +76,11 @@ def _until_clean(text: str, engine: PolicyEngine, context: PolicyContext,
         hits = engine.detect(TextViews(text), context)
         if not hits:
             return text
+        if len(hits) >= MAX_HITS:
+            return ""  # as many violations again after a whole pass: hostile, sent nothing
         # After the first extra round, stop rewriting and remove: it always converges.
         text, _ = _filter_once(text, hits, language, context.greetings, remove_only=_round > 0)
-    return text if not engine.detect(TextViews(text), context) else ""
+    return text if not engine.detect(TextViews(text), context, limit=1) else ""
 
 
 def _filter_once(text: str, hits: list[Hit], language: Language, greetings: tuple[str, ...], *,
