@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 from replydraft.knowledge.models import StoreProfile
@@ -128,7 +129,7 @@ class PolicyEngine:
         ``limit`` (the first ones screened)."""
         raw = self.matcher.find(views)
         if context.rivals is not None:
-            raw.extend(context.rivals.find(views))
+            raw = chain(raw, context.rivals.find(views))
         return resolve_overlaps(screen(raw, views, context.screen, limit))
 
     def detect_risks(self, views: TextViews, context: PolicyContext) -> list[Hit]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -88,23 +88,24 @@ class Matcher:
         self._triggers = _automaton(trigger_keys) if trigger_keys else None
         self._mutes = _automaton(mute_keys) if mute_keys else None
 
-    def find(self, views: TextViews) -> list[RawHit]:
-        hits: list[RawHit] = []
+    def find(self, views: TextViews) -> Iterator[RawHit]:
+        """Candidate hits, produced lazily: a caller that has seen enough stops the search
+        (a text dense with triggers is not matched to its end for nothing)."""
         for view, automaton in self._literals.items():
             text = views.view(view)
             if view == "digits" and not _LONG_DIGIT_RUN.search(text):
                 continue
             for end_index, (key_length, rules) in automaton.iter(text):
                 start = end_index + 1 - key_length
-                hits.extend(RawHit(rule, view, start, end_index + 1) for rule in rules)
+                for rule in rules:
+                    yield RawHit(rule, view, start, end_index + 1)
         for rule, windows in self._regex_rules_to_run(views):
             text = views.view(rule.view)
             if rule.view == "digits" and not _LONG_DIGIT_RUN.search(text):
                 continue
             for regex in rule.regexes:
                 for lo, hi in windows or ((0, len(text)),):
-                    hits.extend(_regex_hits(rule, regex, text, lo, hi))
-        return hits
+                    yield from _regex_hits(rule, regex, text, lo, hi)
 
     def _regex_rules_to_run(
         self, views: TextViews
@@ -163,8 +164,7 @@ def _ascii_word(char: str) -> bool:
 
 
 def _regex_hits(rule: CompiledRule, regex: re.Pattern[str], text: str, lo: int, hi: int
-                ) -> list[RawHit]:
-    hits = []
+                ) -> Iterator[RawHit]:
     for found in regex.finditer(text, lo, hi):
         match: re.Match[str] | None = found
         if found.end() == hi < len(text):
@@ -177,8 +177,7 @@ def _regex_hits(rule: CompiledRule, regex: re.Pattern[str], text: str, lo: int, 
             for name in regex.groupindex
             if match.start(name) >= 0
         )
-        hits.append(RawHit(rule, rule.view, match.start(), match.end(), groups))
-    return hits
+        yield RawHit(rule, rule.view, match.start(), match.end(), groups)
 
 
 # Where a triggered regex is searched: the sentence around the trigger (rules never match across
@@ -262,12 +261,10 @@ class Screen:
     allowed_phrases: tuple[str, ...]  # compact forms of the store's allowed commitments
 
 
-def screen(raw_hits: Sequence[RawHit], views: TextViews, context: Screen,
+def screen(raw_hits: Iterable[RawHit], views: TextViews, context: Screen,
            limit: int | None = None) -> list[Hit]:
     """The raw hits that survive boundaries, exceptions, filters and allowed commitments; at
-    most ``limit`` of them (screening stops there: the caller treats more as hostile)."""
-    if not raw_hits:
-        return []
+    most ``limit`` of them (screening, and the search feeding it, stop there)."""
     allowed_spans: list[tuple[int, int]] | None = None
     accepted: list[Hit] = []
     for raw in raw_hits:
