@@ -11,6 +11,7 @@ into a match), so filtering is idempotent and its output always passes ``check``
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import cast
 
 from replydraft.knowledge.models import StoreProfile, pick_text
@@ -123,8 +124,14 @@ def _only_greetings_before(before_text: str, greetings: tuple[str, ...]) -> bool
     return bool(before) and _strip_words(before, greetings) == ""
 
 
+@lru_cache(maxsize=64)
+def _family(segment: str) -> str | None:
+    # Many hits in one long clause share the clause: its script is counted once.
+    return script_family(segment)
+
+
 def _replacement(text: str, hit: Hit, segment: str, language: Language) -> str:
-    family = script_family(segment)
+    family = _family(segment)
     segment_language: Language
     if family is None or (family == "zh" and is_chinese(language)):
         segment_language = language

@@ -120,7 +120,10 @@ class Matcher:
             muted = _Muted(self._muted_spans(norm) if found and self._mutes is not None else [])
             sentences = _SentenceStops(norm) if found else None
             seen: dict[int, tuple[int, int]] = {}
-            done: set[tuple[tuple[int, int], int, frozenset[str]]] = set()
+            # Windows per trigger word (its rules) and mute set: the rules are gone through once
+            # per group, not once per occurrence (a text can hold thousands).
+            groups: dict[tuple[int, frozenset[str]],
+                         tuple[tuple[CompiledRule, ...], list[tuple[int, int]]]] = {}
             for end, (length, triggered) in found:
                 start = end + 1 - length
                 window = seen.get(start)
@@ -129,17 +132,17 @@ class Matcher:
                     window = seen[start] = sentences.window(start, end + 1)
                 # The rules whose pack mutes this occurrence (it sits inside 没法保证 …).
                 muted_ids = muted.around(start, end)
-                # The same trigger again in the same sentence adds no rule and no window.
-                key = (window, id(triggered), muted_ids)
-                if key in done:
-                    continue
-                done.add(key)
+                group = groups.setdefault((id(triggered), muted_ids), (triggered, []))[1]
+                if not group or group[-1] != window:
+                    group.append(window)
+            for (_, muted_ids), (triggered, group) in groups.items():
+                merged = _merged(group)
                 for rule in triggered:
                     if rule.id in muted_ids:
                         continue
                     rules.setdefault(rule.id, rule)
                     if rule.view == "norm":
-                        windows.setdefault(rule.id, []).append(window)
+                        windows.setdefault(rule.id, []).extend(merged)
                     else:
                         windows[rule.id] = []  # other views: search everything
         for rule in self._always:
