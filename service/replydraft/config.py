@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(2, ge=0, le=10)
     llm_max_context_tokens: int = Field(6000, ge=500)
     llm_max_output_tokens: int = Field(400, ge=16)
+    llm_max_output_chars: int = Field(
+        8000, ge=200, le=200_000,
+        description="Longest reply accepted from the model, in characters (JSON included). An "
+                    "endpoint that ignores max_tokens is cut off here: a longer plain reply is "
+                    "bad output (the offline composer answers), a stream is stopped.")
     llm_breaker_failures: int = Field(5, ge=1, description="Failures that open the breaker.")
     llm_breaker_reset_s: float = Field(30.0, gt=0, description="Seconds before a half-open try.")
     llm_backoff_s: float = Field(

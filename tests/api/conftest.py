@@ -13,9 +13,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.support import Api, LiveServer, issue_role_keys, private_knowledge, repo_settings
+from fakes import FakeOpenAIServer, fake_llm
 from replydraft.api.main import create_app
 from replydraft.config import Settings
 from replydraft.db.engine import Database, open_database
+from replydraft.drafting.drafter import build_drafter
+
+__all__ = ["fake_llm"]
+RoleHeaders = dict[str, dict[str, str]]
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +81,38 @@ def live_api(app_factory: Callable[..., tuple[FastAPI, Database, Settings]]
     tokens = issue_role_keys(database)
     with LiveServer(app) as server:
         yield server.base_url, tokens
+
+
+@pytest.fixture
+def llm_live_api(fake_llm: FakeOpenAIServer, tmp_path: Path, kb_data_dir: Path, knowledge: Any
+                 ) -> Iterator[Callable[..., tuple[str, RoleHeaders]]]:
+    """``llm_live_api(**settings)``: a real uvicorn server whose drafter is the LLM backend
+    talking to ``fake_llm``; returns its base URL and each role's Authorization header."""
+    databases: list[Database] = []
+    servers: list[LiveServer] = []
+
+    def factory(**overrides: Any) -> tuple[str, RoleHeaders]:
+        values: dict[str, Any] = {
+            "database_url": f"sqlite:///{tmp_path / 'llm-api.db'}", "drafter": "llm",
+            "llm_base_url": fake_llm.base_url, "llm_model": "fake-model",
+            "llm_backoff_s": 0.01, "llm_timeout_s": 5.0, "llm_max_retries": 0}
+        values.update(overrides)
+        settings = repo_settings(kb_data_dir, **values)
+        database = open_database(settings)
+        databases.append(database)
+        app = create_app(settings, database=database, knowledge=knowledge,
+                         drafter=build_drafter(settings, knowledge))
+        server = LiveServer(app).__enter__()
+        servers.append(server)
+        headers = {role: {"Authorization": f"Bearer {token}"}
+                   for role, token in issue_role_keys(database).items()}
+        return server.base_url, headers
+
+    yield factory
+    for server in servers:
+        server.__exit__(None, None, None)
+    for database in databases:
+        database.close()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
@@ -68,6 +69,15 @@ def create_draft(client: httpx.Client, headers: dict[str, str], text: str,
     assert created.status_code == 201, created.text
     draft: dict[str, Any] = created.json()
     return draft
+
+
+def sse_events(raw: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(event, data)`` for each Server-Sent Event of a streamed draft."""
+    events = []
+    for frame in raw.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in frame.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:

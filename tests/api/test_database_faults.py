@@ -9,10 +9,14 @@ unwritable (``chattr +i`` when the tests run as root, whom file modes do not sto
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import socket
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,9 +28,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
-from api.support import LiveServer, assert_problem, issue_role_keys
+from api.support import LiveServer, assert_problem, issue_role_keys, repo_settings
 from replydraft.config import Settings
-from replydraft.db.engine import Database
+from replydraft.db.engine import Database, open_database
 
 DRAFT = {"messages": [{"role": "customer", "text": "我身高180，体重90公斤，这条牛仔裤穿多大？"}]}
 
@@ -166,3 +170,121 @@ def test_a_stream_whose_draft_cannot_be_stored_ends_with_a_503_error_event(
     assert "discard" in last["detail"]
     assert "event: done" not in response.text
     served.assert_recovers()
+
+
+@contextlib.contextmanager
+def _server_process(data_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``replydraft serve`` on ``data_dir`` as a process of its own: a fault that kills it must
+    not kill the tests, and its death must be visible. Yields once it listens."""
+    env = {**os.environ, "REPLYDRAFT_DATA_DIR": str(data_dir), "REPLYDRAFT_DRAFTER": "offline",
+           "REPLYDRAFT_LOG_LEVEL": "WARNING"}
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cli = str(Path(sys.executable).parent / "replydraft")
+    server = subprocess.Popen([cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server.base_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, "the server exited during start-up"
+            assert time.monotonic() < deadline, "the server did not start"
+            with contextlib.suppress(httpx.TransportError):
+                httpx.get(f"{server.base_url}/healthz", timeout=2)  # type: ignore[attr-defined]
+                break
+            time.sleep(0.3)
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _once(undo: Callable[[], None]) -> Callable[[], None]:
+    done: list[bool] = []
+
+    def call() -> None:
+        if not done:
+            done.append(True)
+            undo()
+
+    return call
+
+
+def _wait_ready(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while client.get("/readyz").status_code != 200:
+        assert server.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, kb_data_dir: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the demo index with a database of its own and an agent key."""
+    copy = tmp_path / "var"
+    shutil.copytree(kb_data_dir, copy, ignore=shutil.ignore_patterns("replydraft.db*"))
+    database = open_database(repo_settings(copy))
+    agent = {"Authorization": f"Bearer {issue_role_keys(database)['agent']}"}
+    database.close()
+    return copy, agent
+
+
+def test_a_read_only_shm_file_is_503_and_the_server_survives(
+        data_dir: tuple[Path, dict[str, str]]) -> None:
+    path, agent = data_dir
+    shm = path / "replydraft.db-shm"
+    with _server_process(path) as server, httpx.Client(
+            base_url=server.base_url, timeout=30) as client:  # type: ignore[attr-defined]
+        _wait_ready(client, server)
+        first = client.post("/v1/drafts", json=DRAFT, headers=agent)
+        assert first.status_code == 201, first.text
+        assert shm.exists()  # the server's pooled connections map it
+        undo = _make_unwritable(shm)
+        try:
+            # SQLite writes to its mapping of the -shm on every transaction: with the file
+            # unwritable that was a SIGBUS, and the server was gone.
+            refused = client.post("/v1/drafts", json=DRAFT, headers=agent)
+            body = assert_problem(refused, 503)
+            assert body["type"] == "/problems/database-unavailable"
+            assert body["fault"] == "read-only" and refused.headers["retry-after"] == "5"
+            not_ready = client.get("/readyz")
+            assert not_ready.status_code == 503
+            assert not_ready.json()["database_fault"] == "read-only"
+            assert server.poll() is None
+        finally:
+            undo()
+        _wait_ready(client, server)
+        again = client.post("/v1/drafts", json=DRAFT, headers=agent)
+        assert again.status_code == 201, again.text
+        for created in (first, again):
+            read = client.get(f"/v1/drafts/{created.json()['id']}", headers=agent)
+            assert read.status_code == 200
+        assert server.poll() is None
+
+
+def test_a_server_started_on_a_read_only_shm_file_waits_for_it(
+        data_dir: tuple[Path, dict[str, str]]) -> None:
+    path, agent = data_dir
+    database = path / "replydraft.db"
+    # A process that died with the database open leaves its -shm behind (as the SIGBUS did).
+    subprocess.run([sys.executable, "-c", (
+        "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        "c.execute('PRAGMA journal_mode=WAL'); c.execute('SELECT 1 FROM drafts').fetchall(); "
+        "os._exit(0)"), str(database)], check=True)
+    undo = _once(_make_unwritable(path / "replydraft.db-shm"))
+    try:
+        with _server_process(path) as server, httpx.Client(
+                base_url=server.base_url, timeout=30) as client:  # type: ignore[attr-defined]
+            assert client.get("/healthz").status_code == 200
+            not_ready = client.get("/readyz")
+            assert not_ready.status_code == 503
+            assert not_ready.json()["database_fault"] == "read-only"
+            assert assert_problem(client.post("/v1/drafts", json=DRAFT, headers=agent),
+                                  503)["fault"] == "read-only"
+            undo()
+            _wait_ready(client, server)
+            created = client.post("/v1/drafts", json=DRAFT, headers=agent)
+            assert created.status_code == 201, created.text
+            assert server.poll() is None
+    finally:
+        undo()

@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from api.support import Api, assert_problem
-
-
-def _events(raw: str) -> list[tuple[str, dict[str, Any]]]:
-    events = []
-    for frame in raw.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in frame.splitlines())
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
+from api.support import Api, assert_problem, sse_events
 
 
 def test_stream_sends_sentences_then_the_stored_pending_draft(api: Api) -> None:
@@ -22,7 +11,7 @@ def test_stream_sends_sentences_then_the_stored_pending_draft(api: Api) -> None:
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        events = _events(response.read().decode())
+        events = sse_events(response.read().decode())
     kinds = [kind for kind, _ in events]
     assert kinds[-1] == "done"
     assert kinds[:-1] and set(kinds[:-1]) == {"sentence"}
@@ -46,8 +35,8 @@ def test_stream_validates_before_streaming(api: Api) -> None:
 def test_stream_honours_idempotency_keys(api: Api) -> None:
     body = {"messages": [{"role": "customer", "text": "几点前下单当天发？"}]}
     headers = {**api.auth("agent"), "Idempotency-Key": "stream-1"}
-    first = _events(api.client.post("/v1/drafts/stream", headers=headers, json=body).text)
-    replay = _events(api.client.post("/v1/drafts/stream", headers=headers, json=body).text)
+    first = sse_events(api.client.post("/v1/drafts/stream", headers=headers, json=body).text)
+    replay = sse_events(api.client.post("/v1/drafts/stream", headers=headers, json=body).text)
     assert [kind for kind, _ in replay] == ["done"]
     assert replay[0][1]["id"] == first[-1][1]["id"]
     assert_problem(api.client.post("/v1/drafts/stream", headers=headers, json={

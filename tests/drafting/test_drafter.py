@@ -150,17 +150,16 @@ def test_stream_never_lets_removed_text_out(
     assert {v.category for v in result.policy.violations} >= {"off_platform", "guarantee"}
 
 
-def test_stream_failure_midway_is_finished_offline(
+def test_stream_failure_midway_closes_the_reply_instead_of_answering_twice(
     fake_llm: FakeOpenAIServer, llm_drafter: Callable[..., Drafter]
 ) -> None:
     fake_llm.script(Reply.stream("亲，您好。", "这款牛仔裤", "很舒服。", "后面",
                                  drop_after_chunks=3))
     texts, result = sentences_and_result(list(llm_drafter(llm_max_retries=0).stream(request())))
-    assert texts[0] == "亲，您好。"
-    assert result.backend == "offline"
-    assert result.fallback_reason is not None and result.fallback_reason.endswith("_mid_stream")
-    assert "38码" in "".join(texts)  # the rest of the answer came from the offline composer
-    assert "欢迎光临" not in "".join(texts[1:])  # no second greeting
+    assert texts == ["亲，您好。", "这款牛仔裤很舒服。", "这个我帮您确认一下，稍后在这里回复您。"]
+    assert result.text == "".join(texts)
+    assert result.backend == "openai:fake-model"  # the words are the model's
+    assert result.fallback_reason == "connection_error_mid_stream"
 
 
 def test_stream_failure_before_any_text_is_answered_entirely_offline(

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
 
 from replydraft import __version__
 from replydraft.api.auth import AuthGateMiddleware
@@ -26,6 +27,7 @@ from replydraft.api.routes import console, drafts, evals, health, me, policy, st
 from replydraft.api.routes import knowledge as knowledge_routes
 from replydraft.config import Settings, get_settings
 from replydraft.db.engine import Database, open_database
+from replydraft.db.faults import fault_kind
 from replydraft.errors import ReplydraftError
 from replydraft.knowledge.reader import KnowledgeAdmin, KnowledgeReader
 from replydraft.offline import prepare_offline
@@ -100,8 +102,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if state.policy_check is None:
         state.policy_check = _policy_check()
     state.jobs = KnowledgeJobs(database=state.database, knowledge=state.knowledge)
-    if recovered := state.jobs.recover_interrupted():
-        log.warning("marked %d interrupted knowledge job(s) as failed", recovered)
+    _recover_jobs(state.jobs)
     log.info("replydraft API ready", extra={"knowledge_version": state.knowledge.version,
                                             "auth_disabled": settings.auth_disabled})
     try:
@@ -110,6 +111,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.jobs.close()
         if owns_database:
             state.database.close()
+
+
+def _recover_jobs(jobs: KnowledgeJobs) -> None:
+    try:
+        recovered = jobs.recover_interrupted()
+    except DBAPIError as error:
+        if fault_kind(error) is None:
+            raise
+        # The process starts anyway and answers 503 until the database is back (/readyz).
+        log.warning("database %s at start-up: interrupted knowledge jobs not checked",
+                    fault_kind(error))
+        return
+    if recovered:
+        log.warning("marked %d interrupted knowledge job(s) as failed", recovered)
 
 
 def create_app(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,10 +16,20 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from replydraft.config import Settings
-from replydraft.db.faults import FaultLatch, discard_faulty_connections
+from replydraft.db.faults import (
+    FaultLatch,
+    UnwritableFile,
+    discard_faulty_connections,
+    fault_kind,
+    guarded_pool,
+    refuse_unwritable,
+)
+
+log = logging.getLogger(__name__)
 
 _DB_DIR = Path(__file__).resolve().parent
 SQLITE_BUSY_TIMEOUT_S = 10.0
@@ -33,9 +45,13 @@ class Database:
     busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S  # what make_engine was given
     # Availability faults met by requests (see db.faults); read by /readyz.
     faults: FaultLatch = field(default_factory=FaultLatch)
+    # Set when the schema could not be brought up to date at start-up because of such a fault:
+    # the first session or readiness probe after it clears migrates.
+    migrations: _PendingMigrations = field(default_factory=lambda: _PendingMigrations(False))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        self.migrations.run(self.engine)
         with self.sessions() as session:
             yield session
 
@@ -48,6 +64,7 @@ class Database:
         transaction that creates a table and rolls back: it takes the write lock and needs a
         writable file and a free page, which is what a locked, read-only or full database
         lacks; nothing is written. Other back ends answer a plain query."""
+        self.migrations.run(self.engine)
         if self.engine.url.get_backend_name() != "sqlite":
             self.ping()
             return
@@ -68,7 +85,31 @@ class Database:
                 raise
 
     def close(self) -> None:
+        database = self.engine.url.database
+        if self.engine.url.get_backend_name() == "sqlite" and database:
+            try:
+                refuse_unwritable(database)
+            except UnwritableFile:
+                # Closing a connection touches the -shm mapping: a SIGBUS while it is unwritable.
+                log.warning("database connections left open: the -shm file is not writable")
+                return
         self.engine.dispose()
+
+
+class _PendingMigrations:
+    """Migrations still owed (a fault at start-up), run once the fault has cleared."""
+
+    def __init__(self, pending: bool) -> None:
+        self._pending = pending
+        self._lock = threading.Lock()
+
+    def run(self, engine: Engine) -> None:
+        if not self._pending:
+            return
+        with self._lock:
+            if self._pending:
+                migrate(engine)  # raises the fault again while it lasts
+                self._pending = False
 
 
 def _sqlite_pragmas(busy_timeout_s: float) -> Any:
@@ -90,11 +131,13 @@ def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> E
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    on_disk = bool(parsed.database) and parsed.database != ":memory:"
+    if on_disk:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
+        **({"poolclass": guarded_pool(str(parsed.database))} if on_disk else {}),
     )
     event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_s))
     discard_faulty_connections(engine)
@@ -133,12 +176,24 @@ def migrate(engine: Engine) -> None:
 
 
 def open_database(settings: Settings, *, run_migrations: bool = True) -> Database:
+    """The database, migrated. A fault of the database itself (see db.faults) does not stop
+    the process: the migration waits for the first session after the fault clears, and
+    /readyz reports the fault meanwhile."""
     engine = make_engine(settings.resolved_database_url,
                          busy_timeout_s=settings.db_busy_timeout_s)
+    pending = False
     if run_migrations:
-        migrate(engine)
+        try:
+            migrate(engine)
+        except DBAPIError as error:
+            if fault_kind(error) is None:
+                raise
+            log.warning("database %s at start-up; migrating once it clears: %s",
+                        fault_kind(error), error)
+            pending = True
     sessions = sessionmaker(engine, expire_on_commit=False)
     database = Database(engine=engine, sessions=sessions,
-                        busy_timeout_s=settings.db_busy_timeout_s)
+                        busy_timeout_s=settings.db_busy_timeout_s,
+                        migrations=_PendingMigrations(pending))
     event.listen(sessions, "after_commit", lambda _session: database.faults.clear())
     return database

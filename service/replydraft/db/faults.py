@@ -9,10 +9,18 @@ Recovery needs no restart: a connection that hit one of these faults is discarde
 ``handle_error`` hook marks it as disconnected), so the next request opens a fresh one. Without
 that, a pooled connection SQLite opened read-only (the file was read-only when it connected)
 stays read-only after the file is writable again.
+
+One fault cannot be met by trying: SQLite maps the WAL index (``-shm``) into memory and writes
+to it on every transaction, reads included; once that file is unwritable (``chattr +i``, a file
+system remounted read-only) the write is a SIGBUS that kills the process. So a SQLite pool hands
+out no connection (``GuardedPool``) while the ``-shm`` file is unwritable: the caller gets the
+read-only fault (503, reads too), and the mapped connections wait untouched in the pool until
+the file is writable again.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -20,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
 RETRY_AFTER_S = 5
 # How long a fault seen by a request keeps /readyz not-ready, even when the write probe passes
@@ -36,6 +45,38 @@ _SQLITE_FAULTS = {
     14: "unreachable",  # SQLITE_CANTOPEN
     15: "locked",  # SQLITE_PROTOCOL: lock protocol race in WAL
 }
+
+
+class UnwritableFile(sqlite3.OperationalError):
+    """A file of the database is not writable: reported as SQLite's own read-only error."""
+
+    sqlite_errorcode = 8  # SQLITE_READONLY
+    sqlite_errorname = "SQLITE_READONLY"
+
+
+def refuse_unwritable(database: str) -> None:
+    """Raise ``UnwritableFile`` when the database's ``-shm`` file exists unwritable. (An
+    unwritable database or ``-wal`` file is written with write(), which fails with an error
+    SQLite reports; reads go on.)"""
+    shm = f"{database}-shm"
+    if os.path.exists(shm) and not os.access(shm, os.W_OK):
+        raise UnwritableFile(f"{os.path.basename(shm)} is not writable")
+
+
+class GuardedPool(QueuePool):
+    """A pool of SQLite connections that refuses to hand one out while a file of the database
+    is unwritable (see the module's docstring). Subclassed per database by ``guarded_pool``
+    (SQLAlchemy recreates a pool from its class)."""
+
+    database = ""
+
+    def connect(self) -> PoolProxiedConnection:
+        refuse_unwritable(self.database)
+        return super().connect()
+
+
+def guarded_pool(database: str) -> type[GuardedPool]:
+    return type("GuardedPool", (GuardedPool,), {"database": database})
 
 
 def fault_kind(error: BaseException) -> str | None:

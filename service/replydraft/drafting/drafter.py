@@ -59,8 +59,10 @@ from replydraft.drafting.understanding.understand import ASKED, Understanding, u
 from replydraft.errors import LLMError
 from replydraft.knowledge.chunking import store_answer_hit
 from replydraft.knowledge.reader import KnowledgeReader
+from replydraft.languages import is_chinese
 from replydraft.policy import check, scan_customer
 from replydraft.policy.models import PolicyResult, RiskFlag, Violation
+from replydraft.text.script import language_of, script_family
 
 log = logging.getLogger(__name__)
 
@@ -228,8 +230,12 @@ class Drafter:
     def stream(self, request: DraftRequest) -> Iterator[StreamEvent]:
         """Filtered sentences as they are written, then ``done`` with the full result.
 
-        Text the filter removes never leaves this generator. If the model fails part-way, the
-        offline composer finishes the reply (its greeting skipped if one was already sent).
+        Text the filter removes never leaves this generator, and what has left it is clean as
+        a whole. One reply per stream: if the model fails before any text went out, the offline
+        composer writes the reply; if it fails part-way, the reply is closed with "let me check
+        and get back to you" in the language already sent (``fallback_reason`` ends in
+        ``_mid_stream``, ``backend`` stays the model's), never answered a second time. The
+        result's text is exactly the sentences yielded.
         """
         prepared = self.prepare(request)
         context = prepared.context
@@ -250,17 +256,24 @@ class Drafter:
                 prompt_version = generated.prompt_version
                 cited = list(generated.sentences)
         except LLMError as error:
-            backend_name = self.offline.name
-            # Part of the model's text may already be out: the offline composer finishes it.
-            fallback = _reason(error) + ("_mid_stream" if state.emitted else "")
-            generated = self.offline.generate(context)
-            prompt_version = generated.prompt_version
-            rest = list(generated.sentences)
-            if state.emitted and context.first_reply and rest:
-                rest = rest[1:]  # the greeting already went out with the model's text
-            cited = rest
-            for sentence in rest:
-                yield from self._emit(sentence.text, context, state)
+            fallback = _reason(error)
+            if state.emitted:
+                # A second answer after the model's would repeat it, contradict it, or be in
+                # another language: the model's reply is closed instead.
+                fallback += "_mid_stream"
+                prompt_version = str(getattr(self.backend, "prompt_version", ""))
+                cited = [CitedSentence(text) for text in state.emitted]
+                line = self._check_back(context, "".join(state.emitted))
+                if line is not None:
+                    yield from self._emit(line, context, state)
+                    cited.append(CitedSentence(line))
+            else:
+                backend_name = self.offline.name
+                generated = self.offline.generate(context)
+                prompt_version = generated.prompt_version
+                cited = list(generated.sentences)
+                for sentence in generated.sentences:
+                    yield from self._emit(sentence.text, context, state)
         prepared.timings["generate"] = _ms(start)
         prepared.timings["filter"] = round(state.filter_ms, 2)
         policy = state.policy()
@@ -278,6 +291,12 @@ class Drafter:
             except StopIteration as stop:
                 returned = stop.value
                 break
+            except LLMError:
+                # The backend yields whole sentences; the splitter may still hold the last one,
+                # waiting to see what follows its Latin full stop. It goes out before the close.
+                for sentence in splitter.flush():
+                    yield from self._emit(sentence, context, state)
+                raise
             for sentence in splitter.feed(delta):
                 yield from self._emit(sentence, context, state)
         for sentence in splitter.flush():
@@ -287,13 +306,47 @@ class Drafter:
             returned = Generated([CitedSentence(t) for t in state.emitted], str(version))
         return returned
 
+    def _check_back(self, context: DraftContext, sent: str) -> str | None:
+        """The closing "let me check" line in the language of ``sent`` (the model may have
+        answered in another language than planned); None when ``sent`` already says it."""
+        language = context.language
+        family = script_family(sent)
+        if family is not None and family != ("zh" if is_chinese(language) else language):
+            language = language_of(sent)
+        line = self.offline.check_back(context, language)
+        if language in ("en", "ko") and not sent.endswith((" ", "\n")):
+            line = " " + line
+        return None if line.strip() in sent else line
+
     def _emit(self, sentence: str, context: DraftContext, state: _StreamState
               ) -> Iterator[StreamEvent]:
         start = time.perf_counter()
         result = self._check(sentence, context)
+        if result.text.strip() and state.emitted:
+            result = self._after(state.recent(), result, context)
         state.record(sentence, result, time.perf_counter() - start)
         if result.text.strip():
             yield StreamEvent(kind="sentence", text=result.text)
+
+    def _after(self, sent: str, result: PolicyResult, context: DraftContext) -> PolicyResult:
+        """``result`` (a sentence filtered alone) read after the sentences just sent: a
+        sentence harmless alone can finish a disguise begun before it ("w.e.c." then "h.a.t
+        abc123", or a right-to-left override left open). What was sent cannot be taken back,
+        so such a sentence is withheld whole."""
+        joined = self._check(sent + result.text, context)
+        late = [v for v in joined.violations if v.span[1] > len(sent)]
+        if not late:
+            return result
+        shifted = [v.model_copy(update={"span": (max(0, v.span[0] - len(sent)),
+                                                 v.span[1] - len(sent)),
+                                        "action": "removed", "replacement": None})
+                   for v in late]
+        return PolicyResult(clean=False, text="", violations=[*result.violations, *shifted],
+                            empty_after_filter=True)
+
+
+# How much of the text already streamed each new sentence is checked together with.
+_CONTEXT_CHARS = 400
 
 
 @dataclass
@@ -314,6 +367,18 @@ class _StreamState:
         self.filter_ms += seconds * 1000
         if result.text.strip():
             self.emitted.append(result.text)
+
+    def recent(self) -> str:
+        """The last sentences sent, whole, up to about ``_CONTEXT_CHARS``: enough for any
+        disguise to span, without re-reading the whole reply for every sentence."""
+        kept: list[str] = []
+        length = 0
+        for text in reversed(self.emitted):
+            if kept and length + len(text) > _CONTEXT_CHARS:
+                break
+            kept.append(text)
+            length += len(text)
+        return "".join(reversed(kept))
 
     def policy(self) -> PolicyResult:
         text = "".join(self.emitted)

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 from replydraft.knowledge.models import StoreProfile
@@ -21,6 +22,10 @@ from replydraft.policy.normalize import TextViews, char_table, compact_form
 from replydraft.policy.rulepack import Rule, RuleSet, compile_rule, load_rules
 
 RIVAL_RULE_ID = "off_platform.rival_platform"
+# The most hits one detection pass works through. A text dense with triggers ("保证" x 2000)
+# would otherwise cost time in proportion to hits x text; past this many the filter removes
+# what it found and checks again, and a text still dirty after its rounds is emptied whole.
+MAX_HITS = 32
 DEFAULT_AGENT_MAX = 20.0
 _CONTEXT_CACHE_SIZE = 64
 
@@ -118,17 +123,20 @@ class PolicyEngine:
 
     # ------------------------------------------------------------ detection
 
-    def detect(self, views: TextViews, context: PolicyContext) -> list[Hit]:
-        """Hits of the four categories, overlaps within a category resolved."""
+    def detect(self, views: TextViews, context: PolicyContext, limit: int = MAX_HITS
+               ) -> list[Hit]:
+        """Hits of the four categories, overlaps within a category resolved; at most
+        ``limit`` (the first ones screened)."""
         raw = self.matcher.find(views)
         if context.rivals is not None:
-            raw.extend(context.rivals.find(views))
-        return resolve_overlaps(screen(raw, views, context.screen))
+            raw = chain(raw, context.rivals.find(views))
+        return resolve_overlaps(screen(raw, views, context.screen, limit))
 
     def detect_risks(self, views: TextViews, context: PolicyContext) -> list[Hit]:
-        """Risk-rule hits plus off-platform hits re-read as customer risks (unresolved)."""
-        hits = screen(self.risk_matcher.find(views), views, context.screen)
-        hits.extend(screen(self.customer_rules.find(views), views, context.screen))
+        """Risk-rule hits plus off-platform hits re-read as customer risks (unresolved), at
+        most ``MAX_HITS`` of each."""
+        hits = screen(self.risk_matcher.find(views), views, context.screen, MAX_HITS)
+        hits.extend(screen(self.customer_rules.find(views), views, context.screen, MAX_HITS))
         return hits
 
 

@@ -11,11 +11,12 @@ into a match), so filtering is idempotent and its output always passes ``check``
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import cast
 
 from replydraft.knowledge.models import StoreProfile, pick_text
 from replydraft.languages import Language, Platform, is_chinese
-from replydraft.policy.engine import PolicyContext, PolicyEngine, default_engine
+from replydraft.policy.engine import MAX_HITS, PolicyContext, PolicyEngine, default_engine
 from replydraft.policy.matcher import Hit
 from replydraft.policy.models import Category, PolicyResult, Violation
 from replydraft.policy.normalize import TextViews, compact_form
@@ -51,6 +52,8 @@ def check(
     """Filter ``text``. Clean text comes back byte-identical with ``clean=True``.
 
     ``platform`` defaults to ``store.platform``; ``language`` to a guess from the script.
+    At most ``MAX_HITS`` violations are worked through (and listed) per pass, so the cost stays
+    linear in the text; one still dirty after the passes comes back empty.
     """
     engine = engine or default_engine()
     context = engine.context(store, platform)
@@ -74,9 +77,11 @@ def _until_clean(text: str, engine: PolicyEngine, context: PolicyContext,
         hits = engine.detect(TextViews(text), context)
         if not hits:
             return text
+        if len(hits) >= MAX_HITS:
+            return ""  # as many violations again after a whole pass: hostile, sent nothing
         # After the first extra round, stop rewriting and remove: it always converges.
         text, _ = _filter_once(text, hits, language, context.greetings, remove_only=_round > 0)
-    return text if not engine.detect(TextViews(text), context) else ""
+    return text if not engine.detect(TextViews(text), context, limit=1) else ""
 
 
 def _filter_once(text: str, hits: list[Hit], language: Language, greetings: tuple[str, ...], *,
@@ -119,8 +124,14 @@ def _only_greetings_before(before_text: str, greetings: tuple[str, ...]) -> bool
     return bool(before) and _strip_words(before, greetings) == ""
 
 
+@lru_cache(maxsize=64)
+def _family(segment: str) -> str | None:
+    # Many hits in one long clause share the clause: its script is counted once.
+    return script_family(segment)
+
+
 def _replacement(text: str, hit: Hit, segment: str, language: Language) -> str:
-    family = script_family(segment)
+    family = _family(segment)
     segment_language: Language
     if family is None or (family == "zh" and is_chinese(language)):
         segment_language = language

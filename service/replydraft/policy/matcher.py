@@ -12,8 +12,9 @@ context, link allow-lists and phone-number shape, and the store's allowed commit
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -87,23 +88,24 @@ class Matcher:
         self._triggers = _automaton(trigger_keys) if trigger_keys else None
         self._mutes = _automaton(mute_keys) if mute_keys else None
 
-    def find(self, views: TextViews) -> list[RawHit]:
-        hits: list[RawHit] = []
+    def find(self, views: TextViews) -> Iterator[RawHit]:
+        """Candidate hits, produced lazily: a caller that has seen enough stops the search
+        (a text dense with triggers is not matched to its end for nothing)."""
         for view, automaton in self._literals.items():
             text = views.view(view)
             if view == "digits" and not _LONG_DIGIT_RUN.search(text):
                 continue
             for end_index, (key_length, rules) in automaton.iter(text):
                 start = end_index + 1 - key_length
-                hits.extend(RawHit(rule, view, start, end_index + 1) for rule in rules)
+                for rule in rules:
+                    yield RawHit(rule, view, start, end_index + 1)
         for rule, windows in self._regex_rules_to_run(views):
             text = views.view(rule.view)
             if rule.view == "digits" and not _LONG_DIGIT_RUN.search(text):
                 continue
             for regex in rule.regexes:
                 for lo, hi in windows or ((0, len(text)),):
-                    hits.extend(_regex_hits(rule, regex, text, lo, hi))
-        return hits
+                    yield from _regex_hits(rule, regex, text, lo, hi)
 
     def _regex_rules_to_run(
         self, views: TextViews
@@ -115,23 +117,32 @@ class Matcher:
         if self._triggers is not None:
             norm = views.norm
             found = list(self._triggers.iter(norm))
-            muted = self._muted_spans(norm) if found and self._mutes is not None else []
+            muted = _Muted(self._muted_spans(norm) if found and self._mutes is not None else [])
+            sentences = _SentenceStops(norm) if found else None
             seen: dict[int, tuple[int, int]] = {}
-            no_ids: frozenset[str] = frozenset()
+            # Windows per trigger word (its rules) and mute set: the rules are gone through once
+            # per group, not once per occurrence (a text can hold thousands).
+            groups: dict[tuple[int, frozenset[str]],
+                         tuple[tuple[CompiledRule, ...], list[tuple[int, int]]]] = {}
             for end, (length, triggered) in found:
                 start = end + 1 - length
                 window = seen.get(start)
                 if window is None:
-                    window = seen[start] = _sentence_window(norm, start, end + 1)
+                    assert sentences is not None
+                    window = seen[start] = sentences.window(start, end + 1)
                 # The rules whose pack mutes this occurrence (it sits inside 没法保证 …).
-                muted_ids = no_ids.union(*(ids for lo, hi, ids in muted
-                                           if lo <= start and end < hi)) if muted else no_ids
+                muted_ids = muted.around(start, end)
+                group = groups.setdefault((id(triggered), muted_ids), (triggered, []))[1]
+                if not group or group[-1] != window:
+                    group.append(window)
+            for (_, muted_ids), (triggered, group) in groups.items():
+                merged = _merged(group)
                 for rule in triggered:
                     if rule.id in muted_ids:
                         continue
                     rules.setdefault(rule.id, rule)
                     if rule.view == "norm":
-                        windows.setdefault(rule.id, []).append(window)
+                        windows.setdefault(rule.id, []).extend(merged)
                     else:
                         windows[rule.id] = []  # other views: search everything
         for rule in self._always:
@@ -156,8 +167,7 @@ def _ascii_word(char: str) -> bool:
 
 
 def _regex_hits(rule: CompiledRule, regex: re.Pattern[str], text: str, lo: int, hi: int
-                ) -> list[RawHit]:
-    hits = []
+                ) -> Iterator[RawHit]:
     for found in regex.finditer(text, lo, hi):
         match: re.Match[str] | None = found
         if found.end() == hi < len(text):
@@ -170,26 +180,56 @@ def _regex_hits(rule: CompiledRule, regex: re.Pattern[str], text: str, lo: int, 
             for name in regex.groupindex
             if match.start(name) >= 0
         )
-        hits.append(RawHit(rule, rule.view, match.start(), match.end(), groups))
-    return hits
+        yield RawHit(rule, rule.view, match.start(), match.end(), groups)
 
 
 # Where a triggered regex is searched: the sentence around the trigger (rules never match across
 # a sentence end), plus a few characters so look-aheads at the end still see real text.
-_SENTENCE_STOPS = ("。", "!", "?", "\n", ". ")
+_PREVIOUS_STOP = re.compile(r"[。!?\n]|\. ")
 _NEXT_STOP = re.compile(r"[。!?\n]|\.\s")
 _LOOKAHEAD_SLACK = 8
 
 
-def _sentence_window(norm: str, start: int, end: int) -> tuple[int, int]:
-    lo = 0
-    for stop in _SENTENCE_STOPS:
-        index = norm.rfind(stop, 0, start)
-        if index >= 0:
-            lo = max(lo, index + len(stop))
-    following = _NEXT_STOP.search(norm, end)
-    hi = min(len(norm), (following.end() if following else len(norm)) + _LOOKAHEAD_SLACK)
-    return lo, hi
+class _SentenceStops:
+    """The sentence ends of one norm view, found once: each trigger's window is then two
+    binary searches, not two scans of the text (a text dense with triggers stays linear)."""
+
+    def __init__(self, norm: str) -> None:
+        self._length = len(norm)
+        # Where a sentence starts after each stop that ends at or before a position.
+        self._after = sorted(m.end() for m in _PREVIOUS_STOP.finditer(norm))
+        following = list(_NEXT_STOP.finditer(norm))
+        self._next_starts = [m.start() for m in following]
+        self._next_ends = [m.end() for m in following]
+
+    def window(self, start: int, end: int) -> tuple[int, int]:
+        before = bisect_right(self._after, start)
+        lo = self._after[before - 1] if before else 0
+        index = bisect_left(self._next_starts, end)
+        stop = self._next_ends[index] if index < len(self._next_ends) else self._length
+        return lo, min(self._length, stop + _LOOKAHEAD_SLACK)
+
+
+class _Muted:
+    """Mute-trigger spans (bounded phrases), searchable by position in logarithmic time."""
+
+    def __init__(self, spans: list[tuple[int, int, frozenset[str]]]) -> None:
+        self._spans = sorted(spans)
+        self._starts = [lo for lo, _, _ in self._spans]
+        self._longest = max((hi - lo for lo, hi, _ in self._spans), default=0)
+
+    def around(self, start: int, end: int) -> frozenset[str]:
+        """The rule ids muted over ``[start, end]`` (inclusive end, as the automaton reports)."""
+        ids: frozenset[str] = frozenset()
+        index = bisect_right(self._starts, start)
+        while index > 0:
+            index -= 1
+            lo, hi, muted = self._spans[index]
+            if lo < start - self._longest:
+                break
+            if end < hi:
+                ids = ids | muted
+        return ids
 
 
 def _merged(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -224,10 +264,10 @@ class Screen:
     allowed_phrases: tuple[str, ...]  # compact forms of the store's allowed commitments
 
 
-def screen(raw_hits: Sequence[RawHit], views: TextViews, context: Screen) -> list[Hit]:
-    """The raw hits that survive boundaries, exceptions, filters and allowed commitments."""
-    if not raw_hits:
-        return []
+def screen(raw_hits: Iterable[RawHit], views: TextViews, context: Screen,
+           limit: int | None = None) -> list[Hit]:
+    """The raw hits that survive boundaries, exceptions, filters and allowed commitments; at
+    most ``limit`` of them (screening, and the search feeding it, stop there)."""
     allowed_spans: list[tuple[int, int]] | None = None
     accepted: list[Hit] = []
     for raw in raw_hits:
@@ -240,6 +280,8 @@ def screen(raw_hits: Sequence[RawHit], views: TextViews, context: Screen) -> lis
             if any(s <= hit.start and hit.end <= e for s, e in allowed_spans):
                 continue
         accepted.append(hit)
+        if limit is not None and len(accepted) >= limit:
+            break
     return accepted
 
 
@@ -379,11 +421,18 @@ def _allowed_spans(views: TextViews, phrases: Sequence[str]) -> list[tuple[int, 
 def resolve_overlaps(hits: Sequence[Hit]) -> list[Hit]:
     """Within one category, overlapping hits keep the higher-priority (then the longer) one."""
     kept: list[Hit] = []
-    by_category: dict[str, list[Hit]] = defaultdict(list)
+    # Per category, the spans kept so far: disjoint, so sorted by start is sorted by end too,
+    # and an overlap can only be with the neighbours of where a new span would go.
+    starts: dict[str, list[int]] = defaultdict(list)
+    ends: dict[str, list[int]] = defaultdict(list)
     for hit in sorted(hits, key=lambda h: (h.rule.priority, h.start - h.end, h.start)):
-        taken = by_category[hit.category]
-        if any(hit.start < other.end and other.start < hit.end for other in taken):
+        taken_starts, taken_ends = starts[hit.category], ends[hit.category]
+        index = bisect_left(taken_starts, hit.start)
+        if index > 0 and taken_ends[index - 1] > hit.start:
             continue
-        taken.append(hit)
+        if index < len(taken_starts) and taken_starts[index] < hit.end:
+            continue
+        taken_starts.insert(index, hit.start)
+        taken_ends.insert(index, hit.end)
         kept.append(hit)
     return sorted(kept, key=lambda h: (h.start, h.end, h.rule.priority))

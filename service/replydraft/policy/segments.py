@@ -9,6 +9,7 @@ space (so ``w.e.c.h.a.t``, ``1.5`` and ``jd.com`` are not sentence ends), and li
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,10 +54,9 @@ class Sentence:
         return self._clauses
 
     def clause_at(self, position: int) -> Clause:
-        for clause in reversed(self.clauses):
-            if clause.start <= position or clause.separator is None:
-                return clause
-        return self.clauses[0]  # pragma: no cover - the first clause always qualifies
+        """The last clause starting at or before ``position`` (else the first)."""
+        index = bisect_right(self.clauses, position, key=lambda clause: clause.start)
+        return self.clauses[max(0, index - 1)]
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -93,10 +93,10 @@ def _clause(text: str, start: int, end: int, separator: int | None) -> Clause:
 
 
 def sentence_at(sentences: Sequence[Sentence], position: int) -> Sentence:
-    for sentence in sentences:
-        if position < sentence.end:
-            return sentence
-    return sentences[-1]
+    """The sentence ``position`` is in (the last one past the end). Binary search: a text with
+    thousands of hits looks one up per hit."""
+    index = bisect_right(sentences, position, key=lambda sentence: sentence.end)
+    return sentences[min(index, len(sentences) - 1)]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import pick_text
+from replydraft.languages import Language
 from replydraft.text.emoji import EMOJI_CLASS
 from replydraft.text.korean import fix_particles
 
@@ -635,6 +636,12 @@ class OfflineBackend:
         library = template_library(self._prompts_dir, context.store.voice.korean_speech_level)
         composer = Composer(context, library[context.language], self._lexicon)
         return Generated(sentences=composer.compose(), prompt_version=library.version)
+
+    def check_back(self, context: DraftContext, language: Language) -> str:
+        """"Let me check that and get back to you" in ``language``: a reply cut short is closed
+        with it rather than answered a second time."""
+        library = template_library(self._prompts_dir, context.store.voice.korean_speech_level)
+        return library[language].render("check.later", {})
 
     def stream(self, context: DraftContext) -> Iterator[str]:
         for sentence in self.generate(context).sentences:

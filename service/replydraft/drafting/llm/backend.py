@@ -116,8 +116,10 @@ class OpenAIBackend:
             )
             if not completion.choices:
                 raise bad_output("the completion has no choices", "empty_output")
+            content = completion.choices[0].message.content
+            self._check_length(len(content or ""))
             sentences = parse_json_reply(
-                completion.choices[0].message.content,
+                content,
                 known_ids=prompt.known_ids,
                 language=context.language,
             )
@@ -173,6 +175,7 @@ class OpenAIBackend:
     ) -> Generator[str, None, str]:
         stripper = MarkerStripper()
         raw: list[str] = []
+        received = 0
         pending = ""  # clean text of the sentence still being written
         finished = False
         with self._client.post(
@@ -192,6 +195,8 @@ class OpenAIBackend:
                 delta = choice.delta.content if choice else None
                 if not delta:
                     continue
+                received += len(delta)
+                self._check_length(received)  # leaving the block closes the connection
                 raw.append(delta)
                 # Whole sentences only, each checked for prompt leaks before it leaves.
                 sentences, pending = take_sentences(pending + stripper.feed(delta))
@@ -216,6 +221,15 @@ class OpenAIBackend:
         if not emitted:
             raise bad_output("every sentence of the reply repeated the prompt", "prompt_leak")
         return text
+
+    def _check_length(self, characters: int) -> None:
+        """An endpoint that ignores max_tokens could send without end: past the cap the reply is
+        bad output, never parsed, filtered or stored whole."""
+        limit = self._settings.llm_max_output_chars
+        if characters > limit:
+            raise bad_output(f"the model's reply passed {limit} characters "
+                             "(REPLYDRAFT_LLM_MAX_OUTPUT_CHARS); it ignored max_tokens",
+                             "too_long")
 
     def _shareable(self, sentence: str) -> bool:
         if self.prompts.leak_guard.leaks(sentence):

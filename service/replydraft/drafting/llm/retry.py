@@ -11,6 +11,7 @@ Every failure becomes one of the ``LLMError`` classes with a short machine-reada
     malformed_output   the completion is not the agreed format
     empty_output       the completion has no text
     prompt_leak        every sentence repeated the prompt (see ``llm_leaks``)
+    too_long           the reply passed REPLYDRAFT_LLM_MAX_OUTPUT_CHARS (max_tokens ignored)
     circuit_open       too many recent failures; the endpoint is not being called
 
 Retries: timeouts, connection errors, 408/429/5xx and unusable output are retried with exponential
@@ -67,7 +68,7 @@ def classify(exc: Exception) -> LLMError:
 # Every reason above, plus the defaults below (``http_<status>`` is a family, not listed).
 FALLBACK_REASONS = frozenset({
     "timeout", "connection_error", "rate_limited", "stream_error", "malformed_output",
-    "empty_output", "prompt_leak", "circuit_open", "unavailable", "llm_error",
+    "empty_output", "prompt_leak", "too_long", "circuit_open", "unavailable", "llm_error",
 })
 
 

@@ -17,9 +17,23 @@ import numpy as np
 from replydraft.config import Settings
 from replydraft.knowledge.embedding import Embedder, build_embedder
 
+# The most of a query the model reads. Its cost grows faster than the text (a 2,000-character
+# message took seconds, four times over in one draft); a long message is read by its opening
+# and its end, where customers put the question.
+QUERY_HEAD_CHARS = 32
+QUERY_TAIL_CHARS = 64
+
+
+def bounded_query(text: str) -> str:
+    """``text`` as the model reads it: whole when short, else its opening and its end."""
+    if len(text) <= QUERY_HEAD_CHARS + QUERY_TAIL_CHARS:
+        return text
+    return f"{text[:QUERY_HEAD_CHARS]} … {text[-QUERY_TAIL_CHARS:]}"
+
 
 class CachedQueryEmbedder:
-    """An ``Embedder`` that remembers recent query vectors; passages pass straight through."""
+    """An ``Embedder`` that remembers recent query vectors (of ``bounded_query`` texts);
+    passages pass straight through."""
 
     def __init__(self, inner: Embedder, max_entries: int = 512) -> None:
         self._inner = inner
@@ -50,6 +64,7 @@ class CachedQueryEmbedder:
             self._cache.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
+        text = bounded_query(text)
         with self._lock:
             found = self._cache.get(text)
             if found is not None:
