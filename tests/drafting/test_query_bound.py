@@ -9,8 +9,8 @@ import time
 import numpy as np
 
 from replydraft.drafting.understanding.embedder import (
-    QUERY_HEAD_CHARS,
-    QUERY_TAIL_CHARS,
+    QUERY_HEAD_UNITS,
+    QUERY_TAIL_UNITS,
     CachedQueryEmbedder,
     bounded_query,
 )
@@ -41,9 +41,23 @@ def test_a_long_query_is_read_by_its_opening_and_its_end() -> None:
     cached.embed_query(message)
     cached.embed_query(message)  # the same message again: remembered
     (sent,) = inner.queries
-    assert len(sent) <= QUERY_HEAD_CHARS + QUERY_TAIL_CHARS + 3
+    assert len(sent) <= QUERY_HEAD_UNITS + QUERY_TAIL_UNITS + 3
     assert sent.startswith("我上周买的牛仔裤") and sent.endswith("请问能退吗？")
     assert bounded_query("这条裤子多少钱？") == "这条裤子多少钱？"  # short ones whole
+
+
+def test_the_bound_counts_what_the_model_reads_not_characters() -> None:
+    # An English paragraph a customer really writes is read whole (a Chinese character is
+    # about one model token, four English letters are about one)...
+    english = ("Hi, I ordered the waterproof shell last week and wanted to ask whether it runs "
+               "large, because I'm 6'5 and 260 lbs and usually wear a 4XL in most brands, but "
+               "your chart says 5XL. Which one should I keep?")
+    assert len(english) > 200 and bounded_query(english) == english
+    # ...and a long one is cut to the same budget as a Chinese one.
+    long_english = english * 20
+    cut = bounded_query(long_english)
+    assert cut.endswith("Which one should I keep?") and len(cut) <= 4 * (
+        QUERY_HEAD_UNITS + QUERY_TAIL_UNITS) + 3
 
 
 def test_the_model_call_for_a_2000_character_message_is_bounded() -> None:

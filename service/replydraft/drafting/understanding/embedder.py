@@ -10,6 +10,7 @@ it.
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections import OrderedDict
 
 import numpy as np
@@ -17,18 +18,38 @@ import numpy as np
 from replydraft.config import Settings
 from replydraft.knowledge.embedding import Embedder, build_embedder
 
-# The most of a query the model reads. Its cost grows faster than the text (a 2,000-character
+# The most of a query the model reads, in units of about one model token: a Chinese, Japanese or
+# Korean character is one, any other character a quarter (an English word of four letters and its
+# space is about one token). The model's cost grows faster than the text (a 2,000-character
 # message took seconds, four times over in one draft); a long message is read by its opening
-# and its end, where customers put the question.
-QUERY_HEAD_CHARS = 32
-QUERY_TAIL_CHARS = 64
+# and its end, where customers put the question. An English message of ~380 characters, or a
+# Chinese one of 96, is still read whole.
+QUERY_HEAD_UNITS = 32
+QUERY_TAIL_UNITS = 64
+_NARROW_UNIT = 0.25
+
+
+def _units(char: str) -> float:
+    return 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else _NARROW_UNIT
+
+
+def _within(text: str, budget: float) -> int:
+    """How many characters from the start of ``text`` fit in ``budget`` units."""
+    used = 0.0
+    for count, char in enumerate(text):
+        used += _units(char)
+        if used > budget:
+            return count
+    return len(text)
 
 
 def bounded_query(text: str) -> str:
     """``text`` as the model reads it: whole when short, else its opening and its end."""
-    if len(text) <= QUERY_HEAD_CHARS + QUERY_TAIL_CHARS:
+    if _within(text, QUERY_HEAD_UNITS + QUERY_TAIL_UNITS) == len(text):
         return text
-    return f"{text[:QUERY_HEAD_CHARS]} … {text[-QUERY_TAIL_CHARS:]}"
+    head = text[:_within(text, QUERY_HEAD_UNITS)]
+    tail = text[len(text) - _within(text[::-1], QUERY_TAIL_UNITS):]
+    return f"{head} … {tail}"
 
 
 class CachedQueryEmbedder:
