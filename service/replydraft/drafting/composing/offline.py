@@ -193,6 +193,8 @@ class Composer:
                 self.say("other.elsewhere", "other")
             elif step.ask == "chasing":
                 self.say("other.chasing", "other")
+            elif step.ask == "received":
+                self.say("other.received", "other")
             else:
                 self.say("other.ack", "other")
         elif source == "close":
@@ -548,7 +550,8 @@ def _invoice(c: Composer, ask: str | None) -> None:
     if c.value("invoice_available") == "no":
         c.say("invoice.unavailable", "invoice")
         return
-    c.say("invoice.available", "invoice")
+    if ask != "invoice_when":  # "when does the invoice come" is not asking which kinds
+        c.say("invoice.available", "invoice")
     c.say("invoice.note", "invoice")
 
 

@@ -49,7 +49,7 @@ COMPUTED: dict[str, str] = {
     "express_fee": "express_surcharge", "return_window": "return_condition",
     "return_conditions": "return_condition", "return_how": "no_reason_days",
     "return_postage": "no_reason_days", "exchange": "exchange_days",
-    "exchange_colour": "no_reason_days",
+    "exchange_colour": "no_reason_days", "invoice_when": "invoice_note",
     "refund_when": "refund_days", "price": "price", "fabric": "fabric", "fit": "fit",
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features",
@@ -357,6 +357,9 @@ def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
     asks about remote postage, whatever words it uses; a haggle after payment asks for a price
     adjustment."""
     derived = list(asks)
+    if inputs.understanding.product.sku is not None:
+        # "这款有大码吗": with an item in view its own sizes answer, not the store's range
+        derived = [a for a in derived if a not in _RANGE_ASKS]
     if "remote_regions" in inputs.fact_keys and "remote" not in derived:
         derived.append("remote")
     paid = inputs.order_status in _PAID or inputs.understanding.order_state in _PAID
@@ -369,6 +372,7 @@ def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
 
 
 _PAID = frozenset({"paid", "shipped", "delivered", "received"})
+_RANGE_ASKS = frozenset({"range"})
 _BARGAINING_ASKS = frozenset({"price_protection", "coupon", "freebie", "bulk_order",
                               "member_discount", "cash_discount"})
 
@@ -406,7 +410,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     guesses = all(_faint(s) for s in steps)
     acts = inputs.acts
     if (not steps or guesses) and (acts.acknowledgement or acts.praise or acts.ordering
-                                   or acts.chasing):
+                                   or acts.chasing or _arrived(inputs)):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [_ack(inputs)]
     if steps and guesses and _remark(inputs):
@@ -422,7 +426,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     kept = [s for s in steps if s not in other]
     if any(s.source != "safety" for s in kept):
         return kept
-    if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing:
+    if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing or \
+            _arrived(inputs):
         return [*kept, _ack(inputs)]
     if acts.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
@@ -445,13 +450,20 @@ def _remark_step(inputs: PlanInputs) -> PlanStep:
     return PlanStep(intent="other", ask=ask, source="ack")
 
 
+def _arrived(inputs: PlanInputs) -> bool:
+    """"东西收到了", "got it today": a calm word that the parcel arrived, nothing else said."""
+    seen = inputs.understanding
+    return inputs.acts.statement and seen.order_state == "received" and seen.mood == "calm"
+
+
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     """A bare "ok" is acknowledged; an order ("im buying", "拍了") and praise or a promised good
     review are thanked for; a chase ("查到了吗") is told the agent is on it."""
     calm = inputs.understanding.mood == "calm"  # "我们讲好的我买了三大包" is no order to thank for
     ask = "chasing" if inputs.acts.chasing else \
         "ordering" if inputs.acts.ordering and calm else \
-        "praise" if inputs.acts.praise and calm else None
+        "praise" if inputs.acts.praise and calm else \
+        "received" if _arrived(inputs) else None
     return PlanStep(intent=intent, ask=ask, source="ack")
 
 

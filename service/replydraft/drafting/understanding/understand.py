@@ -283,6 +283,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     about_it = not ours and all(s.intent in _ABOUT_THE_ITEM for s in intents)
     if (nothing or about_it) and named_lack:
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
+    elif not named_lack and lexicon.cue("our_range", normalised) and \
+            any(s.intent == "not_sold" for s in intents) and not rules.get("not_sold"):
+        # "큰 사이즈 옷 있어요?", "有加大码吗": the store's own range asked for, nothing we lack
+        # named; the model's "we don't sell that" would turn away a customer we serve.
+        intents = [s for s in intents if s.intent != "not_sold"] or [
+            IntentScore(intent="stock", confidence=ASKED)]
     return intents
 
 
