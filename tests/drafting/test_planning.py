@@ -243,3 +243,13 @@ def test_where_the_parcel_is_asked_calmly_is_looked_up_without_an_apology(
                   "can you check where it is now")
     assert [c.ask for c in later.needs_check] == ["order"]
     assert "order number" not in later.text
+
+
+def test_a_remark_that_could_not_be_read_is_not_called_not_understood(drafter: Drafter) -> None:
+    # A clear remark that asks nothing tells the agent so; "not understood" is kept for
+    # questions nothing could be read in.
+    remark = draft(drafter, "我先跟家里人商量一下")
+    question = draft(drafter, "上回那个事情后来怎么说的")
+    assert [c.ask for c in remark.needs_check] == ["unclear"]
+    assert "没读懂" not in remark.needs_check[0].what and "没有明确提问" in remark.needs_check[0].what
+    assert "没读懂" in question.needs_check[0].what

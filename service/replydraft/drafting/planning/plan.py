@@ -221,7 +221,7 @@ class _Planner:
                     guessed < UNSURE_BELOW and not asked:
                 # "我自己找他?" read faintly as a request for a person is no reason to hand
                 # the case to a supervisor, nor to apologise for a complaint nobody made.
-                self.check("unclear", self.book.unsure.unclear[self.agent_language], intent)
+                self.check("unclear", self._unread(), intent)
                 return
             if not asked and intent == "complaint" and inputs.acts.chasing:
                 # "看好了吗亲": pressing for the answer the agent owes is no new complaint to
@@ -248,7 +248,7 @@ class _Planner:
             if "prompt_injection" in self.risk_types:
                 return  # an attack read faintly as a question is no question to check
             if guessed < NAMED_GUESS:  # too faint to name a topic: "read it" is more honest
-                self.check("unclear", self.book.unsure.unclear[self.agent_language], intent)
+                self.check("unclear", self._unread(), intent)
             else:
                 self.check(f"intent:{intent}",
                            self.book.unsure.guessed(intent, self.agent_language), intent)
@@ -278,6 +278,9 @@ class _Planner:
         number again reads as if nobody listened."""
         if "order_id" in self.inputs.missing and not self.inputs.first_reply:
             self.check("order", self.book.unsure.order[self.agent_language], intent)
+
+    def _unread(self) -> str:
+        return self.book.unsure.unread(self.agent_language, statement=self.inputs.acts.statement)
 
     def _which_product(self, intent: str) -> None:
         """The first message of a conversation may be asked which item it means; later, the
@@ -419,7 +422,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
         return [_remark_step(inputs)]
     if not steps:
         # Nothing was planned (a faint security or greeting guess): never an empty draft.
-        checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
+        checks.append(CheckItem(ask="unclear", what=book.unsure.unread(
+            language, statement=inputs.acts.statement)))
         return [PlanStep(intent="other", ask="unclear", source="check")]
     if not other:
         return steps
@@ -432,7 +436,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if acts.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
-    checks.append(CheckItem(ask="unclear", what=book.unsure.unclear[language]))
+    checks.append(CheckItem(ask="unclear", what=book.unsure.unread(
+        language, statement=inputs.acts.statement)))
     if _remark(inputs) and not kept:
         # Acknowledged ("收到，我看一下", not a closing line); the agent reads it.
         return [_remark_step(inputs)]

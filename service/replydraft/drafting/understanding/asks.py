@@ -42,10 +42,16 @@ class Unsure:
     intent guessed) or not at all (``unclear``), per language."""
 
     unclear: dict[Language, str]
+    statement: dict[Language, str]  # a remark with no question in it that could not be read
     order: dict[Language, str]
     product: dict[Language, str]
     guess: dict[Language, str]
     topics: dict[str, dict[Language, str]]
+
+    def unread(self, language: Language, *, statement: bool) -> str:
+        """What the agent is told about a message nothing could be read in: "not understood" is
+        wrong for a clear remark that simply asks nothing ("东西收到了 我先看看")."""
+        return (self.statement if statement else self.unclear)[language]
 
     def guessed(self, intent: str, language: Language) -> str:
         topic = self.topics.get(intent, self.topics["other"])[language]
@@ -92,9 +98,10 @@ def _texts(path: Path, where: str, spec: object) -> dict[Language, str]:
 
 
 def _unsure(path: Path, spec: object) -> Unsure:
-    if not isinstance(spec, dict) or not {"unclear", "order", "product", "guess", "topics"} <= \
-            set(spec):
-        raise ConfigurationError(f"{path}: unsure: needs unclear, order, product, guess and topics")
+    if not isinstance(spec, dict) or not {"unclear", "statement", "order", "product", "guess",
+                                          "topics"} <= set(spec):
+        raise ConfigurationError(
+            f"{path}: unsure: needs unclear, statement, order, product, guess and topics")
     topics = spec["topics"]
     if not isinstance(topics, dict) or set(topics) != set(INTENTS):
         raise ConfigurationError(f"{path}: unsure.topics: name every intent: {', '.join(INTENTS)}")
@@ -102,6 +109,7 @@ def _unsure(path: Path, spec: object) -> Unsure:
     if not all("{topic}" in text for text in guess.values()):
         raise ConfigurationError(f"{path}: unsure.guess: every text needs {{topic}}")
     return Unsure(_texts(path, "unsure.unclear", spec["unclear"]),
+                  _texts(path, "unsure.statement", spec["statement"]),
                   _texts(path, "unsure.order", spec["order"]),
                   _texts(path, "unsure.product", spec["product"]), guess,
                   {str(k): _texts(path, f"unsure.topics.{k}", v) for k, v in topics.items()})
