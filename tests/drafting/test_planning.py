@@ -251,5 +251,6 @@ def test_a_remark_that_could_not_be_read_is_not_called_not_understood(drafter: D
     remark = draft(drafter, "我先跟家里人商量一下")
     question = draft(drafter, "上回那个事情后来怎么说的")
     assert [c.ask for c in remark.needs_check] == ["unclear"]
-    assert "没读懂" not in remark.needs_check[0].what and "没有明确提问" in remark.needs_check[0].what
+    told = remark.needs_check[0].what
+    assert "没读懂" not in told and "没有明确提问" in told
     assert "没读懂" in question.needs_check[0].what
