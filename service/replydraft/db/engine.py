@@ -13,7 +13,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine.url import make_url
+from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from replydraft.config import Settings
@@ -86,14 +86,57 @@ def _sqlite_pragmas(busy_timeout_s: float) -> Any:
     return apply
 
 
-def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Engine:
+@dataclass(frozen=True)
+class ServerLimits:
+    """Pool and timeouts of a server database (see the ``db_*`` settings)."""
+
+    pool_size: int = 5
+    max_overflow: int = 5
+    pool_timeout_s: float = 5.0
+    connect_timeout_s: float = 5.0
+    statement_timeout_s: float = 15.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> ServerLimits:
+        return cls(pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
+                   pool_timeout_s=settings.db_pool_timeout_s,
+                   connect_timeout_s=settings.db_connect_timeout_s,
+                   statement_timeout_s=settings.db_statement_timeout_s)
+
+
+def database_url(url: str) -> URL:
+    """``url`` with the driver we ship for it: a bare ``postgresql://`` means psycopg 3 (the
+    ``postgres`` extra), not SQLAlchemy's default psycopg2, which we do not install."""
     parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _server_engine(url: URL, limits: ServerLimits) -> Engine:
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(limits.connect_timeout_s))}
+    if url.get_backend_name() == "postgresql":
+        # Server-side limits, so a lock wait or a runaway query ends with an error (503) instead
+        # of holding a pooled connection and its request for ever.
+        statement_ms = round(limits.statement_timeout_s * 1000)
+        connect_args["options"] = (f"-c statement_timeout={statement_ms} "
+                                   f"-c lock_timeout={statement_ms} "
+                                   f"-c idle_in_transaction_session_timeout={statement_ms * 4}")
+        connect_args["application_name"] = "replydraft"
+    return create_engine(url, pool_pre_ping=True, pool_size=limits.pool_size,
+                         max_overflow=limits.max_overflow, pool_timeout=limits.pool_timeout_s,
+                         pool_recycle=1800, connect_args=connect_args)
+
+
+def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
+                limits: ServerLimits | None = None) -> Engine:
+    parsed = database_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return _server_engine(parsed, limits or ServerLimits())
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url,
+        parsed,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
     )
     event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_s))
@@ -134,7 +177,8 @@ def migrate(engine: Engine) -> None:
 
 def open_database(settings: Settings, *, run_migrations: bool = True) -> Database:
     engine = make_engine(settings.resolved_database_url,
-                         busy_timeout_s=settings.db_busy_timeout_s)
+                         busy_timeout_s=settings.db_busy_timeout_s,
+                         limits=ServerLimits.of(settings))
     if run_migrations:
         migrate(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
