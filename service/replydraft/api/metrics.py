@@ -41,6 +41,9 @@ class Metrics:
                                       ["category", "action", "stage"], registry=self.registry)
         self.llm_errors = Counter("replydraft_llm_errors", "Language model failures by kind.",
                                   ["kind"], registry=self.registry)
+        self.degraded = Counter("replydraft_degraded_answers",
+                                "Searches and drafts answered by keyword search alone because "
+                                "the vector store failed.", ["kind"], registry=self.registry)
         self.fallbacks = Counter("replydraft_llm_fallbacks",
                                  "Drafts the offline drafter wrote after the LLM failed.",
                                  registry=self.registry)
@@ -51,11 +54,16 @@ class Metrics:
 
     def draft_created(self, result: DraftResult) -> None:
         self.drafts.labels("created").inc()
+        if result.degraded:
+            self.search_degraded("draft")
         for violation in result.policy.violations:
             self.policy_actions.labels(violation.category, violation.action, "draft").inc()
         if result.fallback_reason:
             self.fallbacks.inc()
             self.llm_errors.labels(llm_error_kind(result.fallback_reason)).inc()
+
+    def search_degraded(self, kind: str) -> None:
+        self.degraded.labels(kind).inc()
 
     def draft_decided(self, outcome: str) -> None:
         self.drafts.labels(outcome).inc()

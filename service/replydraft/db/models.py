@@ -130,6 +130,9 @@ class KnowledgeJob(Base):
     active_slot: Mapped[str | None] = mapped_column(String(16), unique=True)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     errors: Mapped[list[Any] | None] = mapped_column(JSON)
+    # The runner renews it while the job is active; an active job whose lease ran out
+    # (REPLYDRAFT_JOB_LEASE_S without a heartbeat: its process died) is failed by the next claim.
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
 
 
 @event.listens_for(Session, "before_flush")

@@ -9,8 +9,10 @@ rollbacks without a restart.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,13 +21,19 @@ from typing import Any
 import numpy as np
 
 from replydraft.config import Settings
-from replydraft.errors import IndexNotReady, InvalidInput, NotFound
+from replydraft.errors import IndexNotReady, InvalidInput, NotFound, VectorStoreUnavailable
 from replydraft.knowledge.bulk import building_to_keep
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.embedding import ENGINE_POOL_SIZE, Embedder, build_embedder
-from replydraft.knowledge.index import DenseIndex, make_client, reopen_client, where_clause
+from replydraft.knowledge.index import (
+    DenseIndex,
+    chroma_faults,
+    make_client,
+    reopen_client,
+    where_clause,
+)
 from replydraft.knowledge.lexical import LexicalIndex, tokenize
-from replydraft.knowledge.models import Product, SearchHit, StoreProfile
+from replydraft.knowledge.models import Product, SearchHit, SearchHits, StoreProfile
 from replydraft.knowledge.refresh import Progress, run_refresh
 from replydraft.knowledge.reports import KBStatus, RefreshReport, VersionInfo
 from replydraft.knowledge.scanners import default_scanner
@@ -36,6 +44,13 @@ from replydraft.offline import ensure_tiktoken_cache
 from replydraft.text.script import language_of
 
 __all__ = ["KBStatus", "KnowledgeBase", "RefreshReport", "VersionInfo"]
+
+log = logging.getLogger(__name__)
+
+# After chroma failed, searches skip it (keyword only, marked degraded) for this long before one
+# of them tries again: a server that is down or frozen costs one request a timeout per interval,
+# not every request.
+VECTOR_RETRY_S = 5.0
 
 # Shared by every knowledge base in the process; as many threads as the embedder has engines.
 _QUERY_EMBEDDING = ThreadPoolExecutor(ENGINE_POOL_SIZE, thread_name_prefix="query-embed")
@@ -108,8 +123,11 @@ class KnowledgeBase:
         self.settings = settings
         ensure_tiktoken_cache(settings.data_dir)  # chunking counts tokens; never download BPEs
         self._client = client
+        self._owns_client = client is None
         # Only a client we opened ourselves on disk may be reopened (see index.reopen_client).
         self._reopen_on_switch = client is None and settings.chroma_url is None
+        # (what failed, when) while the vector store is failing; see VECTOR_RETRY_S.
+        self._vector_fault: tuple[str, float] | None = None
         self._written: int | None = None  # the last version this instance switched to
         self._embedder = embedder
         self._scanner = scanner
@@ -119,8 +137,9 @@ class KnowledgeBase:
         self._serving: _Serving | None = None
         self._stamp: tuple[int, int] | None = None
         self._counted: tuple[int, int, int] | None = None  # (version, id(index), records)
-        # (version, id(index), exact-search vectors or None): see EXACT_SEARCH_MAX_CHUNKS.
-        self._exact: tuple[int, int, _RowVectors | None] | None = None
+        # (version, exact-search vectors or None): see EXACT_SEARCH_MAX_CHUNKS. A version's
+        # records never change, so once read they serve even while chroma is down.
+        self._exact: tuple[int, _RowVectors | None] | None = None
 
     # ---------------------------------------------------------------- lazily built parts
 
@@ -137,11 +156,74 @@ class KnowledgeBase:
                     # Not the system chromadb caches per path: another instance in this process
                     # may hold one older than another process's last refresh, whose records it
                     # cannot see ("Error finding id" on reading them).
-                    self._client = (reopen_client(self.settings) if self._reopen_on_switch
-                                    else make_client(self.settings))
+                    with chroma_faults("connecting"):
+                        self._client = (reopen_client(self.settings) if self._reopen_on_switch
+                                        else make_client(self.settings))
                 self._dense = DenseIndex(self._client, self.embedder,
                                          self._versions.index_id())
             return self._dense
+
+    # ---------------------------------------------------------------- vector store faults
+
+    @property
+    def degraded(self) -> str | None:
+        """Why searches are keyword only at the moment (chroma failing), or None."""
+        fault = self._vector_fault
+        return fault[0] if fault is not None else None
+
+    def _vectors_resting(self) -> bool:
+        fault = self._vector_fault
+        return fault is not None and time.monotonic() - fault[1] < VECTOR_RETRY_S
+
+    def _vectors_failed(self, error: VectorStoreUnavailable) -> None:
+        with self._lock:
+            if self._vector_fault is None:
+                log.warning("vector search unavailable, answering keyword only: %s",
+                            error.detail)
+            self._vector_fault = (error.detail, time.monotonic())
+            # Reconnect on the next try: a restarted server, a repaired store.
+            self._dense = None
+            if self._owns_client:
+                self._client = None
+
+    def _vectors_answered(self) -> None:
+        if self._vector_fault is not None:
+            with self._lock:
+                self._vector_fault = None
+            log.info("vector search available again")
+
+    def configuration_problem(self) -> str | None:
+        """What in this process's settings does not fit the serving index, or None: vectors on
+        a chroma server but no REPLYDRAFT_CHROMA_URL (it would silently search an empty
+        on-disk store: keyword results only), or the other way round, or another embedder."""
+        active = self._versions.active()
+        if active is None:
+            return None
+        manifest = self._versions.manifest(active)
+        if manifest.vector_store == "server" and not self.settings.chroma_url:
+            return (f"index version {active} keeps its vectors on a chroma server, and "
+                    "REPLYDRAFT_CHROMA_URL is not set: set it to that server")
+        if manifest.vector_store == "disk" and self.settings.chroma_url:
+            return (f"index version {active} keeps its vectors in the data folder's on-disk "
+                    "chroma, and REPLYDRAFT_CHROMA_URL points to a server: unset it, or run "
+                    "`replydraft kb refresh` with it set to build the index there")
+        if manifest.embedder != self.embedder.name:
+            return (f"index version {active} was embedded with {manifest.embedder}, this "
+                    f"process uses {self.embedder.name} (REPLYDRAFT_EMBEDDER)")
+        return None
+
+    def check_vectors(self) -> str | None:
+        """For readiness: None when the vector store answers now, else what is wrong."""
+        if self._vectors_resting():
+            return self.degraded
+        try:
+            index = self._dense_index()
+            index.count()
+        except VectorStoreUnavailable as error:
+            self._vectors_failed(error)
+            return error.detail
+        self._vectors_answered()
+        return None
 
     def _scanner_or_default(self) -> ContentScanner:
         if self._scanner is None:
@@ -207,9 +289,10 @@ class KnowledgeBase:
         language: Language | None = None,
         sku: str | None = None,
         intent: str | None = None,
-    ) -> list[SearchHit]:
+    ) -> SearchHits:
         """Hybrid search: dense (chroma) + BM25 (+ exact SKU mentions), fused by reciprocal rank.
-        Filters narrow both halves; results come only from the serving version."""
+        Filters narrow both halves; results come only from the serving version. While chroma
+        fails, the keyword half answers alone and the hits say ``degraded``."""
         if not query or not query.strip():
             raise InvalidInput("query must not be empty")
         if not 1 <= k <= MAX_K:
@@ -219,20 +302,33 @@ class KnowledgeBase:
         serving = self._require()
         mask = serving.mask(language, sku, intent)
         if mask is not None and not mask.any():
-            return []
+            return SearchHits(degraded=self.degraded)
         pool = max(4 * k, 20)
+        use_vectors = not self._vectors_resting()
         # The model runs outside the GIL: BM25 and the SKU lookup run while the query embeds.
-        vector = _QUERY_EMBEDDING.submit(self.embedder.embed_query, query)
+        vector = _QUERY_EMBEDDING.submit(self.embedder.embed_query, query) if use_vectors \
+            else None
         lexical_rows = [row for row, _ in serving.lexical.top(tokenize(query), pool, mask)]
         exact_rows = self._exact_sku_rows(serving, query, language, mask)
-        dense_rows = self._dense_rows(serving, vector.result(), pool,
-                                      where_clause(language, sku, intent), mask)
-        return self._fuse(serving, dense_rows, lexical_rows, exact_rows, k)
+        dense_rows: list[int] = []
+        if vector is not None:
+            try:
+                dense_rows = self._dense_rows(serving, vector.result(), pool,
+                                              where_clause(language, sku, intent), mask)
+            except VectorStoreUnavailable as error:
+                self._vectors_failed(error)
+            else:
+                self._vectors_answered()
+        return SearchHits(self._fuse(serving, dense_rows, lexical_rows, exact_rows, k),
+                          degraded=self.degraded)
 
     # ---------------------------------------------------------------- search internals
 
     def _dense_rows(self, serving: _Serving, vector: np.ndarray, pool: int,
                     where: dict[str, Any] | None, mask: np.ndarray | None) -> list[int]:
+        cached = self._exact
+        if cached is not None and cached[0] == serving.version and cached[1] is not None:
+            return cached[1].nearest(vector, pool, mask)  # in memory: chroma not needed
         index = self._dense_index()
         exact = self._exact_vectors(serving, index)
         if exact is not None:
@@ -262,13 +358,13 @@ class KnowledgeBase:
         """The serving version's vectors, one row per chunk, when the version is small enough
         to search in memory; else None."""
         with self._lock:
-            if self._exact is None or self._exact[:2] != (serving.version, id(index)):
+            if self._exact is None or self._exact[0] != serving.version:
                 vectors = None
                 if len(serving.chunks) <= EXACT_SEARCH_MAX_CHUNKS:
                     vectors = _RowVectors.of(serving, index.vectors([c.id for c in serving.chunks]),
                                              self.embedder.dim)
-                self._exact = (serving.version, id(index), vectors)
-            return self._exact[2]
+                self._exact = (serving.version, vectors)
+            return self._exact[1]
 
     def _exact_sku_rows(self, serving: _Serving, query: str, language: str | None,
                         mask: np.ndarray | None) -> list[int]:

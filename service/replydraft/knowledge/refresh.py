@@ -519,7 +519,8 @@ def run_refresh(
             fingerprint=plan.fingerprint, scanner=plan.scanner,
             sources={rel: built.entry for rel, built in plan.sources.items()},
             chunk_count=len(wanted), product_count=plan.product_count(),
-            lexical_version=LEXICAL_VERSION, layout=LAYOUT)
+            lexical_version=LEXICAL_VERSION, layout=LAYOUT,
+            vector_store="server" if settings.chroma_url else "disk")
         try:
             with collector_paused():
                 versions.write_version(manifest, plan.new_units())

@@ -76,6 +76,10 @@ class Manifest(BaseModel):
     product_count: int
     lexical_version: int = 1
     layout: int = 1
+    # Where the vectors were written: "server" (REPLYDRAFT_CHROMA_URL) or "disk" (the data
+    # dir); "" in versions written before it was recorded. A replica configured otherwise
+    # would search an empty collection, so it refuses to serve (see configuration_problem).
+    vector_store: str = ""
 
 
 class Catalog(BaseModel):
