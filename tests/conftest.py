@@ -19,6 +19,9 @@ from replydraft.offline import seed_tiktoken_cache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+# Readers look for a new index version on every access and load it inline, so a test sees a
+# refresh at once; the background preload has its own test (REPLYDRAFT_INDEX_POLL_S > 0).
+os.environ["REPLYDRAFT_INDEX_POLL_S"] = "0"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(400, ge=50, le=4000, description="Max tokens per chunk.")
     chunk_overlap: int = Field(40, ge=0, le=1000, description="Token overlap between chunks.")
     keep_versions: int = Field(3, ge=1, le=50, description="Index versions kept for rollback.")
+    index_poll_s: float = Field(
+        1.0, ge=0, le=60,
+        description="How often a process asks the database which index version to serve; a "
+                    "new one is loaded in the background and swapped in (0: asked on every "
+                    "access and loaded by the request that sees the change).")
     max_knowledge_file_bytes: int = Field(
         5_000_000, ge=1024,
         description="Largest knowledge file a refresh reads (and largest text inside a .docx); "
@@ -119,10 +124,6 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'replydraft.db').resolve()}"
-
-    @property
-    def index_dir(self) -> Path:
-        return self.data_dir / "index"
 
     @property
     def chroma_dir(self) -> Path:

@@ -35,5 +35,9 @@ def test_the_served_knowledge_base_shares_the_cached_query_embedder(tmp_path: Pa
     from replydraft.config import Settings
     from replydraft.drafting.understanding.embedder import shared_embedder
 
+    from replydraft.db.engine import open_database
+
     settings = Settings(data_dir=tmp_path / "var")
-    assert _open_knowledge(settings).embedder is shared_embedder(settings)
+    database = open_database(settings)
+    assert _open_knowledge(settings, database).embedder is shared_embedder(settings)
+    database.close()

@@ -41,13 +41,13 @@ rejects it. Every step is audited. Authenticate with `Authorization: Bearer <API
 keys with `replydraft keys create`). Errors are `application/problem+json`."""
 
 
-def _open_knowledge(settings: Settings) -> KnowledgeAdmin:
+def _open_knowledge(settings: Settings, database: Database) -> KnowledgeAdmin:
     from replydraft.drafting.understanding.embedder import shared_embedder
     from replydraft.knowledge.base import KnowledgeBase
 
     # The cached query embedder: a draft embeds the customer's message once, not once for the
     # intent vote and again for every filtered search.
-    return KnowledgeBase(settings, embedder=shared_embedder(settings))
+    return KnowledgeBase(settings, embedder=shared_embedder(settings), database=database)
 
 
 def _build_drafter(settings: Settings, knowledge: KnowledgeReader) -> DraftWriter:
@@ -93,7 +93,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if owns_database:
         state.database = open_database(settings)
     if state.knowledge is None:
-        state.knowledge = _open_knowledge(settings)
+        state.knowledge = _open_knowledge(settings, state.database)
     if misfit := state.knowledge.configuration_problem():
         # Serving anyway would answer keyword-only results as if nothing were wrong.
         raise ConfigurationError(f"refusing to start: {misfit}")

@@ -2,9 +2,10 @@
 
 Readers (the drafter, the API, the evals) use the ``KnowledgeReader`` side: ``store``,
 ``version``, ``search``, ``product``, ``products``. Content staff use ``refresh``, ``status``,
-``versions`` and ``rollback``. Each search checks state.json's stamp (one ``stat``) and reloads
-when another process or instance switched versions, so every reader follows refreshes and
-rollbacks without a restart.
+``versions`` and ``rollback``. Versions live in the database (see ``versions``); a reader asks
+it which version to serve at most every REPLYDRAFT_INDEX_POLL_S and loads a new one in the
+background, so every replica follows refreshes and rollbacks without a restart or a slow
+request.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from replydraft.config import Settings
+from replydraft.db.engine import Database, open_database
+from replydraft.db.faults import DATABASE_ERRORS
 from replydraft.errors import IndexNotReady, InvalidInput, NotFound, VectorStoreUnavailable
 from replydraft.knowledge.bulk import building_to_keep
 from replydraft.knowledge.chunking import IndexedChunk
@@ -119,7 +122,8 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, *, client: Any = None,
                  embedder: Embedder | None = None,
-                 scanner: ContentScanner | None = None) -> None:
+                 scanner: ContentScanner | None = None,
+                 database: Database | None = None) -> None:
         self.settings = settings
         ensure_tiktoken_cache(settings.data_dir)  # chunking counts tokens; never download BPEs
         self._client = client
@@ -132,10 +136,13 @@ class KnowledgeBase:
         self._embedder = embedder
         self._scanner = scanner
         self._dense: DenseIndex | None = None
-        self._versions = VersionStore(settings.index_dir)
+        self._versions = VersionStore(database or open_database(settings),
+                                      lock_lease_s=settings.job_lease_s,
+                                      legacy_index_id=_legacy_index_id(settings))
         self._lock = threading.RLock()
         self._serving: _Serving | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._polled = 0.0  # when the database was last asked for the serving version
+        self._loading: int | None = None  # the version a background load is building
         self._counted: tuple[int, int, int] | None = None  # (version, id(index), records)
         # (version, exact-search vectors or None): see EXACT_SEARCH_MAX_CHUNKS. A version's
         # records never change, so once read they serve even while chroma is down.
@@ -231,25 +238,77 @@ class KnowledgeBase:
         return self._scanner
 
     def _current(self) -> _Serving | None:
-        """The serving version, reloaded when state.json changed since the last look."""
-        stamp = self._versions.state_stamp()
-        with self._lock:
-            if stamp == self._stamp and (self._serving is not None or stamp is None):
-                return self._serving
+        """The serving version. The database is asked which version to serve at most every
+        REPLYDRAFT_INDEX_POLL_S; a new one is loaded in the background while the old one keeps
+        answering, then swapped in, so no request waits for a load (0: asked on every access
+        and loaded by the request that sees the change). While the database cannot be asked,
+        the loaded version keeps serving."""
+        poll = self.settings.index_poll_s
+        now = time.monotonic()
+        serving = self._serving
+        if serving is not None and poll > 0 and now - self._polled < poll:
+            return serving
+        try:
             active = self._versions.active()
-            if active is None:
+        except DATABASE_ERRORS as error:
+            if serving is None:
+                raise
+            log.warning("index poll failed, serving version %d: %s", serving.version, error)
+            self._polled = now
+            return serving
+        self._polled = now
+        if active is None:
+            with self._lock:
                 self._serving = None
-            elif self._serving is None or self._serving.version != active:
-                if self._dense is not None and self._reopen_on_switch and \
-                        active != self._written:
-                    # Another process switched versions: its new records are on disk only.
-                    self._client = reopen_client(self.settings)
-                    self._dense = None
-                self._serving = None  # the old version goes before the new one is built
-                with building_to_keep():
-                    self._serving = _Serving.load(self._versions, active)
-            self._stamp = stamp
+            return None
+        if serving is not None and serving.version == active:
+            return serving
+        if serving is None or poll == 0:
+            return self._switch(active)
+        self._preload(active)
+        return serving
+
+    def _switch(self, version: int) -> _Serving:
+        """Load ``version`` in this thread and serve it."""
+        with self._lock:
+            if self._serving is not None and self._serving.version == version:
+                return self._serving
+            self._forget_other_writers(version)
+            self._serving = None  # the old version goes before the new one is built
+            with building_to_keep():
+                self._serving = _Serving.load(self._versions, version)
             return self._serving
+
+    def _forget_other_writers(self, version: int) -> None:
+        if self._dense is not None and self._reopen_on_switch and version != self._written:
+            # Another process switched versions: its new records are on disk only.
+            self._client = reopen_client(self.settings)
+            self._dense = None
+
+    def _preload(self, version: int) -> None:
+        with self._lock:
+            if self._loading == version:
+                return
+            self._loading = version
+        threading.Thread(target=self._load_in_background, args=(version,), daemon=True,
+                         name=f"preload-v{version}").start()
+
+    def _load_in_background(self, version: int) -> None:
+        started = time.perf_counter()
+        try:
+            with building_to_keep():
+                loaded = _Serving.load(self._versions, version)
+            with self._lock:
+                self._forget_other_writers(version)
+                self._serving = loaded
+            log.info("serving index version %d (loaded in the background in %.1f s)",
+                     version, time.perf_counter() - started)
+        except Exception:
+            # No caller to raise to: the old version keeps serving, the next poll tries again.
+            log.exception("loading index version %d failed", version)
+        finally:
+            with self._lock:
+                self._loading = None
 
     def _require(self) -> _Serving:
         serving = self._current()
@@ -414,9 +473,17 @@ class KnowledgeBase:
         report = run_refresh(self.settings, self.embedder, self._scanner_or_default(),
                              self._versions, self._dense_index, dry_run=dry_run,
                              progress=progress)
-        if report.switched:
+        if report.switched and report.version is not None:
             self._written = report.version
+            self._serve_soon(report.version)
         return report
+
+    def _serve_soon(self, version: int) -> None:
+        """After this process switched versions: load it now, in the background when requests
+        are being served from the old one (see _current)."""
+        self._polled = 0.0
+        if self.settings.index_poll_s > 0 and self._serving is not None:
+            self._preload(version)
 
     def status(self) -> KBStatus:
         serving = self._current()
@@ -458,6 +525,7 @@ class KnowledgeBase:
                                f"available: {retained or 'none'}")
             self._versions.activate(version)
             self._written = version
+        self._serve_soon(version)
         self._current()
         return self._info(version, version)
 
@@ -469,6 +537,15 @@ class KnowledgeBase:
             sources=len(manifest.sources),
             warnings=sum(len(e.warnings) for e in manifest.sources.values()),
             embedder=manifest.embedder)
+
+
+def _legacy_index_id(settings: Settings) -> str | None:
+    """The chroma namespace of an index kept in files under the data dir (replydraft before
+    versions moved into the database), if there is one."""
+    try:
+        return (settings.data_dir / "index" / "index_id").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Build a new index version from the knowledge files: validate, chunk, diff, embed, switch.
 
 Order matters for safety: every file is parsed and validated first and *all* problems are raised
-together before anything is written; the new version is written completely before state.json
-points at it; old records are deleted only after the switch, and only when no retained version
-references them.
+together before anything is written; the new version is written completely (one database
+transaction) before the serving pointer names it; old records are deleted only after the
+switch, and only when no retained version references them.
 
 Incremental by construction: an unchanged file is carried over from the previous manifest
 without being read beyond its hash; in a changed CSV file an unchanged row is recognised by its
