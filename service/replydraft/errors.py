@@ -14,6 +14,7 @@
     ├── IndexNotReady         503    no index version has been built yet
     ├── Overloaded            503    as many drafts as allowed are in progress; retry shortly
     ├── VectorStoreUnavailable 503   chroma failed (down, timed out, damaged); search degrades
+    │   └── VectorStoreHealing       the on-disk store is being verified or rebuilt
     ├── ConfigurationError    500    a rule pack, prompt file or store file is wrong at start-up
     └── LLMError              502    the model endpoint failed; the drafter falls back offline
         ├── LLMTimeout
@@ -132,6 +133,11 @@ class VectorStoreUnavailable(ReplydraftError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, extra={"retry_after": 5})
+
+
+class VectorStoreHealing(VectorStoreUnavailable):
+    """The on-disk store may be torn and is being checked (and rebuilt if damaged) in the
+    background; searches answer by keywords meanwhile."""
 
 
 class ConfigurationError(ReplydraftError):

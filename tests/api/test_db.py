@@ -32,7 +32,7 @@ def test_migrations_create_exactly_the_models(make_settings: Callable[..., Setti
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-            == "0003"
+            == "0004"
     database.close()
 
 

@@ -33,9 +33,8 @@ def test_dev_mode_on_a_public_address_is_refused(runner: CliRunner, tmp_path: Pa
 def test_the_served_knowledge_base_shares_the_cached_query_embedder(tmp_path: Path) -> None:
     from replydraft.api.main import _open_knowledge
     from replydraft.config import Settings
-    from replydraft.drafting.understanding.embedder import shared_embedder
-
     from replydraft.db.engine import open_database
+    from replydraft.drafting.understanding.embedder import shared_embedder
 
     settings = Settings(data_dir=tmp_path / "var")
     database = open_database(settings)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     event,
@@ -171,6 +172,16 @@ class IndexUnit(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     body: Mapped[str] = mapped_column(Text)
+
+
+class IndexVector(Base):
+    """The vector of a chunk (float32, the embedder's dimension), kept beside the units so the
+    vector store (chroma) can be rebuilt without embedding anything again."""
+
+    __tablename__ = "index_vectors"
+
+    chunk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 @event.listens_for(Session, "before_flush")

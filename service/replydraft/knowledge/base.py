@@ -10,12 +10,14 @@ request.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +26,28 @@ import numpy as np
 from replydraft.config import Settings
 from replydraft.db.engine import Database, open_database
 from replydraft.db.faults import DATABASE_ERRORS
-from replydraft.errors import IndexNotReady, InvalidInput, NotFound, VectorStoreUnavailable
+from replydraft.errors import (
+    IndexNotReady,
+    InvalidInput,
+    KnowledgeError,
+    NotFound,
+    VectorStoreHealing,
+    VectorStoreUnavailable,
+)
 from replydraft.knowledge.bulk import building_to_keep
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.embedding import ENGINE_POOL_SIZE, Embedder, build_embedder
+from replydraft.knowledge.healing import (
+    healing_lock,
+    needs_verification,
+    set_aside,
+    verify_in_child,
+    writing,
+)
 from replydraft.knowledge.index import (
     DenseIndex,
     chroma_faults,
+    collection_name,
     make_client,
     reopen_client,
     where_clause,
@@ -132,6 +149,11 @@ class KnowledgeBase:
         self._reopen_on_switch = client is None and settings.chroma_url is None
         # (what failed, when) while the vector store is failing; see VECTOR_RETRY_S.
         self._vector_fault: tuple[str, float] | None = None
+        # On-disk store: known sound in this process / to be verified before reopening / the
+        # thread verifying or rebuilding it (see ``healing``).
+        self._sound = False
+        self._suspect = False
+        self._healer: threading.Thread | None = None
         self._written: int | None = None  # the last version this instance switched to
         self._embedder = embedder
         self._scanner = scanner
@@ -156,9 +178,14 @@ class KnowledgeBase:
             self._embedder = build_embedder(self.settings)
         return self._embedder
 
-    def _dense_index(self) -> DenseIndex:
+    def _dense_index(self, *, heal_inline: bool = True) -> DenseIndex:
+        """The dense index, connecting when needed. An on-disk store that may be torn is
+        verified in a child process first (see ``healing``): inline for a refresh, in the
+        background for a search, which meanwhile meets ``VectorStoreHealing``."""
         with self._lock:
             if self._dense is None:
+                if self._client is None and self._reopen_on_switch:
+                    self._ensure_sound(inline=heal_inline)
                 if self._client is None:
                     # Not the system chromadb caches per path: another instance in this process
                     # may hold one older than another process's last refresh, whose records it
@@ -169,6 +196,84 @@ class KnowledgeBase:
                 self._dense = DenseIndex(self._client, self.embedder,
                                          self._versions.index_id())
             return self._dense
+
+    # ---------------------------------------------------------------- a store that heals
+
+    def _ensure_sound(self, *, inline: bool) -> None:
+        if self._sound:
+            return
+        if not self._suspect and not needs_verification(self.settings.chroma_dir):
+            self._sound = True
+            return
+        if inline:
+            self._heal()
+            return
+        if self._healer is None or not self._healer.is_alive():
+            self._healer = threading.Thread(target=self._heal_in_background, daemon=True,
+                                            name="vector-store-heal")
+            self._healer.start()
+        raise VectorStoreHealing(
+            "the on-disk vector store is being checked (a write to it was interrupted, its "
+            "files changed, or reading it failed) and rebuilt if damaged; keyword search "
+            "meanwhile")
+
+    def _heal_in_background(self) -> None:
+        try:
+            self._heal()
+        except Exception:
+            # No caller to raise to: searches stay keyword only and the next one tries again.
+            log.exception("checking or rebuilding the vector store failed")
+            with self._lock:
+                self._suspect = True
+        else:
+            self._vectors_answered()
+
+    def _heal(self) -> None:
+        """Verify the store in a child process; if it is damaged, set it aside and rebuild it
+        from the vectors kept in the database (nothing is embedded again unless a chunk's
+        vector was never kept). One process at a time."""
+        store = self.settings.chroma_dir
+        with healing_lock(store):
+            if self._suspect or needs_verification(store):
+                name = collection_name(self.embedder, self._versions.index_id())
+                problem = verify_in_child(store, name, self.embedder.dim)
+                if problem is not None:
+                    moved = set_aside(store)
+                    log.error("the vector store was damaged (%s); set aside as %s, rebuilding "
+                              "it from the database", problem, moved.name)
+                    self._rebuild_store()
+        with self._lock:
+            self._sound, self._suspect = True, False
+            self._client, self._dense = None, None  # reconnect to the sound store
+
+    def _rebuild_store(self) -> None:
+        """A new on-disk store holding every retained version's chunks, with kept vectors."""
+        chunks: dict[str, IndexedChunk] = {}
+        for version in self._versions.retained():
+            try:
+                for chunk in self._versions.chunks(version):
+                    chunks.setdefault(chunk.id, chunk)
+            except KnowledgeError as error:  # an old layout: rebuilt by the next refresh
+                log.warning("not restoring index version %d: %s", version, error.detail)
+        kept = self._versions.get_vectors(chunks)
+        index = DenseIndex(reopen_client(self.settings), self.embedder,
+                           self._versions.index_id())
+        lacking = [chunk for chunk in chunks.values() if chunk.id not in kept]
+        by_text = {chunk.embed_text: kept[chunk.id] for chunk in chunks.values()
+                   if chunk.id in kept}
+        if lacking:
+            embedded, _ = index.embed_texts([chunk.embed_text for chunk in lacking])
+            by_text.update(embedded)
+            self._versions.put_vectors({c.id: embedded[c.embed_text] for c in lacking})
+        with writing(self.settings.chroma_dir):
+            index.store(list(chunks.values()), by_text)
+        log.info("vector store rebuilt: %d records (%d embedded again)", len(chunks),
+                 len(lacking))
+
+    def _vector_writes(self) -> AbstractContextManager[None]:
+        if self._reopen_on_switch:
+            return writing(self.settings.chroma_dir)
+        return contextlib.nullcontext()
 
     # ---------------------------------------------------------------- vector store faults
 
@@ -192,6 +297,8 @@ class KnowledgeBase:
             self._dense = None
             if self._owns_client:
                 self._client = None
+            if self._reopen_on_switch and not isinstance(error, VectorStoreHealing):
+                self._suspect, self._sound = True, False  # verify the store before reopening
 
     def _vectors_answered(self) -> None:
         if self._vector_fault is not None:
@@ -224,7 +331,7 @@ class KnowledgeBase:
         if self._vectors_resting():
             return self.degraded
         try:
-            index = self._dense_index()
+            index = self._dense_index(heal_inline=False)
             index.count()
         except VectorStoreUnavailable as error:
             self._vectors_failed(error)
@@ -388,7 +495,7 @@ class KnowledgeBase:
         cached = self._exact
         if cached is not None and cached[0] == serving.version and cached[1] is not None:
             return cached[1].nearest(vector, pool, mask)  # in memory: chroma not needed
-        index = self._dense_index()
+        index = self._dense_index(heal_inline=False)
         exact = self._exact_vectors(serving, index)
         if exact is not None:
             return exact.nearest(vector, pool, mask)
@@ -472,7 +579,7 @@ class KnowledgeBase:
         Raises KnowledgeError (nothing changed), RefreshInProgress (locked)."""
         report = run_refresh(self.settings, self.embedder, self._scanner_or_default(),
                              self._versions, self._dense_index, dry_run=dry_run,
-                             progress=progress)
+                             progress=progress, vector_writes=self._vector_writes)
         if report.switched and report.version is not None:
             self._written = report.version
             self._serve_soon(report.version)

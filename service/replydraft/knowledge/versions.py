@@ -22,18 +22,19 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from replydraft.db.engine import Database
 from replydraft.db.faults import DATABASE_ERRORS
-from replydraft.db.models import IndexState, IndexUnit, IndexVersion
+from replydraft.db.models import IndexState, IndexUnit, IndexVector, IndexVersion
 from replydraft.db.types import utcnow
 from replydraft.errors import FieldProblem, KnowledgeError, NotFound, RefreshInProgress
 from replydraft.knowledge.chunking import IndexedChunk
@@ -296,10 +297,13 @@ class VersionStore:
 
     # ---------------------------------------------------------------- writing
 
-    def write_version(self, manifest: Manifest, units: dict[str, dict[str, Any]]) -> None:
-        """Store the new units and the manifest in one transaction (not yet served)."""
+    def write_version(self, manifest: Manifest, units: dict[str, dict[str, Any]],
+                      vectors: Mapping[str, np.ndarray] | None = None) -> None:
+        """Store the new units, their chunks' vectors (by chunk id) and the manifest in one
+        transaction (not yet served)."""
         with self.database.session() as session:
             self._insert_units(session, units)
+            self._insert_vectors(session, vectors or {})
             session.execute(delete(IndexVersion).where(IndexVersion.version == manifest.version))
             session.add(IndexVersion(version=manifest.version, created_at=manifest.created_at,
                                      manifest=manifest.model_dump_json()))
@@ -318,6 +322,50 @@ class VersionStore:
         if rows:
             session.execute(insert(IndexUnit), rows)
 
+    # ---------------------------------------------------------------- vectors
+
+    @staticmethod
+    def _insert_vectors(session: Any, vectors: Mapping[str, np.ndarray]) -> None:
+        ids = list(vectors)
+        present: set[str] = set()
+        for batch in _batches(ids):
+            present.update(session.scalars(select(IndexVector.chunk_id)
+                                           .where(IndexVector.chunk_id.in_(batch))))
+        rows = [{"chunk_id": chunk_id,
+                 "vector": np.asarray(vectors[chunk_id], dtype="<f4").tobytes()}
+                for chunk_id in ids if chunk_id not in present]
+        if rows:
+            session.execute(insert(IndexVector), rows)
+
+    def put_vectors(self, vectors: Mapping[str, np.ndarray]) -> None:
+        with self.database.session() as session:
+            self._insert_vectors(session, vectors)
+            session.commit()
+
+    def get_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of ``ids`` (those kept)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, np.ndarray] = {}
+        with self.database.engine.connect() as connection:
+            for batch in _batches(wanted):
+                for chunk_id, blob in connection.execute(
+                        select(IndexVector.chunk_id, IndexVector.vector)
+                        .where(IndexVector.chunk_id.in_(batch))):
+                    found[chunk_id] = np.frombuffer(blob, dtype="<f4")
+        return found
+
+    def vector_count(self) -> int:
+        with self.database.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(IndexVector))
+                       .scalar() or 0)
+
+    def lacking_vectors(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` whose vector is not kept (an index older than kept vectors)."""
+        wanted = set(ids)
+        with self.database.engine.connect() as connection:
+            kept = set(connection.execute(select(IndexVector.chunk_id)).scalars())
+        return wanted - kept
+
     def prune(self, keep: int) -> tuple[list[int], set[str]]:
         """Delete all but the newest ``keep`` versions (never the active one) and the units no
         retained version names. Returns the deleted versions and the chunk ids they referenced."""
@@ -335,7 +383,18 @@ class VersionStore:
             self._reference_cache.pop(version, None)
         # Also collects the units of a refresh that failed after storing them.
         self.keep_units(self.referenced_units())
+        self.keep_vectors(self.referenced_ids())
         return doomed, ids
+
+    def keep_vectors(self, ids: set[str]) -> int:
+        """Delete every kept vector whose chunk no retained version references."""
+        with self.database.session() as session:
+            stored = set(session.scalars(select(IndexVector.chunk_id)))
+            doomed = sorted(stored - ids)
+            for batch in _batches(doomed):
+                session.execute(delete(IndexVector).where(IndexVector.chunk_id.in_(batch)))
+            session.commit()
+        return len(doomed)
 
     def keep_units(self, keys: set[str]) -> int:
         """Delete every unit not in ``keys``; returns how many went."""
