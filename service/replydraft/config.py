@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     db_statement_timeout_s: float = Field(
         15.0, gt=0, le=600, description="Longest a statement may run on the server.")
 
+    migrate_on_start: bool = Field(
+        True, description="Bring the database schema up to date when a process opens it. "
+                          "Production: false, and run `replydraft db upgrade` as its own step "
+                          "before the replicas start (they then only check the revision).")
     job_lease_s: float = Field(
         60.0, ge=1, le=3600,
         description="A running knowledge job renews its lease every quarter of this; a job "

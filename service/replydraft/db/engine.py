@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from replydraft.config import Settings
 from replydraft.db.faults import FaultLatch, discard_faulty_connections
+from replydraft.errors import ConfigurationError
 
 _DB_DIR = Path(__file__).resolve().parent
 SQLITE_BUSY_TIMEOUT_S = 10.0
@@ -175,12 +176,42 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def open_database(settings: Settings, *, run_migrations: bool = True) -> Database:
+def head_revision() -> str:
+    """The newest schema revision this replydraft ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raise ConfigurationError unless the schema is at this replydraft's head revision."""
+    current, head = schema_revision(engine), head_revision()
+    if current != head:
+        raise ConfigurationError(
+            f"the database schema is at revision {current or 'none'}, this replydraft needs "
+            f"{head}: run `replydraft db upgrade` (REPLYDRAFT_MIGRATE_ON_START is false)")
+
+
+def open_database(settings: Settings, *, run_migrations: bool | None = None) -> Database:
+    """Open the configured database; migrate it when ``run_migrations`` (default: the
+    ``migrate_on_start`` setting), else only check that it is up to date."""
     engine = make_engine(settings.resolved_database_url,
                          busy_timeout_s=settings.db_busy_timeout_s,
                          limits=ServerLimits.of(settings))
-    if run_migrations:
+    if settings.migrate_on_start if run_migrations is None else run_migrations:
         migrate(engine)
+    else:
+        require_current_schema(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
     database = Database(engine=engine, sessions=sessions,
                         busy_timeout_s=settings.db_busy_timeout_s)
