@@ -152,6 +152,17 @@ def _references_of(entries: Iterable[tuple[list[str], str, list[str]]]
     return frozenset(ids), frozenset(units)
 
 
+def _insert_new(session: Any, key: Any, rows: dict[str, dict[str, Any]]) -> None:
+    """Insert the rows (by key) that ``key``'s table does not hold yet: content-addressed rows
+    never change, so a stored one is left as it is."""
+    present: set[str] = set()
+    for batch in _batches(list(rows)):
+        present.update(session.scalars(select(key).where(key.in_(batch))))
+    fresh = [row for name, row in rows.items() if name not in present]
+    if fresh:
+        session.execute(insert(key.class_), fresh)
+
+
 _ACTIVE = select(IndexState.active).where(IndexState.id == STATE_ROW)
 
 
@@ -312,30 +323,16 @@ class VersionStore:
 
     @staticmethod
     def _insert_units(session: Any, units: dict[str, dict[str, Any]]) -> None:
-        if not units:
-            return
-        keys = list(units)
-        present: set[str] = set()
-        for batch in _batches(keys):
-            present.update(session.scalars(select(IndexUnit.key).where(IndexUnit.key.in_(batch))))
-        rows = [{"key": key, "body": _dumps(units[key])} for key in keys if key not in present]
-        if rows:
-            session.execute(insert(IndexUnit), rows)
+        _insert_new(session, IndexUnit.key,
+                    {key: {"key": key, "body": _dumps(body)} for key, body in units.items()})
 
     # ---------------------------------------------------------------- vectors
 
     @staticmethod
     def _insert_vectors(session: Any, vectors: Mapping[str, np.ndarray]) -> None:
-        ids = list(vectors)
-        present: set[str] = set()
-        for batch in _batches(ids):
-            present.update(session.scalars(select(IndexVector.chunk_id)
-                                           .where(IndexVector.chunk_id.in_(batch))))
-        rows = [{"chunk_id": chunk_id,
-                 "vector": np.asarray(vectors[chunk_id], dtype="<f4").tobytes()}
-                for chunk_id in ids if chunk_id not in present]
-        if rows:
-            session.execute(insert(IndexVector), rows)
+        _insert_new(session, IndexVector.chunk_id, {
+            chunk_id: {"chunk_id": chunk_id, "vector": np.asarray(vector, dtype="<f4").tobytes()}
+            for chunk_id, vector in vectors.items()})
 
     def put_vectors(self, vectors: Mapping[str, np.ndarray]) -> None:
         with self.database.session() as session:
@@ -387,22 +384,18 @@ class VersionStore:
         return doomed, ids
 
     def keep_vectors(self, ids: set[str]) -> int:
-        """Delete every kept vector whose chunk no retained version references."""
-        with self.database.session() as session:
-            stored = set(session.scalars(select(IndexVector.chunk_id)))
-            doomed = sorted(stored - ids)
-            for batch in _batches(doomed):
-                session.execute(delete(IndexVector).where(IndexVector.chunk_id.in_(batch)))
-            session.commit()
-        return len(doomed)
+        """Delete every kept vector whose chunk is not in ``ids``; returns how many went."""
+        return self._keep_only(IndexVector.chunk_id, ids)
 
     def keep_units(self, keys: set[str]) -> int:
         """Delete every unit not in ``keys``; returns how many went."""
+        return self._keep_only(IndexUnit.key, keys)
+
+    def _keep_only(self, key: Any, keep: set[str]) -> int:
         with self.database.session() as session:
-            stored = set(session.scalars(select(IndexUnit.key)))
-            doomed = sorted(stored - keys)
+            doomed = sorted(set(session.scalars(select(key))) - keep)
             for batch in _batches(doomed):
-                session.execute(delete(IndexUnit).where(IndexUnit.key.in_(batch)))
+                session.execute(delete(key.class_).where(key.in_(batch)))
             session.commit()
         return len(doomed)
 
