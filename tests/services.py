@@ -43,6 +43,23 @@ def missing_service(what: str) -> None:
     pytest.skip(what)
 
 
+def wait_for_http(url: str, process: subprocess.Popen[bytes], *, timeout_s: float,
+                  what: str) -> None:
+    """Until ``url`` answers 200; fails when ``process`` exits first or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer within {timeout_s:g} s")
+        time.sleep(0.2)
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 
@@ -178,18 +195,8 @@ class ChromaServer:
         self.process = subprocess.Popen(
             [chroma, "run", "--host", "127.0.0.1", "--port", str(self.port),
              "--path", str(self.path)], stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {self.process.returncode}; "
-                                   f"see {self.path.parent / 'chroma.log'}")
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("chroma run did not answer within 60 s")
+        wait_for_http(f"{self.url}/api/v2/heartbeat", self.process, timeout_s=60,
+                      what=f"chroma run (see {self.path.parent / 'chroma.log'})")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from services import free_port
+from services import free_port, wait_for_http
 
 REQUESTS = 24
 
@@ -30,19 +30,10 @@ def test_metrics_add_up_every_worker(tmp_path: Path, tiktoken_cache: Path) -> No
            "REPLYDRAFT_AUTH_DISABLED": "true"}
     server = subprocess.Popen(
         [sys.executable, "-m", "replydraft.cli.main", "serve", "--port", str(port),
-         "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, server.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server never answered"
-            time.sleep(0.5)
+        wait_for_http(f"{base}/healthz", server, timeout_s=180, what="replydraft serve")
         time.sleep(3)  # the second worker, still warming up, must be counted too
         for _ in range(REQUESTS - 1):  # one more was the readiness loop's last
             with httpx.Client(base_url=base) as client:  # a new connection: any worker
