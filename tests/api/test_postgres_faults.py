@@ -4,10 +4,13 @@ statement timeout. A real PostgreSQL server (tests/services.py) and a real uvico
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -125,3 +128,34 @@ def test_a_table_locked_past_the_statement_timeout_is_503(
         release.set()
         holder.join()
     assert client.post("/v1/drafts", json=DRAFT, headers=agent).status_code == 201
+
+
+def _cluster_processes(postgres: Any) -> list[int]:
+    """The postmaster of the test cluster and its children (backends, background workers):
+    only this cluster's, never another server's on the machine."""
+    postmaster = int((postgres.data_dir / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    return [postmaster, *map(int, children)]
+
+
+def test_a_frozen_server_makes_readyz_not_ready_within_the_connect_timeout(
+        served: Callable[..., Served], postgres: Any) -> None:
+    if postgres.data_dir is None:
+        pytest.skip("REPLYDRAFT_TEST_POSTGRES_URL names a server these tests may not freeze")
+    api = served(db_connect_timeout_s=1)
+    assert api.client.get("/readyz").status_code == 200
+    frozen = _cluster_processes(postgres)
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        ready = assert_problem(api.client.get("/readyz"), 503)
+        assert ready["database_fault"] == "unresponsive"
+        assert time.monotonic() - started < 5
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+    deadline = time.monotonic() + 20
+    while api.client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, "not ready again after the server thawed"
+        time.sleep(0.2)

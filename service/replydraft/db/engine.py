@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,21 @@ class Database:
     busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S  # what make_engine was given
     # Availability faults met by requests (see db.faults); read by /readyz.
     faults: FaultLatch = field(default_factory=FaultLatch)
+    # How long /readyz waits for the write probe: a server that accepted the connection but
+    # does not answer (frozen) would otherwise hold the probe, and /readyz, for ever.
+    probe_timeout_s: float = 5.0
+    _prober: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="db-probe"))
+
+    def probe_writes_within(self) -> bool:
+        """Run ``probe_writes`` in the probe thread; False when it has not answered within
+        ``probe_timeout_s`` (it goes on, and later probes queue behind it until the server
+        answers again); its error, if it raises in time."""
+        try:
+            self._prober.submit(self.probe_writes).result(timeout=self.probe_timeout_s)
+        except FutureTimeout:
+            return False
+        return True
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -69,6 +86,7 @@ class Database:
                 raise
 
     def close(self) -> None:
+        self._prober.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
 
@@ -214,6 +232,7 @@ def open_database(settings: Settings, *, run_migrations: bool | None = None) -> 
         require_current_schema(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
     database = Database(engine=engine, sessions=sessions,
-                        busy_timeout_s=settings.db_busy_timeout_s)
+                        busy_timeout_s=settings.db_busy_timeout_s,
+                        probe_timeout_s=settings.db_connect_timeout_s + 1)
     event.listen(sessions, "after_commit", lambda _session: database.faults.clear())
     return database

@@ -31,10 +31,14 @@ def _database_fault(database: Database) -> str | None:
     """None when the database would accept a write now and no request met a fault within the
     last few seconds; else what is wrong (locked, read-only, full, unreachable)."""
     try:
-        database.probe_writes()
+        answered = database.probe_writes_within()
     except (SQLAlchemyError, sqlite3.Error) as error:
         log.warning("readiness: database not writable: %s", error)
         return fault_kind(error) or "failing"
+    if not answered:
+        log.warning("readiness: the database did not answer within %.0f s",
+                    database.probe_timeout_s)
+        return "unresponsive"
     return database.faults.recent()
 
 
