@@ -40,6 +40,7 @@ from replydraft.errors import FieldProblem, KnowledgeError, NotFound, RefreshInP
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.knowledge.scanners import ScanWarning
+from replydraft.processes import process_alive
 
 LAYOUT = 2  # 1: whole-version chunks.json and catalog.json files (no longer read)
 
@@ -161,6 +162,15 @@ def _insert_new(session: Any, key: Any, rows: dict[str, dict[str, Any]]) -> None
     fresh = [row for name, row in rows.items() if name not in present]
     if fresh:
         session.execute(insert(key.class_), fresh)
+
+
+def _died_here(holder: str) -> bool:
+    """Whether a lock ``holder`` ("pid N on HOST since …") was a process of this host that is
+    gone (killed, crashed)."""
+    parts = holder.split()
+    if len(parts) < 4 or parts[0] != "pid" or parts[2] != "on" or not parts[1].isdigit():
+        return False
+    return parts[3] == socket.gethostname() and not process_alive(int(parts[1]))
 
 
 _ACTIVE = select(IndexState.active).where(IndexState.id == STATE_ROW)
@@ -455,9 +465,18 @@ class VersionStore:
                        | (IndexState.lock_heartbeat_at < cutoff))
                 .values(lock_holder=holder, lock_heartbeat_at=utcnow()))
             session.commit()
+            current = None
             if not getattr(taken, "rowcount", 0):
                 current = session.scalar(select(IndexState.lock_holder)
                                          .where(IndexState.id == STATE_ROW))
+            if current is not None and _died_here(current):
+                # A holder on this host that no longer exists needs no lease to run out.
+                taken = session.execute(
+                    update(IndexState)
+                    .where(IndexState.id == STATE_ROW, IndexState.lock_holder == current)
+                    .values(lock_holder=holder, lock_heartbeat_at=utcnow()))
+                session.commit()
+            if not getattr(taken, "rowcount", 0):
                 raise RefreshInProgress(
                     "another knowledge refresh is running"
                     + (f" ({current.rsplit(' #', 1)[0]})" if current else "")
