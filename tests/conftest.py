@@ -19,6 +19,9 @@ from replydraft.offline import seed_tiktoken_cache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+# Readers look for a new index version on every access and load it inline, so a test sees a
+# refresh at once; the background preload has its own test (REPLYDRAFT_INDEX_POLL_S > 0).
+os.environ["REPLYDRAFT_INDEX_POLL_S"] = "0"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -128,3 +131,33 @@ def keep_eval_run() -> Callable[[Path, str, list[str]], Path]:
         return keep_results(run, folder)
 
     return keep
+
+
+# ---------------------------------------------------------------- real servers (tests/services.py)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A PostgreSQL server for the session (fails in CI when none can be had)."""
+    import tempfile
+
+    from services import postgres_server
+
+    # Not under pytest's temp dir: that is private to root, and the server runs as another user.
+    with postgres_server(Path(tempfile.mkdtemp(prefix="replydraft-pg-"))) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: object) -> str:
+    """A fresh database on the session's PostgreSQL server."""
+    return postgres.new_database()  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A `chroma run` server on a free loopback port for the session."""
+    from services import chroma_server as start
+
+    with start(tmp_path_factory.mktemp("chroma-server")) as server:
+        yield server

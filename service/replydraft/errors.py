@@ -13,6 +13,8 @@
     ├── KnowledgeError        422    the knowledge files are wrong (``problems`` lists each)
     ├── IndexNotReady         503    no index version has been built yet
     ├── Overloaded            503    as many drafts as allowed are in progress; retry shortly
+    ├── VectorStoreUnavailable 503   chroma failed (down, timed out, damaged); search degrades
+    │   └── VectorStoreHealing       the on-disk store is being verified or rebuilt
     ├── ConfigurationError    500    a rule pack, prompt file or store file is wrong at start-up
     └── LLMError              502    the model endpoint failed; the drafter falls back offline
         ├── LLMTimeout
@@ -119,6 +121,23 @@ class IndexNotReady(ReplydraftError):
 class Overloaded(ReplydraftError):
     status = 503
     title = "Too many drafts in progress"
+
+
+class VectorStoreUnavailable(ReplydraftError):
+    """Chroma did not answer, answered with an error, or its files are damaged. Searches catch
+    it and answer from the keyword index alone, marked degraded; only an operation that
+    cannot do without vectors (a refresh) lets it reach the caller."""
+
+    status = 503
+    title = "Vector store unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, extra={"retry_after": 5})
+
+
+class VectorStoreHealing(VectorStoreUnavailable):
+    """The on-disk store may be torn and is being checked (and rebuilt if damaged) in the
+    background; searches answer by keywords meanwhile."""
 
 
 class ConfigurationError(ReplydraftError):

@@ -66,18 +66,28 @@ def app_factory(tmp_path: Path, kb_data_dir: Path, knowledge: Any, drafter: Any
         database.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The API tests run twice: on a SQLite file and on a database of a real PostgreSQL server
+    (tests/services.py; missing PostgreSQL fails the run in CI)."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'api.db'}"
+
+
 @pytest.fixture
-def api(app_factory: Callable[..., tuple[FastAPI, Database, Settings]]) -> Iterator[Api]:
-    app, database, settings = app_factory()
+def api(app_factory: Callable[..., tuple[FastAPI, Database, Settings]], database_url: str
+        ) -> Iterator[Api]:
+    app, database, settings = app_factory(database_url=database_url)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, database=database, settings=settings,
                   tokens=issue_role_keys(database))
 
 
 @pytest.fixture
-def live_api(app_factory: Callable[..., tuple[FastAPI, Database, Settings]]
+def live_api(app_factory: Callable[..., tuple[FastAPI, Database, Settings]], database_url: str
              ) -> Iterator[tuple[str, dict[str, str]]]:
-    app, database, _ = app_factory()
+    app, database, _ = app_factory(database_url=database_url)
     tokens = issue_role_keys(database)
     with LiveServer(app) as server:
         yield server.base_url, tokens
@@ -116,6 +126,5 @@ def llm_live_api(fake_llm: FakeOpenAIServer, tmp_path: Path, kb_data_dir: Path, 
 
 
 @pytest.fixture
-def private_kb(tmp_path: Path, knowledge: Any) -> tuple[Settings, Any]:
-    return private_knowledge(knowledge, tmp_path / "kb-copy",
-                             database_url=f"sqlite:///{tmp_path / 'jobs.db'}")
+def private_kb(tmp_path: Path, knowledge: Any, database_url: str) -> tuple[Settings, Any]:
+    return private_knowledge(knowledge, tmp_path / "kb-copy", database_url=database_url)

@@ -125,9 +125,12 @@ class LiveServer:
 
 def private_knowledge(source: Any, data_dir: Path, **overrides: Any) -> tuple[Settings, Any]:
     """A copy of the demo index in ``data_dir`` (for tests that refresh or roll back), sharing
-    the demo's embedder and its vector cache."""
+    the demo's embedder and its vector cache. The index (versions, units) is in the copied data
+    dir's SQLite database, whatever ``database_url`` the API is given."""
+    from replydraft.db.engine import open_database
     from replydraft.knowledge.base import KnowledgeBase
 
     shutil.copytree(source.settings.data_dir, data_dir)
     settings = repo_settings(data_dir, **overrides)
-    return settings, KnowledgeBase(settings, embedder=source.embedder)
+    index_database = open_database(repo_settings(data_dir))
+    return settings, KnowledgeBase(settings, embedder=source.embedder, database=index_database)

@@ -24,13 +24,15 @@ def _draft_row(draft_id: str = "dr_1") -> Draft:
                  intents=",size_advice,", text="亲，建议XL码", request={}, result={})
 
 
-def test_migrations_create_exactly_the_models(make_settings: Callable[..., Settings]) -> None:
-    database = open_database(make_settings())
+def test_migrations_create_exactly_the_models(make_settings: Callable[..., Settings],
+                                              database_url: str) -> None:
+    """On SQLite and on PostgreSQL (the ``database_url`` fixture)."""
+    database = open_database(make_settings(database_url=database_url))
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-            == "0001"
+            == "0004"
     database.close()
 
 

@@ -13,7 +13,6 @@ from api.test_knowledge_api import _wait_for
 from replydraft.api.main import create_app
 from replydraft.config import Settings
 from replydraft.db.engine import open_database
-from replydraft.knowledge.versions import VersionStore
 
 BROKEN_JSON = b'{"messages": [{"role": "customer", "text": "hi"'
 
@@ -33,7 +32,7 @@ def test_lock_races_show_no_server_paths(private_kb: tuple[Settings, Any], draft
     app = create_app(settings, database=database, knowledge=knowledge, drafter=drafter)
     content = {"Authorization": f"Bearer {issue_role_keys(database)['content']}"}
     # Another refresh (here: this test) holds the lock on the index folder.
-    with TestClient(app) as client, VersionStore(settings.index_dir).refresh_lock():
+    with TestClient(app) as client, knowledge._versions.refresh_lock():
         rollback = client.post("/v1/knowledge/rollback", headers=content)
         job = client.post("/v1/knowledge/refresh", headers=content).json()
         finished = _wait_for(client, job["id"], content)
@@ -44,7 +43,7 @@ def test_lock_races_show_no_server_paths(private_kb: tuple[Settings, Any], draft
     assert finished["state"] == "failed"
     assert "another knowledge refresh is running" in finished["errors"][0]["msg"]
     for text in (rollback.text, str(finished)):
-        assert str(tmp_path) not in text and str(settings.index_dir) not in text
+        assert str(tmp_path) not in text and str(settings.data_dir) not in text
 
 
 def test_a_broken_body_without_a_key_is_401_not_422(api: Api) -> None:

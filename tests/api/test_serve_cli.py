@@ -33,7 +33,10 @@ def test_dev_mode_on_a_public_address_is_refused(runner: CliRunner, tmp_path: Pa
 def test_the_served_knowledge_base_shares_the_cached_query_embedder(tmp_path: Path) -> None:
     from replydraft.api.main import _open_knowledge
     from replydraft.config import Settings
+    from replydraft.db.engine import open_database
     from replydraft.drafting.understanding.embedder import shared_embedder
 
     settings = Settings(data_dir=tmp_path / "var")
-    assert _open_knowledge(settings).embedder is shared_embedder(settings)
+    database = open_database(settings)
+    assert _open_knowledge(settings, database).embedder is shared_embedder(settings)
+    database.close()

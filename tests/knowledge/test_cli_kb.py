@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from replydraft.cli.main import app
-from replydraft.config import get_settings
+from replydraft.config import Settings, get_settings
 
 from .kb_helpers import write_knowledge
 
@@ -32,7 +32,7 @@ def test_refresh_search_status_versions_rollback(cli: tuple[CliRunner, Path, Pat
     assert dry.exit_code == 0, dry.output
     assert "dry run: nothing written" in dry.output
     assert "added    product  products/jeans.yaml" in dry.output
-    assert not (data_dir / "index" / "state.json").exists()
+    assert _active_version(data_dir) is None
 
     first = runner.invoke(app, ["kb", "refresh"])
     assert first.exit_code == 0, first.output
@@ -84,7 +84,7 @@ def test_bad_files_list_every_problem_and_exit_2(cli: tuple[CliRunner, Path, Pat
     assert "products/jeans.yaml:3 price" in result.output
     assert "playbooks/zh-Hans/sizing.md:7 intent" in result.output
     assert "the serving index was not changed" in result.output
-    assert not (data_dir / "index" / "state.json").exists()
+    assert _active_version(data_dir) is None
 
 
 def test_search_errors_are_clear(cli: tuple[CliRunner, Path, Path]) -> None:
@@ -122,3 +122,15 @@ def test_file_names_cannot_forge_lines_in_the_cli_reports(
     assert "\x1b" not in broken.stderr and "\u2028" not in broken.stderr
     assert any("products/[bold]evil\\nerror: none, all files valid\\x1b[2J\\u2028.yaml:" in line
                for line in lines)
+
+
+def _active_version(data_dir: Path) -> int | None:
+    """The serving version recorded in the data dir's database (None: nothing switched)."""
+    from replydraft.db.engine import open_database
+    from replydraft.knowledge.versions import VersionStore
+
+    database = open_database(Settings(data_dir=data_dir))
+    try:
+        return VersionStore(database).active()
+    finally:
+        database.close()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from replydraft.config import Settings
+from replydraft.db.models import IndexVersion
 from replydraft.errors import (
     IndexNotReady,
     InvalidInput,
@@ -165,7 +166,7 @@ def test_broken_files_raise_every_problem_and_keep_serving(
     kb, knowledge, embedder = env
     kb.refresh()
     before = answers(kb, "what size for 180cm 90kg")
-    state_before = (kb.settings.index_dir / "state.json").read_text()
+    state_before = kb._versions.read_state()
     jeans = knowledge / "products" / "jeans.yaml"
     jeans.write_text(jeans.read_text().replace("weight_kg: [88, 100]", "weight_kg: [100, 88]"),
                      encoding="utf-8")
@@ -181,8 +182,8 @@ def test_broken_files_raise_every_problem_and_keep_serving(
     assert "not changed" in caught.value.detail
     assert embedder.passages == []
     assert kb.version == 1
-    assert (kb.settings.index_dir / "state.json").read_text() == state_before
-    assert not (kb.settings.index_dir / "v2").exists()
+    assert kb._versions.read_state() == state_before
+    assert kb._versions.retained() == [1]
     assert answers(kb, "what size for 180cm 90kg") == before
 
 
@@ -263,7 +264,7 @@ def test_dry_run_writes_nothing(env: Env) -> None:
                                                        "products/jeans.yaml"]
     assert report.chunks.added == report.total_chunks and report.chunks.embedded == 0
     assert embedder.passages == []
-    assert not (kb.settings.index_dir / "state.json").exists()
+    assert kb._versions.active() is None and kb._versions.retained() == []
     with pytest.raises(IndexNotReady):
         kb.search("size", k=3)
 
@@ -296,7 +297,7 @@ def test_failure_mid_build_leaves_state_untouched(
         counted: Env) -> None:
     kb, knowledge, embedder = counted
     kb.refresh()
-    state_before = (kb.settings.index_dir / "state.json").read_text()
+    state_before = kb._versions.read_state()
     jeans = knowledge / "products" / "jeans.yaml"
     jeans.write_text(jeans.read_text().replace("price: 189", "price: 179")
                      .replace("straight jeans", "straight-leg jeans"), encoding="utf-8")
@@ -304,9 +305,9 @@ def test_failure_mid_build_leaves_state_untouched(
 
     with pytest.raises(RuntimeError, match="on purpose"):
         kb.refresh()
-    assert (kb.settings.index_dir / "state.json").read_text() == state_before
+    assert kb._versions.read_state() == state_before
     assert kb.version == 1 and kb.product("TT-JN-01").price == 189  # type: ignore[union-attr]
-    assert not list(kb.settings.index_dir.glob(".building-*"))
+    assert kb._versions.retained() == [1]
 
     embedder.fail_after = None
     assert kb.refresh().version == 2
@@ -333,9 +334,8 @@ def test_old_versions_are_pruned_with_their_records_and_units(
     retained = kb._versions.referenced_units()
     gone = v1_units - retained
     assert len(gone) == 1  # the jeans at 189 yuan, named by v1 only
-    units = kb._versions.units
-    assert units.get(gone) == {}
-    assert set(units.get(retained)) == retained
+    assert kb._versions.get_units(gone) == {}
+    assert set(kb._versions.get_units(retained)) == retained
     assert kb.product("TT-JN-01").price == 169  # type: ignore[union-attr]
     with pytest.raises(NotFound):
         kb.rollback(1)
@@ -494,10 +494,13 @@ def test_an_index_of_the_older_layout_is_rebuilt_without_embedding_again(
         counted: Env) -> None:
     kb, _, embedder = counted
     kb.refresh()
-    manifest_path = kb.settings.index_dir / "v1" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["layout"] = 1
-    manifest_path.write_text(json.dumps(manifest))
+    with kb._versions.database.session() as session:
+        row = session.get(IndexVersion, 1)
+        assert row is not None
+        manifest = json.loads(row.manifest)
+        manifest["layout"] = 1
+        row.manifest = json.dumps(manifest)
+        session.commit()
     reader = KnowledgeBase(kb.settings, embedder=embedder)
     with pytest.raises(KnowledgeError, match="older replydraft; run `replydraft kb refresh`"):
         reader.search("boots", k=1)

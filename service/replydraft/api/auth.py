@@ -16,7 +16,6 @@ The route dependencies (``deps.get_principal``) then read the principal from the
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,6 +24,7 @@ from replydraft.api.middleware import scope_header
 from replydraft.api.problems import database_error_response, domain_error_response
 from replydraft.config import Settings
 from replydraft.db.engine import Database
+from replydraft.db.faults import DATABASE_ERRORS
 from replydraft.errors import Forbidden, ReplydraftError
 from replydraft.review.access import (
     DEV_PRINCIPAL,
@@ -89,7 +89,7 @@ class AuthGateMiddleware:
         except ReplydraftError as error:
             await domain_error_response(error, scope["path"])(scope, receive, send)
             return
-        except DBAPIError as error:  # looking the key up met a locked or unreachable database
+        except DATABASE_ERRORS as error:  # looking the key up met a locked or unreachable database
             await database_error_response(error, scope["path"], self.state.database)(
                 scope, receive, send)
             return

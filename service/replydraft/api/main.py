@@ -28,7 +28,7 @@ from replydraft.api.routes import knowledge as knowledge_routes
 from replydraft.config import Settings, get_settings
 from replydraft.db.engine import Database, open_database
 from replydraft.db.faults import fault_kind
-from replydraft.errors import ReplydraftError
+from replydraft.errors import ConfigurationError, ReplydraftError
 from replydraft.knowledge.reader import KnowledgeAdmin, KnowledgeReader
 from replydraft.offline import prepare_offline
 from replydraft.review.access import PrincipalCache, ensure_safe_dev_mode
@@ -43,13 +43,13 @@ rejects it. Every step is audited. Authenticate with `Authorization: Bearer <API
 keys with `replydraft keys create`). Errors are `application/problem+json`."""
 
 
-def _open_knowledge(settings: Settings) -> KnowledgeAdmin:
+def _open_knowledge(settings: Settings, database: Database) -> KnowledgeAdmin:
     from replydraft.drafting.understanding.embedder import shared_embedder
     from replydraft.knowledge.base import KnowledgeBase
 
     # The cached query embedder: a draft embeds the customer's message once, not once for the
     # intent vote and again for every filtered search.
-    return KnowledgeBase(settings, embedder=shared_embedder(settings))
+    return KnowledgeBase(settings, embedder=shared_embedder(settings), database=database)
 
 
 def _build_drafter(settings: Settings, knowledge: KnowledgeReader) -> DraftWriter:
@@ -95,13 +95,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if owns_database:
         state.database = open_database(settings)
     if state.knowledge is None:
-        state.knowledge = _open_knowledge(settings)
+        state.knowledge = _open_knowledge(settings, state.database)
+    if misfit := state.knowledge.configuration_problem():
+        # Serving anyway would answer keyword-only results as if nothing were wrong.
+        raise ConfigurationError(f"refusing to start: {misfit}")
     if state.drafter is None:
         state.drafter = _build_drafter(settings, state.knowledge)
         _warm_up(state.drafter)
     if state.policy_check is None:
         state.policy_check = _policy_check()
-    state.jobs = KnowledgeJobs(database=state.database, knowledge=state.knowledge)
+    state.jobs = KnowledgeJobs(database=state.database, knowledge=state.knowledge,
+                               lease_s=settings.job_lease_s)
     _recover_jobs(state.jobs)
     log.info("replydraft API ready", extra={"knowledge_version": state.knowledge.version,
                                             "auth_disabled": settings.auth_disabled})

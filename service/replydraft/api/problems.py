@@ -21,13 +21,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from replydraft.api.logs import request_id_var
 from replydraft.api.metrics import llm_error_kind
 from replydraft.db.engine import Database
-from replydraft.db.faults import RETRY_AFTER_S, fault_kind
+from replydraft.db.faults import DATABASE_ERRORS, RETRY_AFTER_S, fault_kind
 from replydraft.drafting.llm.retry import fallback_reason
 from replydraft.errors import (
     InvalidInput,
@@ -145,7 +144,7 @@ async def handle_http_exception(request: Request, error: Exception) -> JSONRespo
 
 
 async def handle_database_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, DBAPIError)
+    assert isinstance(error, DATABASE_ERRORS)
     return database_error_response(error, request.url.path,
                                    getattr(request.app.state, "database", None))
 
@@ -178,4 +177,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ReplydraftError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
-    app.add_exception_handler(DBAPIError, handle_database_error)
+    for error_class in DATABASE_ERRORS:
+        app.add_exception_handler(error_class, handle_database_error)

@@ -156,6 +156,9 @@ class PolicyCheckCreate(BaseModel):
 class KnowledgeHitsPublic(BaseModel):
     version: int | None
     data: list[SearchHit]
+    degraded: bool = Field(False, description="Keyword results only: the vector store is "
+                                              "failing; see degraded_reason")
+    degraded_reason: str | None = None
 
 
 class KnowledgeRollback(BaseModel):
@@ -195,9 +198,12 @@ class HealthPublic(BaseModel):
 
 
 class ReadinessPublic(BaseModel):
-    status: Literal["ready"]
+    status: Literal["ready", "degraded"]
     knowledge_version: int
     database: bool
+    vectors: bool = Field(True, description="False: the vector store is failing and searches "
+                                            "are keyword only (degraded), still served")
+    vectors_fault: str | None = None
 
 
 class EvalReportsPublic(BaseModel):

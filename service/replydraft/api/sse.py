@@ -7,12 +7,10 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from replydraft.api.problems import problem_body
 from replydraft.api.schemas import DraftPublic
 from replydraft.db.engine import Database
-from replydraft.db.faults import RETRY_AFTER_S, fault_kind
+from replydraft.db.faults import DATABASE_ERRORS, RETRY_AFTER_S, fault_kind
 from replydraft.errors import ReplydraftError
 from replydraft.review.approvals import StreamItem
 
@@ -52,7 +50,7 @@ def draft_events(items: Iterator[StreamItem], path: str, database: Database | No
         # The 200 and its headers are gone already; the error travels as an event.
         yield frame("error", problem_body(status=error.status, title=error.title,
                                           detail=error.detail, instance=path))
-    except DBAPIError as error:
+    except DATABASE_ERRORS as error:
         kind = fault_kind(error)
         if kind is None:
             log.exception("stream failed")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from typing import Annotated, Any
 
 import typer
@@ -40,13 +42,15 @@ def serve(
 
     from replydraft.api.logs import configure_logging
     from replydraft.api.main import create_app
+    from replydraft.api.metrics import MULTIPROCESS_ENV
     from replydraft.db.engine import open_database
     from replydraft.review.access import ensure_safe_dev_mode
 
     settings = cli_settings().model_copy(update={"host": host, "port": port})
     ensure_safe_dev_mode(settings, host)
     configure_logging(settings.log_level)
-    # Migrate once here, so N workers starting together find the schema ready.
+    # Migrate once here (or, with REPLYDRAFT_MIGRATE_ON_START=false, check the schema is
+    # current), so N workers starting together find the schema ready.
     open_database(settings).close()
     _announce(host, port, settings.auth_disabled)
     options: dict[str, Any] = {"host": host, "port": port, "log_config": None, "access_log": False}
@@ -60,5 +64,12 @@ def serve(
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ["REPLYDRAFT_HOST"] = host
     os.environ["REPLYDRAFT_PORT"] = str(port)
-    uvicorn.run("replydraft.api.main:create_app_from_env", factory=True, workers=workers,
-                **options)
+    # Each worker counts into files here and /metrics adds them up (see api.metrics); a fresh
+    # folder per server, so counts start at zero like a single process's.
+    metrics_dir = tempfile.mkdtemp(prefix="replydraft-metrics-")
+    os.environ[MULTIPROCESS_ENV] = metrics_dir
+    try:
+        uvicorn.run("replydraft.api.main:create_app_from_env", factory=True, workers=workers,
+                    **options)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -7,6 +7,8 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine.url import make_url
+from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +30,7 @@ from replydraft.db.faults import (
     guarded_pool,
     refuse_unwritable,
 )
+from replydraft.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,21 @@ class Database:
     # Set when the schema could not be brought up to date at start-up because of such a fault:
     # the first session or readiness probe after it clears migrates.
     migrations: _PendingMigrations = field(default_factory=lambda: _PendingMigrations(False))
+    # How long /readyz waits for the write probe: a server that accepted the connection but
+    # does not answer (frozen) would otherwise hold the probe, and /readyz, for ever.
+    probe_timeout_s: float = 5.0
+    _prober: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="db-probe"))
+
+    def probe_writes_within(self) -> bool:
+        """Run ``probe_writes`` in the probe thread; False when it has not answered within
+        ``probe_timeout_s`` (it goes on, and later probes queue behind it until the server
+        answers again); its error, if it raises in time."""
+        try:
+            self._prober.submit(self.probe_writes).result(timeout=self.probe_timeout_s)
+        except FutureTimeout:
+            return False
+        return True
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -93,6 +111,7 @@ class Database:
                 # Closing a connection touches the -shm mapping: a SIGBUS while it is unwritable.
                 log.warning("database connections left open: the -shm file is not writable")
                 return
+        self._prober.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
 
@@ -127,15 +146,58 @@ def _sqlite_pragmas(busy_timeout_s: float) -> Any:
     return apply
 
 
-def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Engine:
+@dataclass(frozen=True)
+class ServerLimits:
+    """Pool and timeouts of a server database (see the ``db_*`` settings)."""
+
+    pool_size: int = 5
+    max_overflow: int = 5
+    pool_timeout_s: float = 5.0
+    connect_timeout_s: float = 5.0
+    statement_timeout_s: float = 15.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> ServerLimits:
+        return cls(pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
+                   pool_timeout_s=settings.db_pool_timeout_s,
+                   connect_timeout_s=settings.db_connect_timeout_s,
+                   statement_timeout_s=settings.db_statement_timeout_s)
+
+
+def database_url(url: str) -> URL:
+    """``url`` with the driver we ship for it: a bare ``postgresql://`` means psycopg 3 (the
+    ``postgres`` extra), not SQLAlchemy's default psycopg2, which we do not install."""
     parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _server_engine(url: URL, limits: ServerLimits) -> Engine:
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(limits.connect_timeout_s))}
+    if url.get_backend_name() == "postgresql":
+        # Server-side limits, so a lock wait or a runaway query ends with an error (503) instead
+        # of holding a pooled connection and its request for ever.
+        statement_ms = round(limits.statement_timeout_s * 1000)
+        connect_args["options"] = (f"-c statement_timeout={statement_ms} "
+                                   f"-c lock_timeout={statement_ms} "
+                                   f"-c idle_in_transaction_session_timeout={statement_ms * 4}")
+        connect_args["application_name"] = "replydraft"
+    return create_engine(url, pool_pre_ping=True, pool_size=limits.pool_size,
+                         max_overflow=limits.max_overflow, pool_timeout=limits.pool_timeout_s,
+                         pool_recycle=1800, connect_args=connect_args)
+
+
+def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
+                limits: ServerLimits | None = None) -> Engine:
+    parsed = database_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return _server_engine(parsed, limits or ServerLimits())
     on_disk = bool(parsed.database) and parsed.database != ":memory:"
     if on_disk:
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url,
+        parsed,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
         **({"poolclass": guarded_pool(str(parsed.database))} if on_disk else {}),
     )
@@ -175,25 +237,57 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def open_database(settings: Settings, *, run_migrations: bool = True) -> Database:
-    """The database, migrated. A fault of the database itself (see db.faults) does not stop
-    the process: the migration waits for the first session after the fault clears, and
-    /readyz reports the fault meanwhile."""
+def head_revision() -> str:
+    """The newest schema revision this replydraft ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raise ConfigurationError unless the schema is at this replydraft's head revision."""
+    current, head = schema_revision(engine), head_revision()
+    if current != head:
+        raise ConfigurationError(
+            f"the database schema is at revision {current or 'none'}, this replydraft needs "
+            f"{head}: run `replydraft db upgrade` (REPLYDRAFT_MIGRATE_ON_START is false)")
+
+
+def open_database(settings: Settings, *, run_migrations: bool | None = None) -> Database:
+    """Open the configured database; migrate it when ``run_migrations`` (default: the
+    ``migrate_on_start`` setting), else only check that it is up to date. A fault of the
+    database itself (see db.faults) does not stop the process: the migration waits for the
+    first session after the fault clears, and /readyz reports the fault meanwhile."""
     engine = make_engine(settings.resolved_database_url,
-                         busy_timeout_s=settings.db_busy_timeout_s)
+                         busy_timeout_s=settings.db_busy_timeout_s,
+                         limits=ServerLimits.of(settings))
+    migrating = settings.migrate_on_start if run_migrations is None else run_migrations
     pending = False
-    if run_migrations:
-        try:
+    try:
+        if migrating:
             migrate(engine)
-        except DBAPIError as error:
-            if fault_kind(error) is None:
-                raise
-            log.warning("database %s at start-up; migrating once it clears: %s",
-                        fault_kind(error), error)
-            pending = True
+        else:
+            require_current_schema(engine)
+    except DBAPIError as error:
+        if fault_kind(error) is None:
+            raise
+        log.warning("database %s at start-up; %s once it clears: %s", fault_kind(error),
+                    "migrating" if migrating else "the schema is not checked", error)
+        pending = migrating
     sessions = sessionmaker(engine, expire_on_commit=False)
     database = Database(engine=engine, sessions=sessions,
                         busy_timeout_s=settings.db_busy_timeout_s,
-                        migrations=_PendingMigrations(pending))
+                        migrations=_PendingMigrations(pending),
+                        probe_timeout_s=settings.db_connect_timeout_s + 1)
     event.listen(sessions, "after_commit", lambda _session: database.faults.clear())
     return database

@@ -28,7 +28,12 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
+
+# What a request may meet when the database is at fault: a driver error, or every pooled
+# connection busy past REPLYDRAFT_DB_POOL_TIMEOUT_S (SQLAlchemy's own error, not the driver's).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeout)
 
 RETRY_AFTER_S = 5
 # How long a fault seen by a request keeps /readyz not-ready, even when the write probe passes
@@ -80,8 +85,11 @@ def guarded_pool(database: str) -> type[GuardedPool]:
 
 
 def fault_kind(error: BaseException) -> str | None:
-    """``locked``, ``read-only``, ``full``, ``I/O error`` or ``unreachable`` when ``error`` is a
-    fault of the database's availability; None for anything else (bugs, constraints)."""
+    """``locked``, ``read-only``, ``full``, ``I/O error``, ``unreachable``, ``unavailable`` or
+    ``busy`` when ``error`` is a fault of the database's availability; None for anything else
+    (bugs, constraints)."""
+    if isinstance(error, PoolTimeout):
+        return "busy"  # every connection this process may open is in use
     original = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(original, sqlite3.Error):
         code = getattr(original, "sqlite_errorcode", None)
@@ -90,8 +98,9 @@ def fault_kind(error: BaseException) -> str | None:
         if error.connection_invalidated:
             return "unreachable"
         # Other drivers (psycopg): OperationalError is the DB-API class for "the database, not
-        # the statement, failed": connection lost, server shutting down, disk full, read-only.
-        if type(original).__name__ == "OperationalError":
+        # the statement, failed": connection lost, server shutting down, disk full, read-only,
+        # and (psycopg's subclasses) statement or lock timeouts.
+        if any(cls.__name__ == "OperationalError" for cls in type(original).__mro__):
             return "unavailable"
     return None
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     event,
@@ -130,6 +131,57 @@ class KnowledgeJob(Base):
     active_slot: Mapped[str | None] = mapped_column(String(16), unique=True)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     errors: Mapped[list[Any] | None] = mapped_column(JSON)
+    # The runner renews it while the job is active; an active job whose lease ran out
+    # (REPLYDRAFT_JOB_LEASE_S without a heartbeat: its process died) is failed by the next claim.
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+
+
+class IndexState(Base):
+    """The one row saying which knowledge index version every replica serves (``active``),
+    the newest number ever used (``last``), the id naming this index's chroma collection, and
+    the refresh lock: a holder with a heartbeat, free again once the heartbeat is older than
+    the lease (a refresh whose process died)."""
+
+    __tablename__ = "index_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    index_id: Mapped[str] = mapped_column(String(32))
+    active: Mapped[int | None] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+    switched_at: Mapped[datetime | None] = mapped_column()
+    lock_holder: Mapped[str | None] = mapped_column(String(160))
+    lock_heartbeat_at: Mapped[datetime | None] = mapped_column()
+
+
+class IndexVersion(Base):
+    """A built index version: its manifest (sources, units, chunk ids, warnings) as JSON text,
+    parsed by the knowledge layer's pydantic model. Written whole before it can be activated."""
+
+    __tablename__ = "index_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    manifest: Mapped[str] = mapped_column(Text)
+
+
+class IndexUnit(Base):
+    """A content-addressed unit (one product, one store or playbook file): its chunks and stored
+    form as JSON text, shared by every version that names its key."""
+
+    __tablename__ = "index_units"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class IndexVector(Base):
+    """The vector of a chunk (float32, the embedder's dimension), kept beside the units so the
+    vector store (chroma) can be rebuilt without embedding anything again."""
+
+    __tablename__ = "index_vectors"
+
+    chunk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 @event.listens_for(Session, "before_flush")

@@ -221,6 +221,7 @@ class Drafter:
             citations=citations, policy=policy, risks=context.risks, backend=backend,
             fallback_reason=fallback, prompt_version=prompt_version,
             timings_ms=prepared.timings, knowledge_version=self.knowledge.version,
+            degraded=self.knowledge.degraded is not None,
             understanding=context.understanding, plan=context.plan,
             needs_check=context.plan.needs_check, readiness=context.plan.readiness,
             confidence=context.plan.confidence)

@@ -160,6 +160,9 @@ class DraftResult(BaseModel):
     prompt_version: str
     timings_ms: dict[str, float] = Field(default_factory=dict)  # retrieve, generate, filter, total
     knowledge_version: int | None = None
+    # The knowledge was searched by keywords alone: the vector store was failing (see
+    # docs/reliability.md). The draft is usable; its facts may be less well chosen.
+    degraded: bool = False
     understanding: UnderstandingReport | None = None
     plan: AnswerPlan | None = None
     # "check before sending": what the knowledge base could not back, for the agent to verify.

@@ -30,7 +30,7 @@ from replydraft.config import Settings
 from replydraft.errors import FieldProblem, InvalidInput, KnowledgeError
 from replydraft.evals.assertions import Hit, Observed, evaluate, first_matching_rank
 from replydraft.evals.models import Case, CaseOutput
-from replydraft.knowledge.models import Product, SearchHit, StoreProfile
+from replydraft.knowledge.models import Product, SearchHit, SearchHits, StoreProfile
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.languages import Language
 
@@ -119,6 +119,10 @@ class OverlayKnowledge:
         return self._base.version
 
     @property
+    def degraded(self) -> str | None:
+        return self._base.degraded
+
+    @property
     def embedder(self) -> Any:
         """The base's embedder when it has one, so the drafter shares its query cache instead
         of loading a second model."""
@@ -135,7 +139,7 @@ class OverlayKnowledge:
         language: Language | None = None,
         sku: str | None = None,
         intent: str | None = None,
-    ) -> list[SearchHit]:
+    ) -> SearchHits:
         real = self._base.search(query, k=k, language=language, sku=sku, intent=intent)
         top = max((h.score for h in real), default=0.0) + 1.0
         planted = [
@@ -143,7 +147,7 @@ class OverlayKnowledge:
             for n, spec in enumerate(self._planted)
             if self._planted_matches(spec, language, sku, intent)
         ]
-        return (planted + real)[:k]
+        return SearchHits((planted + real)[:k], degraded=real.degraded)
 
     @staticmethod
     def _planted_matches(

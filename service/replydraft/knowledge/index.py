@@ -10,16 +10,34 @@ serving version's ids, so old versions' records sitting in the collection never 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from replydraft.config import Settings
+from replydraft.errors import ReplydraftError, VectorStoreUnavailable
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.embedding import Embedder, ReplydraftEmbeddingFunction
+
+
+@contextlib.contextmanager
+def chroma_faults(doing: str) -> Iterator[None]:
+    """Any failure of chroma while ``doing`` something becomes ``VectorStoreUnavailable``.
+    chromadb raises whatever its transport or bindings raise (httpx errors, ValueError "Could
+    not connect", its own ChromaError tree, RuntimeError or pickle errors from a damaged HNSW
+    file), so the seam is drawn here, around each call into it, and nowhere else."""
+    try:
+        yield
+    except ReplydraftError:
+        raise
+    except Exception as error:
+        raise VectorStoreUnavailable(
+            f"the vector store failed while {doing}: {type(error).__name__}: {error}"[:500]
+        ) from error
 
 
 def make_client(settings: Settings) -> Any:
@@ -32,11 +50,26 @@ def make_client(settings: Settings) -> Any:
         from urllib.parse import urlparse
 
         url = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(
+        token = settings.chroma_token
+        client = chromadb.HttpClient(
             host=url.hostname or "127.0.0.1", port=url.port or 8000,
-            ssl=url.scheme == "https", settings=chroma_settings)
+            ssl=url.scheme == "https", settings=chroma_settings,
+            headers={"Authorization": f"Bearer {token.get_secret_value()}"} if token else None,
+            tenant=settings.chroma_tenant, database=settings.chroma_database)
+        _bound_waits(client, settings.chroma_timeout_s)
+        return client
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def _bound_waits(client: Any, timeout_s: float) -> None:
+    """chromadb's HTTP client waits for ever (``httpx.Client(timeout=None)``), so a frozen server
+    would hold every search; its session is the only place to set a limit."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0))
 
 
 def reopen_client(settings: Settings) -> Any:
@@ -77,14 +110,16 @@ class DenseIndex:
     def __init__(self, client: Any, embedder: Embedder, namespace: str) -> None:
         self._client = client
         self._embedder = embedder
-        self._collection = client.get_or_create_collection(
-            name=collection_name(embedder, namespace),
-            embedding_function=ReplydraftEmbeddingFunction(embedder),
-            metadata={"hnsw:space": "cosine"},
-        )
+        with chroma_faults("opening the collection"):
+            self._collection = client.get_or_create_collection(
+                name=collection_name(embedder, namespace),
+                embedding_function=ReplydraftEmbeddingFunction(embedder),
+                metadata={"hnsw:space": "cosine"},
+            )
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with chroma_faults("counting records"):
+            return int(self._collection.count())
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -96,7 +131,8 @@ class DenseIndex:
         """Stored vectors of ``ids`` (those chroma holds)."""
         found: dict[str, np.ndarray] = {}
         for batch in _batches(list(ids), 5000):
-            result = self._collection.get(ids=batch, include=["embeddings"])
+            with chroma_faults("reading vectors"):
+                result = self._collection.get(ids=batch, include=["embeddings"])
             embeddings = result["embeddings"] if result["embeddings"] is not None else []
             for chunk_id, vector in zip(result["ids"], embeddings, strict=True):
                 found[chunk_id] = np.asarray(vector, dtype=np.float32)
@@ -177,8 +213,9 @@ class DenseIndex:
         n = min(n, self.count() if total is None else total)
         if n <= 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        with chroma_faults("searching"):
+            result = self._collection.query(
+                query_embeddings=[vector], n_results=n, where=where, include=["distances"])
         ids = result["ids"][0]
         distances = (result.get("distances") or [[0.0] * len(ids)])[0]
         return list(zip(ids, (float(d) for d in distances), strict=True))

@@ -8,6 +8,7 @@ silently ignored setting.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -298,6 +299,15 @@ class Chunk(Strict):
     id: str  # content-addressed: same text + metadata -> same id
     text: str
     meta: ChunkMeta
+
+
+class SearchHits(list["SearchHit"]):
+    """Search results, best first, and whether they are keyword only because the vector store
+    is failing (``degraded``: what failed; None when both halves answered)."""
+
+    def __init__(self, hits: Iterable[SearchHit] = (), *, degraded: str | None = None) -> None:
+        super().__init__(hits)
+        self.degraded = degraded
 
 
 class SearchHit(Strict):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from replydraft.knowledge.models import Product, SearchHit, StoreProfile
+from replydraft.knowledge.models import Product, SearchHits, StoreProfile
 from replydraft.knowledge.reports import KBStatus, RefreshReport, VersionInfo
 from replydraft.knowledge.scanners import ScanWarning
 from replydraft.languages import Language
@@ -33,8 +33,14 @@ class KnowledgeReader(Protocol):
         language: Language | None = None,
         sku: str | None = None,
         intent: str | None = None,
-    ) -> list[SearchHit]:
-        """Best chunks first. Filters narrow the candidates; they never widen them."""
+    ) -> SearchHits:
+        """Best chunks first. Filters narrow the candidates; they never widen them. While the
+        vector store fails, keyword results only, with ``degraded`` saying why."""
+        ...
+
+    @property
+    def degraded(self) -> str | None:
+        """Why searches are keyword only right now (the vector store is failing), or None."""
         ...
 
     def product(self, sku: str) -> Product | None: ...
@@ -47,6 +53,14 @@ class KnowledgeAdmin(KnowledgeReader, Protocol):
     refresh, rollback. ``KnowledgeBase`` implements both; the API is typed against this."""
 
     def status(self) -> KBStatus: ...
+
+    def configuration_problem(self) -> str | None:
+        """What in the settings does not fit the serving index (see KnowledgeBase), or None."""
+        ...
+
+    def check_vectors(self) -> str | None:
+        """None when the vector store answers now, else what is wrong (for readiness)."""
+        ...
 
     def versions(self) -> list[VersionInfo]: ...
 

@@ -1,9 +1,9 @@
 """Build a new index version from the knowledge files: validate, chunk, diff, embed, switch.
 
 Order matters for safety: every file is parsed and validated first and *all* problems are raised
-together before anything is written; the new version is written completely before state.json
-points at it; old records are deleted only after the switch, and only when no retained version
-references them.
+together before anything is written; the new version is written completely (one database
+transaction) before the serving pointer names it; old records are deleted only after the
+switch, and only when no retained version references them.
 
 Incremental by construction: an unchanged file is carried over from the previous manifest
 without being read beyond its hash; in a changed CSV file an unchanged row is recognised by its
@@ -14,14 +14,18 @@ embedded.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from replydraft.config import Settings
 from replydraft.errors import FieldProblem, KnowledgeError
@@ -466,7 +470,10 @@ def run_refresh(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    vector_writes: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
 ) -> RefreshReport:
+    """``vector_writes`` wraps every write to the vector store (an on-disk store marks itself
+    as being written, so a refresh killed meanwhile is noticed: see ``knowledge.healing``)."""
     started = time.perf_counter()
     if dry_run:
         report = _plan_and_diff(settings, embedder, scanner, versions, dry_run=True)[0]
@@ -506,25 +513,31 @@ def run_refresh(
         vectors, embedded = index.embed(missing, tick, announce, ready=ready)
         report.chunks.embedded = embedded_early + embedded
         stage.done("embed")
-        try:
-            index.store(missing, vectors)
-        except BaseException:
-            # Nothing references the records added so far: take them out again.
-            index.delete({chunk.id for chunk in missing})
-            raise
+        with vector_writes():
+            try:
+                index.store(missing, vectors)
+            except BaseException:
+                # Nothing references the records added so far: take them out again.
+                index.delete({chunk.id for chunk in missing})
+                raise
         stage.done("index")
+        # Kept with the units, so the vector store can be rebuilt without the model.
+        kept = {chunk.id: vectors[chunk.embed_text] for chunk in missing}
+        kept.update(_vectors_not_kept(index, versions, set(wanted) - kept.keys()))
         version = versions.next_version()
         manifest = Manifest(
             version=version, created_at=datetime.now(UTC), embedder=embedder.name,
             fingerprint=plan.fingerprint, scanner=plan.scanner,
             sources={rel: built.entry for rel, built in plan.sources.items()},
             chunk_count=len(wanted), product_count=plan.product_count(),
-            lexical_version=LEXICAL_VERSION, layout=LAYOUT)
+            lexical_version=LEXICAL_VERSION, layout=LAYOUT,
+            vector_store="server" if settings.chroma_url else "disk")
         try:
             with collector_paused():
-                versions.write_version(manifest, plan.new_units())
+                versions.write_version(manifest, plan.new_units(), kept)
         except BaseException:
-            index.delete({chunk.id for chunk in missing})
+            with vector_writes():
+                index.delete({chunk.id for chunk in missing})
             raise
         versions.activate(version)
         report.version = version
@@ -537,7 +550,8 @@ def run_refresh(
             # touched.
             stale = (pruned_ids | _chunk_ids_of(previous)) - versions.referenced_ids()
         if stale:
-            index.delete(stale)
+            with vector_writes():
+                index.delete(stale)
         stage.done("prune")
     report.duration_s = round(time.perf_counter() - started, 3)
     return report
@@ -564,6 +578,14 @@ def _absent_ids(index: DenseIndex, new_chunks: list[IndexedChunk], wanted: list[
     intact = index.count() == len(versions.referenced_ids())
     check = [chunk.id for chunk in new_chunks] if intact else wanted
     return set(check) - index.existing_ids(check)
+
+
+def _vectors_not_kept(index: DenseIndex, versions: VersionStore, ids: set[str]
+                      ) -> dict[str, np.ndarray]:
+    """Vectors of ``ids`` that the database does not keep yet (an index built before vectors
+    were kept beside the units), read back from the vector store once."""
+    lacking = versions.lacking_vectors(ids) if ids else set()
+    return index.vectors(sorted(lacking)) if lacking else {}
 
 
 def _chunks_to_add(new_chunks: list[IndexedChunk], absent: set[str],

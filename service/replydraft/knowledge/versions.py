@@ -1,41 +1,45 @@
-"""Index versions on disk: manifests, the active-version pointer, and the refresh lock.
+"""Index versions in the configured SQL database: manifests, the serving-version pointer, the
+content-addressed units they name, and the refresh lock.
 
-Layout under ``settings.index_dir``::
+Tables (``db.models``): ``index_state`` (one row: ``active``, ``last``, the index id naming the
+chroma collection, the refresh lock's holder and heartbeat), ``index_versions`` (version ->
+manifest JSON: sources, file hashes, units, chunk ids, SKUs, warnings, counts) and
+``index_units`` (key -> chunks, texts, lexical terms and the stored product or store profile,
+shared by the versions that contain them).
 
-    state.json        {"active": N, "last": M}  - replaced atomically, only after v{N} is complete
-    refresh.lock      flock'ed by the one refresh allowed at a time
-    units.sqlite      content-addressed units: chunks (texts, metadata, lexical terms) and the
-                      stored product or store profile, shared by the versions that contain them
-    v{N}/manifest.json  sources (file hash, units, chunk ids, SKUs, warnings), counts, created_at
-
-A version's units are stored before its manifest; the manifest is built under a temporary
-directory name and renamed into place, so a reader never sees half a version, and a crash
-mid-build leaves the serving version untouched. Pruning a version deletes the units no retained
-version names.
+A replica needs nothing but the database (and chroma for vectors): no shared volume. A version's
+units and manifest are written (one transaction) before ``active`` may name it, and the switch
+itself is one UPDATE, so a reader never sees half a version and a crash mid-build leaves the
+serving version untouched. Pruning a version deletes the units no retained version names.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
-import shutil
+import socket
+import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from replydraft.db.engine import Database
+from replydraft.db.faults import DATABASE_ERRORS
+from replydraft.db.models import IndexState, IndexUnit, IndexVector, IndexVersion
+from replydraft.db.types import utcnow
 from replydraft.errors import FieldProblem, KnowledgeError, NotFound, RefreshInProgress
 from replydraft.knowledge.chunking import IndexedChunk
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.knowledge.scanners import ScanWarning
-from replydraft.knowledge.units import UnitStore
 from replydraft.processes import process_alive
 
 LAYOUT = 2  # 1: whole-version chunks.json and catalog.json files (no longer read)
@@ -76,6 +80,10 @@ class Manifest(BaseModel):
     product_count: int
     lexical_version: int = 1
     layout: int = 1
+    # Where the vectors were written: "server" (REPLYDRAFT_CHROMA_URL) or "disk" (the data
+    # dir); "" in versions written before it was recorded. A replica configured otherwise
+    # would search an empty collection, so it refuses to serve (see configuration_problem).
+    vector_store: str = ""
 
 
 class Catalog(BaseModel):
@@ -114,22 +122,21 @@ def _placed_chunks(placed: list[tuple[str, int | None, int]],
     return list(chunks.values())
 
 
-def _write_json(path: Path, data: Any) -> None:
-    _write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+_BATCH = 900  # bound parameters per statement, well under SQLite's limit
+STATE_ROW = 1
+# A refresh holding the lock renews its heartbeat this often; another process takes the lock
+# over when the heartbeat is older than the lease (the holder died: kill -9, a lost host).
+LOCK_BEAT_S = 5.0
+LOCK_LEASE_S = 30.0
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _file_stamp(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return (stat.st_mtime_ns, stat.st_ino)
+def _batches(items: list[str], size: int = _BATCH) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _references_of(entries: Iterable[tuple[list[str], str, list[str]]]
@@ -146,93 +153,125 @@ def _references_of(entries: Iterable[tuple[list[str], str, list[str]]]
     return frozenset(ids), frozenset(units)
 
 
+def _insert_new(session: Any, key: Any, rows: dict[str, dict[str, Any]]) -> None:
+    """Insert the rows (by key) that ``key``'s table does not hold yet: content-addressed rows
+    never change, so a stored one is left as it is."""
+    present: set[str] = set()
+    for batch in _batches(list(rows)):
+        present.update(session.scalars(select(key).where(key.in_(batch))))
+    fresh = [row for name, row in rows.items() if name not in present]
+    if fresh:
+        session.execute(insert(key.class_), fresh)
+
+
+def _died_here(holder: str) -> bool:
+    """Whether a lock ``holder`` ("pid N on HOST since …") was a process of this host that is
+    gone (killed, crashed)."""
+    parts = holder.split()
+    if len(parts) < 4 or parts[0] != "pid" or parts[2] != "on" or not parts[1].isdigit():
+        return False
+    return parts[3] == socket.gethostname() and not process_alive(int(parts[1]))
+
+
+_ACTIVE = select(IndexState.active).where(IndexState.id == STATE_ROW)
+
+
 class VersionStore:
-    def __init__(self, index_dir: Path) -> None:
-        self.root = index_dir
-        self._reference_cache: dict[
-            int, tuple[tuple[int, int], tuple[frozenset[str], frozenset[str]]]] = {}
+    """Versions, units, the serving pointer and the refresh lock, in ``database``."""
 
-    @property
-    def state_path(self) -> Path:
-        return self.root / "state.json"
-
-    def index_id(self) -> str:
-        """A random id made once per index dir: it names this index's chroma collection, so two
-        indexes sharing one chroma (a server, or in-process clients) never touch each other's
-        records."""
-        path = self.root / "index_id"
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            pass
-        self.root.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:  # another process won the race: use its id
-            return path.read_text(encoding="utf-8").strip()
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(uuid.uuid4().hex[:12])
-        return path.read_text(encoding="utf-8").strip()
-
-    def version_dir(self, version: int) -> Path:
-        return self.root / f"v{version}"
+    def __init__(self, database: Database, *, lock_lease_s: float = LOCK_LEASE_S,
+                 legacy_index_id: str | None = None) -> None:
+        self.database = database
+        self.lock_lease_s = lock_lease_s
+        # The id an index kept in files (before versions moved into the database) gave its
+        # chroma collection: kept, so the first refresh reuses the stored vectors.
+        self._legacy_index_id = legacy_index_id
+        # A version's row never changes once written: its references are parsed once.
+        self._reference_cache: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 
     # ---------------------------------------------------------------- state
 
-    def read_state(self) -> dict[str, int]:
-        try:
-            data = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        return {key: int(value) for key, value in data.items() if value is not None}
+    def _state(self) -> IndexState:
+        """The state row, made on first use with a fresh index id (another process making it
+        at the same moment wins; its row is used)."""
+        with self.database.session() as session:
+            row = session.get(IndexState, STATE_ROW)
+            if row is not None:
+                return row
+            session.add(IndexState(id=STATE_ROW,
+                                   index_id=self._legacy_index_id or uuid.uuid4().hex[:12],
+                                   active=None, last=0))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+        with self.database.session() as session:
+            row = session.get(IndexState, STATE_ROW)
+            assert row is not None
+            return row
 
-    def state_stamp(self) -> tuple[int, int] | None:
-        """Cheap change detector for readers: (mtime_ns, inode) of state.json."""
-        try:
-            return _file_stamp(self.state_path)
-        except FileNotFoundError:
-            return None
+    def index_id(self) -> str:
+        """A random id made once per index: it names this index's chroma collection, so two
+        indexes sharing one chroma (a server, or in-process clients) never touch each other's
+        records."""
+        return self._state().index_id
+
+    def read_state(self) -> dict[str, int]:
+        state = self._state()
+        found = {"active": state.active, "last": state.last}
+        return {key: value for key, value in found.items() if value is not None}
 
     def active(self) -> int | None:
-        return self.read_state().get("active")
+        # Core, not a Session: readers poll this (every access with REPLYDRAFT_INDEX_POLL_S=0),
+        # and the ORM session costs ten times the query.
+        with self.database.engine.connect() as connection:
+            return connection.execute(_ACTIVE).scalar()
 
     def activate(self, version: int) -> None:
-        if not (self.version_dir(version) / "manifest.json").is_file():
-            raise NotFound(f"index version {version} does not exist")
-        state = self.read_state()
-        last = max(state.get("last", 0), version)
-        self.root.mkdir(parents=True, exist_ok=True)
-        _write_json(self.state_path, {"active": version, "last": last})
+        """Serve ``version``: one UPDATE, seen by every replica's next poll."""
+        last = self._state().last
+        with self.database.session() as session:
+            if session.get(IndexVersion, version) is None:
+                raise NotFound(f"index version {version} does not exist")
+            session.execute(update(IndexState).where(IndexState.id == STATE_ROW).values(
+                active=version, switched_at=utcnow(), last=max(last, version)))
+            session.commit()
 
     def next_version(self) -> int:
-        existing = self.retained()
-        return max([self.read_state().get("last", 0), *existing]) + 1
+        return max([self.read_state().get("last", 0), *self.retained()]) + 1
 
     def retained(self) -> list[int]:
-        if not self.root.is_dir():
-            return []
-        versions = []
-        for child in self.root.iterdir():
-            if child.is_dir() and child.name.startswith("v") and child.name[1:].isdigit() \
-                    and (child / "manifest.json").is_file():
-                versions.append(int(child.name[1:]))
-        return sorted(versions)
+        with self.database.session() as session:
+            return list(session.scalars(select(IndexVersion.version)
+                                        .order_by(IndexVersion.version)))
 
     # ---------------------------------------------------------------- reading
 
     def manifest(self, version: int) -> Manifest:
-        path = self.version_dir(version) / "manifest.json"
-        try:
-            stamp = _file_stamp(path)
-            manifest = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise NotFound(f"index version {version} does not exist") from None
-        self._remember_references(version, stamp, manifest)
+        with self.database.session() as session:
+            text = session.scalar(select(IndexVersion.manifest)
+                                  .where(IndexVersion.version == version))
+        if text is None:
+            raise NotFound(f"index version {version} does not exist")
+        manifest = Manifest.model_validate_json(text)
+        self._remember_references(manifest)
         return manifest
 
-    @property
-    def units(self) -> UnitStore:
-        return UnitStore(self.root / "units.sqlite")
+    def put_units(self, units: dict[str, dict[str, Any]]) -> None:
+        """Store units not stored yet (a key always names the same content)."""
+        with self.database.session() as session:
+            self._insert_units(session, units)
+            session.commit()
+
+    def get_units(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, dict[str, Any]] = {}
+        with self.database.engine.connect() as connection:
+            for batch in _batches(wanted):
+                for key, body in connection.execute(
+                        select(IndexUnit.key, IndexUnit.body).where(IndexUnit.key.in_(batch))):
+                    found[key] = json.loads(body)
+        return found
 
     def load(self, version: int) -> LoadedVersion:
         """Everything ``version`` serves: its chunks in source order and its catalog."""
@@ -267,7 +306,7 @@ class VersionStore:
                 "run `replydraft kb refresh` to rebuild it (stored embeddings are reused)",
                 problems=[FieldProblem(f"index v{version}", "old index layout")])
         placed = list(_placed_units(manifest))
-        bodies = self.units.get(key for key, _, _ in placed)
+        bodies = self.get_units(key for key, _, _ in placed)
         missing = sorted({key for key, _, _ in placed if key not in bodies})
         if missing:
             raise KnowledgeError(
@@ -279,24 +318,60 @@ class VersionStore:
 
     # ---------------------------------------------------------------- writing
 
-    def write_version(self, manifest: Manifest, units: dict[str, dict[str, Any]]) -> None:
-        """Store the new units, then write v{N} under a temporary name and rename it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.units.put(units)
-        final = self.version_dir(manifest.version)
-        building = self.root / f".building-v{manifest.version}-{os.getpid()}"
-        shutil.rmtree(building, ignore_errors=True)
-        building.mkdir()
-        try:
-            _write_text(building / "manifest.json", manifest.model_dump_json())
-            if final.exists():  # leftover of a build that crashed after renaming
-                shutil.rmtree(final)
-            os.rename(building, final)
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        self._remember_references(manifest.version, _file_stamp(final / "manifest.json"),
-                                  manifest)
+    def write_version(self, manifest: Manifest, units: dict[str, dict[str, Any]],
+                      vectors: Mapping[str, np.ndarray] | None = None) -> None:
+        """Store the new units, their chunks' vectors (by chunk id) and the manifest in one
+        transaction (not yet served)."""
+        with self.database.session() as session:
+            self._insert_units(session, units)
+            self._insert_vectors(session, vectors or {})
+            session.execute(delete(IndexVersion).where(IndexVersion.version == manifest.version))
+            session.add(IndexVersion(version=manifest.version, created_at=manifest.created_at,
+                                     manifest=manifest.model_dump_json()))
+            session.commit()
+        self._remember_references(manifest)
+
+    @staticmethod
+    def _insert_units(session: Any, units: dict[str, dict[str, Any]]) -> None:
+        _insert_new(session, IndexUnit.key,
+                    {key: {"key": key, "body": _dumps(body)} for key, body in units.items()})
+
+    # ---------------------------------------------------------------- vectors
+
+    @staticmethod
+    def _insert_vectors(session: Any, vectors: Mapping[str, np.ndarray]) -> None:
+        _insert_new(session, IndexVector.chunk_id, {
+            chunk_id: {"chunk_id": chunk_id, "vector": np.asarray(vector, dtype="<f4").tobytes()}
+            for chunk_id, vector in vectors.items()})
+
+    def put_vectors(self, vectors: Mapping[str, np.ndarray]) -> None:
+        with self.database.session() as session:
+            self._insert_vectors(session, vectors)
+            session.commit()
+
+    def get_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of ``ids`` (those kept)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, np.ndarray] = {}
+        with self.database.engine.connect() as connection:
+            for batch in _batches(wanted):
+                for chunk_id, blob in connection.execute(
+                        select(IndexVector.chunk_id, IndexVector.vector)
+                        .where(IndexVector.chunk_id.in_(batch))):
+                    found[chunk_id] = np.frombuffer(blob, dtype="<f4")
+        return found
+
+    def vector_count(self) -> int:
+        with self.database.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(IndexVector))
+                       .scalar() or 0)
+
+    def lacking_vectors(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` whose vector is not kept (an index older than kept vectors)."""
+        wanted = set(ids)
+        with self.database.engine.connect() as connection:
+            kept = set(connection.execute(select(IndexVector.chunk_id)).scalars())
+        return wanted - kept
 
     def prune(self, keep: int) -> tuple[list[int], set[str]]:
         """Delete all but the newest ``keep`` versions (never the active one) and the units no
@@ -307,15 +382,32 @@ class VersionStore:
         ids: set[str] = set()
         for version in doomed:
             ids |= self.chunk_ids(version)
-            shutil.rmtree(self.version_dir(version), ignore_errors=True)
+        with self.database.session() as session:
+            if doomed:
+                session.execute(delete(IndexVersion).where(IndexVersion.version.in_(doomed)))
+            session.commit()
+        for version in doomed:
             self._reference_cache.pop(version, None)
-        for leftover in self.root.glob(".building-v*"):
-            pid = leftover.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and not process_alive(int(pid)):
-                shutil.rmtree(leftover, ignore_errors=True)
         # Also collects the units of a refresh that failed after storing them.
-        self.units.keep_only(self.referenced_units())
+        self.keep_units(self.referenced_units())
+        self.keep_vectors(self.referenced_ids())
         return doomed, ids
+
+    def keep_vectors(self, ids: set[str]) -> int:
+        """Delete every kept vector whose chunk is not in ``ids``; returns how many went."""
+        return self._keep_only(IndexVector.chunk_id, ids)
+
+    def keep_units(self, keys: set[str]) -> int:
+        """Delete every unit not in ``keys``; returns how many went."""
+        return self._keep_only(IndexUnit.key, keys)
+
+    def _keep_only(self, key: Any, keep: set[str]) -> int:
+        with self.database.session() as session:
+            doomed = sorted(set(session.scalars(select(key))) - keep)
+            for batch in _batches(doomed):
+                session.execute(delete(key.class_).where(key.in_(batch)))
+            session.commit()
+        return len(doomed)
 
     def chunk_ids(self, version: int) -> set[str]:
         """The chunk ids ``version`` references."""
@@ -332,56 +424,87 @@ class VersionStore:
     def _references(self, version: int) -> tuple[frozenset[str], frozenset[str]]:
         """(chunk ids, unit keys) of ``version``. Every refresh asks about each retained
         version, and a 10k-product manifest takes ~60 ms to parse even without building models:
-        they are kept per version (a written manifest never changes), taken from the models
-        when a manifest was just parsed or written, else read from the raw JSON."""
-        path = self.version_dir(version) / "manifest.json"
-        stamp = _file_stamp(path)
+        they are kept per version (a written version never changes), read from the raw JSON."""
         cached = self._reference_cache.get(version)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        sources = json.loads(path.read_text(encoding="utf-8"))["sources"].values()
+        if cached is not None:
+            return cached
+        with self.database.session() as session:
+            text = session.scalar(select(IndexVersion.manifest)
+                                  .where(IndexVersion.version == version))
+        if text is None:
+            raise NotFound(f"index version {version} does not exist")
+        sources = json.loads(text)["sources"].values()
         references = _references_of(
             (entry["chunk_ids"], entry.get("unit", ""),
              [record["key"] for record in entry.get("products", {}).values()])
             for entry in sources)
-        self._reference_cache[version] = (stamp, references)
+        self._reference_cache[version] = references
         return references
 
-    def _remember_references(self, version: int, stamp: tuple[int, int],
-                             manifest: Manifest) -> None:
-        self._reference_cache[version] = (stamp, _references_of(
+    def _remember_references(self, manifest: Manifest) -> None:
+        self._reference_cache[manifest.version] = _references_of(
             (entry.chunk_ids, entry.unit, [record.key for record in entry.products.values()])
-            for entry in manifest.sources.values()))
+            for entry in manifest.sources.values())
 
     # ---------------------------------------------------------------- lock
 
     @contextlib.contextmanager
     def refresh_lock(self) -> Iterator[None]:
-        """Non-blocking exclusive lock: a second refresh fails at once instead of queueing."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / "refresh.lock"
-        handle = path.open("a+")
-        try:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip()
+        """Exclusive across every process and host sharing the database; a second refresh fails
+        at once instead of queueing. The holder renews a heartbeat; a holder silent for longer
+        than the lease (killed, host lost) no longer blocks."""
+        self._state()
+        holder = (f"pid {os.getpid()} on {socket.gethostname()} since "
+                  f"{datetime.now().isoformat(timespec='seconds')} #{uuid.uuid4().hex[:6]}")
+        cutoff = utcnow() - timedelta(seconds=self.lock_lease_s)
+        with self.database.session() as session:
+            taken = session.execute(
+                update(IndexState)
+                .where(IndexState.id == STATE_ROW,
+                       (IndexState.lock_holder.is_(None))
+                       | (IndexState.lock_heartbeat_at < cutoff))
+                .values(lock_holder=holder, lock_heartbeat_at=utcnow()))
+            session.commit()
+            current = None
+            if not getattr(taken, "rowcount", 0):
+                current = session.scalar(select(IndexState.lock_holder)
+                                         .where(IndexState.id == STATE_ROW))
+            if current is not None and _died_here(current):
+                # A holder on this host that no longer exists needs no lease to run out.
+                taken = session.execute(
+                    update(IndexState)
+                    .where(IndexState.id == STATE_ROW, IndexState.lock_holder == current)
+                    .values(lock_holder=holder, lock_heartbeat_at=utcnow()))
+                session.commit()
+            if not getattr(taken, "rowcount", 0):
                 raise RefreshInProgress(
                     "another knowledge refresh is running"
-                    + (f" ({holder})" if holder else "")
-                    + "; try again when it finishes (lock: index/refresh.lock in the data "
-                    "folder)") from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()} since {datetime.now().isoformat(timespec='seconds')}")
-            handle.flush()
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                handle.truncate()
-                handle.flush()
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                    + (f" ({current.rsplit(' #', 1)[0]})" if current else "")
+                    + "; try again when it finishes")
+        done = threading.Event()
+        beat = threading.Thread(target=self._renew_lock, args=(holder, done), daemon=True,
+                                name="refresh-lock")
+        beat.start()
+        try:
+            yield
         finally:
-            handle.close()
+            done.set()
+            beat.join()
+            with self.database.session() as session:
+                session.execute(update(IndexState)
+                                .where(IndexState.id == STATE_ROW,
+                                       IndexState.lock_holder == holder)
+                                .values(lock_holder=None, lock_heartbeat_at=None))
+                session.commit()
+
+    def _renew_lock(self, holder: str, done: threading.Event) -> None:
+        while not done.wait(min(LOCK_BEAT_S, self.lock_lease_s / 4)):
+            try:
+                with self.database.session() as session:
+                    session.execute(update(IndexState)
+                                    .where(IndexState.id == STATE_ROW,
+                                           IndexState.lock_holder == holder)
+                                    .values(lock_heartbeat_at=utcnow()))
+                    session.commit()
+            except DATABASE_ERRORS:  # the next beat tries again, within the lease
+                continue

@@ -1,6 +1,7 @@
 """Knowledge refreshes as background jobs: the request that starts one returns at once with a job
 id; a worker thread runs ``KnowledgeBase.refresh`` and records the outcome in the database, where
-every API process can read it."""
+every API process can read it. While it runs, a second thread renews the job's lease (see
+``db.jobs``), so a runner killed mid-refresh blocks the next one for at most one lease."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 
 from replydraft.db import jobs as job_rows
 from replydraft.db.engine import Database
+from replydraft.db.faults import DATABASE_ERRORS
 from replydraft.db.models import KnowledgeJob
 from replydraft.errors import KnowledgeError, NotFound, RefreshInProgress, ReplydraftError
 from replydraft.processes import process_alive
@@ -55,9 +57,11 @@ def _errors_of(error: ReplydraftError) -> list[dict[str, str]]:
 
 
 class KnowledgeJobs:
-    def __init__(self, *, database: Database, knowledge: Refreshable) -> None:
+    def __init__(self, *, database: Database, knowledge: Refreshable,
+                 lease_s: float = 60.0) -> None:
         self.database = database
         self.knowledge = knowledge
+        self.lease_s = lease_s
         self.runner = _runner_id()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-refresh")
         # Progress lives in the process that runs the job (it changes too often for the
@@ -69,7 +73,7 @@ class KnowledgeJobs:
         actor.require(Permission.MANAGE_KNOWLEDGE)
         with self.database.session() as session:
             job = job_rows.claim_job(session=session, kind="refresh", actor=actor.name,
-                                     runner=self.runner)
+                                     runner=self.runner, lease_s=self.lease_s)
             if job is None:
                 running = job_rows.active_job(session=session, kind="refresh")
                 which = f" (job {running.id}, started by {running.actor})" if running else ""
@@ -98,14 +102,30 @@ class KnowledgeJobs:
 
         return report
 
+    def _renew(self, job_id: str, done: threading.Event) -> None:
+        while not done.wait(self.lease_s / 4):
+            try:
+                with self.database.session() as session:
+                    if not job_rows.renew_lease(session=session, job_id=job_id):
+                        log.error("knowledge job %s lost its lease", job_id)
+                        return
+            except DATABASE_ERRORS as error:  # renewed on the next beat, if in time
+                log.warning("knowledge job %s: lease not renewed: %s", job_id, error)
+
     def _run(self, job_id: str) -> None:
+        done = threading.Event()
+        beat = threading.Thread(target=self._renew, args=(job_id, done), daemon=True,
+                                name=f"lease-{job_id}")
+        beat.start()
         try:
-            self._refresh(job_id)
+            self._run_refresh(job_id)
         finally:
+            done.set()
+            beat.join()
             with self._progress_lock:
                 self._progress.pop(job_id, None)
 
-    def _refresh(self, job_id: str) -> None:
+    def _run_refresh(self, job_id: str) -> None:
         with self.database.session() as session:
             job_rows.mark_running(session=session, job_id=job_id)
             try:

@@ -31,22 +31,31 @@ def _database_fault(database: Database) -> str | None:
     """None when the database would accept a write now and no request met a fault within the
     last few seconds; else what is wrong (locked, read-only, full, unreachable)."""
     try:
-        database.probe_writes()
+        answered = database.probe_writes_within()
     except (SQLAlchemyError, sqlite3.Error) as error:
         log.warning("readiness: database not writable: %s", error)
         return fault_kind(error) or "failing"
+    if not answered:
+        log.warning("readiness: the database did not answer within %.0f s",
+                    database.probe_timeout_s)
+        return "unresponsive"
     return database.faults.recent()
 
 
 @router.get("/readyz", response_model=ReadinessPublic, responses=problems(503))
 def read_readiness(database: DatabaseDep, knowledge: KnowledgeDep) -> Any:
-    """Ready to serve drafts: an index version is loaded and the database accepts writes."""
+    """Ready to serve drafts: an index version is loaded, the settings fit it, and the database
+    accepts writes. A failing vector store does not make the replica unready (every replica
+    shares it, and keyword answers beat none): the answer is 200 with ``status: degraded``."""
     version = knowledge.version
     fault = _database_fault(database)
-    if version is None or fault is not None:
+    misfit = knowledge.configuration_problem()
+    if version is None or fault is not None or misfit is not None:
         missing = []
         if version is None:
             missing.append("knowledge index missing (run 'replydraft kb refresh')")
+        if misfit is not None:
+            missing.append(f"configuration: {misfit}")
         if fault is not None:
             missing.append(f"database {fault}")
         return problem_response(503, type_="/problems/not-ready", title="Not ready",
@@ -54,8 +63,11 @@ def read_readiness(database: DatabaseDep, knowledge: KnowledgeDep) -> Any:
                                 instance="/readyz",
                                 headers={"Retry-After": str(RETRY_AFTER_S)},
                                 extra={"knowledge_version": version, "database": fault is None,
-                                       "database_fault": fault})
-    return ReadinessPublic(status="ready", knowledge_version=version, database=True)
+                                       "database_fault": fault, "configuration": misfit})
+    vectors_fault = knowledge.check_vectors()
+    return ReadinessPublic(status="ready" if vectors_fault is None else "degraded",
+                           knowledge_version=version, database=True,
+                           vectors=vectors_fault is None, vectors_fault=vectors_fault)
 
 
 @router.get("/metrics", response_class=Response,

@@ -7,7 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from replydraft.api.deps import ContentStaff, JobsDep, KnowledgeDep, KnowledgeReaderKey
+from replydraft.api.deps import (
+    ContentStaff,
+    JobsDep,
+    KnowledgeDep,
+    KnowledgeReaderKey,
+    MetricsDep,
+)
 from replydraft.api.responses import COMMON, problems
 from replydraft.api.schemas import KnowledgeHitsPublic, KnowledgeJobPublic, KnowledgeRollback
 from replydraft.knowledge.models import Intent
@@ -20,7 +26,7 @@ router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"], responses=COMMON)
 
 @router.get("/search", response_model=KnowledgeHitsPublic, responses=problems(503))
 def search_knowledge(
-    knowledge: KnowledgeDep, principal: KnowledgeReaderKey,
+    knowledge: KnowledgeDep, principal: KnowledgeReaderKey, metrics: MetricsDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="The query")],
     k: Annotated[int, Query(ge=1, le=50)] = 5,
     lang: Language | None = None,
@@ -29,7 +35,11 @@ def search_knowledge(
 ) -> KnowledgeHitsPublic:
     """Hybrid (dense + lexical) search over the serving index version."""
     hits = knowledge.search(q, k=k, language=lang, sku=sku, intent=intent)
-    return KnowledgeHitsPublic(version=knowledge.version, data=hits)
+    if hits.degraded:
+        metrics.search_degraded("search")
+    return KnowledgeHitsPublic(version=knowledge.version, data=hits,
+                               degraded=hits.degraded is not None,
+                               degraded_reason=hits.degraded)
 
 
 @router.get("/status", response_model=KBStatus)
