@@ -223,6 +223,11 @@ def data_dir(tmp_path: Path, kb_data_dir: Path) -> tuple[Path, dict[str, str]]:
     """A copy of the demo index with a database of its own and an agent key."""
     copy = tmp_path / "var"
     shutil.copytree(kb_data_dir, copy, ignore=shutil.ignore_patterns("replydraft.db*"))
+    # The database holds the index versions too: copied whole through SQLite's backup, so no
+    # stale -wal or -shm of the original comes along.
+    with contextlib.closing(sqlite3.connect(kb_data_dir / "replydraft.db")) as source, \
+            contextlib.closing(sqlite3.connect(copy / "replydraft.db")) as target:
+        source.backup(target)
     database = open_database(repo_settings(copy))
     agent = {"Authorization": f"Bearer {issue_role_keys(database)['agent']}"}
     database.close()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
@@ -36,6 +37,7 @@ from replydraft.review.approvals import DraftWriter, PolicyCheck
 from replydraft.review.jobs import KnowledgeJobs
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DESCRIPTION = """Reply drafts for online-store customer service. An agent asks for a draft
 (`POST /v1/drafts`), then approves it (optionally edited; the final text is filtered again) or
@@ -96,18 +98,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.database = open_database(settings)
     if state.knowledge is None:
         state.knowledge = _open_knowledge(settings, state.database)
-    if misfit := state.knowledge.configuration_problem():
+    knowledge = state.knowledge
+    if misfit := _unless_database_down(knowledge.configuration_problem, "the index settings"):
         # Serving anyway would answer keyword-only results as if nothing were wrong.
         raise ConfigurationError(f"refusing to start: {misfit}")
     if state.drafter is None:
         state.drafter = _build_drafter(settings, state.knowledge)
-        _warm_up(state.drafter)
+        _unless_database_down(lambda: _warm_up(state.drafter), "the drafter's warm-up")
     if state.policy_check is None:
         state.policy_check = _policy_check()
     state.jobs = KnowledgeJobs(database=state.database, knowledge=state.knowledge,
                                lease_s=settings.job_lease_s)
-    _recover_jobs(state.jobs)
-    log.info("replydraft API ready", extra={"knowledge_version": state.knowledge.version,
+    jobs = state.jobs
+    if recovered := _unless_database_down(jobs.recover_interrupted, "interrupted jobs"):
+        log.warning("marked %d interrupted knowledge job(s) as failed", recovered)
+    version = _unless_database_down(lambda: knowledge.version, "the serving version")
+    log.info("replydraft API ready", extra={"knowledge_version": version,
                                             "auth_disabled": settings.auth_disabled})
     try:
         yield
@@ -117,18 +123,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             state.database.close()
 
 
-def _recover_jobs(jobs: KnowledgeJobs) -> None:
+def _unless_database_down(read: Callable[[], T], what: str) -> T | None:
+    """``read()``, or None when the database is unavailable at start-up: the process starts
+    anyway and answers 503 until it is back (/readyz says why)."""
     try:
-        recovered = jobs.recover_interrupted()
+        return read()
     except DBAPIError as error:
         if fault_kind(error) is None:
             raise
-        # The process starts anyway and answers 503 until the database is back (/readyz).
-        log.warning("database %s at start-up: interrupted knowledge jobs not checked",
-                    fault_kind(error))
-        return
-    if recovered:
-        log.warning("marked %d interrupted knowledge job(s) as failed", recovered)
+        log.warning("database %s at start-up: %s not checked", fault_kind(error), what)
+        return None
 
 
 def create_app(

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from replydraft.api.deps import DatabaseDep, KnowledgeDep, MetricsDep
 from replydraft.api.problems import problem_response
@@ -47,9 +48,14 @@ def read_readiness(database: DatabaseDep, knowledge: KnowledgeDep) -> Any:
     """Ready to serve drafts: an index version is loaded, the settings fit it, and the database
     accepts writes. A failing vector store does not make the replica unready (every replica
     shares it, and keyword answers beat none): the answer is 200 with ``status: degraded``."""
-    version = knowledge.version
     fault = _database_fault(database)
-    misfit = knowledge.configuration_problem()
+    version: int | None = None
+    misfit: str | None = None
+    try:  # the index versions live in the database too
+        version = knowledge.version
+        misfit = knowledge.configuration_problem()
+    except (DBAPIError, PoolTimeout, sqlite3.Error) as error:
+        fault = fault or fault_kind(error) or "failing"
     if version is None or fault is not None or misfit is not None:
         missing = []
         if version is None:
