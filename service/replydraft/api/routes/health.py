@@ -8,17 +8,18 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 
 from replydraft.api.deps import DatabaseDep, KnowledgeDep, MetricsDep
 from replydraft.api.problems import problem_response
 from replydraft.api.responses import problems
 from replydraft.api.schemas import HealthPublic, ReadinessPublic
 from replydraft.db.engine import Database
-from replydraft.db.faults import RETRY_AFTER_S, fault_kind
+from replydraft.db.faults import DATABASE_ERRORS, RETRY_AFTER_S, fault_kind
 
 router = APIRouter(tags=["health"])
+# A database at fault, as a request meets it, or as the raw probe connection does.
+_UNAVAILABLE: tuple[type[Exception], ...] = (*DATABASE_ERRORS, sqlite3.Error)
 log = logging.getLogger(__name__)
 
 
@@ -54,7 +55,7 @@ def read_readiness(database: DatabaseDep, knowledge: KnowledgeDep) -> Any:
     try:  # the index versions live in the database too
         version = knowledge.version
         misfit = knowledge.configuration_problem()
-    except (DBAPIError, PoolTimeout, sqlite3.Error) as error:
+    except _UNAVAILABLE as error:
         fault = fault or fault_kind(error) or "failing"
     if version is None or fault is not None or misfit is not None:
         missing = []
