@@ -127,8 +127,49 @@ def test_a_remark_mid_conversation_is_acknowledged_and_still_flagged_for_reading
 
 
 def test_a_haggle_with_no_product_known_claims_no_sale_price(drafter: Drafter) -> None:
+    # Nothing named: no sale price claimed and no discount promised on an unknown item; the
+    # customer is asked which item it is.
     result = draft(drafter, "能便宜点吗")
-    assert "活动价" not in result.text and "申请" in result.text
+    assert "活动价" not in result.text and "先别付款" not in result.text
+    assert "哪一款" in result.text
+
+
+def test_only_a_request_for_a_lower_price_is_offered_a_discount(drafter: Drafter) -> None:
+    asked = draft(drafter, "这条再便宜点呗", sku="BT-JN-4WS01")
+    assert asked.understanding is not None and asked.understanding.haggles
+    assert asked.plan is not None and asked.plan.offers and "先别付款" in asked.text
+    # A remark about another price asks for nothing: the price is stated, nothing offered.
+    remark = draft(drafter, "上回在别家看到的比你们便宜多了", sku="BT-JN-4WS01")
+    assert remark.understanding is not None and not remark.understanding.haggles
+    assert remark.plan is not None and not remark.plan.offers
+    assert "先别付款" not in remark.text and "改价" not in remark.text
+
+
+def test_buying_several_is_answered_by_the_items_offer_or_checked(drafter: Drafter) -> None:
+    offer = draft(drafter, "拿两条能便宜点不", sku="BT-JN-4WS01")
+    assert ("multi_buy", "facts") in steps(offer) and "腰带" in offer.text
+    unknown = draft(drafter, "two of them, any deal?")
+    assert [c.ask for c in unknown.needs_check] == ["multi_buy"]
+    assert "don't pay yet" not in unknown.text
+
+
+def test_which_items_of_a_kind_we_have_is_answered_with_them(drafter: Drafter) -> None:
+    # The test store sells one pair of jeans and one pair of boots.
+    listed = draft(drafter, "你们家都有哪些裤子")
+    assert ("catalogue", "facts") in steps(listed) and listed.readiness == "ready"
+    assert "直筒牛仔裤" in listed.text and "189元" in listed.text
+    boots = draft(drafter, "do u guys sell boots?")
+    assert "don't have" not in boots.text and "Hiking Boots" in boots.text
+    assert all(s.intent != "not_sold" for s in boots.intents)
+    # With a size asked, it is the size question, not the list.
+    sized = draft(drafter, "牛仔裤 我腰围38寸 想买要拍几号")
+    assert "catalogue" not in [ask for ask, _ in steps(sized)]
+
+
+def test_a_part_bought_on_its_own_is_checked_not_haggled(drafter: Drafter) -> None:
+    result = draft(drafter, "鞋带丢了一根 能单独配一副吗", sku="BT-BT-WP01")
+    assert [c.ask for c in result.needs_check] == ["spare_part"]
+    assert "活动" not in result.text and "先别付款" not in result.text
 
 
 def test_what_arrived_short_or_wrong_gets_the_stores_own_steps(drafter: Drafter) -> None:

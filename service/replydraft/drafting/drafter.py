@@ -58,6 +58,7 @@ from replydraft.drafting.understanding.lexicon import load_lexicon
 from replydraft.drafting.understanding.understand import ASKED, Understanding, understand
 from replydraft.errors import LLMError
 from replydraft.knowledge.chunking import store_answer_hit
+from replydraft.knowledge.models import Product
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.languages import is_chinese
 from replydraft.policy import check, scan_customer
@@ -133,7 +134,8 @@ class Drafter:
         facts, missing = build_facts(FactInputs(
             language=seen.language, intents=answered, slots=seen.slots, store=store,
             product=product, retrieved=retrieved, templates=library[seen.language],
-            latest_text=request.latest, order_id=seen.order_id, asks=seen.asks))
+            latest_text=request.latest, order_id=seen.order_id, asks=seen.asks,
+            candidates=self._candidates(seen)))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
                               store=store)
@@ -147,6 +149,13 @@ class Drafter:
         timings = {"understand": round((understood - started) * 1000, 2),
                    "retrieve": _ms(understood)}
         return Prepared(context, retrieved, timings, started)
+
+    def _candidates(self, seen: Understanding) -> list[Product]:
+        """Our items of the kind asked about, for a "which do you have" question."""
+        if "catalogue" not in seen.asks:
+            return []
+        wanted = set(seen.product.candidates)
+        return [p for p in self.knowledge.products() if p.sku in wanted]
 
     def _answered_intents(self, seen: Understanding) -> list[IntentScore]:
         """The intents the reply answers: those read and those of the specific asks

@@ -98,6 +98,8 @@ class UnderstandingReport(BaseModel):
     # asks.yaml).
     asks: list[str] = Field(default_factory=list)
     acts: list[DialogueAct] = Field(default_factory=list)
+    # The customer asks for a lower price in their own words; only then is a discount offered.
+    haggles: bool = False
 
 
 Opening = Literal["banner", "brief", "none"]

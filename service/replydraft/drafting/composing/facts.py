@@ -143,6 +143,8 @@ class FactInputs:
     latest_text: str
     order_id: str | None
     asks: Sequence[str] = ()
+    # Our items of the kind the customer names ("有什么裤子"), when no single one is meant.
+    candidates: Sequence[Product] = ()
 
 
 def money(t: TemplateSet, amount: float) -> str:
@@ -179,6 +181,8 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     if "invoice" in names:
         _invoice_facts(sheet, inputs)
     _order_facts(sheet, inputs)
+    if "catalogue" in inputs.asks:
+        _catalogue_facts(sheet, inputs)
     for ask in inputs.asks:
         hit = inputs.retrieved.store_answer(ask)
         if hit is not None:
@@ -206,6 +210,16 @@ def _product_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("features", t.fragment("item_sep").join(f for f in features if f), chunk)
     sheet.add("colour_names", sep.join(localize(c.names, lang) for c in product.colours), chunk)
     sheet.add("size_note", localize(product.size_note, lang), chunk)
+
+
+def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    """The items of the kind asked about, with their prices, in the catalogue's order."""
+    t, lang = inputs.templates, inputs.language
+    items = [t.fragment("catalogue_item", item=localize(p.names, lang), price=money(t, p.price))
+             for p in inputs.candidates]
+    first = inputs.candidates[0].sku if inputs.candidates else None
+    sheet.add("catalogue", t.fragment("list_sep").join(items),
+              inputs.retrieved.product_block(first) if first else None)
 
 
 _LABEL = re.compile(r"^(?:面料|材质|面料為|材質)(?:为|為|是|：|:)\s*|^(?:fabric|material)\s*:\s*",

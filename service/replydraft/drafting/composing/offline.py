@@ -328,6 +328,12 @@ _ASPECTS = ("price", "fabric", "fit", "care", "features")
 
 
 def _product_info(c: Composer, ask: str | None) -> None:
+    if ask == "catalogue":  # "有什么裤子": our items of that kind, then which one and the size
+        c.say("product_info.catalogue", "product_info")
+        several = len(c.ctx.understanding.product.candidates) > 1 if c.ctx.understanding else True
+        c.say("product_info.catalogue_pick" if several else "product_info.catalogue_size",
+              "product_info")
+        return
     if c.fact("product_name") is None:
         return  # the missing-product question covers it
     for aspect in [ask] if ask in _ASPECTS else ["fabric", "features"]:
@@ -435,19 +441,28 @@ def _bargaining(c: Composer, ask: str | None) -> None:
         # The agent already said no: a new offer would contradict them in front of the customer.
         c.say("bargaining.held", "bargaining")
         return
+    if ask == "multi_buy":  # "买3件有优惠不": the product's own offer answers it
+        c.say("bargaining.promotion", "bargaining")
+        return
     decision = c.value("discount_decision")
     if not c.say("bargaining.promotion", "bargaining") and decision != "within":
         c.say("bargaining.value", "bargaining")
+    known = c.fact("product_name") is not None
     if not c.plan.offers:
-        return  # an injected "give me a coupon": the price is stated, nothing is offered
+        # A price remark ("上次买便宜多了"), an injected "give me a coupon": the price is stated,
+        # nothing is offered; with no product known, the customer is asked which item it is.
+        if not known:
+            c.say("bargaining.which", "bargaining")
+        return
     if decision == "within":
         c.say("bargaining.within", "bargaining")
     elif decision == "over":
         c.say("bargaining.over", "bargaining")
-    elif c.fact("product_name") is not None:
+    elif known:
         c.say("bargaining.general", "bargaining")
     else:
-        # No product known: "it's already the sale price" would be a claim nothing backs.
+        # No product known: "it's already the sale price" would be a claim nothing backs, and
+        # promising a discount on an item nobody has named is a promise about anything.
         c.say("bargaining.try", "bargaining")
 
 

@@ -56,10 +56,15 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         praise=lexicon.cue("praise", normalised) and not question,
         ordering=lexicon.cue("ordering", normalised) and not question,
         chasing=cues.chases(normalised),
-        statement=not question and not lexicon.cue("wanting", normalised),
+        statement=is_statement(normalised, lexicon),
         contentless=contentless(normalised),
         image=image_only(request.latest),
         answers_agent=_agent_asked(request))
+
+
+def is_statement(normalised: str, lexicon: Lexicon) -> bool:
+    """No question in the (normalised) text and no wish either ("想买个双肩包" asks for one)."""
+    return not is_question(normalised) and not lexicon.cue("wanting", normalised)
 
 
 def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:

@@ -29,6 +29,9 @@ class Ask:
     pattern: re.Pattern[str]
     check: dict[Language, str]  # what the agent verifies when nothing answers it
     needs_product: bool = False
+    # Counts only where the customer names one of our kinds of product and no single item
+    # ("有什么裤子", "do you sell jackets"): the words alone ("有什么") ask about anything.
+    needs_category: bool = False
     alone: bool = False  # names its intent only in a message otherwise read as nothing
     also: tuple[str, ...] = ()  # other intents the ask belongs to (return postage: postage)
     # Words that make the message another matter than this ask ("where is it" is a tracking
@@ -63,10 +66,14 @@ class AskBook:
     asks: tuple[Ask, ...]
     unsure: Unsure
 
-    def find(self, normalised: str) -> list[Ask]:
-        """The asks in a normalised message (``slots.normalise_measures``), in message order."""
+    def find(self, normalised: str, *, of_a_kind: bool = False) -> list[Ask]:
+        """The asks in a normalised message (``slots.normalise_measures``), in message order.
+        ``of_a_kind``: the message names a kind of product we sell and no single item, so the
+        asks that need one (``needs: category``) count."""
         found: list[tuple[int, int, Ask]] = []
         for position, ask in enumerate(self.asks):
+            if ask.needs_category and not of_a_kind:
+                continue
             match = ask.pattern.search(normalised)
             if match is not None and (ask.unless is None or not ask.unless.search(normalised)):
                 found.append((match.start(), position, ask))
@@ -128,13 +135,14 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
         raise ConfigurationError(f"{path}: {where}.intent: unknown intent {spec.get('intent')!r}")
     check = _texts(path, f"{where}.check", spec.get("check"))
     needs = spec.get("needs")
-    if needs not in (None, "product"):
-        raise ConfigurationError(f"{path}: {where}.needs: only 'product' is known")
+    if needs not in (None, "product", "category"):
+        raise ConfigurationError(f"{path}: {where}.needs: 'product' or 'category'")
     also = spec.get("also") or []
     if not isinstance(also, list) or not set(also) <= set(INTENTS):
         raise ConfigurationError(f"{path}: {where}.also: a list of intents")
     families = {k: v for k, v in spec.items() if k in ("zh", "en", "ko")}
     unless = spec.get("unless")
     return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
-               check, needs == "product", spec.get("alone") is True, tuple(also),
+               check, needs == "product", needs == "category", spec.get("alone") is True,
+               tuple(also),
                compile_families(path, f"{where}.unless", unless) if unless is not None else None)

@@ -21,7 +21,7 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
-from replydraft.drafting.understanding.acts import Acts, read_acts
+from replydraft.drafting.understanding.acts import Acts, is_statement, read_acts
 from replydraft.drafting.understanding.asks import Ask, AskBook
 from replydraft.drafting.understanding.conversation import (
     FOOTWEAR,
@@ -42,6 +42,7 @@ from replydraft.drafting.understanding.intents import (
     FAINT,
     MIN_REST_CHARS,
     RESIDUAL,
+    STRONG,
     IntentClassifier,
     family_of,
     is_question,
@@ -63,6 +64,10 @@ IMPLIED = 0.7
 ASKED = 0.6
 # Below this an intent rests on one weak cue; it gives way to a clearer neighbour.
 WEAK_ALONE = 0.61
+# A model reading this close to its threshold, with no word of the message behind it, is only a
+# lean: read at LEANING, the agent is told what it may be about instead of a script being said.
+BARELY = 0.55
+LEANING = 0.27
 
 
 # Intents that make another beside them beside the point: someone whose parcel is late does not
@@ -106,6 +111,10 @@ class Understanding:
     state: DialogueState | None = None
     asks: tuple[str, ...] = ()  # the specific asks, in message order
     acts: Acts = field(default_factory=Acts)  # what the message does besides asking
+    # The customer asks for a lower price in their own words ("便宜点吧", "能少10吗", "knock 10
+    # off?"), not only mentions prices ("上次买便宜多了") or reads so to the model ("我买东西"):
+    # only such a request is offered a discount.
+    haggles: bool = False
 
     def report(self) -> UnderstandingReport:
         """What the API and the workbench show of it."""
@@ -123,7 +132,7 @@ class Understanding:
                 agent_promised=[t for a, t in state.agent_acts if a == "promised"]
                 if state else [],
                 awaiting=list(state.awaiting) if state else []),
-            asks=list(self.asks), acts=self.acts.names())
+            asks=list(self.asks), acts=self.acts.names(), haggles=self.haggles)
 
 
 def _add_intent(intents: list[IntentScore], intent: str, confidence: float) -> list[IntentScore]:
@@ -175,7 +184,11 @@ def understand(
     if any(s.intent == "thanks_close" and s.confidence >= FOLLOWUP_OWN for s in intents):
         followup = False  # "thanks, ordering now" closes the topic; it does not continue it
     normalised = normalise_measures(latest)
-    found = asks.find(normalised)
+    measured = message_slots(latest, family, lexicon).measured
+    # "牛仔褲 腰圍36吋 要買幾號" asks the size of the jeans, not which jeans there are.
+    of_a_kind = product.how in ("category", "ambiguous") and bool(product.candidates) and \
+        not measured
+    found = _most_specific(asks.find(normalised, of_a_kind=of_a_kind))
     if followup and previous is not None:
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
         # continue the last one. "색상은요?" after a size question does not: a specific ask the
@@ -196,10 +209,16 @@ def understand(
     said = [latest, previous] if followup and previous else [latest]
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
-    intents = _by_the_words(intents, found, classifier.rules.scores(normalise(latest)),
-                            lexicon, normalised, acts, ours=product.sku is not None)
-    measured = message_slots(latest, family, lexicon).measured
+    rules = classifier.rules.scores(normalise(latest))
+    intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
+                            ours=product.sku is not None,
+                            mentioned=product.how in ("named", "category"))
     intents = tidy_intents(intents, measured=measured)
+    if any(s.intent == "size_advice" for s in intents):
+        # "牛仔裤要拍几号" asks the size, not which jeans there are.
+        found = [a for a in found if not a.needs_category]
+        intents = [s for s in intents if s.intent != "product_info" or s.confidence != ASKED
+                   or any(a.intent == "product_info" for a in found)] or intents
     urgent = cues.is_urgent(normalised)
     mood = _mood(cues, customer, intents, order_state, urgent=urgent)
     if mood != "calm" and [s.intent for s in intents] == ["other"]:
@@ -224,7 +243,26 @@ def understand(
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
         acts=acts,
+        haggles=any(_haggles(text, classifier, lexicon) for text in said),
     )
+
+
+def _haggles(text: str, classifier: IntentClassifier, lexicon: Lexicon) -> bool:
+    """A bargaining keyword, in a question or said as a request."""
+    normalised = normalise_measures(text)
+    return classifier.rules.scores(normalise(text)).get("bargaining", 0.0) >= STRONG and (
+        not is_statement(normalised, lexicon) or lexicon.cue("haggle", normalised))
+
+
+# Asks that may stand beside "which of a kind do you have": they ask the same thing.
+_LIKE_A_CATALOGUE = frozenset({"range", "recommend", "in_stock"})
+
+
+def _most_specific(found: list[Ask]) -> list[Ask]:
+    """"Which of a kind do you have" gives way to anything more specific asked beside it
+    ("裤子有黑色的吗" asks the colour)."""
+    specific = any(not a.needs_category and a.id not in _LIKE_A_CATALOGUE for a in found)
+    return [a for a in found if not (a.needs_category and specific)]
 
 
 def _without_threats(text: str, cues: Cues) -> str:
@@ -237,8 +275,8 @@ def _without_threats(text: str, cues: Cues) -> str:
 
 
 def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
-                  lexicon: Lexicon, normalised: str, acts: Acts, *, ours: bool = False
-                  ) -> list[IntentScore]:
+                  lexicon: Lexicon, normalised: str, acts: Acts, *, ours: bool = False,
+                  mentioned: bool = False) -> list[IntentScore]:
     """What the message's own words say where the model reads little or reads past them:
 
     * a specific ask in a question read as nothing or only faintly names its intent ("从哪里
@@ -251,7 +289,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     * a message read as nothing that names a thing the shop does not carry is `not_sold`
       ("三星手机多少钱", "캐릭터 백팩 있어요?"), and so is a question about such a thing when
       none of the shop's products or kinds of product is meant (``ours`` false, no category
-      word): "这个湿巾能给宝宝用吗" asks about wipes, not about anything this shop could answer.
+      word): "这个湿巾能给宝宝用吗" asks about wipes, not about anything this shop could answer;
+    * a defect no word names and the model barely reads is only a lean ("我拍了纱布和纸巾" tells
+      what was ordered): the defect script would apologise for nothing;
+    * the model's "we don't sell that" gives way when the customer names one of our products or
+      kinds of product and nothing we lack ("running shoes for a marathon?").
     """
     question = is_question(normalised)
     named = [ask for ask in found if ask.intent != "other"]
@@ -262,10 +304,25 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         for ask in named:
             intents = _add_intent(intents, ask.intent, ASKED)
         intents = [s for s in intents if s.confidence >= FAINT] or intents
+    elif found and faint:
+        # "礼拜天客服上班不" asks the service hours (an ask of no intent of its own): the faint
+        # readings beside it are noise.
+        intents = [s for s in intents if s.confidence >= FAINT] or [
+            IntentScore(intent="other", confidence=ASKED)]
     intents = _outweighed(intents, found, rules)
+    asked = {i for ask in found for i in (ask.intent, *ask.also)}
+    intents = [IntentScore(intent=s.intent, confidence=min(s.confidence, LEANING))
+               if s.intent == "quality_complaint" and s.confidence < BARELY
+               and not rules.get(s.intent) and s.intent not in asked else s for s in intents]
     # Nothing we lack named: a `not_sold` reading is only the model's guess at the item.
     named_lack = lexicon.cue("not_carried", normalised)
     intents = _covered(intents, found, rules, named_lack=named_lack)
+    if not named_lack and any(a.needs_category for a in found):
+        # "do you sell jackets": we do; the catalogue answers it, stock included ("재킷 어떤
+        # 종류 있어요?" asks what there is, not whether one item is in stock).
+        stock_asked = any(a.intent == "stock" and not a.needs_category for a in found)
+        intents = _add_intent([s for s in intents if s.intent != "not_sold"
+                               and (s.intent != "stock" or stock_asked)], "product_info", ASKED)
     if not found and not rules and acts.acknowledgement:
         # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
@@ -283,12 +340,13 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     about_it = not ours and all(s.intent in _ABOUT_THE_ITEM for s in intents)
     if (nothing or about_it) and named_lack:
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
-    elif not named_lack and lexicon.cue("our_range", normalised) and \
-            any(s.intent == "not_sold" for s in intents) and not rules.get("not_sold"):
+    elif not named_lack and any(s.intent == "not_sold" for s in intents) and \
+            not rules.get("not_sold") and (lexicon.cue("our_range", normalised) or (
+                mentioned and len(intents) == 1)):
         # "큰 사이즈 옷 있어요?", "有加大码吗": the store's own range asked for, nothing we lack
         # named; the model's "we don't sell that" would turn away a customer we serve.
         intents = [s for s in intents if s.intent != "not_sold"] or [
-            IntentScore(intent="stock", confidence=ASKED)]
+            IntentScore(intent="product_info" if mentioned else "stock", confidence=ASKED)]
     return intents
 
 
