@@ -124,3 +124,34 @@ def test_a_broken_asks_file_names_the_file_and_the_entry(
     with pytest.raises(ConfigurationError, match=error) as excinfo:
         load_asks(path)
     assert str(path) in str(excinfo.value)
+
+
+def test_what_the_draft_tells_the_customer_never_speaks_of_the_customer() -> None:
+    # The check text is the agent's note ("发到客户所在地的时效"); the draft says "{topic}我帮您
+    # 确认一下" to the customer, so the topic addresses them.
+    third_person = ("客户", "客戶", "the customer", "customer's", "고객이", "고객 지역")
+    for ask in BOOK.asks:
+        for language in LANGUAGES:
+            assert not any(w in ask.topic[language] for w in third_person), (ask.id, language)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("那件先帮我留一下 周末再拍", "reserve"),
+    ("can you hold one for me till friday", "reserve"),
+    ("이거 토요일까지 따로 빼 주실 수 있어요?", "reserve"),
+    ("赠品怎么没收到啊", "missing_item"),
+    ("东西就收到一半 少收了一件", "missing_item"),
+    ("物流一直没动 怎么就显示签收了", "signed_not_received"),
+    ("两件一起拍能优惠吗", "multi_buy"),
+    ("무슨 가죽이에요?", "fabric"),
+])
+def test_holds_gifts_signed_parcels_multi_buys_and_leather_are_read(
+    text: str, expected: str
+) -> None:
+    assert expected in asks(text)
+
+
+def test_which_of_a_kind_we_have_counts_only_with_a_kind_named() -> None:
+    text = normalise_measures("有什么推荐的吗")
+    assert "catalogue" not in [a.id for a in BOOK.find(text)]
+    assert "catalogue" in [a.id for a in BOOK.find(text, of_a_kind=True)]

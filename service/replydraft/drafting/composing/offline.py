@@ -38,6 +38,8 @@ _ONCE = {
 }
 _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colour_difference")
 _APOLOGISING = frozenset({"quality_complaint", "logistics_delay"})
+# Asks whose trouble has its own apology.
+_OWN_EMPATHY = ("missing_item", "wrong_item")
 # Sentences that already promise to report back; the after-sales closing would repeat them.
 _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order",
                               "logistics_delay.look_into", "refund_status.look_into",
@@ -254,7 +256,10 @@ class Composer:
         specific = next((i for i in _EMPATHY_FIRST if i in names), None)
         # The refund and colour lines explain; an upset customer is owed an apology first.
         if specific is not None and (self._calm() or specific in _APOLOGISING):
-            self.say(f"empathy.{specific}", specific)
+            # "少发了一件": sorry for what is missing, not for "an item with a problem"
+            asked = {s.ask for s in self.plan.steps if s.intent == specific}
+            own = next((f"empathy.{a}" for a in _OWN_EMPATHY if a in asked), None)
+            self.say(own or f"empathy.{specific}", specific)
         elif specific is None and seen is not None and seen.urgent and not set(names) & {
                 "complaint", "quality_complaint"}:
             self.say("empathy.urgent", "other")  # in a hurry is not "a bad experience"
@@ -441,7 +446,7 @@ def _bargaining(c: Composer, ask: str | None) -> None:
         # The agent already said no: a new offer would contradict them in front of the customer.
         c.say("bargaining.held", "bargaining")
         return
-    if ask == "multi_buy":  # "买3件有优惠不": the product's own offer answers it
+    if ask in ("multi_buy", "freebie"):  # "买3件有优惠不", "送什么": the item's own offer
         c.say("bargaining.promotion", "bargaining")
         return
     decision = c.value("discount_decision")

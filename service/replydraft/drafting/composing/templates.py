@@ -51,6 +51,8 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "greeting.brief": _spec(),
     "closing.after_sales": _spec(),
     "empathy.quality_complaint": _spec(),
+    "empathy.missing_item": _spec(),
+    "empathy.wrong_item": _spec(),
     "empathy.logistics_delay": _spec(),
     "empathy.colour_difference": _spec(),
     "empathy.refund_status": _spec(),

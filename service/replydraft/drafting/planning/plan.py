@@ -53,6 +53,7 @@ COMPUTED: dict[str, str] = {
     "refund_when": "refund_days", "price": "price", "fabric": "fabric", "fit": "fit",
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",
+    "freebie": "promotion",
     "catalogue": "catalogue",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
@@ -148,8 +149,9 @@ class _Planner:
     def plan(self) -> AnswerPlan:
         inputs, book = self.inputs, self.book
         asks = _derived_asks(self.seen.asks, inputs)
+        # A faint guess that we lack it ("엄마 입을 등산복", read 0.4) takes no ask away.
         lacking = self.seen.product.sku is None and any(
-            s.intent == "not_sold" for s in inputs.intents)
+            s.intent == "not_sold" and s.confidence >= UNSURE_BELOW for s in inputs.intents)
         if lacking:
             # "a book for my wife, any recommendation?": what we don't carry has no fabric,
             # price or suggestion of ours to answer with (a product of ours on screen does).
@@ -270,7 +272,7 @@ class _Planner:
             found = self.book.get(ask_id)
             assert found is not None
             self.check(ask_id, found.check[self.agent_language], intent,
-                       found.check[self.inputs.language])
+                       found.topic[self.inputs.language])
         elif source == "ask_customer":
             self._which_product(intent)
         else:

@@ -19,7 +19,8 @@ from replydraft.drafting.understanding.training import INTENTS
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, Language
 
-_KEYS = frozenset({"intent", "zh", "en", "ko", "check", "needs", "alone", "also", "unless"})
+_KEYS = frozenset({"intent", "zh", "en", "ko", "check", "topic", "needs", "alone", "also",
+                   "unless"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Ask:
     intent: str
     pattern: re.Pattern[str]
     check: dict[Language, str]  # what the agent verifies when nothing answers it
+    # How the draft names it to the customer ("能不能帮您留货我帮您确认一下"); the check text
+    # is for the agent and may speak of "the customer".
+    topic: dict[Language, str]
     needs_product: bool = False
     # Counts only where the customer names one of our kinds of product and no single item
     # ("有什么裤子", "do you sell jackets"): the words alone ("有什么") ask about anything.
@@ -134,6 +138,7 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
     if spec.get("intent") not in INTENTS:
         raise ConfigurationError(f"{path}: {where}.intent: unknown intent {spec.get('intent')!r}")
     check = _texts(path, f"{where}.check", spec.get("check"))
+    topic = _texts(path, f"{where}.topic", spec["topic"]) if "topic" in spec else check
     needs = spec.get("needs")
     if needs not in (None, "product", "category"):
         raise ConfigurationError(f"{path}: {where}.needs: 'product' or 'category'")
@@ -143,6 +148,6 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
     families = {k: v for k, v in spec.items() if k in ("zh", "en", "ko")}
     unless = spec.get("unless")
     return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
-               check, needs == "product", needs == "category", spec.get("alone") is True,
+               check, topic, needs == "product", needs == "category", spec.get("alone") is True,
                tuple(also),
                compile_families(path, f"{where}.unless", unless) if unless is not None else None)

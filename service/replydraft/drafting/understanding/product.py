@@ -59,6 +59,7 @@ class _Names:
     colours: dict[str, frozenset[str]] = field(default_factory=dict)  # colour name → SKUs
     categories: dict[str, list[str]] = field(default_factory=dict)  # category → SKUs
     made_of: dict[str, frozenset[str]] = field(default_factory=dict)  # SKU → material families
+    colour_families: dict[str, set[str]] = field(default_factory=dict)  # SKU → colour families
 
 
 def _name_tokens(product: Product, generic: frozenset[str], category_words: frozenset[str]
@@ -108,6 +109,9 @@ def _names(products: Sequence[Product], lexicon: Lexicon) -> _Names:
         for colour in product.colours:
             for name in colour.names.values():
                 name = normalise_measures(name)
+                names.colour_families.setdefault(product.sku, set()).update(
+                    family for family, words in lexicon.colours.items()
+                    if any(word_in(word, name) for word in words))
                 if len(name) >= _MIN_CJK_TOKEN and not name.isascii():
                     by_colour.setdefault(name, set()).add(product.sku)
     names.words = {w: frozenset(s) for w, s in by_word.items()}
@@ -175,6 +179,13 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
             return _Mention(descriptive=descriptive, loose=loose)
     if len(candidates) > 1 and descriptive:
         picked = [sku for sku in candidates if sku in descriptive]
+        if len(picked) == 1:
+            return _Mention(sku=picked[0], candidates=tuple(candidates), specific=True)
+    colours = {family for family, words in lexicon.colours.items()
+               if any(word_in(word, norm) for word in words)}
+    if len(candidates) > 1 and colours:
+        # "이 주황색 신발": of our shoes only one comes in orange.
+        picked = [sku for sku in candidates if colours <= names.colour_families.get(sku, set())]
         if len(picked) == 1:
             return _Mention(sku=picked[0], candidates=tuple(candidates), specific=True)
     return _Mention(candidates=tuple(candidates), descriptive=descriptive, specific=specific,

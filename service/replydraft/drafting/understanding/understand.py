@@ -338,7 +338,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     ours = ours or any(word_in(word, normalised) for words in lexicon.categories.values()
                        for word in words)  # "冲锋衣的帽子" is the jacket's hood, not a hat
     about_it = not ours and all(s.intent in _ABOUT_THE_ITEM for s in intents)
-    if (nothing or about_it) and named_lack:
+    # "送的湿巾没收到": what a customer received (or did not) from us is our matter, even when
+    # it is a gift we do not sell.
+    ordered = any(a.intent in _AFTER_SALES for a in found)
+    if ordered:
+        intents = [s for s in intents if s.intent != "not_sold"] or intents
+    elif (nothing or about_it) and named_lack:
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
     elif not named_lack and any(s.intent == "not_sold" for s in intents) and \
             not rules.get("not_sold") and (lexicon.cue("our_range", normalised) or (
@@ -350,6 +355,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     return intents
 
 
+# Intents of an order that reached the customer (or should have).
+_AFTER_SALES = frozenset({"quality_complaint", "logistics_delay", "refund_status",
+                          "return_exchange"})
 # What is asked about an item itself: of a thing the shop does not carry, nothing it can answer.
 _ABOUT_THE_ITEM = frozenset({"product_info", "size_advice", "stock", "quality_concern",
                              "colour_difference", "not_sold", "other", "greeting"})
