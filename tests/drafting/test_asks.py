@@ -143,7 +143,7 @@ def test_what_the_draft_tells_the_customer_never_speaks_of_the_customer() -> Non
     ("东西就收到一半 少收了一件", "missing_item"),
     ("物流一直没动 怎么就显示签收了", "signed_not_received"),
     ("两件一起拍能优惠吗", "multi_buy"),
-    ("무슨 가죽이에요?", "fabric"),
+    ("무슨 가죽이에요?", "material"),
 ])
 def test_holds_gifts_signed_parcels_multi_buys_and_leather_are_read(
     text: str, expected: str

@@ -341,6 +341,8 @@ def _product_info(c: Composer, ask: str | None) -> None:
         return
     if c.fact("product_name") is None:
         return  # the missing-product question covers it
+    if ask == "material":  # "是真皮吗": what it is made of answers it
+        ask = "fabric"
     for aspect in [ask] if ask in _ASPECTS else ["fabric", "features"]:
         if aspect == "price":
             c.say("product_info.price_list" if c.fact("list_price") else "product_info.price",

@@ -53,6 +53,7 @@ COMPUTED: dict[str, str] = {
     "refund_when": "refund_days", "price": "price", "fabric": "fabric", "fit": "fit",
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",
+    "material": "fabric",
     "freebie": "promotion",
     "catalogue": "catalogue",
 }
@@ -227,8 +228,10 @@ class _Planner:
             if intent in _FAINT_IS_NOT_ENOUGH and guessed is not None and \
                     guessed < UNSURE_BELOW and not asked:
                 # "我自己找他?" read faintly as a request for a person is no reason to hand
-                # the case to a supervisor, nor to apologise for a complaint nobody made.
-                self.check("unclear", self._unread(), intent)
+                # the case to a supervisor, nor to apologise for a complaint nobody made;
+                # beside an ask that is answered ("去实体店 我上班没时间"), it is nothing more.
+                if not specific:
+                    self.check("unclear", self._unread(), intent)
                 return
             if not asked and intent == "complaint" and inputs.acts.chasing:
                 # "看好了吗亲": pressing for the answer the agent owes is no new complaint to

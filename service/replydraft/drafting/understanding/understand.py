@@ -331,6 +331,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "BYE!!!", "you too :)", "去别家看看": a goodbye, whatever topic the model imagines.
         intents = [IntentScore(intent="thanks_close", confidence=max(
             [ASKED] + [s.confidence for s in intents if s.intent == "thanks_close"]))]
+    if question and not (acts.thanks or acts.farewell):
+        # "편하게 다니면서 신을 거?" asks something: no thanks or goodbye in it to close on.
+        intents = [s for s in intents if s.intent != "thanks_close"] or [
+            IntentScore(intent="other", confidence=0.5)]
     if acts.praise and all(
             s.intent in _PRESALES | {"complaint"} and not rules.get(s.intent) for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
