@@ -185,6 +185,71 @@ async def _load(base_url: str, token: str, concurrency: int, seconds: float,
     return latencies, errors, time.perf_counter() - begin
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command name, CPU seconds so far) of every process (Linux /proc)."""
+    found: dict[int, tuple[int, str, float]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="utf-8", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:
+            continue  # gone meanwhile
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        found[int(entry.name)] = (int(fields[1]), comm,
+                                  (int(fields[11]) + int(fields[12])) / _TICK)
+    return found
+
+
+def _machine_busy_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores (/proc/stat)."""
+    with open("/proc/stat", encoding="utf-8") as handle:
+        values = [int(v) for v in handle.readline().split()[1:9]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / _TICK, sum(values) / _TICK
+
+
+def _group_of(pid: int, table: dict[int, tuple[int, str, float]], roots: dict[int, str]) -> str:
+    seen = 0
+    while pid > 1 and seen < 64:
+        if pid in roots:
+            return roots[pid]
+        pid = table[pid][0] if pid in table else 0
+        seen += 1
+    return ""
+
+
+def _cpu_by_group(before: dict[int, tuple[int, str, float]],
+                  after: dict[int, tuple[int, str, float]], roots: dict[int, str],
+                  elapsed: float, machine_busy_s: float) -> dict[str, Any]:
+    """Cores used during the window, by group: each replica's process tree (supervisor and
+    workers, each process listed too), PostgreSQL's processes, this load generator, the other
+    processes alive at the end, and what processes that ended meanwhile used (the machine's
+    busy time less all of those)."""
+    used: dict[str, float] = {}
+    per_process: dict[str, list[float]] = {}
+    for pid, (_, comm, cpu) in after.items():
+        spent = cpu - (before[pid][2] if pid in before else 0.0)
+        group = _group_of(pid, after, roots) or ("postgresql" if comm.startswith("postgres")
+                                                  else "other processes")
+        used[group] = used.get(group, 0.0) + spent
+        if group.startswith("replica") or group == "postgresql":
+            per_process.setdefault(group, []).append(spent)
+    report: dict[str, Any] = {group: round(cpu / elapsed, 2) for group, cpu in sorted(used.items())}
+    report["processes that ended meanwhile"] = round(
+        max(0.0, machine_busy_s - sum(used.values())) / elapsed, 2)
+    report["machine"] = round(machine_busy_s / elapsed, 2)
+    report["per process"] = {group: sorted((round(cpu / elapsed, 2) for cpu in cpus
+                                            if cpu > 0), reverse=True)
+                             for group, cpus in sorted(per_process.items())}
+    return report
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -230,10 +295,18 @@ def main() -> int:
             asyncio.run(_load(base_url, token, min(8, options.concurrency), options.warmup,
                               options.client, keep_alive, options.fresh_messages))
             cpu_before = time.process_time()
+            load_before = os.getloadavg()
+            processes_before, machine_before = _processes(), _machine_busy_s()
             latencies, errors, elapsed = asyncio.run(
                 _load(base_url, token, options.concurrency, options.seconds, options.client,
                       keep_alive, options.fresh_messages))
             client_cpu = time.process_time() - cpu_before
+            processes_after, machine_after = _processes(), _machine_busy_s()
+            roots = {server.pid: f"replica {n}" for n, server in enumerate(servers)}
+            roots[os.getpid()] = "load generator"
+            busy = machine_after[0] - machine_before[0]
+            machine_share = busy / max(1e-9, machine_after[1] - machine_before[1])
+            cores_used = _cpu_by_group(processes_before, processes_after, roots, elapsed, busy)
         finally:
             for server in servers:
                 server.terminate()
@@ -251,6 +324,11 @@ def main() -> int:
         "fresh_messages": options.fresh_messages,
         # The load generator shares the 2 cores with the server: its own CPU share.
         "client_cpu_share_of_one_core": round(client_cpu / elapsed, 2),
+        # Cores each group used while measured (2.0 = both cores of this machine), and how
+        # busy the whole machine was: other jobs share it.
+        "cores_used": cores_used,
+        "machine_busy_share": round(machine_share, 2),
+        "load_average_before": [round(x, 2) for x in load_before],
         "seconds": round(elapsed, 2),
         "drafts": len(latencies),
         "errors": len(errors),

@@ -26,8 +26,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 POSTGRES_URL_ENV = "REPLYDRAFT_TEST_POSTGRES_URL"
+COMPOSE_FILE = Path(__file__).resolve().parent.parent / "deploy" / "compose.yaml"
 
 
 def free_port() -> int:
@@ -219,3 +221,18 @@ def chroma_server(root: Path) -> Iterator[ChromaServer]:
         yield server
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- the deployed start command
+
+
+def deployed_serve_argv(port: int) -> list[str]:
+    """The API replicas' start command in deploy/compose.yaml (also the image's CMD, see
+    tests/test_deploy.py), bound to 127.0.0.1:``port`` and run by this interpreter: the
+    scale-out test starts its replicas with it."""
+    compose = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    command = [str(word) for word in compose["services"]["api"]["command"]]
+    assert command[:2] == ["replydraft", "serve"], command
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = str(port)
+    return [sys.executable, "-m", "replydraft.cli.main", *command[1:]]

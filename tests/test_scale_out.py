@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from knowledge.kb_helpers import write_knowledge
-from services import free_port, wait_for_http
+from services import deployed_serve_argv, free_port, wait_for_http
 
 pytestmark = [pytest.mark.postgres, pytest.mark.chroma_server, pytest.mark.slow]
 
@@ -53,9 +53,9 @@ def cluster(tmp_path: Path, postgres_url: str, chroma_server: Any, tiktoken_cach
         for n in range(REPLICAS):
             port = free_port()
             env = {**shared, "REPLYDRAFT_DATA_DIR": str(tmp_path / f"replica{n}")}
+            # The command the compose file (and the image) starts a replica with.
             servers.append(subprocess.Popen(
-                [sys.executable, "-m", "replydraft.cli.main", "serve", "--port", str(port)],
-                env=env, stdout=subprocess.DEVNULL,
+                deployed_serve_argv(port), env=env, stdout=subprocess.DEVNULL,
                 stderr=(tmp_path / f"replica{n}.log").open("wb")))
             urls.append(f"http://127.0.0.1:{port}")
         for url, server in zip(urls, servers, strict=True):

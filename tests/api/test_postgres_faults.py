@@ -130,6 +130,40 @@ def test_a_table_locked_past_the_statement_timeout_is_503(
     assert client.post("/v1/drafts", json=DRAFT, headers=agent).status_code == 201
 
 
+def test_a_frozen_server_holds_at_most_the_pool_and_the_rest_are_503_after_the_pool_timeout(
+        served: Callable[..., Served], postgres: Any) -> None:
+    """What a freeze (kill -STOP) costs a process: the requests on its pooled connections
+    wait for the server (the statement timeout is the server's own, so nothing on this side
+    ends them), every further request is 503 `busy` after the pool timeout instead of joining
+    them, and the waiting ones finish once the server thaws."""
+    if postgres.data_dir is None:
+        pytest.skip("REPLYDRAFT_TEST_POSTGRES_URL names a server these tests may not freeze")
+    api = served(auth_cache_s=0, db_pool_size=1, db_max_overflow=0, db_pool_timeout_s=1,
+                 db_connect_timeout_s=1)
+    assert api.post_draft().status_code == 201  # the pool's one connection is open
+    frozen = _cluster_processes(postgres)
+    held: list[int] = []
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        waiting = threading.Thread(target=lambda: held.append(api.post_draft().status_code))
+        waiting.start()
+        time.sleep(0.5)  # it has taken the pooled connection and waits on the frozen server
+        assert waiting.is_alive()
+        for _ in range(3):
+            started = time.monotonic()
+            body = assert_unavailable(api.post_draft())
+            assert body["fault"] == "busy"
+            assert time.monotonic() - started < 5
+        assert waiting.is_alive() and not held
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+    waiting.join(30)
+    assert held == [201]
+    assert api.post_draft().status_code == 201
+
+
 def _cluster_processes(postgres: Any) -> list[int]:
     """The postmaster of the test cluster and its children (backends, background workers):
     only this cluster's, never another server's on the machine."""
