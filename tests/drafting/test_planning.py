@@ -295,3 +295,10 @@ def test_a_remark_that_could_not_be_read_is_not_called_not_understood(drafter: D
     told = remark.needs_check[0].what
     assert "没读懂" not in told and "没有明确提问" in told
     assert "没读懂" in question.needs_check[0].what
+
+
+def test_only_shoes_are_told_about_soles(drafter: Drafter) -> None:
+    jeans = draft(drafter, "裤子不合适可以退吗", sku="BT-JN-4WS01")
+    boots = draft(drafter, "鞋子不合适可以退吗", sku="BT-BT-WP01")
+    assert "吊牌" in jeans.text and "鞋底" not in jeans.text
+    assert "鞋底" in boots.text

@@ -168,3 +168,11 @@ def test_a_latin_token_in_a_chinese_or_korean_chat_keeps_the_chat_language() -> 
     assert detect_language(["배송 언제 돼요?", "OK thx"]) == "ko"
     assert detect_language(["ok"]) == "en"  # alone, it is English
     assert detect_language(["今天能发吗", "ok and when does it arrive"]) == "en"
+
+
+def test_an_order_or_tracking_number_alone_decides_no_language() -> None:
+    # Pasted into a Chinese or Korean chat, an id is no switch to English.
+    for pasted in ("SF1234567890", "JD0012345678", "[ORDERID_10044]&nbsp;"):
+        assert text_clue(pasted) is None
+        assert detect_language(["之前买的", pasted]) == "zh-Hans"
+    assert detect_language(["where is it SF1234567890"]) == "en"

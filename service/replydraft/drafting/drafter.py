@@ -151,10 +151,10 @@ class Drafter:
         return Prepared(context, retrieved, timings, started)
 
     def _candidates(self, seen: Understanding) -> list[Product]:
-        """Our items of the kind asked about, for a "which do you have" question."""
-        if "catalogue" not in seen.asks:
-            return []
+        """Our items of the kind the customer names, when no single one is meant."""
         wanted = set(seen.product.candidates)
+        if not wanted:
+            return []
         return [p for p in self.knowledge.products() if p.sku in wanted]
 
     def _answered_intents(self, seen: Understanding) -> list[IntentScore]:

@@ -8,7 +8,7 @@ silently ignored setting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -127,8 +127,21 @@ class PostagePolicy(Strict):
 class ReturnPolicy(Strict):
     no_reason_days: int = Field(ge=0)  # 7-day no-reason returns
     condition: LocalizedText  # tags on, unworn, unwashed …
+    # What shoes need besides ("soles clean"): said only where shoes are the matter, so a
+    # question about a shirt is not told about soles.
+    footwear_condition: LocalizedText | None = None
     exchange_days: int = Field(ge=0)
     refund_within_days: int = Field(ge=0)  # after the parcel is received back
+
+    def condition_text(self, language: Language, *, footwear: bool = True,
+                       pick: Callable[[LocalizedText, Language], str] = pick_text) -> str:
+        """The conditions in ``language`` (read with ``pick``), with the footwear ones when
+        ``footwear``."""
+        text = pick(self.condition, language)
+        if footwear and self.footwear_condition:
+            space = " " if language in ("en", "ko") else ""
+            text = f"{text}{space}{pick(self.footwear_condition, language)}"
+        return text
 
 
 class QualityPolicy(Strict):

@@ -384,6 +384,9 @@ class Planner:
         fields: list[tuple[tuple[str | int, ...], Language, str]] = []
         for language, text in store.policies.returns.condition.items():
             fields.append((("policies", "returns", "condition", language), language, text))
+        for language, text in (store.policies.returns.footwear_condition or {}).items():
+            fields.append((("policies", "returns", "footwear_condition", language), language,
+                           text))
         for language, text in store.policies.invoices.note.items():
             fields.append((("policies", "invoices", "note", language), language, text))
         for index, kind in enumerate(store.policies.invoices.kinds):

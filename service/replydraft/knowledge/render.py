@@ -179,7 +179,7 @@ def render_store(store: StoreProfile, language: Language) -> list[RenderedBlock]
         ),
         "returns": t["returns"].format(
             no_reason_days=policies.returns.no_reason_days,
-            condition=pick_text(policies.returns.condition, language),
+            condition=policies.returns.condition_text(language),
             exchange_days=policies.returns.exchange_days,
             refund_within_days=policies.returns.refund_within_days),
         "quality": t["quality"].format(

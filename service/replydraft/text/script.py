@@ -33,7 +33,10 @@ _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 # number (175cm, 90kg). "BT-BT-WP01" alone says nothing about the customer's language.
 _CODES = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+|\d*X{0,4}[SML]|EU|US)(?![A-Za-z0-9])"
-    r"|(?<=\d)\s*(?:cm|kg|mm|lbs?|kgs)(?![A-Za-z])",
+    r"|(?<=\d)\s*(?:cm|kg|mm|lbs?|kgs)(?![A-Za-z])"
+    # order and tracking numbers ("SF1234567890", "JD00123456", "[ORDERID_1002]") and HTML
+    # entities left by chat exports: an id pasted into a Chinese chat is no English
+    r"|(?<![A-Za-z])[A-Za-z]{1,10}_?\d{4,}(?![A-Za-z])|&[a-z]{2,6};",
     re.IGNORECASE,
 )
 

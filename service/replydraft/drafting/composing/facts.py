@@ -17,6 +17,7 @@ from replydraft.drafting.backend import Fact, Slots
 from replydraft.drafting.composing.sizing import SizeAdvice, range_text, recommend_size
 from replydraft.drafting.composing.templates import TemplateSet
 from replydraft.drafting.models import IntentScore
+from replydraft.drafting.understanding.conversation import FOOTWEAR
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import LocalizedText, Product, SearchHit, StoreProfile, pick_text
 from replydraft.knowledge.reader import KnowledgeReader
@@ -393,6 +394,13 @@ def _shipping_facts(sheet: FactSheet, inputs: FactInputs) -> None:
                                              max=number(fastest.typical_days.max)), chunk)
 
 
+def _about_footwear(inputs: FactInputs) -> bool:
+    """Shoes may be the matter: the product, or one of the items the customer's words leave,
+    is footwear; with nothing known, the full conditions are said."""
+    kinds = [p.category for p in ([inputs.product] if inputs.product else inputs.candidates)]
+    return not kinds or any(kind in FOOTWEAR for kind in kinds)
+
+
 def _returns_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     policies, lang = inputs.store.policies, inputs.language
     returns = policies.returns
@@ -401,7 +409,8 @@ def _returns_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     quality_chunk = inputs.retrieved.store_block("quality_complaint") or \
         inputs.retrieved.playbook_for("quality_complaint") or chunk
     sheet.add("no_reason_days", str(returns.no_reason_days), chunk)
-    sheet.add("return_condition", localize(returns.condition, lang), chunk)
+    sheet.add("return_condition", returns.condition_text(
+        lang, footwear=_about_footwear(inputs), pick=localize), chunk)
     sheet.add("exchange_days", str(returns.exchange_days), chunk)
     sheet.add("refund_days", str(returns.refund_within_days), chunk)
     sheet.add("report_days", str(policies.quality.report_within_days), quality_chunk)

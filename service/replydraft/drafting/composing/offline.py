@@ -45,7 +45,8 @@ _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.chec
                               "logistics_delay.look_into", "refund_status.look_into",
                               "logistics_delay.track_check_order",
                               "logistics_delay.track_look_into",
-                              "complaint.next_known", "check.later", "check.topic",
+                              "complaint.next_known", "complaint.noted", "check.later",
+                              "check.topic",
                               "check.noted"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status", "complaint"})
@@ -484,6 +485,11 @@ def _postage(c: Composer, ask: str | None) -> None:
             c.say("postage.product_free", "postage")
         else:
             c.say("postage.rule", "postage")
+            seen = c.ctx.understanding
+            if c.plan.offers and seen is not None and seen.haggles:
+                # "包个邮吧": the playbook lets the agent take the postage off within their
+                # discount authority.
+                c.say("postage.waive", "postage")
     c.say("postage.remote", "postage")
 
 
@@ -518,6 +524,12 @@ def _logistics_delay(c: Composer, ask: str | None) -> None:
 
 
 def _payment_reminder(c: Composer, ask: str | None) -> None:
+    seen = c.ctx.understanding
+    if seen is not None and {"ordering", "statement"} <= set(seen.acts) and ask is None \
+            and not c.cue("payment_problem"):
+        # "付了定金了", "결제했어요": paid, with no trouble: thanked for, not told how to pay.
+        c.say("payment_reminder.paid", "payment_reminder")
+        return
     if c.value("order_status") == "unpaid" and not c.cue("payment_problem"):
         c.say("payment_reminder.unpaid", "payment_reminder")
     else:
@@ -614,7 +626,13 @@ def _complaint(c: Composer, ask: str | None) -> None:
     if c.say("complaint.next_known", "other"):
         return
     seen = c.ctx.understanding
-    if c.ctx.first_reply or (seen is not None and "answers_agent" in seen.acts):
+    told = seen is not None and "statement" in seen.acts and c.lexicon.cue(
+        "trouble_named", c.latest)
+    if told:
+        # "新包装不好看", "等了三天电话都没一个": the trouble is told; asking for it again
+        # would not be listening. It is noted and taken up.
+        c.say("complaint.noted", "other")
+    elif c.ctx.first_reply or (seen is not None and "answers_agent" in seen.acts):
         c.say("complaint.next", "other", ask=True)  # nothing told yet: what went wrong?
     else:
         # Mid-conversation the trouble was told in the turns before: asking the customer to

@@ -111,6 +111,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "bargaining.which": _spec(),
     "bargaining.supervisor": _spec(),
     "postage.rule": _spec("free_over standard_fee"),
+    "postage.waive": _spec("standard_fee"),
     "postage.product_free": _spec("price free_over"),
     "postage.remote": _spec("remote_regions remote_surcharge"),
     "postage.express": _spec("express_courier express_surcharge"),
@@ -173,6 +174,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.promised": _spec(),
     "other.praised": _spec(),
     "other.ordering": _spec(),
+    "payment_reminder.paid": _spec(),
     "other.chasing": _spec(),
     "other.received": _spec("nickname"),
     "other.elsewhere": _spec("store_name"),
@@ -184,6 +186,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "complaint.next": _spec(),
     "complaint.next_known": _spec("order_id"),
     "complaint.next_in_conversation": _spec(),
+    "complaint.noted": _spec(),
 }
 
 

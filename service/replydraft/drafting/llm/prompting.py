@@ -297,7 +297,7 @@ class PromptRenderer:
                 for case, payer in postage.return_postage.items()
             ],
             "no_reason_days": returns.no_reason_days,
-            "return_condition": neutralise(pick_text(returns.condition, language)),
+            "return_condition": neutralise(returns.condition_text(language)),
             "exchange_days": returns.exchange_days,
             "refund_within_days": returns.refund_within_days,
             "quality_report_days": policies.quality.report_within_days,

@@ -163,6 +163,9 @@ class _Planner:
         if lacking:
             # "do you have colour pens?" is not also asked which of our items it means
             names = [n for n in names if n not in _PRODUCT_INTENTS] or names
+        if "withdraw" in asks:
+            # "退货点错了 怎么撤回": taking the request back, not how returns or refunds work.
+            names = [n for n in names if n not in ("return_exchange", "refund_status")] or names
         if "catalogue" in asks:
             # "남자 바지 어디 있어요?": the list of our trousers answers it; asking which item
             # the customer means would ask back the question they asked.

@@ -341,13 +341,14 @@ _ENGLISH_BREAK = re.compile(
 # What makes a sentence a question in the four languages (matched on the normalised text).
 # Korean question words ask without a question mark ("사이즈 어떻게 돼요"). An English auxiliary
 # asks only where a clause starts with it ("can you ship today", "ok so is
-# it waterproof"); inside a clause it states ("I would like to order this", "it can wait").
+# it waterproof"); inside a clause it states ("I would like to order this", "it can wait"). A
+# Korean past tense ("입금했어요", "받았어요") states unless a question mark says otherwise.
 _QUESTIONISH = re.compile(
     r"[?？]|吗|呢|么|嘛|几|多少|什么|啥|哪|怎么|咋|能不能|可不可以|是否|有没有|要不要|行不行|"
     r"可以不|能不|\b(how|what|when|where|which)\b|"
     r"(?:^|[.!;,:~]\s*|\b(?:and|so|but|then|also|ok|okay|hi|hello|hey|or|pls|please)\s+)"
     r"(can|could|do|does|did|is|are|will|would|should|any)\b|"
-    r"(나요|가요|까요|니까|어요|에요|예요|죠|지요|는지|ㄹ까)\s*$|"
+    r"(나요|가요|까요|니까|(?<![었았했였겠])어요|에요|예요|죠|지요|는지|ㄹ까)\s*$|"
     r"어떻게|언제|어디|얼마|무슨|몇 ?(개|벌|시|일|사이즈|호)")
 
 

@@ -217,6 +217,7 @@ def understand(
     if any(s.intent == "size_advice" for s in intents):
         # "牛仔裤要拍几号" asks the size, not which jeans there are.
         found = [a for a in found if not a.needs_category]
+        # The product question the catalogue brought in (read at ASKED) goes with it.
         intents = [s for s in intents if s.intent != "product_info" or s.confidence != ASKED
                    or any(a.intent == "product_info" for a in found)] or intents
     urgent = cues.is_urgent(normalised)
@@ -248,10 +249,14 @@ def understand(
 
 
 def _haggles(text: str, classifier: IntentClassifier, lexicon: Lexicon) -> bool:
-    """A bargaining keyword, in a question or said as a request."""
+    """A bargaining keyword, in a question or said as a request; or postage asked off as a
+    request ("包个邮吧", not "包邮吗")."""
     normalised = normalise_measures(text)
-    return classifier.rules.scores(normalise(text)).get("bargaining", 0.0) >= STRONG and (
-        not is_statement(normalised, lexicon) or lexicon.cue("haggle", normalised))
+    rules = classifier.rules.scores(normalise(text))
+    request = lexicon.cue("haggle", normalised)
+    return (rules.get("bargaining", 0.0) >= STRONG and (
+        not is_statement(normalised, lexicon) or request)) or (
+        rules.get("postage", 0.0) >= STRONG and request)
 
 
 # Asks that may stand beside "which of a kind do you have": they ask the same thing.
@@ -293,7 +298,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     * a defect no word names and the model barely reads is only a lean ("我拍了纱布和纸巾" tells
       what was ordered): the defect script would apologise for nothing;
     * the model's "we don't sell that" gives way when the customer names one of our products or
-      kinds of product and nothing we lack ("running shoes for a marathon?").
+      kinds of product and nothing we lack ("running shoes for a marathon?"), when they ask which
+      of a kind we have ("do you sell jackets": the catalogue answers), and when they speak of
+      what they received from us ("送的湿巾没收到" is a missing gift, ours to deal with).
     """
     question = is_question(normalised)
     named = [ask for ask in found if ask.intent != "other"]
@@ -327,8 +334,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
             IntentScore(intent="other", confidence=0.5)]
-    elif not found and not rules and acts.farewell and acts.statement:
-        # "BYE!!!", "you too :)", "去别家看看": a goodbye, whatever topic the model imagines.
+    elif not found and not rules and acts.statement and (acts.farewell or (
+            acts.thanks and all(s.intent == "other" or s.confidence < FAINT for s in intents))):
+        # "BYE!!!", "you too :)", "去别家看看": a goodbye, whatever topic the model imagines;
+        # "谢谢你们送的口水巾" thanks, with nothing else read in it.
         intents = [IntentScore(intent="thanks_close", confidence=max(
             [ASKED] + [s.confidence for s in intents if s.intent == "thanks_close"]))]
     if question and not (acts.thanks or acts.farewell):
