@@ -151,7 +151,7 @@ class Drafter:
         return Prepared(context, retrieved, timings, started)
 
     def _candidates(self, seen: Understanding) -> list[Product]:
-        """Our items of the kind the customer names, when no single one is meant."""
+        """Our items of the kind the customer names (product resolution's candidates)."""
         wanted = set(seen.product.candidates)
         if not wanted:
             return []

@@ -144,7 +144,8 @@ class FactInputs:
     latest_text: str
     order_id: str | None
     asks: Sequence[str] = ()
-    # Our items of the kind the customer names ("有什么裤子"), when no single one is meant.
+    # Our items of the kind the customer names ("有什么裤子", "这条牛仔裤"): listed for a
+    # "which do you have" question, and they say whether shoes are the matter.
     candidates: Sequence[Product] = ()
 
 

@@ -53,9 +53,7 @@ COMPUTED: dict[str, str] = {
     "refund_when": "refund_days", "price": "price", "fabric": "fabric", "fit": "fit",
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",
-    "material": "fabric",
-    "freebie": "promotion",
-    "catalogue": "catalogue",
+    "freebie": "promotion", "material": "fabric", "catalogue": "catalogue",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
 _FROM_THE_ORDER = frozenset({"track"})
