@@ -39,6 +39,9 @@ def acts(*turns: str) -> list[str]:
     (("혹시 확인되셨나요?",), "chasing"),
     (("?",), "contentless"),
     (("A:您平时穿多大码？", "平时穿2XL"), "answers_agent"),
+    (("好的，明天能到吗",), "continuing"),
+    (("ok so when does it ship",), "continuing"),
+    (("그럼 배송비는 얼마예요?",), "continuing"),
 ])
 def test_each_act_is_read(turns: tuple[str, ...], act: str) -> None:
     assert act in acts(*turns)
@@ -69,3 +72,9 @@ def test_a_question_is_no_order_or_praise() -> None:
 @pytest.mark.parametrize("text", ["[图片]", "[圖片][图片]", "[image]", "【사진】"])
 def test_a_picture_alone_is_read_as_a_picture(text: str) -> None:
     assert "image" in acts(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["那个衣服多少钱", "okay", "好的", "sorry to bother you", "明天能到吗"])
+def test_a_demonstrative_or_a_bare_ok_continues_nothing(text: str) -> None:
+    assert "continuing" not in acts(text)

@@ -161,8 +161,9 @@ class _Planner:
         if lacking:
             # "do you have colour pens?" is not also asked which of our items it means
             names = [n for n in names if n not in _PRODUCT_INTENTS] or names
-        if "withdraw" in asks:
-            # "退货点错了 怎么撤回": taking the request back, not how returns or refunds work.
+        if {"withdraw", "refund_apply"} & set(asks):
+            # "退货点错了 怎么撤回", "帮我申请退款": the request itself, not how returns work or
+            # when money arrives.
             names = [n for n in names if n not in ("return_exchange", "refund_status")] or names
         if "catalogue" in asks:
             # "남자 바지 어디 있어요?": the list of our trousers answers it; asking which item
@@ -514,7 +515,10 @@ def _ask_source(ask_id: str, inputs: PlanInputs, book: AskBook) -> StepSource:
 
 
 def _opening(inputs: PlanInputs, names: list[str], calm: bool) -> Opening:
-    if not inputs.first_reply or not calm or names == ["thanks_close"]:
+    # "好的，明天能到吗" answers something said before: no greeting mid-conversation, even
+    # where the history sent with the request is short.
+    if not inputs.first_reply or not calm or names == ["thanks_close"] or \
+            inputs.acts.continuing:
         return "none"
     return "banner" if names == ["greeting"] else "brief"
 

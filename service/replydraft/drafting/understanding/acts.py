@@ -41,6 +41,9 @@ class Acts:
     contentless: bool = False  # nothing to read in it ("?", an emoji)
     image: bool = False  # only a picture ("[图片]"): what it shows is for the agent to see
     answers_agent: bool = False  # the agent's last turn asked something; this may answer it
+    # opens as a reply to something said before ("好的，明天能到吗", "ok so…", "그럼…"): a
+    # conversation is going on even where the history sent is short
+    continuing: bool = False
 
     def names(self) -> list[DialogueAct]:
         return [f.name for f in fields(self) if getattr(self, f.name)]  # type: ignore[misc]
@@ -59,7 +62,8 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         statement=is_statement(normalised, lexicon),
         contentless=contentless(normalised),
         image=image_only(request.latest),
-        answers_agent=_agent_asked(request))
+        answers_agent=_agent_asked(request),
+        continuing=continues(normalised, lexicon))
 
 
 def is_statement(normalised: str, lexicon: Lexicon) -> bool:
@@ -79,6 +83,19 @@ def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     for word in words:
         rest = rest.replace(word, " ")
     return rest != text and letters(rest) <= _ACK_LEFTOVER
+
+
+def continues(normalised: str, lexicon: Lexicon) -> bool:
+    """The message opens with a word that answers something said before, and goes on."""
+    text = normalised.strip()
+    for word in lexicon.words("continues"):
+        if text.startswith(word):
+            rest = text[len(word):]
+            if word.isascii() and rest[:1].isalpha():
+                continue  # "okay" is not "ok" + "ay"; "so" is not "sorry"
+            if letters(rest) >= _ACK_LEFTOVER + 1:
+                return True
+    return False
 
 
 def image_only(text: str) -> bool:
