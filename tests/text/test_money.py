@@ -145,3 +145,10 @@ def test_da_85_zhe_is_15_percent_off_in_drafting_and_in_the_risk_scan() -> None:
     assert flagged("能打85折吗", price=150)
     assert not flagged("能打85折吗", price=120)
     assert not flagged("能打85折吗")  # without a price only deep asks (20 %+) are flagged
+
+
+def test_a_promotions_own_terms_are_no_ask() -> None:
+    # "满99减30" quotes the shop's offer; the customer asks nothing off.
+    for text in ("买什么满99减30呢", "每满200减20的券怎么用", "任选3件减30是吗"):
+        assert read_money(text) is None
+    assert read_money("满99减30的话 再便宜10块行吗") == read_money("再便宜10块行吗")

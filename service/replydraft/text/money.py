@@ -110,9 +110,16 @@ def zhe_percent_off(zhe: str) -> float | None:
     return round(100 - value * 10, 6)
 
 
+# A promotion's own terms quoted ("满99减30", "每满200减20", "任选3件减30"): the shop's offer,
+# not an amount the customer asks off.
+_PROMOTION_TERMS = re.compile(
+    r"(?:每)?满\s*\d+\s*(?:元|块)?\s*(?:立)?(?:减|送|返)\s*\d+\s*(?:元|块)?"
+    r"|(?:任选|任意|买|拍)\s*\d+\s*(?:件|条|双|个)\s*(?:立)?减\s*\d+\s*(?:元|块)?")
+
+
 def read_money(text: str) -> MoneyAsk | None:
     """The first discount ask in ``text`` (see the module docstring), or None."""
-    text = arabic_numerals(text)
+    text = _PROMOTION_TERMS.sub(" ", arabic_numerals(text))
     won = _WON.search(text) is not None
     return _amount(text, won) or _percent(text) or _haggle(text) or _target(text, won)
 
