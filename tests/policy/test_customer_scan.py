@@ -44,6 +44,10 @@ def test_flags_carry_spans_into_the_customer_text() -> None:
     ("便宜50块行不行？", True), ("能少五十吗？", True), ("砍个三十块吧", True),
     ("Can you knock 30 off?", True), ("5만원 깎아주세요.", True), ("便宜10块钱可以吗", False),
     ("Could you do 15 dollars off?", False), ("能便宜一点吗", False), ("少一件怎么办", False),
+    # The shop's own offer quoted or asked about asks nothing off.
+    ("买什么满99减30呢", False), ("is this 50% off?", False),
+    ("이거 50프로 할인하는 거예요?", False),
+    ("满99减30的基础上再便宜50", True),
 ])
 def test_discount_asks_are_judged_against_the_default_authority(text: str, over: bool) -> None:
     assert ("discount_over_authority" in types(text)) is over

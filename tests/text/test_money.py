@@ -149,6 +149,7 @@ def test_da_85_zhe_is_15_percent_off_in_drafting_and_in_the_risk_scan() -> None:
 
 def test_a_promotions_own_terms_are_no_ask() -> None:
     # "满99减30" quotes the shop's offer; the customer asks nothing off.
-    for text in ("买什么满99减30呢", "每满200减20的券怎么用", "任选3件减30是吗"):
+    for text in ("买什么满99减30呢", "每满200减20的券怎么用", "任选3件减30是吗", "这个是五折吗",
+                 "is this 50% off?", "이거 반값이에요?", "50프로 할인하는 거에요?"):
         assert read_money(text) is None
     assert read_money("满99减30的话 再便宜10块行吗") == read_money("再便宜10块行吗")

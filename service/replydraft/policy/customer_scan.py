@@ -74,7 +74,9 @@ def _over_authority(hit: Hit, text: str, agent_max: float, price: float | None,
     # The rule found the ask; the money reader drafting uses says how much it is, reading the
     # normalised words (５０ → 50, 對折 → 对折, 一百八 → 180).
     ask = read_money(normalize(text[hit.start:hit.end]))
-    if ask is None:
+    if ask is None or read_money(normalize(text)) is None:
+        # Nothing asked, or only the shop's own offer quoted or asked about ("满99减30的券",
+        # "is this 50% off?"): the whole message asks nothing off.
         return False
     if ask.kind == "amount":
         return ask.value > agent_max

@@ -110,11 +110,17 @@ def zhe_percent_off(zhe: str) -> float | None:
     return round(100 - value * 10, 6)
 
 
-# A promotion's own terms quoted ("满99减30", "每满200减20", "任选3件减30"): the shop's offer,
-# not an amount the customer asks off.
+# A promotion's own terms quoted ("满99减30", "每满200减20", "任选3件减30") or asked about ("这个是
+# 五折吗", "is this 50% off?", "50프로 할인하는 거에요?"): the shop's offer, not an amount the
+# customer asks off.
 _PROMOTION_TERMS = re.compile(
     r"(?:每)?满\s*\d+\s*(?:元|块)?\s*(?:立)?(?:减|送|返)\s*\d+\s*(?:元|块)?"
-    r"|(?:任选|任意|买|拍)\s*\d+\s*(?:件|条|双|个)\s*(?:立)?减\s*\d+\s*(?:元|块)?")
+    r"|(?:任选|任意|买|拍)\s*\d+\s*(?:件|条|双|个)\s*(?:立)?减\s*\d+\s*(?:元|块)?"
+    r"|(?:是|有)\s*(?:打)?\s*\d+(?:\.\d+)?\s*折\s*(?:的)?\s*(?:吗|么|嘛|呢)"
+    r"|\bis (?:it|this|that|everything|the \w+) (?:now |really |still )?(?:\d+\s*%|half)\s*"
+    r"(?:off|price)"
+    r"|\d+\s*(?:%|프로|퍼센트)\s*할인\s*(?:하는|되는|인)\s*(?:거|건)|반값\s*(?:이에요|인가요|이죠)",
+    re.IGNORECASE)
 
 
 def read_money(text: str) -> MoneyAsk | None:
