@@ -300,5 +300,7 @@ def test_a_remark_that_could_not_be_read_is_not_called_not_understood(drafter: D
 def test_only_shoes_are_told_about_soles(drafter: Drafter) -> None:
     jeans = draft(drafter, "裤子不合适可以退吗", sku="BT-JN-4WS01")
     boots = draft(drafter, "鞋子不合适可以退吗", sku="BT-BT-WP01")
+    unknown = draft(drafter, "不合适可以退吗")
     assert "吊牌" in jeans.text and "鞋底" not in jeans.text
     assert "鞋底" in boots.text
+    assert "吊牌" in unknown.text and "鞋底" not in unknown.text

@@ -396,10 +396,11 @@ def _shipping_facts(sheet: FactSheet, inputs: FactInputs) -> None:
 
 
 def _about_footwear(inputs: FactInputs) -> bool:
-    """Shoes may be the matter: the product, or one of the items the customer's words leave,
-    is footwear; with nothing known, the full conditions are said."""
+    """Shoes are the matter: the product, or one of the items the customer's words leave, is
+    footwear. With nothing known the soles are not mentioned: most of what we sell is clothing,
+    and the agent adds them where the order holds shoes."""
     kinds = [p.category for p in ([inputs.product] if inputs.product else inputs.candidates)]
-    return not kinds or any(kind in FOOTWEAR for kind in kinds)
+    return any(kind in FOOTWEAR for kind in kinds)
 
 
 def _returns_facts(sheet: FactSheet, inputs: FactInputs) -> None:

@@ -498,7 +498,9 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
     urgent = c.ctx.understanding is not None and c.ctx.understanding.urgent
     if "express" in c.asks and ask == "arrive_when":
         ask = "express"  # "顺丰几天到": the express courier's days, not the standard schedule
-    if ask in (None, "ship_when", "arrive_when"):
+    if ask in (None, "ship_when") or (ask == "arrive_when" and not urgent):
+        # "明天能到吗" asks about the road, not the warehouse: the dispatch schedule would
+        # bury the answer.
         c.say("shipping_time.dispatch", "shipping_time")
     if ask in (None, "courier", "arrive_when"):
         c.say("shipping_time.couriers", "shipping_time")

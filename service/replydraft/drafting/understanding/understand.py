@@ -344,8 +344,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "편하게 다니면서 신을 거?" asks something: no thanks or goodbye in it to close on.
         intents = [s for s in intents if s.intent != "thanks_close"] or [
             IntentScore(intent="other", confidence=0.5)]
-    if acts.praise and all(
-            s.intent in _PRESALES | {"complaint"} and not rules.get(s.intent) for s in intents):
+    if acts.praise and all(s.intent in _PRESALES | {"complaint", "quality_complaint"}
+                           and not rules.get(s.intent) and s.intent not in asked
+                           for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
     nothing = all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents)
     ours = ours or any(word_in(word, normalised) for words in lexicon.categories.values()
