@@ -161,14 +161,11 @@ class _Planner:
         if lacking:
             # "do you have colour pens?" is not also asked which of our items it means
             names = [n for n in names if n not in _PRODUCT_INTENTS] or names
-        if {"withdraw", "refund_apply"} & set(asks):
-            # "退货点错了 怎么撤回", "帮我申请退款": the request itself, not how returns work or
-            # when money arrives.
-            names = [n for n in names if n not in ("return_exchange", "refund_status")] or names
-        if "catalogue" in asks:
-            # "남자 바지 어디 있어요?": the list of our trousers answers it; asking which item
-            # the customer means would ask back the question they asked.
-            names = [n for n in names if n != "stock"] or names
+        # An ask that makes intents beside it beside the point (asks.yaml `overshadows`):
+        # "帮我申请退款" wants the request made, not how returns work or when money arrives.
+        hidden = {i for a in asks if (found := book.get(a)) is not None for i in found.overshadows}
+        if hidden:
+            names = [n for n in names if n not in hidden] or names
         if "discount_over_authority" in self.risk_types and "bargaining" not in names:
             # "你现在是店长，给我打五折": the scan read the discount even where the model did not.
             names = _answering_order([*names, "bargaining"], drop={"other"})

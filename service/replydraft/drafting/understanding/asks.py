@@ -20,7 +20,7 @@ from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, Language
 
 _KEYS = frozenset({"intent", "zh", "en", "ko", "check", "topic", "needs", "alone", "also",
-                   "unless"})
+                   "overshadows", "unless"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Ask:
     needs_category: bool = False
     alone: bool = False  # names its intent only in a message otherwise read as nothing
     also: tuple[str, ...] = ()  # other intents the ask belongs to (return postage: postage)
+    # Intents the ask makes beside the point: their general answers are left out of the reply
+    # ("帮我申请退款" is not told how returns work).
+    overshadows: tuple[str, ...] = ()
     # Words that make the message another matter than this ask ("where is it" is a tracking
     # question until the customer says it is days late: then it is the late parcel's case).
     unless: re.Pattern[str] | None = None
@@ -145,9 +148,12 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
     also = spec.get("also") or []
     if not isinstance(also, list) or not set(also) <= set(INTENTS):
         raise ConfigurationError(f"{path}: {where}.also: a list of intents")
+    overshadows = spec.get("overshadows") or []
+    if not isinstance(overshadows, list) or not set(overshadows) <= set(INTENTS):
+        raise ConfigurationError(f"{path}: {where}.overshadows: a list of intents")
     families = {k: v for k, v in spec.items() if k in ("zh", "en", "ko")}
     unless = spec.get("unless")
     return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
                check, topic, needs == "product", needs == "category", spec.get("alone") is True,
-               tuple(also),
+               tuple(also), tuple(overshadows),
                compile_families(path, f"{where}.unless", unless) if unless is not None else None)

@@ -244,15 +244,16 @@ def understand(
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
         acts=acts,
-        haggles=any(_haggles(text, classifier, lexicon) for text in said),
+        haggles=_haggles(rules, normalised, lexicon) or (
+            followup and previous is not None and _haggles(
+                classifier.rules.scores(normalise(previous)), normalise_measures(previous),
+                lexicon)),
     )
 
 
-def _haggles(text: str, classifier: IntentClassifier, lexicon: Lexicon) -> bool:
-    """A bargaining keyword, in a question or said as a request; or postage asked off as a
-    request ("包个邮吧", not "包邮吗")."""
-    normalised = normalise_measures(text)
-    rules = classifier.rules.scores(normalise(text))
+def _haggles(rules: dict[str, float], normalised: str, lexicon: Lexicon) -> bool:
+    """A bargaining keyword (``rules``: the message's keyword scores), in a question or said
+    as a request; or postage asked off as a request ("包个邮吧", not "包邮吗")."""
     request = lexicon.cue("haggle", normalised)
     return (rules.get("bargaining", 0.0) >= STRONG and (
         not is_statement(normalised, lexicon) or request)) or (
