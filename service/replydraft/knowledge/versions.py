@@ -264,14 +264,15 @@ class VersionStore:
             session.commit()
 
     def get_units(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {key: json.loads(body)
+                for key, body in self._stored(IndexUnit.key, IndexUnit.body, keys)}
+
+    def _stored(self, key: Any, value: Any, keys: Iterable[str]) -> Iterator[tuple[str, Any]]:
+        """(key, value) of the stored rows among ``keys``, read in batches."""
         wanted = list(dict.fromkeys(keys))
-        found: dict[str, dict[str, Any]] = {}
         with self.database.engine.connect() as connection:
             for batch in _batches(wanted):
-                for key, body in connection.execute(
-                        select(IndexUnit.key, IndexUnit.body).where(IndexUnit.key.in_(batch))):
-                    found[key] = json.loads(body)
-        return found
+                yield from connection.execute(select(key, value).where(key.in_(batch)))
 
     def load(self, version: int) -> LoadedVersion:
         """Everything ``version`` serves: its chunks in source order and its catalog."""
@@ -351,15 +352,8 @@ class VersionStore:
 
     def get_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
         """Stored vectors of ``ids`` (those kept)."""
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, np.ndarray] = {}
-        with self.database.engine.connect() as connection:
-            for batch in _batches(wanted):
-                for chunk_id, blob in connection.execute(
-                        select(IndexVector.chunk_id, IndexVector.vector)
-                        .where(IndexVector.chunk_id.in_(batch))):
-                    found[chunk_id] = np.frombuffer(blob, dtype="<f4")
-        return found
+        return {chunk_id: np.frombuffer(blob, dtype="<f4")
+                for chunk_id, blob in self._stored(IndexVector.chunk_id, IndexVector.vector, ids)}
 
     def vector_count(self) -> int:
         with self.database.engine.connect() as connection:
