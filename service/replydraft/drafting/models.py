@@ -62,7 +62,8 @@ Mood = Literal["calm", "upset", "angry"]
 StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "returned"]
 # What the message does besides asking (replydraft.drafting.understanding.acts).
 DialogueAct = Literal["acknowledgement", "thanks", "farewell", "praise", "ordering", "chasing",
-                      "statement", "contentless", "image", "answers_agent", "continuing"]
+                      "requesting", "statement", "contentless", "image", "answers_agent",
+                      "continuing"]
 
 
 class ProductResolved(BaseModel):

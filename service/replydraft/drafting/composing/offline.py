@@ -53,6 +53,12 @@ _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status
 _TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
 
 
+# What each kind of acknowledgement says (a plan step with source "ack", by its ask).
+_ACK_KEYS = {
+    "remark": "other.noted", "answer": "other.answered", "promised": "other.promised",
+    "praise": "other.praised", "ordering": "other.ordering", "elsewhere": "other.elsewhere",
+    "chasing": "other.chasing", "on_it": "other.on_it", "received": "other.received"}
+
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""
 
@@ -182,24 +188,10 @@ class Composer:
             if intent == "greeting":
                 if self.plan.opening != "banner":
                     self.say("greeting.again", "greeting")
-            elif step.ask == "remark":
-                self.say("other.noted", "other")  # a remark the agent will read: no sign-off
-            elif step.ask == "answer":
-                self.say("other.answered", "other")  # the customer answered: the agent goes on
-            elif step.ask == "promised":
-                self.say("other.promised", "other")
-            elif step.ask == "praise":
-                self.say("other.praised", "other")
-            elif step.ask == "ordering":
-                self.say("other.ordering", "other")
-            elif step.ask == "elsewhere":
-                self.say("other.elsewhere", "other")
-            elif step.ask == "chasing":
-                self.say("other.chasing", "other")
-            elif step.ask == "received":
-                self.say("other.received", "other")
             else:
-                self.say("other.ack", "other")
+                # a remark the agent will read gets no sign-off; an answer to the agent's
+                # question is taken up; a bare "ok" is acknowledged
+                self.say(_ACK_KEYS.get(step.ask or "", "other.ack"), "other")
         elif source == "close":
             if step.ask == "farewell":
                 self.say("thanks_close.farewell", "other")

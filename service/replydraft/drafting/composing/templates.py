@@ -176,6 +176,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.praised": _spec(),
     "other.ordering": _spec(),
     "other.chasing": _spec(),
+    "other.on_it": _spec(),
     "other.received": _spec("nickname"),
     "other.elsewhere": _spec("store_name"),
     "thanks_close.close": _spec(),

@@ -315,8 +315,12 @@ class _Planner:
         apologetic = not calm or bool(answered & _TROUBLE) or \
             bool(self.risk_types & _UPSET_RISKS) or any(s.source == "handoff" for s in steps)
         handed = readiness == "handoff"
-        # "好的" / "对的" as a first message: the acknowledgement is the whole reply.
-        bare = all(s.source in ("ack", "close") for s in steps) and names != ["greeting"]
+        # "好的" / "对的" as a first message: the acknowledgement is the whole reply. A statement
+        # the draft can only take note of and check ("尽快处理一下吧", "我已经领了") carries on a
+        # conversation the request did not send: "亲您好😊收到" would greet in the middle of it.
+        bare = (all(s.source in ("ack", "close") for s in steps) and names != ["greeting"]) or (
+            inputs.acts.statement and "greeting" not in names
+            and all(s.source == "ack" or _faint(s) for s in steps))
         return AnswerPlan(
             opening="none" if (handed and not calm) or bare else _opening(inputs, names, calm),
             tone="apologetic" if apologetic else "friendly",
@@ -422,6 +426,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
     guesses = all(_faint(s) for s in steps)
     acts = inputs.acts
+    if (not steps or guesses) and acts.requesting and not acts.chasing:
+        return _on_it(book, language, checks)
     if (not steps or guesses) and (acts.acknowledgement or acts.praise or acts.ordering
                                    or acts.chasing or _arrived(inputs)):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
@@ -443,6 +449,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing or \
             _arrived(inputs):
         return [*kept, _ack(inputs)]
+    if acts.requesting and not acts.chasing and not kept:
+        return _on_it(book, language, checks)
     if acts.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
@@ -452,6 +460,13 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
         # Acknowledged ("收到，我看一下", not a closing line); the agent reads it.
         return [_remark_step(inputs)]
     return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
+
+
+def _on_it(book: AskBook, language: Language, checks: list[CheckItem]) -> list[PlanStep]:
+    """"尽快处理一下吧", "麻烦您给我提吧": the agent is on it, and reads what is asked."""
+    checks.clear()
+    checks.append(CheckItem(ask="unclear", what=book.unsure.request[language]))
+    return [PlanStep(intent="other", ask="on_it", source="ack")]
 
 
 def _remark_step(inputs: PlanInputs) -> PlanStep:

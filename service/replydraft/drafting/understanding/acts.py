@@ -37,6 +37,7 @@ class Acts:
     praise: bool = False  # a pleased remark with no question ("looks great", "예쁘네요")
     ordering: bool = False  # says they are buying, with no question ("拍了", "이걸로 주세요")
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
+    requesting: bool = False  # asks the agent to do something ("尽快处理一下吧", "pls submit it")
     statement: bool = False  # no question in it at all ("我是老顾客了")
     contentless: bool = False  # nothing to read in it ("?", an emoji)
     image: bool = False  # only a picture ("[图片]"): what it shows is for the agent to see
@@ -59,6 +60,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         praise=lexicon.cue("praise", normalised) and not question,
         ordering=lexicon.cue("ordering", normalised) and not question,
         chasing=cues.chases(normalised),
+        requesting=lexicon.cue("requesting", normalised),
         statement=is_statement(normalised, lexicon),
         contentless=contentless(normalised),
         image=image_only(request.latest),

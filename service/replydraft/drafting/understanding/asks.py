@@ -53,6 +53,7 @@ class Unsure:
 
     unclear: dict[Language, str]
     statement: dict[Language, str]  # a remark with no question in it that could not be read
+    request: dict[Language, str]  # asks the agent to do something ("尽快处理一下吧")
     order: dict[Language, str]
     product: dict[Language, str]
     guess: dict[Language, str]
@@ -112,10 +113,10 @@ def _texts(path: Path, where: str, spec: object) -> dict[Language, str]:
 
 
 def _unsure(path: Path, spec: object) -> Unsure:
-    if not isinstance(spec, dict) or not {"unclear", "statement", "order", "product", "guess",
-                                          "topics"} <= set(spec):
-        raise ConfigurationError(
-            f"{path}: unsure: needs unclear, statement, order, product, guess and topics")
+    if not isinstance(spec, dict) or not {"unclear", "statement", "request", "order", "product",
+                                          "guess", "topics"} <= set(spec):
+        raise ConfigurationError(f"{path}: unsure: needs unclear, statement, request, order, "
+                                 "product, guess and topics")
     topics = spec["topics"]
     if not isinstance(topics, dict) or set(topics) != set(INTENTS):
         raise ConfigurationError(f"{path}: unsure.topics: name every intent: {', '.join(INTENTS)}")
@@ -124,6 +125,7 @@ def _unsure(path: Path, spec: object) -> Unsure:
         raise ConfigurationError(f"{path}: unsure.guess: every text needs {{topic}}")
     return Unsure(_texts(path, "unsure.unclear", spec["unclear"]),
                   _texts(path, "unsure.statement", spec["statement"]),
+                  _texts(path, "unsure.request", spec["request"]),
                   _texts(path, "unsure.order", spec["order"]),
                   _texts(path, "unsure.product", spec["product"]), guess,
                   {str(k): _texts(path, f"unsure.topics.{k}", v) for k, v in topics.items()})

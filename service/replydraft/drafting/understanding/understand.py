@@ -188,7 +188,10 @@ def understand(
     # "牛仔褲 腰圍36吋 要買幾號" asks the size of the jeans, not which jeans there are.
     of_a_kind = product.how in ("category", "ambiguous") and bool(product.candidates) and \
         not measured
-    found = _most_specific(asks.find(normalised, of_a_kind=of_a_kind))
+    found = asks.find(normalised, of_a_kind=of_a_kind)
+    if of_a_kind and product.sku is None:
+        found = _priced_kind(found, asks)
+    found = _most_specific(found)
     if followup and previous is not None:
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
         # continue the last one. "색상은요?" after a size question does not: a specific ask the
@@ -264,6 +267,18 @@ def _haggles(rules: dict[str, float], normalised: str, lexicon: Lexicon) -> bool
 _LIKE_A_CATALOGUE = frozenset({"range", "recommend", "in_stock"})
 
 
+def _priced_kind(found: list[Ask], asks: AskBook) -> list[Ask]:
+    """"裤子多少钱", "신발 가격대가 어느 정도예요?": the price of a kind with several items of ours
+    is the catalogue's answer (each item with its price), not "which one do you mean?"."""
+    catalogue = asks.get("catalogue")
+    if catalogue is None or not any(a.id == "price" for a in found):
+        return found
+    kept = [a for a in found if a.id != "price"]
+    if any(not a.needs_category and a.id not in _LIKE_A_CATALOGUE for a in kept):
+        return found  # "裤子黑色的多少钱" asks about one of them: which one, then
+    return kept if catalogue in kept else [catalogue, *kept]
+
+
 def _most_specific(found: list[Ask]) -> list[Ask]:
     """"Which of a kind do you have" gives way to anything more specific asked beside it
     ("裤子有黑色的吗" asks the colour)."""
@@ -336,7 +351,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
             IntentScore(intent="other", confidence=0.5)]
     elif not found and not rules and acts.statement and (acts.farewell or (
-            acts.thanks and all(s.intent == "other" or s.confidence < FAINT for s in intents))):
+            acts.thanks and not acts.requesting
+            and all(s.intent == "other" or s.confidence < FAINT for s in intents))):
         # "BYE!!!", "you too :)", "去别家看看": a goodbye, whatever topic the model imagines;
         # "谢谢你们送的口水巾" thanks, with nothing else read in it.
         intents = [IntentScore(intent="thanks_close", confidence=max(
@@ -344,6 +360,17 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     if question and not (acts.thanks or acts.farewell):
         # "편하게 다니면서 신을 거?" asks something: no thanks or goodbye in it to close on.
         intents = [s for s in intents if s.intent != "thanks_close"] or [
+            IntentScore(intent="other", confidence=0.5)]
+    if acts.requesting and not acts.farewell:
+        # "麻烦您给我提吧 谢谢" thanks ahead for something to be done: no goodbye in it; and
+        # "尽快给我处理下" wants it done, not a supervisor, unless the words ask for a person.
+        intents = [s for s in intents if s.intent != "thanks_close" and not (
+            s.intent == "handoff" and not rules.get("handoff"))] or [
+            IntentScore(intent="other", confidence=0.5)]
+    # "用了好多湿巾你家的质量真的挺好的" praises what they had; it asks for nothing we lack.
+    praised = acts.praise and not lexicon.cue("wanting", normalised)
+    if praised:
+        intents = [s for s in intents if s.intent != "not_sold"] or [
             IntentScore(intent="other", confidence=0.5)]
     if acts.praise and all(s.intent in _PRESALES | {"complaint", "quality_complaint"}
                            and not rules.get(s.intent) and s.intent not in asked
@@ -358,7 +385,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     ordered = any(a.intent in _AFTER_SALES for a in found)
     if ordered:
         intents = [s for s in intents if s.intent != "not_sold"] or intents
-    elif (nothing or about_it) and named_lack:
+    elif (nothing or about_it) and named_lack and not praised:
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
     elif not named_lack and any(s.intent == "not_sold" for s in intents) and \
             not rules.get("not_sold") and (lexicon.cue("our_range", normalised) or (
