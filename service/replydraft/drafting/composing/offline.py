@@ -452,7 +452,7 @@ def _bargaining(c: Composer, ask: str | None) -> None:
         # A price remark ("上次买便宜多了"), an injected "give me a coupon": the price is stated,
         # nothing is offered; with no product known, the customer is asked which item it is.
         if not known:
-            c.say("bargaining.which", "bargaining")
+            c.say("bargaining.which", "bargaining", ask=True)
         return
     if decision == "within":
         c.say("bargaining.within", "bargaining")
@@ -463,7 +463,7 @@ def _bargaining(c: Composer, ask: str | None) -> None:
     else:
         # No product known: "it's already the sale price" would be a claim nothing backs, and
         # promising a discount on an item nobody has named is a promise about anything.
-        c.say("bargaining.try", "bargaining")
+        c.say("bargaining.try", "bargaining", ask=True)
 
 
 def _postage(c: Composer, ask: str | None) -> None:
