@@ -585,6 +585,11 @@ def _invoice(c: Composer, ask: str | None) -> None:
 
 def _cancel_order(c: Composer, ask: str | None) -> None:
     status = c.value("order_status")
+    if ask == "refused":
+        # "我都拒收一周了": told they can refuse it would not be listening; the refund follows
+        # the parcel back, and the agent looks where it is.
+        c.say("cancel_order.refused", "cancel_order")
+        return
     if status in ("unpaid", "paid", "shipped", "delivered", "refunding"):
         c.say(f"cancel_order.{status}", "cancel_order")
     elif not c.say("cancel_order.known_order", "cancel_order"):  # the id given earlier

@@ -159,6 +159,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "cancel_order.shipped": _spec(),
     "cancel_order.delivered": _spec(),
     "cancel_order.refunding": _spec(),
+    "cancel_order.refused": _spec(),
     "cancel_order.unknown": _spec(),
     "cancel_order.known_order": _spec("order_id"),
     "cancel_order.reason": _spec(),

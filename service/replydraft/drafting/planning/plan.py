@@ -56,7 +56,7 @@ COMPUTED: dict[str, str] = {
     "freebie": "promotion", "material": "fabric", "catalogue": "catalogue",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
-_FROM_THE_ORDER = frozenset({"track"})
+_FROM_THE_ORDER = frozenset({"track", "refused"})
 # Asks of a trouble intent that are no trouble in themselves: "where's my parcel?" asked calmly
 # wants the tracking looked up, not "sorry for the wait".
 _PLAIN_ASKS = frozenset({"track"})
@@ -377,6 +377,10 @@ def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
     if inputs.understanding.product.sku is not None:
         # "这款有大码吗": with an item in view its own sizes answer, not the store's range
         derived = [a for a in derived if a not in _RANGE_ASKS]
+    if "refused" in derived:
+        # "我都拒收一周了" did it already: how refusing works is no longer the question; what
+        # follows a refusal (the refund once the parcel is back) is.
+        derived = [a for a in derived if a != "refuse_delivery"]
     if "remote_regions" in inputs.fact_keys and "remote" not in derived:
         derived.append("remote")
     paid = inputs.order_status in _PAID or inputs.understanding.order_state in _PAID
