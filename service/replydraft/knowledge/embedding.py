@@ -84,6 +84,8 @@ class _EngineThread:
 
     def embed(self, texts: list[str], *, query: bool) -> np.ndarray:
         """One vector per text, in order (``(len(texts), dim)``)."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
         job = _Job(list(texts), query)
         self._start()
         self._jobs.put(job)
@@ -131,11 +133,11 @@ class _EngineThread:
         texts = [text for job in jobs for text in job.texts]
         try:
             vectors = np.asarray(self._loaded().query(texts), dtype=np.float32)
+            vectors = vectors.reshape(len(texts), -1)
         except Exception as error:  # the callers get it; this thread must go on serving
             for job in jobs:
                 job.done.set_exception(error)
             return
-        vectors = vectors.reshape(len(texts), -1)
         start = 0
         for job in jobs:
             job.done.set_result(vectors[start:start + len(job.texts)])
