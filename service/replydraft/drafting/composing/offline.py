@@ -183,7 +183,7 @@ class Composer:
                 _stock(self, None)  # what is sold out is known; only the date is not
             self._check_line(intent)
         elif source == "ask_customer":
-            self.say("ask.product", intent, ask=True)
+            self.say(self._which_item(intent), intent, ask=True)
         elif source == "ack":
             if intent == "greeting":
                 if self.plan.opening != "banner":
@@ -203,6 +203,23 @@ class Composer:
             self.say_first(["bargaining.over", "bargaining.supervisor"], "bargaining")
         elif source == "handoff":
             self.say("handoff.ack", "other")
+
+    def _which_item(self, intent: str) -> str:
+        """Which item, asked for a size: the measures the chart needs come with the question
+        ("哪一款？再告诉我身高体重"), or are said to be in hand. Shoes go by foot length, so a
+        size question about shoes asks only which pair."""
+        if intent != "size_advice" or self.cue("footwear_words"):
+            return "ask.product"
+        slots = self.ctx.slots
+        if slots.foot_length_mm is not None or slots.shoe_size is not None:
+            return "ask.product"
+        if slots.height_cm is not None and slots.weight_kg is not None:
+            return "ask.product_size_measured"
+        if slots.weight_kg is not None:
+            return "ask.product_size_height"
+        if slots.height_cm is not None:
+            return "ask.product_size_weight"
+        return "ask.product_size"
 
     def _check_line(self, intent: str) -> None:
         """One "let me check" for everything the knowledge base is silent on, naming it when

@@ -403,6 +403,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # named; the model's "we don't sell that" would turn away a customer we serve.
         intents = [s for s in intents if s.intent != "not_sold"] or [
             IntentScore(intent="product_info" if mentioned else "stock", confidence=ASKED)]
+    if not named_lack and not rules.get("not_sold") and lexicon.cue("goods", normalised):
+        # "do you have any other models?", "남자 고등학생 옷을 사려고요": clothes or models in
+        # general, nothing we lack named, so "we don't sell that" would be a claim nothing
+        # backs; the model's guess is a lean the agent confirms.
+        intents = [IntentScore(intent=s.intent, confidence=min(s.confidence, LEANING))
+                   if s.intent == "not_sold" else s for s in intents]
     return intents
 
 
