@@ -62,7 +62,7 @@ Mood = Literal["calm", "upset", "angry"]
 StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "returned"]
 # What the message does besides asking (replydraft.drafting.understanding.acts).
 DialogueAct = Literal["acknowledgement", "thanks", "farewell", "praise", "ordering", "chasing",
-                      "requesting", "statement", "contentless", "image", "answers_agent",
+                      "requesting", "patient", "statement", "contentless", "image", "answers_agent",
                       "continuing"]
 
 

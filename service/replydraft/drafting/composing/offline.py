@@ -57,7 +57,8 @@ _TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
 _ACK_KEYS = {
     "remark": "other.noted", "answer": "other.answered", "promised": "other.promised",
     "praise": "other.praised", "ordering": "other.ordering", "elsewhere": "other.elsewhere",
-    "chasing": "other.chasing", "on_it": "other.on_it", "received": "other.received"}
+    "chasing": "other.chasing", "on_it": "other.on_it", "patient": "other.patient",
+    "received": "other.received"}
 
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""

@@ -182,6 +182,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.ordering": _spec(),
     "other.chasing": _spec(),
     "other.on_it": _spec(),
+    "other.patient": _spec(),
     "other.received": _spec("nickname"),
     "other.elsewhere": _spec("store_name"),
     "thanks_close.close": _spec(),

@@ -351,6 +351,7 @@ _ACK_WORDS = {
     "ordering": "thank them for the order; it goes out soon after payment",
     "chasing": "say sorry for the wait, you are still looking into it and will reply here",
     "on_it": "say you are on what they asked and will update them here; promise no outcome",
+    "patient": "thank them for their patience; you will update them here",
     "farewell": "say goodbye warmly; they can message any time",
     "elsewhere": "say kindly that the message seems meant for another company, and offer help "
                  "with this store's products or orders",

@@ -432,6 +432,9 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     acts = inputs.acts
     if (not steps or guesses) and acts.requesting and not acts.chasing:
         return _on_it(book, language, checks)
+    if (not steps or guesses) and acts.patient and not acts.chasing:
+        # "没关系，弄清楚就好": thanked for their patience; the agent still reads it.
+        return [PlanStep(intent="other", ask="patient", source="ack")]
     if (not steps or guesses) and (acts.acknowledgement or acts.praise or acts.ordering
                                    or acts.chasing or _arrived(inputs)):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
@@ -455,6 +458,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
         return [*kept, _ack(inputs)]
     if acts.requesting and not acts.chasing and not kept:
         return _on_it(book, language, checks)
+    if acts.patient and not acts.chasing and not kept:
+        return [PlanStep(intent="other", ask="patient", source="ack")]
     if acts.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
@@ -495,6 +500,7 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     review are thanked for; a chase ("查到了吗") is told the agent is on it."""
     calm = inputs.understanding.mood == "calm"  # "我们讲好的我买了三大包" is no order to thank for
     ask = "chasing" if inputs.acts.chasing else \
+        "patient" if inputs.acts.patient else \
         "ordering" if inputs.acts.ordering and calm else \
         "praise" if inputs.acts.praise and calm else \
         "received" if _arrived(inputs) else None
@@ -533,8 +539,10 @@ def _ask_source(ask_id: str, inputs: PlanInputs, book: AskBook) -> StepSource:
 def _opening(inputs: PlanInputs, names: list[str], calm: bool) -> Opening:
     # "好的，明天能到吗" answers something said before: no greeting mid-conversation, even
     # where the history sent with the request is short.
+    # "啥情况?你回我句话呀": pressing for an answer is no first hello to welcome ("hello?" alone
+    # is one).
     if not inputs.first_reply or not calm or names == ["thanks_close"] or \
-            inputs.acts.continuing:
+            inputs.acts.continuing or (inputs.acts.chasing and names != ["greeting"]):
         return "none"
     return "banner" if names == ["greeting"] else "brief"
 

@@ -38,6 +38,7 @@ class Acts:
     ordering: bool = False  # says they are buying, with no question ("拍了", "이걸로 주세요")
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
     requesting: bool = False  # asks the agent to do something ("尽快处理一下吧", "pls submit it")
+    patient: bool = False  # says there is no hurry ("没关系，弄清楚就好", "take your time")
     statement: bool = False  # no question in it at all ("我是老顾客了")
     contentless: bool = False  # nothing to read in it ("?", an emoji)
     image: bool = False  # only a picture ("[图片]"): what it shows is for the agent to see
@@ -61,6 +62,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         ordering=lexicon.cue("ordering", normalised) and not question,
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
+        patient=lexicon.cue("patient", normalised) and not question,
         statement=is_statement(normalised, lexicon),
         contentless=contentless(normalised),
         image=image_only(request.latest),

@@ -370,11 +370,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # Readings of the model alone that the words rule out: postage with no word of shipping
     # ("how much the first one costs?" asks the price), a defect or a grievance in a message that
     # places an order and names no trouble ("ok then i want one pair of the ones you suggested",
-    # "네 이거 살게요").
+    # "네 이거 살게요"), a grievance or an account worry in "no rush, take your time".
     buying = acts.ordering and not lexicon.cue("trouble_named", normalised)
     intents = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
         (s.intent == "postage" and not lexicon.cue("shipping_words", normalised))
-        or (s.intent in ("quality_complaint", "complaint") and buying))] or [
+        or (s.intent in ("quality_complaint", "complaint") and buying)
+        or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient))] or [
         IntentScore(intent="other", confidence=0.5)]
     # "用了好多湿巾你家的质量真的挺好的" praises what they had; it asks for nothing we lack.
     praised = acts.praise and not lexicon.cue("wanting", normalised)
