@@ -267,6 +267,11 @@ def _haggles(rules: dict[str, float], normalised: str, lexicon: Lexicon) -> bool
 _LIKE_A_CATALOGUE = frozenset({"range", "recommend", "in_stock"})
 
 
+# Intents the message must name in words for the model's reading to stand (lexicon cues): a
+# postage question names shipping, an address change an address.
+_NAMED_BY = {"postage": "shipping_words", "address_change": "address_words"}
+
+
 def _priced_kind(found: list[Ask], asks: AskBook) -> list[Ask]:
     """"裤子多少钱", "신발 가격대가 어느 정도예요?": the price of a kind with several items of ours
     is the catalogue's answer (each item with its price), not "which one do you mean?"."""
@@ -368,12 +373,13 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             s.intent == "handoff" and not rules.get("handoff"))] or [
             IntentScore(intent="other", confidence=0.5)]
     # Readings of the model alone that the words rule out: postage with no word of shipping
-    # ("how much the first one costs?" asks the price), a defect or a grievance in a message that
+    # ("how much the first one costs?" asks the price), an address change with no address
+    # ("帮我改一下快递费吧"), a defect or a grievance in a message that
     # places an order and names no trouble ("ok then i want one pair of the ones you suggested",
     # "네 이거 살게요"), a grievance or an account worry in "no rush, take your time".
     buying = acts.ordering and not lexicon.cue("trouble_named", normalised)
     intents = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
-        (s.intent == "postage" and not lexicon.cue("shipping_words", normalised))
+        (s.intent in _NAMED_BY and not lexicon.cue(_NAMED_BY[s.intent], normalised))
         or (s.intent in ("quality_complaint", "complaint") and buying)
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient))] or [
         IntentScore(intent="other", confidence=0.5)]
