@@ -268,8 +268,10 @@ _LIKE_A_CATALOGUE = frozenset({"range", "recommend", "in_stock"})
 
 
 # Intents the message must name in words for the model's reading to stand (lexicon cues): a
-# postage question names shipping, an address change an address.
-_NAMED_BY = {"postage": "shipping_words", "address_change": "address_words"}
+# postage question names shipping, an address change an address, a safety worry a link, an
+# account, a code or contact off the platform.
+_NAMED_BY = {"postage": "shipping_words", "address_change": "address_words",
+             "security": "security_words"}
 
 
 def _priced_kind(found: list[Ask], asks: AskBook) -> list[Ask]:
@@ -374,9 +376,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             IntentScore(intent="other", confidence=0.5)]
     # Readings of the model alone that the words rule out: postage with no word of shipping
     # ("how much the first one costs?" asks the price), an address change with no address
-    # ("帮我改一下快递费吧"), a defect or a grievance in a message that
-    # places an order and names no trouble ("ok then i want one pair of the ones you suggested",
-    # "네 이거 살게요"), a grievance or an account worry in "no rush, take your time".
+    # ("帮我改一下快递费吧"), a defect or a grievance in a message that places an order and
+    # names no trouble ("ok then i want one pair of the ones you suggested", "네 이거 살게요"),
+    # a grievance or an account worry in "no rush, take your time".
     buying = acts.ordering and not lexicon.cue("trouble_named", normalised)
     intents = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
         (s.intent in _NAMED_BY and not lexicon.cue(_NAMED_BY[s.intent], normalised))
