@@ -61,9 +61,9 @@ ProductHow = Literal["on_screen", "named", "category", "history", "ambiguous", "
 Mood = Literal["calm", "upset", "angry"]
 StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "returned"]
 # What the message does besides asking (replydraft.drafting.understanding.acts).
-DialogueAct = Literal["acknowledgement", "thanks", "farewell", "praise", "ordering", "chasing",
-                      "requesting", "patient", "statement", "contentless", "image", "answers_agent",
-                      "continuing"]
+DialogueAct = Literal["acknowledgement", "thanks", "farewell", "declining", "praise", "ordering",
+                      "chasing", "requesting", "patient", "statement", "contentless", "image",
+                      "answers_agent", "continuing"]
 
 
 class ProductResolved(BaseModel):

@@ -208,9 +208,9 @@ class _Planner:
         if acts.acknowledgement and not asks and all(
                 s.source in ("facts", "ack", "close") for s in self.steps):
             # "alright np" after the agent's answer closes the topic; repeating it would not.
-            close = any(s.source == "close" for s in self.steps)
-            self.steps = [PlanStep(intent="thanks_close", source="close") if close
-                          else _ack(inputs)]
+            close = next((s for s in self.steps if s.source == "close"), None)
+            self.steps = [PlanStep(intent="thanks_close", source="close", ask=close.ask)
+                          if close is not None else _ack(inputs)]
         return self._finish(names)
 
     def _intent(self, intent: str, asked: list[str], specific: bool) -> None:
@@ -239,8 +239,10 @@ class _Planner:
                 return
             if not asked:
                 source = _residual_source(intent)
-                if source == "close" and inputs.acts.farewell and not inputs.acts.thanks:
-                    # "bye": a goodbye back, not "you're welcome" and not a bare "got it"
+                if source == "close" and inputs.acts.farewell and (
+                        not inputs.acts.thanks or inputs.acts.declining):
+                    # "bye", "no thanks": a goodbye back, not "you're welcome" and not a bare
+                    # "got it"
                     self.steps.append(PlanStep(intent=intent, ask="farewell", source="close"))
                     return
                 if source == "close" and not inputs.acts.thanks:

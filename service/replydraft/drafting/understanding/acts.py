@@ -34,6 +34,7 @@ class Acts:
     acknowledgement: bool = False  # a bare "ok / 好的 / 네"
     thanks: bool = False  # it thanks (a "you're welcome" fits; an "ok" alone does not)
     farewell: bool = False  # it says goodbye ("bye", "拜拜", "수고하세요")
+    declining: bool = False  # declines with thanks ("no thanks", "不用了谢谢")
     praise: bool = False  # a pleased remark with no question ("looks great", "예쁘네요")
     ordering: bool = False  # says they are buying, with no question ("拍了", "이걸로 주세요")
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
@@ -58,6 +59,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         acknowledgement=acknowledgement(normalised, lexicon),
         thanks=lexicon.cue("thanks", normalised),
         farewell=lexicon.cue("farewell", normalised) and not question,
+        declining=lexicon.cue("declining", normalised) and not question,
         praise=lexicon.cue("praise", normalised) and not question,
         ordering=lexicon.cue("ordering", normalised) and not question,
         chasing=cues.chases(normalised),
