@@ -21,7 +21,7 @@ from replydraft.drafting.composing.templates import TemplateSet, template_librar
 from replydraft.drafting.models import PlanStep
 from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
-from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.drafting.understanding.slots import names_footwear, normalise_measures
 from replydraft.knowledge.models import pick_text
 from replydraft.languages import Language
 from replydraft.text.emoji import EMOJI_CLASS
@@ -209,7 +209,7 @@ class Composer:
         """Which item, asked for a size: the measures the chart needs come with the question
         ("哪一款？再告诉我身高体重"), or are said to be in hand. Shoes go by foot length, so a
         size question about shoes asks only which pair."""
-        if intent != "size_advice" or self.cue("footwear_words"):
+        if intent != "size_advice" or names_footwear(self.latest):
             return "ask.product"
         slots = self.ctx.slots
         if slots.foot_length_mm is not None or slots.shoe_size is not None:

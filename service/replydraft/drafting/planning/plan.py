@@ -432,11 +432,9 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
     guesses = all(_faint(s) for s in steps)
     acts = inputs.acts
-    if (not steps or guesses) and acts.requesting and not acts.chasing:
-        return _on_it(book, language, checks)
-    if (not steps or guesses) and acts.patient and not acts.chasing:
-        # "没关系，弄清楚就好": thanked for their patience; the agent still reads it.
-        return [PlanStep(intent="other", ask="patient", source="ack")]
+    taken_on = (acts.requesting or acts.patient) and not acts.chasing
+    if (not steps or guesses) and taken_on:
+        return _taken_on(inputs, book, language, checks)
     if (not steps or guesses) and (acts.acknowledgement or acts.praise or acts.ordering
                                    or acts.chasing or _arrived(inputs)):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
@@ -458,10 +456,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing or \
             _arrived(inputs):
         return [*kept, _ack(inputs)]
-    if acts.requesting and not acts.chasing and not kept:
-        return _on_it(book, language, checks)
-    if acts.patient and not acts.chasing and not kept:
-        return [PlanStep(intent="other", ask="patient", source="ack")]
+    if taken_on and not kept:
+        return _taken_on(inputs, book, language, checks)
     if acts.contentless or inputs.risks:
         # An injection or a link with nothing else asked: the safety line alone, or the menu.
         return kept if kept else [*kept, PlanStep(intent="other", source="menu")]
@@ -473,8 +469,13 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
 
 
-def _on_it(book: AskBook, language: Language, checks: list[CheckItem]) -> list[PlanStep]:
-    """"尽快处理一下吧", "麻烦您给我提吧": the agent is on it, and reads what is asked."""
+def _taken_on(inputs: PlanInputs, book: AskBook, language: Language, checks: list[CheckItem]
+              ) -> list[PlanStep]:
+    """A message with nothing else read that asks something of the agent ("尽快处理一下吧",
+    "麻烦您给我提吧"): the agent is on it, and reads what is asked. One that says there is no
+    hurry ("没关系，弄清楚就好") is thanked for its patience; the agent still reads it."""
+    if not inputs.acts.requesting:
+        return [_ack(inputs)]
     checks.clear()
     checks.append(CheckItem(ask="unclear", what=book.unsure.request[language]))
     return [PlanStep(intent="other", ask="on_it", source="ack")]

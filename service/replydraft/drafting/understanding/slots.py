@@ -227,6 +227,18 @@ _US_SIZE = re.compile(r"(?:(?<![a-z])(?:size\s*)?us(?:\s*(?:size|sz))?|미국\s*
 # Without a size word, a number is a shoe size only when the message is about footwear.
 _FOOTWEAR = re.compile(r"(?<![a-z])(?:shoes?|sneakers?|trainers?|boots?|footwear)(?![a-z])|"
                        r"鞋|靴|신발|운동화|러닝화|등산화|부츠|구두")
+# A foot measure named, even without a number ("脚长多少穿多大", "발길이로 고르나요"): shoes are
+# the matter.
+_FOOT_MEASURE = re.compile(r"脚长|foot length|발길이|발 사이즈")
+
+
+def names_footwear(text: str) -> bool:
+    """Does the message speak of footwear (a shoe word or a foot measure)? Then a size goes by
+    the foot, not by height and weight."""
+    lowered = text.lower()
+    return _FOOTWEAR.search(lowered) is not None or _FOOT_MEASURE.search(lowered) is not None
+
+
 _WORN_SIZE = re.compile(r"(?<![a-z])(?:wear|wearing|size|sz)\s+(?:an?\s+|size\s+)?"
                         r"(\d{1,2}(?:\.5)?)(?![\d.])")
 # A bare 35-50 among footwear words ("boots in 47", "등산화 브라운 47", "换个43的"), unless a unit
