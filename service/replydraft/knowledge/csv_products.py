@@ -20,7 +20,7 @@ from replydraft.languages import LANGUAGES, Language
 
 LOCALIZED_COLUMNS = {
     "name": "names", "fabric": "fabric", "fit": "fit", "care": "care",
-    "promotion": "promotion", "size_note": "size_note",
+    "promotion": "promotion", "size_note": "size_note", "alteration": "alteration",
 }
 PLAIN_COLUMNS = ("sku", "category", "price", "list_price", "colours", "sold_out", "restock",
                  "size_chart")
@@ -58,7 +58,7 @@ class CsvRow:
         if not loc:
             return "(row)"
         head = str(loc[0])
-        if head in ("names", "fabric", "fit", "care", "promotion", "size_note") and len(loc) > 1:
+        if head in LOCALIZED_COLUMNS.values() and len(loc) > 1:
             prefix = next(k for k, v in LOCALIZED_COLUMNS.items() if v == head)
             return f"{prefix}.{loc[1]}"
         if head == "features" and len(loc) > 2:

@@ -282,6 +282,9 @@ class Product(Strict):
     colours: list[Colour] = Field(min_length=1)
     size_chart: list[SizeRow] = Field(min_length=1)
     size_note: LocalizedText = Field(default_factory=dict)  # e.g. "between sizes take the larger"
+    # What we alter on this item, e.g. "legs shortened free with a note on the order"; an item
+    # without it gets "let me check" when a customer asks for an alteration.
+    alteration: LocalizedText = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_labels(self) -> Product:

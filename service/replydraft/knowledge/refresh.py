@@ -367,7 +367,7 @@ class Planner:
     def _scan_product(self, located: LocatedProduct, store: StoreProfile) -> list[ScanWarning]:
         product = located.product
         fields: list[tuple[tuple[str | int, ...], Language, str]] = []
-        for key in ("names", "promotion", "fabric", "fit", "care", "size_note"):
+        for key in ("names", "promotion", "fabric", "fit", "care", "size_note", "alteration"):
             for language, text in getattr(product, key).items():
                 fields.append(((key, language), language, text))
         for index, feature in enumerate(product.features):

@@ -83,7 +83,7 @@ def render_product(product: Product, language: Language) -> RenderedBlock:
     if product.list_price:
         price += p["list_price"].format(list_price=number(product.list_price))
     lines.append(price)
-    for key in ("promotion", "fabric", "fit", "care"):
+    for key in ("promotion", "fabric", "fit", "care", "alteration"):
         text = _localized(getattr(product, key), language)
         if text:
             lines.append(p[key].format(text=text))
