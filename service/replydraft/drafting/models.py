@@ -62,8 +62,8 @@ Mood = Literal["calm", "upset", "angry"]
 StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "returned"]
 # What the message does besides asking (replydraft.drafting.understanding.acts).
 DialogueAct = Literal["acknowledgement", "thanks", "farewell", "declining", "praise", "ordering",
-                      "chasing", "requesting", "patient", "statement", "contentless", "image",
-                      "answers_agent", "continuing"]
+                      "chasing", "requesting", "patient", "stepping_away", "statement",
+                      "contentless", "image", "answers_agent", "continuing"]
 
 
 class ProductResolved(BaseModel):

@@ -149,6 +149,13 @@ class FactInputs:
     candidates: Sequence[Product] = ()
 
 
+def listing(t: TemplateSet, items: Sequence[str]) -> str:
+    """"Heather grey and Navy", "麻灰、藏青": a short list as the language writes one."""
+    if len(items) < 2:
+        return "".join(items)
+    return t.fragment("list_sep").join(items[:-1]) + t.fragment("list_last") + items[-1]
+
+
 def money(t: TemplateSet, amount: float) -> str:
     return t.fragment("money", amount=number(amount))
 
@@ -207,10 +214,11 @@ def _product_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("fabric", _without_label(localize(product.fabric, lang)), chunk)
     sheet.add("fit", localize(product.fit, lang), chunk)
     sheet.add("care", localize(product.care, lang), chunk)
-    sep = t.fragment("list_sep")
+    sheet.add("alteration", localize(product.alteration, lang), chunk)
     features = [localize(f, lang).rstrip("。.") for f in product.features]
     sheet.add("features", t.fragment("item_sep").join(f for f in features if f), chunk)
-    sheet.add("colour_names", sep.join(localize(c.names, lang) for c in product.colours), chunk)
+    sheet.add("colour_names", listing(t, [localize(c.names, lang) for c in product.colours]),
+              chunk)
     sheet.add("size_note", localize(product.size_note, lang), chunk)
 
 
@@ -311,24 +319,24 @@ def _stock_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     product, lang, t = inputs.product, inputs.language, inputs.templates
     assert product is not None
     chunk = inputs.retrieved.product_block(product.sku)
-    sep = t.fragment("list_sep")
     sold_out = [t.fragment("sold_out_item", colour=localize(c.names, lang),
-                           sizes=sep.join(t.fragment("size", label=s) for s in c.sold_out_sizes))
+                           sizes=listing(t, [t.fragment("size", label=s)
+                                             for s in c.sold_out_sizes]))
                 for c in product.colours if c.sold_out_sizes]
-    sheet.add("sold_out_list", sep.join(sold_out), chunk)
+    sheet.add("sold_out_list", listing(t, sold_out), chunk)
     colour = product.colour(inputs.slots.colour) if inputs.slots.colour else None
     if colour is None:
         return
     sheet.add("colour_name", localize(colour.names, lang), chunk, colour.id)
-    sheet.add("sold_out_sizes", sep.join(t.fragment("size", label=s)
-                                         for s in colour.sold_out_sizes), chunk)
+    sheet.add("sold_out_sizes", listing(t, [t.fragment("size", label=s)
+                                         for s in colour.sold_out_sizes]), chunk)
     if colour.restock and _names_a_time(colour.restock):
         sheet.add("restock", _restock_text(colour.restock, lang), chunk, colour.restock)
     elif colour.restock:  # "暂无补货计划 / no restock planned": known, and said as such
         sheet.add("restock_none", "no restock planned", chunk, "none")
     others = [localize(c.names, lang) for c in product.colours
               if c.id != colour.id and not c.sold_out_sizes]
-    sheet.add("other_colours", sep.join(others), chunk)
+    sheet.add("other_colours", listing(t, others), chunk)
 
 
 _TIME_WORDS = re.compile(

@@ -45,6 +45,8 @@ _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.chec
                               "logistics_delay.look_into", "refund_status.look_into",
                               "logistics_delay.track_check_order",
                               "logistics_delay.track_look_into",
+                              "logistics_delay.unshipped_ask_order",
+                              "logistics_delay.unshipped_look_into",
                               "complaint.next_known", "complaint.noted", "check.later",
                               "check.topic",
                               "check.noted"})
@@ -56,8 +58,10 @@ _TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
 # What each kind of acknowledgement says (a plan step with source "ack", by its ask).
 _ACK_KEYS = {
     "remark": "other.noted", "answer": "other.answered", "promised": "other.promised",
-    "praise": "other.praised", "ordering": "other.ordering", "elsewhere": "other.elsewhere",
+    "praise": "other.praised", "praise_browsing": "other.praised_browsing",
+    "ordering": "other.ordering", "elsewhere": "other.elsewhere",
     "chasing": "other.chasing", "on_it": "other.on_it", "patient": "other.patient",
+    "stepping_away": "other.stepping_away",
     "received": "other.received"}
 
 class Composer:
@@ -340,7 +344,7 @@ _ASK_FOR = {
 }
 
 
-_ASPECTS = ("price", "fabric", "fit", "care", "features")
+_ASPECTS = ("price", "fabric", "fit", "care", "features", "alteration")
 
 
 def _product_info(c: Composer, ask: str | None) -> None:
@@ -354,6 +358,8 @@ def _product_info(c: Composer, ask: str | None) -> None:
         return  # the missing-product question covers it
     if ask == "material":  # "是真皮吗": what it is made of answers it
         ask = "fabric"
+    if ask == "hemming":  # "裤长能改短吗": the item's own alteration service
+        ask = "alteration"
     for aspect in [ask] if ask in _ASPECTS else ["fabric", "features"]:
         if aspect == "price":
             c.say("product_info.price_list" if c.fact("list_price") else "product_info.price",
@@ -387,7 +393,9 @@ def _size_advice(c: Composer, ask: str | None) -> None:
     below = any(f.key == "size_note_code" and f.value == "height_below_chart"
                 for f in c.ctx.facts)
     if situation in ("between", "between_smaller", "differ") or below:
-        c.say("size_advice.size_note", "size_advice")  # the product's own note (代改 for jeans)
+        c.say("size_advice.size_note", "size_advice")  # the product's own note
+    if below:
+        c.say("product_info.alteration", "size_advice")  # legs too long: free shortening
 
 
 def _asked_size(c: Composer) -> str | None:
@@ -524,7 +532,13 @@ def _logistics_delay(c: Composer, ask: str | None) -> None:
     status = c.value("order_status")
     # "where's my parcel?" asked plainly is looked up; a late one is also chased with the courier
     way = "logistics_delay.track_" if ask == "track" else "logistics_delay."
-    if status in ("unpaid", "paid"):
+    if status is None and "not_shipped" in c.asks:
+        # "怎么还没发货啊" with no order on screen: it is the warehouse to chase, not a courier
+        c.say("logistics_delay.unshipped_ask_order" if c.ctx.first_reply and
+              not c.can_say("logistics_delay.check_order") else
+              "logistics_delay.unshipped_look_into", "logistics_delay",
+              ask=c.ctx.first_reply)
+    elif status in ("unpaid", "paid"):
         c.say("logistics_delay.not_shipped", "logistics_delay")
     elif not c.say(way + "check_order", "logistics_delay"):
         if c.ctx.first_reply:

@@ -348,10 +348,12 @@ _ACK_WORDS = {
     "answer": "say you have noted it and will go on with it",
     "promised": "say what was promised earlier will be done",
     "praise": "thank them for the kind words",
+    "praise_browsing": "say you are glad they like it; offer help choosing the size",
     "ordering": "thank them for the order; it goes out soon after payment",
     "chasing": "say sorry for the wait, you are still looking into it and will reply here",
     "on_it": "say you are on what they asked and will update them here; promise no outcome",
     "patient": "thank them for their patience; you will update them here",
+    "stepping_away": "say kindly there is no hurry; you are here when they are ready",
     "farewell": "say goodbye warmly; they can message any time",
     "elsewhere": "say kindly that the message seems meant for another company, and offer help "
                  "with this store's products or orders",

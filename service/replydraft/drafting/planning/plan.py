@@ -54,9 +54,10 @@ COMPUTED: dict[str, str] = {
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",
     "freebie": "promotion", "material": "fabric", "catalogue": "catalogue",
+    "hemming": "alteration",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
-_FROM_THE_ORDER = frozenset({"track", "refused"})
+_FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped"})
 # Asks of a trouble intent that are no trouble in themselves: "where's my parcel?" asked calmly
 # wants the tracking looked up, not "sorry for the wait".
 _PLAIN_ASKS = frozenset({"track"})
@@ -407,10 +408,16 @@ _DELIVERY_STATES = frozenset({"shipped", "delivered"})
 
 def _order_aware(names: list[str], inputs: PlanInputs, asks: Sequence[str], calm: bool
                  ) -> list[str]:
-    if "shipping_time" not in names or "logistics_delay" in names:
+    if "shipping_time" not in names:
         return names
+    if "logistics_delay" in names:
+        # "why hasn't my order shipped": the late order's answer says when it should have gone
+        return _answering_order(names, drop={"shipping_time"}) if "not_shipped" in asks and \
+            len(asks) == 1 else names
+    # "怎么还没发货" says the order was placed and is late, whatever the mood.
     late = inputs.order_status in _DELIVERY_STATES or (
-        inputs.order_status == "paid" and not calm)
+        inputs.order_status == "paid" and not calm) or (
+        "not_shipped" in asks and inputs.order_status != "unpaid")
     specific = {"courier", "ship_from", "overseas", "pickup_point", "designate_courier",
                 "express"} & set(asks)
     if not late or specific:
@@ -436,7 +443,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if (not steps or guesses) and taken_on:
         return _taken_on(inputs, book, language, checks)
     if (not steps or guesses) and (acts.acknowledgement or acts.praise or acts.ordering
-                                   or acts.chasing or _arrived(inputs)):
+                                   or acts.chasing or acts.stepping_away or _arrived(inputs)):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [_ack(inputs)]
     if steps and guesses and _remark(inputs):
@@ -454,7 +461,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if any(s.source != "safety" for s in kept):
         return kept
     if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing or \
-            _arrived(inputs):
+            acts.stepping_away or _arrived(inputs):
         return [*kept, _ack(inputs)]
     if taken_on and not kept:
         return _taken_on(inputs, book, language, checks)
@@ -500,14 +507,28 @@ def _arrived(inputs: PlanInputs) -> bool:
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     """A bare "ok" is acknowledged; an order ("im buying", "拍了") and praise or a promised good
-    review are thanked for; a chase ("查到了吗") is told the agent is on it."""
+    review are thanked for; a chase ("查到了吗") is told the agent is on it; "等我一下" is told
+    to take their time."""
     calm = inputs.understanding.mood == "calm"  # "我们讲好的我买了三大包" is no order to thank for
     ask = "chasing" if inputs.acts.chasing else \
+        "stepping_away" if inputs.acts.stepping_away else \
         "patient" if inputs.acts.patient else \
         "ordering" if inputs.acts.ordering and calm else \
-        "praise" if inputs.acts.praise and calm else \
+        ("praise_browsing" if _browsing(inputs) else "praise") if inputs.acts.praise and calm else \
         "received" if _arrived(inputs) else None
     return PlanStep(intent=intent, ask=ask, source="ack")
+
+
+_BOUGHT = frozenset({"paid", "shipped", "delivered", "received", "returned", "refused"})
+
+
+def _browsing(inputs: PlanInputs) -> bool:
+    """Praise of the goods before buying ("颜色挺好看", "마음에 들어요"): the next step is
+    choosing a size, so the thanks offers help with it; praise after the parcel came is only
+    thanked for."""
+    seen = inputs.understanding
+    return not inputs.acts.of_service and inputs.order_status in (None, "unpaid") and \
+        seen.order_state in (None, "unpaid")
 
 
 def _faint(step: PlanStep) -> bool:

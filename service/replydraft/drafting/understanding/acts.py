@@ -1,11 +1,11 @@
 """What the message does besides asking: the dialogue acts an agent reads before the topic.
 
 "好的" acknowledges, "谢谢" thanks, "拍了" / "이걸로 주세요" orders, "看好了吗" chases an answer the
-agent is working on, "不错" praises, "我是老顾客了" states something, "7033" may answer the
-agent's question, "?" says nothing. These decide the shape of a reply as much as the intents do
-("ok" is acknowledged, not answered with the returns policy), so they are read here, once, from
-the lexicon's cue words (prompts/offline/lexicon.yaml `cues`; chasing from prompts/understanding/
-cues.yaml `chasing`), and reported with the intents.
+agent is working on, "不错" praises, "我是老顾客了" states something, "等我一下" asks the agent
+to wait, "7033" may answer the agent's question, "?" says nothing. These decide the shape of a
+reply as much as the intents do ("ok" is acknowledged, not answered with the returns policy),
+so they are read here, once, from the lexicon's cue words (prompts/offline/lexicon.yaml `cues`;
+chasing from prompts/understanding/cues.yaml `chasing`), and reported with the intents.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 
 from replydraft.drafting.models import DialogueAct, DraftRequest
 from replydraft.drafting.understanding.cues import Cues
-from replydraft.drafting.understanding.intents import is_question, letters
+from replydraft.drafting.understanding.intents import asks_outright, is_question, letters
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
 
@@ -40,6 +40,8 @@ class Acts:
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
     requesting: bool = False  # asks the agent to do something ("尽快处理一下吧", "pls submit it")
     patient: bool = False  # says there is no hurry ("没关系，弄清楚就好", "take your time")
+    # asks the agent to wait while they check or ask someone ("等我一下", "hold on", "잠시만요")
+    stepping_away: bool = False
     statement: bool = False  # no question in it at all ("我是老顾客了")
     contentless: bool = False  # nothing to read in it ("?", an emoji)
     image: bool = False  # only a picture ("[图片]"): what it shows is for the agent to see
@@ -47,9 +49,13 @@ class Acts:
     # opens as a reply to something said before ("好的，明天能到吗", "ok so…", "그럼…"): a
     # conversation is going on even where the history sent is short
     continuing: bool = False
+    # the praise is for the service ("效率真高", "so helpful"), not for the goods: no size offer
+    # follows it. A detail of `praise`, not an act of its own.
+    of_service: bool = False
 
     def names(self) -> list[DialogueAct]:
-        return [f.name for f in fields(self) if getattr(self, f.name)]  # type: ignore[misc]
+        return [f.name for f in fields(self)  # type: ignore[misc]
+                if getattr(self, f.name) and f.name != "of_service"]
 
 
 def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
@@ -60,16 +66,18 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         thanks=lexicon.cue("thanks", normalised),
         farewell=lexicon.cue("farewell", normalised) and not question,
         declining=lexicon.cue("declining", normalised) and not question,
-        praise=lexicon.cue("praise", normalised) and not question,
+        praise=lexicon.cue("praise", normalised) and not asks_outright(normalised),
         ordering=lexicon.cue("ordering", normalised) and not question,
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,
+        stepping_away=lexicon.cue("stepping_away", normalised) and not question,
         statement=is_statement(normalised, lexicon),
         contentless=contentless(normalised),
         image=image_only(request.latest),
         answers_agent=_agent_asked(request),
-        continuing=continues(normalised, lexicon))
+        continuing=continues(normalised, lexicon),
+        of_service=lexicon.cue("service_words", normalised))
 
 
 def is_statement(normalised: str, lexicon: Lexicon) -> bool:

@@ -281,7 +281,7 @@ class IntentClassifier:
             return found
         merged = {s.intent: s.confidence for s in found}
         for clause in clauses:
-            if not _QUESTIONISH.search(normalise(clause)):
+            if not is_question(normalise(clause)):
                 continue  # "已付款", "冬天骑车戴": context for the question, not a question
             lead = self._classify_one(clause, rules_only)[0]
             # A clause adds its question only when read clearly: "怎么办" alone leans anywhere.
@@ -349,8 +349,11 @@ _QUESTIONISH = re.compile(
     r"可以不|能不|\b(how|what|when|where|which)\b|"
     r"(?:^|[.!;,:~]\s*|\b(?:and|so|but|then|also|ok|okay|hi|hello|hey|or|pls|please)\s+)"
     r"(can|could|do|does|did|is|are|will|would|should|any)\b|"
-    r"(나요|가요|까요|니까|(?<![었았했였겠])어요|에요|예요|죠|지요|는지|ㄹ까)\s*$|"
     r"어떻게|언제|어디|얼마|무슨|몇 ?(개|벌|시|일|사이즈|호)")
+# A Korean polite ending asks or states alike ("있어요?" / "마음에 들어요"): a question unless the
+# words say otherwise.
+_KOREAN_ENDING = re.compile(
+    r"(나요|가요|까요|니까|(?<![었았했였겠])어요|에요|예요|죠|지요|는지|ㄹ까)\s*$")
 
 
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -363,6 +366,13 @@ def letters(text: str) -> int:
 
 def is_question(normalised: str) -> bool:
     """Does the (normalised) text ask something, in any of the four languages?"""
+    return _QUESTIONISH.search(normalised) is not None or \
+        _KOREAN_ENDING.search(normalised) is not None
+
+
+def asks_outright(normalised: str) -> bool:
+    """A question by a mark or a question word, not only by a Korean ending that states as
+    often ("마음에 들어요" is praise, "색깔 있어요" may ask)."""
     return _QUESTIONISH.search(normalised) is not None
 
 

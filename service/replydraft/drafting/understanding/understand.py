@@ -216,6 +216,12 @@ def understand(
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
                             ours=product.sku is not None,
                             mentioned=product.how in ("named", "category"))
+    if acts.praise and acts.statement and not found and not measured and \
+            cues.order_state(normalised) == "received":
+        # "穿上挺合身的", "입어 보니 딱 맞네요": how it fits once it came is praise, not a size
+        # question, whatever its words share with one.
+        intents = [s for s in intents if s.intent not in _PRESALES] or [
+            IntentScore(intent="other", confidence=0.5)]
     intents = tidy_intents(intents, measured=measured)
     if any(s.intent == "size_advice" for s in intents):
         # "牛仔裤要拍几号" asks the size, not which jeans there are.
@@ -353,7 +359,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         stock_asked = any(a.intent == "stock" and not a.needs_category for a in found)
         intents = _add_intent([s for s in intents if s.intent != "not_sold"
                                and (s.intent != "stock" or stock_asked)], "product_info", ASKED)
-    if not found and not rules and acts.acknowledgement:
+    if not found and not rules and (acts.acknowledgement or acts.stepping_away):
         # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
             IntentScore(intent="other", confidence=0.5)]
@@ -383,8 +389,14 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     intents = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
         (s.intent in _NAMED_BY and not lexicon.cue(_NAMED_BY[s.intent], normalised))
         or (s.intent in ("quality_complaint", "complaint") and buying)
-        or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient))] or [
+        or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
+        # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
+        or (s.intent == "colour_difference" and any(a.id == "colours" for a in found)))] or [
         IntentScore(intent="other", confidence=0.5)]
+    if acts.ordering and acts.statement:
+        # "拍了 黑色XL", "그럼 네이비로 할게요": the choice is made; nothing to look up in it.
+        intents = [s for s in intents if s.intent not in ("stock", "size_advice")
+                   or s.intent in asked] or [IntentScore(intent="other", confidence=0.5)]
     # "用了好多湿巾你家的质量真的挺好的" praises what they had; it asks for nothing we lack.
     praised = acts.praise and not lexicon.cue("wanting", normalised)
     if praised:
