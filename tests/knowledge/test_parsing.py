@@ -11,7 +11,7 @@ import pytest
 from replydraft.knowledge.catalog import read_product_file, read_store
 from replydraft.knowledge.models import Product
 from replydraft.knowledge.playbooks import read_playbook
-from replydraft.knowledge.render import product_headline
+from replydraft.knowledge.render import product_headline, render_product
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,6 +132,19 @@ def test_csv_rows_a_refresh_already_read_are_listed_not_parsed(tmp_path: Path) -
     path.write_text(CSV_HEADER + second.replace("79", "not a price"), encoding="utf-8")
     edited = read_product_file(path, "products/tees.csv", known_rows=set(digests.values()))
     assert edited.known == [] and edited.problems
+
+
+def test_an_alteration_column_is_read_and_rendered_in_the_products_block(tmp_path: Path) -> None:
+    header = CSV_HEADER.replace("size_chart\n", "size_chart,alteration.en\n")
+    row = ("TS-TR-01,trousers,99,工装裤,Cargo trousers,Cotton,口袋多,Many pockets,"
+           'black:黑色/黑色/Black/블랙,,"L=170-180cm,65-75kg",Legs shortened free on request\n')
+    parsed = read_product_file(write(tmp_path, "products/t.csv", header + row), "products/t.csv")
+    assert parsed.problems == []
+    product = parsed.products[0].product
+    assert product.alteration == {"en": "Legs shortened free on request"}
+    assert "Alterations: Legs shortened free on request" in render_product(product, "en").text
+    assert "Alterations" not in render_product(
+        product.model_copy(update={"alteration": {}}), "en").text
 
 
 def test_product_headline_leaves_out_the_sku_and_a_category_the_name_says() -> None:
