@@ -135,7 +135,8 @@ class Drafter:
             language=seen.language, intents=answered, slots=seen.slots, store=store,
             product=product, retrieved=retrieved, templates=library[seen.language],
             latest_text=request.latest, order_id=seen.order_id, asks=seen.asks,
-            candidates=self._candidates(seen)))
+            candidates=self._candidates(seen),
+            on_offer=self._on_offer(seen) if product is None else ()))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
                               store=store)
@@ -156,6 +157,13 @@ class Drafter:
         if not wanted:
             return []
         return [p for p in self.knowledge.products() if p.sku in wanted]
+
+    def _on_offer(self, seen: Understanding) -> list[Product]:
+        """"现在有什么活动": the items with an offer on, when the customer asks what offers there
+        are with no item in view."""
+        if "offers" not in seen.asks:
+            return []
+        return [p for p in self.knowledge.products() if p.promotion]
 
     def _answered_intents(self, seen: Understanding) -> list[IntentScore]:
         """The intents the reply answers: those read and those of the specific asks

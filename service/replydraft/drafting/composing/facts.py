@@ -147,6 +147,8 @@ class FactInputs:
     # Our items of the kind the customer names ("有什么裤子", "这条牛仔裤"): listed for a
     # "which do you have" question, and they say whether shoes are the matter.
     candidates: Sequence[Product] = ()
+    # Our items with an offer on, for "有什么活动" with no item in view.
+    on_offer: Sequence[Product] = ()
 
 
 def listing(t: TemplateSet, items: Sequence[str]) -> str:
@@ -192,6 +194,8 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     _order_facts(sheet, inputs)
     if "catalogue" in inputs.asks:
         _catalogue_facts(sheet, inputs)
+    if inputs.on_offer:
+        _offers_facts(sheet, inputs)
     for ask in inputs.asks:
         hit = inputs.retrieved.store_answer(ask)
         if hit is not None:
@@ -230,6 +234,17 @@ def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     first = inputs.candidates[0].sku if inputs.candidates else None
     sheet.add("catalogue", t.fragment("list_sep").join(items),
               inputs.retrieved.product_block(first) if first else None)
+
+
+def _offers_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    """Each item with an offer on and its offer, in the catalogue's order."""
+    t, lang = inputs.templates, inputs.language
+    offers = [t.fragment("offer_item", item=localize(p.names, lang),
+                         offer=localize(p.promotion, lang).rstrip("。."))
+              for p in inputs.on_offer if localize(p.promotion, lang)]
+    first = inputs.on_offer[0].sku
+    sheet.add("offers", t.fragment("offer_sep").join(offers),
+              inputs.retrieved.product_block(first))
 
 
 _LABEL = re.compile(r"^(?:面料|材质|面料為|材質)(?:为|為|是|：|:)\s*|^(?:fabric|material)\s*:\s*",

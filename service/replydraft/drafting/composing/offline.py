@@ -470,6 +470,10 @@ def _bargaining(c: Composer, ask: str | None) -> None:
     if ask in ("multi_buy", "freebie"):  # "买3件有优惠不", "送什么": the item's own offer
         c.say("bargaining.promotion", "bargaining")
         return
+    if ask == "offers":  # "有什么活动": the item's offer, or with no item every offer on
+        if not c.say("bargaining.promotion", "bargaining"):
+            c.say("bargaining.offers", "bargaining")
+        return
     decision = c.value("discount_decision")
     if not c.say("bargaining.promotion", "bargaining") and decision != "within":
         c.say("bargaining.value", "bargaining")

@@ -54,7 +54,7 @@ COMPUTED: dict[str, str] = {
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",
     "freebie": "promotion", "material": "fabric", "catalogue": "catalogue",
-    "hemming": "alteration",
+    "hemming": "alteration", "offers": "offers",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
 _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped"})
@@ -62,7 +62,8 @@ _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped"})
 # wants the tracking looked up, not "sorry for the wait".
 _PLAIN_ASKS = frozenset({"track"})
 # Other facts that answer an ask as well: "no restock planned" is an answer to "when back?".
-_ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",)}
+_ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",),
+                                              "offers": ("promotion",)}
 # An intent read this faintly gives way when the message holds a specific ask that is answered.
 WEAK_BESIDE_ASKS = 0.5
 _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
@@ -397,7 +398,7 @@ def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
 
 _PAID = frozenset({"paid", "shipped", "delivered", "received"})
 _RANGE_ASKS = frozenset({"range"})
-_BARGAINING_ASKS = frozenset({"price_protection", "coupon", "freebie", "bulk_order",
+_BARGAINING_ASKS = frozenset({"price_protection", "coupon", "offers", "freebie", "bulk_order",
                               "member_discount", "cash_discount"})
 
 
