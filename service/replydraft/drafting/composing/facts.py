@@ -149,6 +149,8 @@ class FactInputs:
     candidates: Sequence[Product] = ()
     # Our items with an offer on, for "有什么活动" with no item in view.
     on_offer: Sequence[Product] = ()
+    # The customer says they are buying ("拍了", "I'll take it"): the thanks says when it ships.
+    ordering: bool = False
 
 
 def listing(t: TemplateSet, items: Sequence[str]) -> str:
@@ -182,7 +184,8 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
         _stock_facts(sheet, inputs)
     if names & {"postage", "bargaining"}:
         _postage_facts(sheet, inputs)
-    if names & {"shipping_time", "logistics_delay", "payment_reminder", "postage"}:
+    if names & {"shipping_time", "logistics_delay", "payment_reminder", "postage"} or \
+            inputs.ordering:
         _shipping_facts(sheet, inputs)
     if names & {"return_exchange", "quality_concern", "quality_complaint", "colour_difference",
                 "refund_status", "cancel_order"}:

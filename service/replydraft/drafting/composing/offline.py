@@ -55,6 +55,8 @@ _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status
 _TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
 
 
+# Order states in which "it ships the same day if paid before the cut-off" still holds.
+_NOT_SENT = frozenset({None, "unpaid", "paid"})
 # What each kind of acknowledgement says (a plan step with source "ack", by its ask).
 _ACK_KEYS = {
     "remark": "other.noted", "answer": "other.answered", "promised": "other.promised",
@@ -196,7 +198,11 @@ class Composer:
             else:
                 # a remark the agent will read gets no sign-off; an answer to the agent's
                 # question is taken up; a bare "ok" is acknowledged
-                self.say(_ACK_KEYS.get(step.ask or "", "other.ack"), "other")
+                key = _ACK_KEYS.get(step.ask or "", "other.ack")
+                if step.ask == "ordering" and self.value("order_status") in _NOT_SENT and \
+                        self.can_say("other.ordering_dispatch"):
+                    key = "other.ordering_dispatch"  # "拍了": thanked, and told when it ships
+                self.say(key, "other")
         elif source == "close":
             if step.ask == "farewell":
                 self.say("thanks_close.farewell", "other")

@@ -188,6 +188,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.praised": _spec(),
     "other.praised_browsing": _spec(),
     "other.ordering": _spec(),
+    "other.ordering_dispatch": _spec("cutoff"),
     "other.chasing": _spec(),
     "other.on_it": _spec(),
     "other.patient": _spec(),

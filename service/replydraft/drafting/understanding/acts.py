@@ -24,6 +24,10 @@ _IMAGE_ONLY = re.compile(
     r"^\s*(?:[\[【<(（]\s*(?:图片|圖片|照片|image|img|photo|picture|사진|이미지)\s*[\]】>)）]\s*)+$",
     re.IGNORECASE)
 
+# A question put to the agent, by its mark or a closing particle; "asking my wife which colour"
+# asks someone else.
+_ASKED_OF_US = re.compile(r"[?？]|[吗呢嘛](?:$|[\s，。!！~～]|[啊呀哈])")
+
 # "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
 _ACK_MAX_CHARS = 14
 _ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may remain
@@ -71,7 +75,8 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,
-        stepping_away=lexicon.cue("stepping_away", normalised) and not question,
+        stepping_away=lexicon.cue("stepping_away", normalised) and not _ASKED_OF_US.search(
+            normalised),
         statement=is_statement(normalised, lexicon),
         contentless=contentless(normalised),
         image=image_only(request.latest),

@@ -213,6 +213,9 @@ def understand(
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
     rules = classifier.rules.scores(normalise(latest))
+    if acts.stepping_away:
+        # "one sec, asking my wife which colour she wants": nothing is asked of us yet.
+        found, rules = [], {}
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
                             ours=product.sku is not None,
                             mentioned=product.how in ("named", "category"))
@@ -370,8 +373,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "谢谢你们送的口水巾" thanks, with nothing else read in it.
         intents = [IntentScore(intent="thanks_close", confidence=max(
             [ASKED] + [s.confidence for s in intents if s.intent == "thanks_close"]))]
-    if question and not (acts.thanks or acts.farewell):
-        # "편하게 다니면서 신을 거?" asks something: no thanks or goodbye in it to close on.
+    if (question or len(intents) > 1 or named) and not (
+            acts.thanks or acts.farewell or acts.declining or acts.acknowledgement):
+        # "편하게 다니면서 신을 거?" asks something, and "那我直接拒收了吧" says what they will
+        # do: no thanks or goodbye in either to close on.
         intents = [s for s in intents if s.intent != "thanks_close"] or [
             IntentScore(intent="other", confidence=0.5)]
     if acts.requesting and not acts.farewell:
