@@ -137,7 +137,7 @@ class Drafter:
             latest_text=request.latest, order_id=seen.order_id, asks=seen.asks,
             candidates=self._candidates(seen),
             on_offer=self._on_offer(seen) if product is None else (),
-            ordering=seen.acts.ordering))
+            dispatch=seen.acts.ordering or seen.urgent))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
                               store=store)

@@ -149,8 +149,9 @@ class FactInputs:
     candidates: Sequence[Product] = ()
     # Our items with an offer on, for "有什么活动" with no item in view.
     on_offer: Sequence[Product] = ()
-    # The customer says they are buying ("拍了", "I'll take it"): the thanks says when it ships.
-    ordering: bool = False
+    # The reply may say when it ships: the customer is buying ("拍了", "I'll take it") or in a
+    # hurry ("谢谢 我急用").
+    dispatch: bool = False
 
 
 def listing(t: TemplateSet, items: Sequence[str]) -> str:
@@ -185,7 +186,7 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     if names & {"postage", "bargaining"}:
         _postage_facts(sheet, inputs)
     if names & {"shipping_time", "logistics_delay", "payment_reminder", "postage"} or \
-            inputs.ordering:
+            inputs.dispatch:
         _shipping_facts(sheet, inputs)
     if names & {"return_exchange", "quality_concern", "quality_complaint", "colour_difference",
                 "refund_status", "cancel_order"}:

@@ -206,7 +206,8 @@ class Composer:
         elif source == "close":
             if step.ask == "farewell":
                 self.say("thanks_close.farewell", "other")
-            else:
+            elif not (step.ask == "urgent" and self.value("order_status") in _NOT_SENT
+                      and self.say("thanks_close.close_urgent", "other")):
                 self.say("thanks_close.close", "other")
         elif source == "menu":
             self.say("ask.clarify", "other", ask=True)
@@ -526,6 +527,9 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
     urgent = c.ctx.understanding is not None and c.ctx.understanding.urgent
     if "express" in c.asks and ask == "arrive_when":
         ask = "express"  # "顺丰几天到": the express courier's days, not the standard schedule
+    if urgent and ask == "arrive_when":
+        # "今天能到吗 急用": the honest answer first (no date can be promised), then the options
+        c.say("shipping_time.honest", "shipping_time")
     if ask in (None, "ship_when") or (ask == "arrive_when" and not urgent):
         # "明天能到吗" asks about the road, not the warehouse: the dispatch schedule would
         # bury the answer.
@@ -534,8 +538,6 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
         c.say("shipping_time.couriers", "shipping_time")
     if (urgent or ask in ("arrive_when", "express")) and "express_fee" not in c.asks:
         c.say("shipping_time.express", "shipping_time")
-    if urgent and ask == "arrive_when":
-        c.say("shipping_time.honest", "shipping_time")
 
 
 def _logistics_delay(c: Composer, ask: str | None) -> None:

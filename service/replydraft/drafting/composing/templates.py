@@ -189,6 +189,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.praised_browsing": _spec(),
     "other.ordering": _spec(),
     "other.ordering_dispatch": _spec("cutoff"),
+    "thanks_close.close_urgent": _spec("cutoff"),
     "other.chasing": _spec(),
     "other.on_it": _spec(),
     "other.patient": _spec(),

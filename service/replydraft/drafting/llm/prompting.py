@@ -355,6 +355,7 @@ _ACK_WORDS = {
     "patient": "thank them for their patience; you will update them here",
     "stepping_away": "say kindly there is no hurry; you are here when they are ready",
     "farewell": "say goodbye warmly; they can message any time",
+    "urgent": "say you're welcome; you know they are in a hurry, and say when orders ship",
     "elsewhere": "say kindly that the message seems meant for another company, and offer help "
                  "with this store's products or orders",
 }

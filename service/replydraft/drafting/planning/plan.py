@@ -161,8 +161,9 @@ class _Planner:
         names = _order_aware(planned_intents(inputs.intents, asks, book), inputs, asks,
                              self.calm)
         if lacking:
-            # "do you have colour pens?" is not also asked which of our items it means
-            names = [n for n in names if n not in _PRODUCT_INTENTS] or names
+            # "do you have colour pens?" is not also asked which of our items it means, and "18k
+            # gold, any discount?" is not asked which item to discount
+            names = [n for n in names if n not in _PRODUCT_INTENTS | {"bargaining"}] or names
         # An ask that makes intents beside it beside the point (asks.yaml `overshadows`):
         # "帮我申请退款" wants the request made, not how returns work or when money arrives.
         hidden = {i for a in asks if (found := book.get(a)) is not None for i in found.overshadows}
@@ -251,7 +252,9 @@ class _Planner:
                     # "好的" / "ok": acknowledged, not "you're welcome"; praise is thanked for
                     self.steps.append(_ack(inputs, intent))
                     return
-                self.steps.append(PlanStep(intent=intent, source=source))
+                # "谢谢 我急用 尽快发哈": the thanks is answered, and the hurry with it
+                hurry = "urgent" if source == "close" and inputs.understanding.urgent else None
+                self.steps.append(PlanStep(intent=intent, source=source, ask=hurry))
             return
         if asked:
             return

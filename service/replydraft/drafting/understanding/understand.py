@@ -444,8 +444,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
 _AFTER_SALES = frozenset({"quality_complaint", "logistics_delay", "refund_status",
                           "return_exchange"})
 # What is asked about an item itself: of a thing the shop does not carry, nothing it can answer.
+# ("a discount if I buy a brooch too" haggles over a thing we do not carry)
 _ABOUT_THE_ITEM = frozenset({"product_info", "size_advice", "stock", "quality_concern",
-                             "colour_difference", "not_sold", "other", "greeting"})
+                             "colour_difference", "not_sold", "other", "greeting", "bargaining"})
 # Questions before a purchase, where a specific ask is a better guide than the model's general
 # reading ("生产日期什么时候的" asks when it was made, not when it ships).
 _PRESALES = frozenset({"shipping_time", "product_info", "postage", "stock", "size_advice",
