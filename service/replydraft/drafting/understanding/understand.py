@@ -420,8 +420,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     ordered = any(a.intent in _AFTER_SALES for a in found)
     if ordered:
         intents = [s for s in intents if s.intent != "not_sold"] or intents
-    elif (nothing or about_it) and named_lack and not praised and not acts.statement:
-        # "有卖充电宝吗", "想买个睡袋", "interested in a camera": asked for; "my cat walked on the
+    elif named_lack and not praised and not acts.statement and (nothing or about_it or (
+            lexicon.cue("wanting", normalised) and not ours and not rules)):
+        # "有卖充电宝吗", "想买个睡袋", "interested in a camera": asked for, whatever else the
+        # model reads in the wish ("정장 보러 왔는데요" is no complaint); "my cat walked on the
         # keyboard" only mentions one.
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
     elif not named_lack and any(s.intent == "not_sold" for s in intents) and \
