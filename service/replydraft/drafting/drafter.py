@@ -127,7 +127,10 @@ class Drafter:
         retrieved = retrieve(self.knowledge, query, language=seen.language,
                              intents=answered, sku=product.sku if product else None,
                              k=self.settings.retrieval_k)
-        answers = [hit for ask in seen.asks
+        # "有西装吗": what we make instead (the store's `recommend` answer) is the rest of a
+        # "we don't sell that"
+        lacking = ["recommend"] if any(s.intent == "not_sold" for s in answered) else []
+        answers = [hit for ask in [*seen.asks, *lacking]
                    if (hit := store_answer_hit(store, ask, seen.language)) is not None]
         retrieved = Retrieved([*retrieved.hits, *answers])
         library = template_library(self.settings.prompts_dir, store.voice.korean_speech_level)

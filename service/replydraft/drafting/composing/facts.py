@@ -200,7 +200,8 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
         _catalogue_facts(sheet, inputs)
     if inputs.on_offer:
         _offers_facts(sheet, inputs)
-    for ask in inputs.asks:
+    # "有西装吗": what we make instead is the rest of the answer
+    for ask in [*inputs.asks, *(["recommend"] if "not_sold" in names else [])]:
         hit = inputs.retrieved.store_answer(ask)
         if hit is not None:
             sheet.add(f"answer:{ask}", hit.text, hit)

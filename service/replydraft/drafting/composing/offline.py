@@ -356,6 +356,8 @@ _ASPECTS = ("price", "fabric", "fit", "care", "features", "alteration")
 
 def _product_info(c: Composer, ask: str | None) -> None:
     if ask == "catalogue":  # "有什么裤子": our items of that kind, then which one and the size
+        if c.cue("not_carried_clothing"):
+            c.say("not_sold.clothing", "other")  # "패딩 조끼 있어요?": no vest; the coats we have
         c.say("product_info.catalogue", "product_info")
         several = len(c.ctx.understanding.product.candidates) > 1 if c.ctx.understanding else True
         c.say("product_info.catalogue_pick" if several else "product_info.catalogue_size",
@@ -659,6 +661,11 @@ def _handoff(c: Composer, ask: str | None) -> None:
 
 
 def _not_sold(c: Composer, ask: str | None) -> None:
+    if c.cue("not_carried_clothing") and c.fact("answer:recommend") is not None:
+        # "有西装吗", "조끼 있어요?": clothes we don't make; what we do make, and a next step
+        c.say("not_sold.clothing", "other")
+        c._store_answer("recommend", "product_info")
+        return
     c.say("not_sold.line", "other")
 
 

@@ -201,6 +201,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "bargaining.held": _spec(),
     "handoff.ack": _spec(),
     "not_sold.line": _spec(),
+    "not_sold.clothing": _spec(),
     "complaint.next": _spec(),
     "complaint.next_known": _spec("order_id"),
     "complaint.next_in_conversation": _spec(),

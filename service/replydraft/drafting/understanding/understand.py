@@ -354,7 +354,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                if s.intent == "quality_complaint" and s.confidence < BARELY
                and not rules.get(s.intent) and s.intent not in asked else s for s in intents]
     # Nothing we lack named: a `not_sold` reading is only the model's guess at the item.
-    named_lack = lexicon.cue("not_carried", normalised)
+    named_lack = lexicon.cue("not_carried", normalised) or \
+        lexicon.cue("not_carried_clothing", normalised)
     intents = _covered(intents, found, rules, named_lack=named_lack)
     if not named_lack and any(a.needs_category for a in found):
         # "do you sell jackets": we do; the catalogue answers it, stock included ("재킷 어떤
