@@ -233,6 +233,13 @@ def understand(
         intents = [s for s in intents if s.intent != "product_info" or s.confidence != ASKED
                    or any(a.intent == "product_info" for a in found)] or intents
     urgent = cues.is_urgent(normalised)
+    arrival = asks.get("arrive_when")
+    if urgent and previous is None and not found and arrival is not None and \
+            not acts.requesting and \
+            all(s.intent == "other" or s.confidence < FAINT for s in intents):
+        # "急用，怎么办" opening a conversation: how fast it can reach them is the question
+        found = [arrival]
+        intents = [IntentScore(intent=arrival.intent, confidence=ASKED)]
     mood = _mood(cues, customer, intents, order_state, urgent=urgent)
     if mood != "calm" and [s.intent for s in intents] == ["other"]:
         # Displeasure with nothing else asked is what `complaint` means.
