@@ -130,14 +130,15 @@ class Drafter:
         # "有西装吗": what we make instead (the store's `recommend` answer) is the rest of a
         # "we don't sell that"
         lacking = ["recommend"] if any(s.intent == "not_sold" for s in answered) else []
-        answers = [hit for ask in [*seen.asks, *lacking]
+        answerable = [*seen.asks, *lacking]
+        answers = [hit for ask in answerable
                    if (hit := store_answer_hit(store, ask, seen.language)) is not None]
         retrieved = Retrieved([*retrieved.hits, *answers])
         library = template_library(self.settings.prompts_dir, store.voice.korean_speech_level)
         facts, missing = build_facts(FactInputs(
             language=seen.language, intents=answered, slots=seen.slots, store=store,
             product=product, retrieved=retrieved, templates=library[seen.language],
-            latest_text=request.latest, order_id=seen.order_id, asks=seen.asks,
+            latest_text=request.latest, order_id=seen.order_id, asks=answerable,
             candidates=self._candidates(seen),
             on_offer=self._on_offer(seen) if product is None else (),
             dispatch=seen.acts.ordering or seen.urgent))

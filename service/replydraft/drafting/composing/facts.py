@@ -143,6 +143,7 @@ class FactInputs:
     templates: TemplateSet
     latest_text: str
     order_id: str | None
+    # the specific asks read, and "recommend" beside a "we don't sell that" (what we make instead)
     asks: Sequence[str] = ()
     # Our items of the kind the customer names ("有什么裤子", "这条牛仔裤"): listed for a
     # "which do you have" question, and they say whether shoes are the matter.
@@ -200,8 +201,7 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
         _catalogue_facts(sheet, inputs)
     if inputs.on_offer:
         _offers_facts(sheet, inputs)
-    # "有西装吗": what we make instead is the rest of the answer
-    for ask in [*inputs.asks, *(["recommend"] if "not_sold" in names else [])]:
+    for ask in inputs.asks:
         hit = inputs.retrieved.store_answer(ask)
         if hit is not None:
             sheet.add(f"answer:{ask}", hit.text, hit)

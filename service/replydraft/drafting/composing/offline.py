@@ -180,7 +180,7 @@ class Composer:
             if handler is not None:
                 handler(self, step.ask)
         elif source == "store" and step.ask is not None:
-            self._store_answer(step.ask, intent)
+            self.say_store_answer(step.ask, intent)
             if intent == "size_advice":  # "can my wife wear it? 165/58": the chart answers too
                 _size_advice(self, None)
             if intent == "bargaining":  # "老顾客有券吗" on a product with an offer: the offer
@@ -252,7 +252,7 @@ class Composer:
             return  # "提交了", "I applied for price protection": acknowledged, then looked into
         self.say("check.later", intent)
 
-    def _store_answer(self, ask: str, intent: str) -> None:
+    def say_store_answer(self, ask: str, intent: str) -> None:
         """The store's own answer, as content staff wrote it, cited to its store block."""
         fact = self.facts.get(f"answer:{ask}")
         if fact is None or f"answer:{ask}" in self._keys:
@@ -664,7 +664,7 @@ def _not_sold(c: Composer, ask: str | None) -> None:
     if c.cue("not_carried_clothing") and c.fact("answer:recommend") is not None:
         # "有西装吗", "조끼 있어요?": clothes we don't make; what we do make, and a next step
         c.say("not_sold.clothing", "other")
-        c._store_answer("recommend", "product_info")
+        c.say_store_answer("recommend", "product_info")
         return
     c.say("not_sold.line", "other")
 
