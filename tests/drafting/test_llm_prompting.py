@@ -13,12 +13,14 @@ import yaml
 
 from fakes.contexts import context, hit, store
 from replydraft.drafting.backend import Fact
+from replydraft.drafting.drafter import Drafter
 from replydraft.drafting.llm.budget import TokenCounter
 from replydraft.drafting.llm.prompting import (
     PromptRenderer,
     load_prompt_set,
     neutralise,
 )
+from replydraft.drafting.models import DraftRequest
 from replydraft.errors import ConfigurationError
 
 REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts" / "llm"
@@ -180,3 +182,21 @@ def test_broken_prompt_files_fail_at_load_naming_the_problem(
     breakage(prompt_copy)
     with pytest.raises(ConfigurationError, match=message):
         load_prompt_set(prompt_copy)
+
+
+@pytest.mark.parametrize(("messages", "instruction"), [
+    # asked to wait while they ask someone: no follow-up promised, "take your time"
+    ([("customer", "等我一下 我问问我老婆")], "no hurry"),
+    # a thanks in a hurry: the hurry is answered too
+    ([("agent", "已经帮您备注好了"), ("customer", "好的谢谢 我急用 尽快发哈")], "in a hurry"),
+    # praise before buying offers help with the size
+    ([("customer", "这件颜色真好看")], "choosing the size"),
+])
+def test_the_model_is_told_what_the_plan_chose_for_a_message_that_asks_nothing(
+        renderer: PromptRenderer, drafter: Drafter, messages: list[tuple[str, str]],
+        instruction: str) -> None:
+    request = DraftRequest.model_validate(
+        {"messages": [{"role": role, "text": text} for role, text in messages]})
+    prepared = drafter.prepare(request).context
+    user = renderer.render(prepared, stream=False).messages[-1]["content"]
+    assert instruction in user

@@ -55,6 +55,11 @@ class Lexicon:
         """The cue words called ``name`` (lower-case; Chinese in Simplified)."""
         return self.cues.get(name, ())
 
+    def colour_families(self, normalised_text: str) -> set[str]:
+        """The colour families the (normalised) text names ("navy", "파란 색" → blue)."""
+        return {family for family, words in self.colours.items()
+                if any(word_in(word, normalised_text) for word in words)}
+
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
         return any(word_in(word, normalised_text) for word in self.cues.get(name, ()))

@@ -181,8 +181,7 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
         picked = [sku for sku in candidates if sku in descriptive]
         if len(picked) == 1:
             return _Mention(sku=picked[0], candidates=tuple(candidates), specific=True)
-    colours = {family for family, words in lexicon.colours.items()
-               if any(word_in(word, norm) for word in words)}
+    colours = lexicon.colour_families(norm)
     if len(candidates) > 1 and colours:
         # "이 주황색 신발": of our shoes only one comes in orange.
         picked = [sku for sku in candidates if colours <= names.colour_families.get(sku, set())]

@@ -429,16 +429,18 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     if ordered:
         intents = [s for s in intents if s.intent != "not_sold"] or intents
     elif named_lack and not praised and not acts.statement and (nothing or about_it or (
-            lexicon.cue("wanting", normalised) and not ours and not rules)):
+            lexicon.cue("wanting", normalised) and not mentioned and not rules)):
         # "有卖充电宝吗", "想买个睡袋", "interested in a camera": asked for, whatever else the
         # model reads in the wish ("정장 보러 왔는데요" is no complaint); "my cat walked on the
         # keyboard" only mentions one.
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
     elif not named_lack and any(s.intent == "not_sold" for s in intents) and \
             not rules.get("not_sold") and (lexicon.cue("our_range", normalised) or (
-                mentioned and len(intents) == 1)):
+                mentioned and len(intents) == 1) or (
+                len(intents) > 1 and lexicon.colour_families(normalised))):
         # "큰 사이즈 옷 있어요?", "有加大码吗": the store's own range asked for, nothing we lack
-        # named; the model's "we don't sell that" would turn away a customer we serve.
+        # named; "파란 색 있나요?" asks a colour of what they are looking at. The model's "we
+        # don't sell that" would turn away a customer we serve.
         intents = [s for s in intents if s.intent != "not_sold"] or [
             IntentScore(intent="product_info" if mentioned else "stock", confidence=ASKED)]
     if not named_lack and not rules.get("not_sold") and lexicon.cue("goods", normalised):
