@@ -269,6 +269,9 @@ class Composer:
         acks = {s.ask for s in self.plan.steps if s.source == "ack"}
         if "chasing" in acks:
             return  # "sorry to keep you waiting" is the chase's own first words
+        if any(s.intent == "not_sold" for s in self.plan.steps) and \
+                self.intent_names & (_AFTER_SALES | {"return_exchange"}):
+            return  # trouble with a thing we don't sell: not_sold.ordered says its own sorry
         if "elsewhere" in acks:
             # Their trouble is with another company: sympathy, not "sorry for the bad experience"
             self.say("empathy.elsewhere", "other")
@@ -661,6 +664,10 @@ def _handoff(c: Composer, ask: str | None) -> None:
 
 
 def _not_sold(c: Composer, ask: str | None) -> None:
+    if c.intent_names & (_AFTER_SALES | {"return_exchange"}):
+        # trouble with a thing we don't sell: which order it is, before any promise
+        c.say("not_sold.ordered", "other", ask=True)
+        return
     if c.cue("not_carried_clothing") and c.fact("answer:recommend") is not None:
         # "有西装吗", "조끼 있어요?": clothes we don't make; what we do make, and a next step
         c.say("not_sold.clothing", "other")

@@ -202,6 +202,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "handoff.ack": _spec(),
     "not_sold.line": _spec(),
     "not_sold.clothing": _spec(),
+    "not_sold.ordered": _spec(),
     "complaint.next": _spec(),
     "complaint.next_known": _spec("order_id"),
     "complaint.next_in_conversation": _spec(),

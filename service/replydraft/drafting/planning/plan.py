@@ -73,6 +73,9 @@ _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_requ
 _ELSEWHERE_RISKS = frozenset({"phishing_link", "abuse"})
 _SURE_SECURITY = 0.85
 _TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
+# What a thing we don't carry gets no answer of ours for: a discount, a defect or return flow.
+_NOT_FOR_GOODS_WE_LACK = frozenset({"bargaining", "quality_complaint", "return_exchange",
+                                    "refund_status", "colour_difference", "quality_concern"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
 # Intents whose reply changes the conversation (a hand-over, an apology): a faint reading of
 # them is read by the agent instead.
@@ -161,9 +164,11 @@ class _Planner:
         names = _order_aware(planned_intents(inputs.intents, asks, book), inputs, asks,
                              self.calm)
         if lacking:
-            # "do you have colour pens?" is not also asked which of our items it means, and "18k
-            # gold, any discount?" is not asked which item to discount
-            names = [n for n in names if n not in _PRODUCT_INTENTS | {"bargaining"}] or names
+            # "do you have colour pens?" is not also asked which of our items it means, "18k
+            # gold, any discount?" is not asked which item to discount, and "我买的音响坏了" is
+            # not promised a refund for another shop's goods: the order is checked first
+            names = [n for n in names if n not in _PRODUCT_INTENTS | _NOT_FOR_GOODS_WE_LACK
+                     ] or names
         # An ask that makes intents beside it beside the point (asks.yaml `overshadows`):
         # "帮我申请退款" wants the request made, not how returns work or when money arrives.
         hidden = {i for a in asks if (found := book.get(a)) is not None for i in found.overshadows}
@@ -319,6 +324,9 @@ class _Planner:
         # only checked does not ("sorry your item arrived damaged" to someone browsing).
         answered = {s.intent for s in steps
                     if not _faint(s) and s.ask not in _PLAIN_ASKS and s.ask != "order"}
+        # trouble with a thing we don't sell: its own short apology, no smiley, the order checked
+        elsewhere = "not_sold" in answered and bool(
+            {s.intent for s in inputs.intents} & (_TROUBLE | _NOT_FOR_GOODS_WE_LACK))
         apologetic = not calm or bool(answered & _TROUBLE) or \
             bool(self.risk_types & _UPSET_RISKS) or any(s.source == "handoff" for s in steps)
         handed = readiness == "handoff"
@@ -333,7 +341,7 @@ class _Planner:
             tone="apologetic" if apologetic else "friendly",
             # A redirect to another company is said plainly, whatever the mood reads.
             emoji=calm and inputs.store.voice.emoji and not apologetic and not handed
-            and all(s.ask != "elsewhere" for s in steps),
+            and not elsewhere and all(s.ask != "elsewhere" for s in steps),
             # A discount is offered only to a customer who asks for one in their own words.
             offers="prompt_injection" not in self.risk_types and self.seen.haggles
             and "discount" not in self.seen.state.agent_refused,
