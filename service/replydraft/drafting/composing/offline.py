@@ -320,6 +320,8 @@ class Composer:
         if honorific and first.text.startswith(honorific):
             return
         prefix = self.t.fragment("address", honorific=honorific)
+        if not prefix:
+            return
         body = first.text
         if self.ctx.language == "en" and re.match(r"[A-Z][a-z]", body) and not \
                 body.startswith("I "):

@@ -27,7 +27,9 @@ def _spec(required: str = "", optional: str = "") -> tuple[frozenset[str], froze
 
 
 TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "fragments.address": _spec("honorific"),
+    # how a later reply addresses the customer; empty where the language doesn't (English
+    # agents don't open each message mid-chat with "Hi there,")
+    "fragments.address": _spec(optional="honorific"),
     "fragments.money": _spec("amount"),
     "fragments.size": _spec("label"),
     "fragments.height": _spec("value"),

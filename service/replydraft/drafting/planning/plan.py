@@ -456,7 +456,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if (not steps or guesses) and taken_on:
         return _taken_on(inputs, book, language, checks)
     if (not steps or guesses) and (acts.acknowledgement or acts.praise or acts.ordering
-                                   or acts.chasing or acts.stepping_away or _arrived(inputs)):
+                                   or acts.chasing or acts.stepping_away or acts.declining
+                                   or _arrived(inputs)):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [_ack(inputs)]
     if steps and guesses and _remark(inputs):
@@ -474,7 +475,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if any(s.source != "safety" for s in kept):
         return kept
     if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing or \
-            acts.stepping_away or _arrived(inputs):
+            acts.stepping_away or acts.declining or _arrived(inputs):
         return [*kept, _ack(inputs)]
     if taken_on and not kept:
         return _taken_on(inputs, book, language, checks)
@@ -522,6 +523,9 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     """A bare "ok" is acknowledged; an order ("im buying", "拍了") and praise or a promised good
     review are thanked for; a chase ("查到了吗") is told the agent is on it; "等我一下" is told
     to take their time."""
+    if inputs.acts.declining and not (inputs.acts.chasing or inputs.acts.ordering):
+        # "nope" to "anything else?": a goodbye back, not "got it"
+        return PlanStep(intent="thanks_close", ask="farewell", source="close")
     calm = inputs.understanding.mood == "calm"  # "我们讲好的我买了三大包" is no order to thank for
     ask = "chasing" if inputs.acts.chasing else \
         "stepping_away" if inputs.acts.stepping_away else \

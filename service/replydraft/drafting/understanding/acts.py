@@ -69,7 +69,8 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         acknowledgement=acknowledgement(normalised, lexicon),
         thanks=lexicon.cue("thanks", normalised),
         farewell=lexicon.cue("farewell", normalised) and not question,
-        declining=lexicon.cue("declining", normalised) and not question,
+        declining=(lexicon.cue("declining", normalised) and not question) or (
+            _no_more(normalised, request, lexicon)),
         praise=lexicon.cue("praise", normalised) and not asks_outright(normalised),
         ordering=lexicon.cue("ordering", normalised) and not question,
         chasing=cues.chases(normalised),
@@ -93,13 +94,18 @@ def is_statement(normalised: str, lexicon: Lexicon) -> bool:
 def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     """A bare acknowledgement: courtesy words and next to nothing else, no question ("好的谢谢",
     "alright np", "네 기다릴게요"; not "收到的裤子开线了")."""
-    text = normalised.strip()
-    if len(text) > _ACK_MAX_CHARS or is_question(text):
+    if is_question(normalised.strip()):
         return False
-    words = sorted(lexicon.words("courtesy") + lexicon.words("acknowledge"), key=len,
-                   reverse=True)
+    return _only_words(normalised, [*lexicon.words("courtesy"), *lexicon.words("acknowledge")])
+
+
+def _only_words(normalised: str, words: list[str]) -> bool:
+    """The short text is some of ``words`` and next to nothing else."""
+    text = normalised.strip()
+    if len(text) > _ACK_MAX_CHARS:
+        return False
     rest = text
-    for word in words:
+    for word in sorted(words, key=len, reverse=True):
         rest = rest.replace(word, " ")
     return rest != text and letters(rest) <= _ACK_LEFTOVER
 
@@ -125,6 +131,16 @@ def image_only(text: str) -> bool:
 def contentless(normalised: str) -> bool:
     """Nothing to read: punctuation, an emoji, a single character."""
     return letters(normalised) <= 1
+
+
+def _no_more(normalised: str, request: DraftRequest, lexicon: Lexicon) -> bool:
+    """"Nope", "没有了", "아니요 없어요" to the agent's "anything else?": a goodbye, not an "ok"."""
+    before = request.messages[:-1]
+    if not before or before[-1].role != "agent" or asks_outright(normalised) or \
+            not lexicon.cue("more_help", normalise_measures(before[-1].text)):
+        return False
+    return _only_words(normalised, [*lexicon.words("negation"), *lexicon.words("courtesy"),
+                                    *lexicon.words("acknowledge")])
 
 
 def _agent_asked(request: DraftRequest) -> bool:
