@@ -534,10 +534,12 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
     urgent = c.ctx.understanding is not None and c.ctx.understanding.urgent
     if "express" in c.asks and ask == "arrive_when":
         ask = "express"  # "顺丰几天到": the express courier's days, not the standard schedule
-    if urgent and ask == "arrive_when":
-        # "今天能到吗 急用": the honest answer first (no date can be promised), then the options
+    dated = urgent or c.cue("exact_date")
+    if dated and ask == "arrive_when":
+        # "今天能到吗 急用", "具体几号送到": the honest answer first (no date can be promised), then
+        # the options
         c.say("shipping_time.honest", "shipping_time")
-    if ask in (None, "ship_when") or (ask == "arrive_when" and not urgent):
+    if ask in (None, "ship_when") or (ask == "arrive_when" and not dated):
         # "明天能到吗" asks about the road, not the warehouse: the dispatch schedule would
         # bury the answer.
         c.say("shipping_time.dispatch", "shipping_time")
