@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from replydraft.text.korean import adjust_particle, final_consonant, fix_particles, particle_form
+from replydraft.text.korean import (
+    adjust_particle,
+    final_consonant,
+    fix_particles,
+    particle_form,
+    standard_spelling,
+)
 
 
 @pytest.mark.parametrize(("before", "pair", "expected"), [
@@ -33,3 +39,16 @@ def test_composer_pairs_and_filter_replacements_agree() -> None:
     assert adjust_particle("가격", "이라도") == (3, "이라도")
     assert adjust_particle("가격", "가방") == (0, "")  # 가 glued to more Hangul: a word
     assert adjust_particle("가격.", "이") == (0, "")
+
+
+@pytest.mark.parametrize(("said", "standard"), [
+    ("그럼 이걸로 살께요", "그럼 이걸로 살게요"),
+    ("주문할께요!", "주문할게요!"),
+    ("내일 다시 올께 ", "내일 다시 올게 "),
+    # only after a syllable ending in ㄹ: elsewhere 께 is no spoken 게
+    ("깨끗께요?", "깨끗께요?"),
+    ("선생님께 드릴게요", "선생님께 드릴게요"),
+    ("이께", "이께"),
+])
+def test_the_spoken_future_ending_reads_as_the_standard_one(said: str, standard: str) -> None:
+    assert standard_spelling(said) == standard

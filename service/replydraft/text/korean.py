@@ -84,3 +84,14 @@ def fix_particles(text: str) -> str:
         return before + particle_form(before, *_BOTH_FORMS[match.group(2)])
 
     return _BOTH.sub(choose, text)
+
+
+# "살께요", "할께요": the future ending spelt as said. Read as the standard "살게요" so one word
+# list covers both (only after a syllable ending in ㄹ, where the sound is the same).
+_SAID_FUTURE = re.compile(r"(?<=[가-힣])께(?=요|\s|$|[.!?~])")
+
+
+def standard_spelling(text: str) -> str:
+    """Common spoken spellings of Korean endings in their standard form."""
+    return _SAID_FUTURE.sub(
+        lambda m: "게" if final_consonant(text[m.start() - 1]) == _RIEUL else m.group(0), text)

@@ -29,6 +29,7 @@ from replydraft.errors import ConfigurationError
 from replydraft.knowledge.embedding import Embedder, embed_queries
 from replydraft.knowledge.models import Intent
 from replydraft.languages import Language
+from replydraft.text.korean import standard_spelling
 from replydraft.text.script import to_simplified
 
 EmbedQuery = Callable[[str], np.ndarray]
@@ -51,7 +52,7 @@ def family_of(language: Language) -> str:
 
 def normalise(text: str) -> str:
     """NFKC (full-width → ASCII), lower case, Simplified script: what the rules are written for."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).lower().strip()
+    return standard_spelling(to_simplified(unicodedata.normalize("NFKC", text))).lower().strip()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from replydraft.text import units
+from replydraft.text.korean import standard_spelling
 from replydraft.text.money import MoneyAsk, amount_off, read_money
 from replydraft.text.numbers import arabic_numerals, parse_numeral
 from replydraft.text.script import to_simplified
@@ -34,7 +35,7 @@ def normalise_measures(text: str) -> str:
     """Full-width → ASCII, Simplified script, numerals → digits, lower case."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("’", "'").replace("′", "'").replace("″", '"').replace("”", '"')
-    return arabic_numerals(to_simplified(text)).lower()
+    return arabic_numerals(standard_spelling(to_simplified(text))).lower()
 
 
 def _num(value: str) -> float:
