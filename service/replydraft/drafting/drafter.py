@@ -140,7 +140,7 @@ class Drafter:
             product=product, retrieved=retrieved, templates=library[seen.language],
             latest_text=request.latest, order_id=seen.order_id, asks=answerable,
             candidates=self._candidates(seen),
-            on_offer=self._on_offer(seen) if product is None else (),
+            whole_catalogue=self._whole_catalogue(seen) if product is None else (),
             dispatch=seen.acts.ordering or seen.urgent))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
@@ -163,12 +163,11 @@ class Drafter:
             return []
         return [p for p in self.knowledge.products() if p.sku in wanted]
 
-    def _on_offer(self, seen: Understanding) -> list[Product]:
-        """"现在有什么活动": the items with an offer on, when the customer asks what offers there
-        are with no item in view."""
-        if "offers" not in seen.asks:
+    def _whole_catalogue(self, seen: Understanding) -> list[Product]:
+        """"现在有什么活动", "价位多少" with no item in view: every item answers together."""
+        if not {"offers", "price_range"} & set(seen.asks):
             return []
-        return [p for p in self.knowledge.products() if p.promotion]
+        return list(self.knowledge.products())
 
     def _answered_intents(self, seen: Understanding) -> list[IntentScore]:
         """The intents the reply answers: those read and those of the specific asks

@@ -148,8 +148,8 @@ class FactInputs:
     # Our items of the kind the customer names ("有什么裤子", "这条牛仔裤"): listed for a
     # "which do you have" question, and they say whether shoes are the matter.
     candidates: Sequence[Product] = ()
-    # Our items with an offer on, for "有什么活动" with no item in view.
-    on_offer: Sequence[Product] = ()
+    # Every item of ours, for "有什么活动" or "价位多少" with no item in view.
+    whole_catalogue: Sequence[Product] = ()
     # The reply may say when it ships: the customer is buying ("拍了", "I'll take it") or in a
     # hurry ("谢谢 我急用").
     dispatch: bool = False
@@ -199,8 +199,9 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     _order_facts(sheet, inputs)
     if "catalogue" in inputs.asks:
         _catalogue_facts(sheet, inputs)
-    if inputs.on_offer:
+    if inputs.whole_catalogue:
         _offers_facts(sheet, inputs)
+        _price_range_facts(sheet, inputs)
     for ask in inputs.asks:
         hit = inputs.retrieved.store_answer(ask)
         if hit is not None:
@@ -244,12 +245,24 @@ def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:
 def _offers_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     """Each item with an offer on and its offer, in the catalogue's order."""
     t, lang = inputs.templates, inputs.language
+    on_offer = [p for p in inputs.whole_catalogue if localize(p.promotion, lang)]
     offers = [t.fragment("offer_item", item=localize(p.names, lang),
                          offer=localize(p.promotion, lang).rstrip("。."))
-              for p in inputs.on_offer if localize(p.promotion, lang)]
-    first = inputs.on_offer[0].sku
-    sheet.add("offers", t.fragment("offer_sep").join(offers),
-              inputs.retrieved.product_block(first))
+              for p in on_offer]
+    if on_offer:
+        sheet.add("offers", t.fragment("offer_sep").join(offers),
+                  inputs.retrieved.product_block(on_offer[0].sku))
+
+
+def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    """The cheapest and the dearest of our items ("가격대는 어떻게 되나요?")."""
+    t = inputs.templates
+    cheapest = min(inputs.whole_catalogue, key=lambda p: p.price)
+    dearest = max(inputs.whole_catalogue, key=lambda p: p.price)
+    sheet.add("price_low", money(t, cheapest.price), inputs.retrieved.product_block(cheapest.sku),
+              number(cheapest.price))
+    sheet.add("price_high", money(t, dearest.price), inputs.retrieved.product_block(dearest.sku),
+              number(dearest.price))
 
 
 _LABEL = re.compile(r"^(?:面料|材质|面料為|材質)(?:为|為|是|：|:)\s*|^(?:fabric|material)\s*:\s*",

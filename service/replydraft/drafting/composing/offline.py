@@ -370,6 +370,9 @@ def _product_info(c: Composer, ask: str | None) -> None:
         c.say("product_info.catalogue_pick" if several else "product_info.catalogue_size",
               "product_info")
         return
+    # "价位多少": our range with no item in view, else the item's price
+    if ask == "price_range" and not c.say("product_info.price_range", "product_info"):
+        ask = "price"
     if c.fact("product_name") is None:
         return  # the missing-product question covers it
     if ask == "material":  # "是真皮吗": what it is made of answers it

@@ -54,7 +54,7 @@ COMPUTED: dict[str, str] = {
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",
     "freebie": "promotion", "material": "fabric", "catalogue": "catalogue",
-    "hemming": "alteration", "offers": "offers",
+    "hemming": "alteration", "offers": "offers", "price_range": "price_low",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
 _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped"})
@@ -63,7 +63,8 @@ _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped"})
 _PLAIN_ASKS = frozenset({"track"})
 # Other facts that answer an ask as well: "no restock planned" is an answer to "when back?".
 _ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",),
-                                              "offers": ("promotion",)}
+                                              "offers": ("promotion",),
+                                              "price_range": ("price",)}
 # An intent read this faintly gives way when the message holds a specific ask that is answered.
 WEAK_BESIDE_ASKS = 0.5
 _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})

@@ -290,13 +290,17 @@ _NAMED_BY = {"postage": "shipping_words", "address_change": "address_words",
              "security": "security_words"}
 
 
+# "多少钱", "价位多少": a price, or the range of our prices
+_PRICE_ASKS = frozenset({"price", "price_range"})
+
+
 def _priced_kind(found: list[Ask], asks: AskBook) -> list[Ask]:
     """"裤子多少钱", "신발 가격대가 어느 정도예요?": the price of a kind with several items of ours
     is the catalogue's answer (each item with its price), not "which one do you mean?"."""
     catalogue = asks.get("catalogue")
-    if catalogue is None or not any(a.id == "price" for a in found):
+    if catalogue is None or not any(a.id in _PRICE_ASKS for a in found):
         return found
-    kept = [a for a in found if a.id != "price"]
+    kept = [a for a in found if a.id not in _PRICE_ASKS]
     if any(not a.needs_category and a.id not in _LIKE_A_CATALOGUE for a in kept):
         return found  # "裤子黑色的多少钱" asks about one of them: which one, then
     return kept if catalogue in kept else [catalogue, *kept]
