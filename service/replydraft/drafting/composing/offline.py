@@ -49,7 +49,7 @@ _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.chec
                               "logistics_delay.unshipped_look_into",
                               "complaint.next_known", "complaint.noted", "check.later",
                               "check.topic",
-                              "check.noted", "check.noted_plain"})
+                              "check.noted"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status", "complaint"})
 _TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
@@ -247,11 +247,9 @@ class Composer:
             self.facts["topic"] = Fact("topic", joined)
             if self.say("check.topic", intent):
                 return
-        # "提交了", "I applied for price protection": something done, acknowledged and looked into;
-        # "因为我下午5点下班" tells a circumstance: noted, and what they need is asked
-        noted = "check.noted" if self.cue("done_something") else "check.noted_plain"
-        if not is_question(self.latest) and not self.ctx.risks and self.say(noted, intent):
-            return
+        if not is_question(self.latest) and not self.ctx.risks and \
+                self.say("check.noted", intent):
+            return  # "提交了", "I applied for price protection": acknowledged, then looked into
         self.say("check.later", intent)
 
     def say_store_answer(self, ask: str, intent: str) -> None:

@@ -72,7 +72,6 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "ask.clarify": _spec(),
     "check.later": _spec(),
     "check.noted": _spec(),
-    "check.noted_plain": _spec(),
     "check.topic": _spec("topic"),
     "product_info.price": _spec("price"),
     "product_info.price_list": _spec("price list_price"),
