@@ -328,8 +328,10 @@ class _Planner:
         # trouble with a thing we don't sell: its own short apology, no smiley, the order checked
         elsewhere = "not_sold" in answered and bool(
             {s.intent for s in inputs.intents} & (_TROUBLE | _NOT_FOR_GOODS_WE_LACK))
+        # "转人工" asked calmly is passed on, with no apology for a trouble nobody told
         apologetic = not calm or bool(answered & _TROUBLE) or \
-            bool(self.risk_types & _UPSET_RISKS) or any(s.source == "handoff" for s in steps)
+            bool(self.risk_types & _UPSET_RISKS) or (
+                any(s.source == "handoff" for s in steps) and bool(answered - {"handoff"}))
         handed = readiness == "handoff"
         # "好的" / "对的" as a first message: the acknowledgement is the whole reply. A statement
         # the draft can only take note of and check ("尽快处理一下吧", "我已经领了") carries on a
