@@ -52,6 +52,8 @@ _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.chec
                               "check.noted"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status", "complaint"})
+# Trouble with an order: about a thing we don't sell, the order is checked before anything else.
+_ORDER_TROUBLE = _AFTER_SALES | {"return_exchange"}
 _TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
 
 
@@ -270,7 +272,7 @@ class Composer:
         if "chasing" in acks:
             return  # "sorry to keep you waiting" is the chase's own first words
         if any(s.intent == "not_sold" for s in self.plan.steps) and \
-                self.intent_names & (_AFTER_SALES | {"return_exchange"}):
+                self.intent_names & _ORDER_TROUBLE:
             return  # trouble with a thing we don't sell: not_sold.ordered says its own sorry
         if "elsewhere" in acks:
             # Their trouble is with another company: sympathy, not "sorry for the bad experience"
@@ -671,7 +673,7 @@ def _handoff(c: Composer, ask: str | None) -> None:
 
 
 def _not_sold(c: Composer, ask: str | None) -> None:
-    if c.intent_names & (_AFTER_SALES | {"return_exchange"}):
+    if c.intent_names & _ORDER_TROUBLE:
         # trouble with a thing we don't sell: which order it is, before any promise
         c.say("not_sold.ordered", "other", ask=True)
         return

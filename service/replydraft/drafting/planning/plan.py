@@ -328,10 +328,9 @@ class _Planner:
         # trouble with a thing we don't sell: its own short apology, no smiley, the order checked
         elsewhere = "not_sold" in answered and bool(
             {s.intent for s in inputs.intents} & (_TROUBLE | _NOT_FOR_GOODS_WE_LACK))
-        # "转人工" asked calmly is passed on, with no apology for a trouble nobody told
+        # ("转人工" asked calmly is passed on with no apology for a trouble nobody told)
         apologetic = not calm or bool(answered & _TROUBLE) or \
-            bool(self.risk_types & _UPSET_RISKS) or (
-                any(s.source == "handoff" for s in steps) and bool(answered - {"handoff"}))
+            bool(self.risk_types & _UPSET_RISKS)
         handed = readiness == "handoff"
         # "好的" / "对的" as a first message: the acknowledgement is the whole reply. A statement
         # the draft can only take note of and check ("尽快处理一下吧", "我已经领了") carries on a
@@ -537,9 +536,6 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
         ("praise_browsing" if _browsing(inputs) else "praise") if inputs.acts.praise and calm else \
         "received" if _arrived(inputs) else None
     return PlanStep(intent=intent, ask=ask, source="ack")
-
-
-_BOUGHT = frozenset({"paid", "shipped", "delivered", "received", "returned", "refused"})
 
 
 def _browsing(inputs: PlanInputs) -> bool:
