@@ -52,8 +52,6 @@ _PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.chec
                               "check.noted"})
 # Replies about a problem in progress end with "I'll keep you posted", not "anything else?".
 _AFTER_SALES = frozenset({"logistics_delay", "quality_complaint", "refund_status", "complaint"})
-# Trouble with an order: about a thing we don't sell, the order is checked before anything else.
-_ORDER_TROUBLE = _AFTER_SALES | {"return_exchange"}
 _TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
 
 
@@ -271,8 +269,7 @@ class Composer:
         acks = {s.ask for s in self.plan.steps if s.source == "ack"}
         if "chasing" in acks:
             return  # "sorry to keep you waiting" is the chase's own first words
-        if any(s.intent == "not_sold" for s in self.plan.steps) and \
-                self.intent_names & _ORDER_TROUBLE:
+        if any(s.intent == "not_sold" and s.ask == "ordered" for s in self.plan.steps):
             return  # trouble with a thing we don't sell: not_sold.ordered says its own sorry
         if "elsewhere" in acks:
             # Their trouble is with another company: sympathy, not "sorry for the bad experience"
@@ -673,7 +670,7 @@ def _handoff(c: Composer, ask: str | None) -> None:
 
 
 def _not_sold(c: Composer, ask: str | None) -> None:
-    if c.intent_names & _ORDER_TROUBLE:
+    if ask == "ordered":
         # trouble with a thing we don't sell: which order it is, before any promise
         c.say("not_sold.ordered", "other", ask=True)
         return

@@ -74,6 +74,8 @@ _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_requ
 _ELSEWHERE_RISKS = frozenset({"phishing_link", "abuse"})
 _SURE_SECURITY = 0.85
 _TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
+# Trouble with an order already placed.
+_ORDER_TROUBLE = _TROUBLE | {"return_exchange", "refund_status"}
 # What a thing we don't carry gets no answer of ours for: a discount, a defect or return flow.
 _NOT_FOR_GOODS_WE_LACK = frozenset({"bargaining", "quality_complaint", "return_exchange",
                                     "refund_status", "colour_difference", "quality_concern"})
@@ -315,6 +317,12 @@ class _Planner:
 
     def _finish(self, names: list[str]) -> AnswerPlan:
         steps, inputs, calm = self.steps, self.inputs, self.calm
+        # Trouble with a thing we don't sell ("我买的音响坏了"): the order is checked first (the
+        # step's ask "ordered"), with its own short sorry and no smiley.
+        if {s.intent for s in inputs.intents} & _ORDER_TROUBLE:
+            steps = [s.model_copy(update={"ask": "ordered"})
+                     if s.intent == "not_sold" and s.source == "facts" else s for s in steps]
+        elsewhere = any(s.intent == "not_sold" and s.ask == "ordered" for s in steps)
         readiness: Readiness = "ready"
         if self.checks:
             readiness = "needs_check"
@@ -325,9 +333,6 @@ class _Planner:
         # only checked does not ("sorry your item arrived damaged" to someone browsing).
         answered = {s.intent for s in steps
                     if not _faint(s) and s.ask not in _PLAIN_ASKS and s.ask != "order"}
-        # trouble with a thing we don't sell: its own short apology, no smiley, the order checked
-        elsewhere = "not_sold" in answered and bool(
-            {s.intent for s in inputs.intents} & (_TROUBLE | _NOT_FOR_GOODS_WE_LACK))
         # ("转人工" asked calmly is passed on with no apology for a trouble nobody told)
         apologetic = not calm or bool(answered & _TROUBLE) or \
             bool(self.risk_types & _UPSET_RISKS)
