@@ -191,6 +191,10 @@ def test_broken_prompt_files_fail_at_load_naming_the_problem(
     ([("agent", "已经帮您备注好了"), ("customer", "好的谢谢 我急用 尽快发哈")], "in a hurry"),
     # praise before buying offers help with the size
     ([("customer", "这件颜色真好看")], "choosing the size"),
+    # a person asked for calmly: the person answering says so, nothing is passed on
+    ([("customer", "能不能转真人")], "you are a real person"),
+    # a first message about an order that can only be held asks for its number
+    ([("customer", "订单里的赠品怎么没显示")], "order number"),
 ])
 def test_the_model_is_told_what_the_plan_chose_for_a_message_that_asks_nothing(
         renderer: PromptRenderer, drafter: Drafter, messages: list[tuple[str, str]],

@@ -198,6 +198,31 @@ def test_an_order_in_words_is_thanked_for_not_re_answered(drafter: Drafter) -> N
     assert steps(result) == [("ordering", "ack")], result.text
 
 
+def test_a_person_asked_for_calmly_is_the_person_answering(drafter: Drafter) -> None:
+    result = draft(drafter, "请问是真人在回复吗")
+    assert steps(result) == [("person", "ack")] and result.readiness == "ready"
+    assert "人工客服" in result.text and "主管" not in result.text
+    # a manager is asked for by name: the supervisor path
+    manager = draft(drafter, "叫你们经理出来")
+    assert (None, "handoff") in steps(manager) and manager.readiness == "handoff"
+    # a person asked for beside a defect told: the defect is dealt with and handed over
+    troubled = draft(drafter, "鞋底开胶了 找个真人来处理")
+    assert (None, "handoff") in steps(troubled) and troubled.readiness == "handoff"
+
+
+def test_a_first_message_about_an_order_held_for_a_check_asks_for_its_number(
+    drafter: Drafter
+) -> None:
+    result = draft(drafter, "订单里的赠品怎么没显示")
+    assert ("order", "ask_customer") in steps(result)
+    assert "订单号" in result.text and result.text.count("稍后") <= 1
+    # given earlier in the conversation, it is not asked again
+    later = draft(drafter, "订单号 66120034", ("agent", "好的，我看一下"),
+                  "订单里的赠品怎么没显示")
+    assert ("order", "ask_customer") not in steps(later)
+    assert "订单号" not in later.text
+
+
 def test_a_faint_request_for_a_person_is_no_hand_over(drafter: Drafter) -> None:
     result = draft(drafter, "那我自己去找快递问?")
     assert result.readiness != "handoff"

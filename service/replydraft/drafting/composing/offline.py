@@ -26,6 +26,7 @@ from replydraft.knowledge.models import pick_text
 from replydraft.languages import Language
 from replydraft.text.emoji import EMOJI_CLASS
 from replydraft.text.korean import fix_particles
+from replydraft.text.script import to_traditional
 
 # Sentences whose whole point is one fact: skipped when that fact was already stated.
 _ONCE = {
@@ -39,9 +40,11 @@ _ONCE = {
 _EMPATHY_FIRST = ("quality_complaint", "logistics_delay", "refund_status", "colour_difference")
 _APOLOGISING = frozenset({"quality_complaint", "logistics_delay"})
 # Asks whose trouble has its own apology.
-_OWN_EMPATHY = ("missing_item", "wrong_item")
+_OWN_EMPATHY = ("missing_item", "wrong_item", "signed_not_received")
 # Sentences that already promise to report back; the after-sales closing would repeat them.
-_PROMISES_UPDATE = frozenset({"logistics_delay.check_order", "refund_status.check_order",
+_PROMISES_UPDATE = frozenset({"ask.order_check", "return_exchange.request_check_order",
+                              "return_exchange.request_look_into",
+                              "logistics_delay.check_order", "refund_status.check_order",
                               "logistics_delay.look_into", "refund_status.look_into",
                               "logistics_delay.track_check_order",
                               "logistics_delay.track_look_into",
@@ -64,7 +67,7 @@ _ACK_KEYS = {
     "ordering": "other.ordering", "elsewhere": "other.elsewhere",
     "chasing": "other.chasing", "on_it": "other.on_it", "patient": "other.patient",
     "stepping_away": "other.stepping_away",
-    "received": "other.received"}
+    "received": "other.received", "person": "handoff.person"}
 
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""
@@ -190,7 +193,10 @@ class Composer:
                 _stock(self, None)  # what is sold out is known; only the date is not
             self._check_line(intent)
         elif source == "ask_customer":
-            self.say(self._which_item(intent), intent, ask=True)
+            if step.ask == "order":
+                self._order_check(intent)
+            else:
+                self.say(self._which_item(intent), intent, ask=True)
         elif source == "ack":
             if intent == "greeting":
                 if self.plan.opening != "banner":
@@ -199,6 +205,8 @@ class Composer:
                 # a remark the agent will read gets no sign-off; an answer to the agent's
                 # question is taken up; a bare "ok" is acknowledged
                 key = _ACK_KEYS.get(step.ask or "", "other.ack")
+                if step.ask == "person" and len(self.plan.steps) > 1:
+                    key = "handoff.person_also"  # the question answered, then "I'm a person"
                 if step.ask == "ordering" and self.value("order_status") in _NOT_SENT and \
                         self.can_say("other.ordering_dispatch"):
                     key = "other.ordering_dispatch"  # "拍了": thanked, and told when it ships
@@ -232,6 +240,18 @@ class Composer:
         if slots.height_cm is not None:
             return "ask.product_size_weight"
         return "ask.product_size"
+
+    def _order_check(self, intent: str) -> None:
+        """The hold with what it needs: the order number, and what is checked when the asks
+        name it ("麻烦发一下订单号，撤回申请的办法我帮您确认一下…")."""
+        topics = [s.topic for s in self.plan.steps if s.source == "check" and s.topic]
+        if topics:
+            self.facts["topic"] = Fact("topic", self.t.fragment("list_sep").join(
+                dict.fromkeys(topics)))
+            if self.say("ask.order_topic", intent, ask=True):
+                self._keys.add("check.topic")
+                return
+        self.say("ask.order_check", intent, ask=True)
 
     def _check_line(self, intent: str) -> None:
         """One "let me check" for everything the knowledge base is silent on, naming it when
@@ -563,11 +583,8 @@ def _logistics_delay(c: Composer, ask: str | None) -> None:
               ask=c.ctx.first_reply)
     elif status in ("unpaid", "paid"):
         c.say("logistics_delay.not_shipped", "logistics_delay")
-    elif not c.say(way + "check_order", "logistics_delay"):
-        if c.ctx.first_reply:
-            c.say(way + "ask_order", "logistics_delay", ask=True)
-        else:
-            c.say(way + "look_into", "logistics_delay")
+    else:
+        _order_lookup(c, way, "logistics_delay")
     if ask != "track" and c.cue("lost"):
         c.say("logistics_delay.lost", "logistics_delay")
 
@@ -600,7 +617,7 @@ def _quality_complaint(c: Composer, ask: str | None) -> None:
 
 
 _RETURN_SENTENCES = {
-    "return_window": ("return_exchange.policy",),
+    "return_window": ("return_exchange.window",),
     "return_conditions": ("return_exchange.policy",),
     "return_how": ("return_exchange.steps",),
     "return_postage": ("return_exchange.postage",),
@@ -612,6 +629,9 @@ _RETURN_SENTENCES = {
 def _return_exchange(c: Composer, ask: str | None) -> None:
     """The window, the conditions, the steps, the postage or the exchange: what was asked; a
     general question gets the policy and the steps."""
+    if ask == "return_request":  # a request already made: looked up on the order
+        _order_lookup(c, "return_exchange.request_", "return_exchange")
+        return
     for key in _RETURN_SENTENCES.get(ask or "", ("return_exchange.policy",
                                                   "return_exchange.steps")):
         c.say(key, "return_exchange")
@@ -622,11 +642,17 @@ def _refund_status(c: Composer, ask: str | None) -> None:
         c.say("refund_status.refunding", "refund_status")
     else:
         c.say("refund_status.timing", "refund_status")
-    if not c.say("refund_status.check_order", "refund_status"):
+    _order_lookup(c, "refund_status.", "refund_status")
+
+
+def _order_lookup(c: Composer, way: str, intent: str) -> None:
+    """The order looked up: by its number when known, else asked for in a first reply;
+    mid-conversation the agent has it."""
+    if not c.say(way + "check_order", intent):
         if c.ctx.first_reply:
-            c.say("refund_status.ask_order", "refund_status", ask=True)
+            c.say(way + "ask_order", intent, ask=True)
         else:
-            c.say("refund_status.look_into", "refund_status")
+            c.say(way + "look_into", intent)
 
 
 def _invoice(c: Composer, ask: str | None) -> None:
@@ -674,12 +700,17 @@ def _not_sold(c: Composer, ask: str | None) -> None:
         # trouble with a thing we don't sell: which order it is, before any promise
         c.say("not_sold.ordered", "other", ask=True)
         return
-    if c.cue("not_carried_clothing") and c.fact("answer:recommend") is not None:
+    clothing = c.lexicon.cue_word("not_carried_clothing", c.latest)
+    thing = clothing or c.lexicon.cue_word("not_carried", c.latest)
+    if thing is not None:  # "没有卖手机壳哦" is plainer than "这个没有"
+        c.facts["thing"] = Fact("thing", to_traditional(thing)
+                                if c.ctx.language == "zh-Hant" else thing)
+    if clothing and c.fact("answer:recommend") is not None:
         # "有西装吗", "조끼 있어요?": clothes we don't make; what we do make, and a next step
-        c.say("not_sold.clothing", "other")
+        c.say_first(["not_sold.clothing_named", "not_sold.clothing"], "other")
         c.say_store_answer("recommend", "product_info")
         return
-    c.say("not_sold.line", "other")
+    c.say_first(["not_sold.line_named", "not_sold.line"], "other")
 
 
 def _complaint(c: Composer, ask: str | None) -> None:

@@ -358,6 +358,8 @@ _ACK_WORDS = {
     "urgent": "say you're welcome; you know they are in a hurry, and say when orders ship",
     "elsewhere": "say kindly that the message seems meant for another company, and offer help "
                  "with this store's products or orders",
+    "person": "say you are a real person on the store's customer service, and ask how you can "
+              "help; pass nothing on to anyone",
 }
 
 
@@ -367,6 +369,8 @@ def _plan_variables(plan: AnswerPlan) -> dict[str, Any]:
         topic = step.intent.replace("_", " ") + (f" ({step.ask.replace('_', ' ')})"
                                                  if step.ask else "")
         what = _STEP_WORDS[step.source].format(topic=topic, ask=step.ask)
+        if step.source == "ask_customer" and step.ask == "order":
+            what = "ask the customer for the order number, and say you will check and reply here"
         if step.source in ("ack", "close") and step.ask in _ACK_WORDS:
             what += ": " + _ACK_WORDS[step.ask]
         steps.append({"what": what})

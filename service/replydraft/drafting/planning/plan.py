@@ -57,7 +57,7 @@ COMPUTED: dict[str, str] = {
     "hemming": "alteration", "offers": "offers", "price_range": "price_low",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
-_FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped"})
+_FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "return_request"})
 # Asks of a trouble intent that are no trouble in themselves: "where's my parcel?" asked calmly
 # wants the tracking looked up, not "sorry for the wait".
 _PLAIN_ASKS = frozenset({"track"})
@@ -284,6 +284,15 @@ class _Planner:
                 self._order_check(intent)
 
     def _ask(self, ask_id: str, intent: str) -> None:
+        if ask_id == "person":
+            # "转人工" reaches the person already answering: asked calmly with no trouble told,
+            # "I'm here" is the reply; upset, or with trouble, it goes the supervisor way.
+            troubled = any(s.intent in _TROUBLE and s.confidence >= UNSURE_BELOW
+                           for s in self.inputs.intents)
+            self.steps.append(PlanStep(intent=intent, ask="person", source="ack")
+                              if self.calm and not troubled
+                              else PlanStep(intent=intent, source="handoff"))
+            return
         source = _ask_source(ask_id, self.inputs, self.book)
         if source == "check":
             found = self.book.get(ask_id)
@@ -315,14 +324,29 @@ class _Planner:
         elif all(s.ask != "product" for s in self.steps):
             self.check("product", self.book.unsure.product[self.agent_language], intent)
 
+    def _order_number_asked(self, steps: list[PlanStep]) -> list[PlanStep]:
+        """A first message about an order of theirs that can only be held ("订单没签收", "两笔
+        专票合计多少") asks for the order number with the hold: nothing can be looked up
+        without it."""
+        inputs = self.inputs
+        held = [i for i, s in enumerate(steps) if s.source == "check"]
+        if not held or not inputs.first_reply or not inputs.acts.of_order or self.risk_types \
+                or inputs.order_status is not None or self.seen.state.order_id is not None \
+                or any(s.source not in ("check", "ack") for s in steps):
+            return steps
+        first = held[0]
+        ask = PlanStep(intent=steps[first].intent, ask="order", source="ask_customer")
+        return [*steps[:first], ask, *steps[first:]]
+
     def _finish(self, names: list[str]) -> AnswerPlan:
         steps, inputs, calm = self.steps, self.inputs, self.calm
         # Trouble with a thing we don't sell ("我买的音响坏了"): the order is checked first (the
         # step's ask "ordered"), with its own short sorry and no smiley.
-        if {s.intent for s in inputs.intents} & _ORDER_TROUBLE:
+        if {s.intent for s in inputs.intents if s.confidence >= UNSURE_BELOW} & _ORDER_TROUBLE:
             steps = [s.model_copy(update={"ask": "ordered"})
                      if s.intent == "not_sold" and s.source == "facts" else s for s in steps]
         elsewhere = any(s.intent == "not_sold" and s.ask == "ordered" for s in steps)
+        steps = self._order_number_asked(steps)
         readiness: Readiness = "ready"
         if self.checks:
             readiness = "needs_check"

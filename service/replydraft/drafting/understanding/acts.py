@@ -33,6 +33,10 @@ _ACK_MAX_CHARS = 14
 _ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may remain
 
 
+# Details of other acts, not acts of their own.
+_DETAILS = frozenset({"of_service", "of_order"})
+
+
 @dataclass(frozen=True)
 class Acts:
     acknowledgement: bool = False  # a bare "ok / 好的 / 네"
@@ -56,10 +60,13 @@ class Acts:
     # the praise is for the service ("效率真高", "so helpful"), not for the goods: no size offer
     # follows it. A detail of `praise`, not an act of its own.
     of_service: bool = False
+    # it is about an order of theirs ("订单没签收", "my parcel"): a first message held for a check
+    # asks for the order number with it. A detail, not an act of its own.
+    of_order: bool = False
 
     def names(self) -> list[DialogueAct]:
         return [f.name for f in fields(self)  # type: ignore[misc]
-                if getattr(self, f.name) and f.name != "of_service"]
+                if getattr(self, f.name) and f.name not in _DETAILS]
 
 
 def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
@@ -83,7 +90,8 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         image=image_only(request.latest),
         answers_agent=_agent_asked(request),
         continuing=continues(normalised, lexicon),
-        of_service=lexicon.cue("service_words", normalised))
+        of_service=lexicon.cue("service_words", normalised),
+        of_order=lexicon.cue("order_words", normalised))
 
 
 def is_statement(normalised: str, lexicon: Lexicon) -> bool:

@@ -64,6 +64,12 @@ class Lexicon:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
         return any(word_in(word, normalised_text) for word in self.cues.get(name, ()))
 
+    def cue_word(self, name: str, normalised_text: str) -> str | None:
+        """The longest cue word called ``name`` in the (normalised) message ("手机壳" over
+        "手机"), None when there is none."""
+        found = [word for word in self.cues.get(name, ()) if word_in(word, normalised_text)]
+        return max(found, key=len) if found else None
+
 
 @lru_cache(maxsize=8)
 def load_lexicon(path: Path) -> Lexicon:

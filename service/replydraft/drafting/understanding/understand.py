@@ -368,6 +368,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     named_lack = lexicon.cue("not_carried", normalised) or \
         lexicon.cue("not_carried_clothing", normalised)
     intents = _covered(intents, found, rules, named_lack=named_lack)
+    if not named_lack and not rules.get("not_sold") and any(
+            s.intent == "stock" and s.confidence >= FAINT for s in intents):
+        # "没有吗?", "없나요?": whether what they are looking at is in stock; "we don't sell
+        # that" about a thing nobody named would turn the customer away.
+        intents = [s for s in intents if s.intent != "not_sold"]
     if not named_lack and any(a.needs_category for a in found):
         # "do you sell jackets": we do; the catalogue answers it, stock included ("재킷 어떤
         # 종류 있어요?" asks what there is, not whether one item is in stock).
@@ -431,11 +436,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # it is a gift we do not sell.
     # "送的湿巾没收到": a gift missing from our parcel is ours, whatever it is
     ordered = any(a.id in _FROM_OUR_PARCEL for a in found)
-    trouble = [s for s in intents if s.intent in _TROUBLE] or [
+    trouble = [s for s in intents if s.intent in _TROUBLE and s.confidence >= FAINT] or [
         IntentScore(intent=i, confidence=c) for i, c in rules.items() if i in _TROUBLE]
     if ordered:
         intents = [s for s in intents if s.intent != "not_sold"] or intents
-    elif named_lack and not mentioned and not rules.get("not_sold") and trouble:
+    elif named_lack and not mentioned and not rules.get("not_sold") and trouble and not praised:
         # "我买的音响声音断断续续", "吸尘器用了两天就不转了": trouble with a thing we do not carry
         # is most likely an order from another shop; the agent checks the order, and no refund
         # is promised for it. It is read as clearly as the trouble, so the planner answers it.
@@ -456,10 +461,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # don't sell that" would turn away a customer we serve.
         intents = [s for s in intents if s.intent != "not_sold"] or [
             IntentScore(intent="product_info" if mentioned else "stock", confidence=ASKED)]
-    if not named_lack and not rules.get("not_sold") and lexicon.cue("goods", normalised):
-        # "do you have any other models?", "남자 고등학생 옷을 사려고요": clothes or models in
-        # general, nothing we lack named, so "we don't sell that" would be a claim nothing
-        # backs; the model's guess is a lean the agent confirms.
+    if not named_lack and not rules.get("not_sold"):
+        # "do you have any other models?", "남자 고등학생 옷을 사려고요", "이제 없어요?": nothing
+        # we lack named, so "we don't sell that" would be a claim nothing backs; the model's
+        # guess is a lean the agent confirms.
         intents = [IntentScore(intent=s.intent, confidence=min(s.confidence, LEANING))
                    if s.intent == "not_sold" else s for s in intents]
     return intents
