@@ -223,6 +223,23 @@ def test_a_first_message_about_an_order_held_for_a_check_asks_for_its_number(
     assert "订单号" not in later.text
 
 
+def test_a_price_objection_is_heard_and_offers_nothing_unasked(drafter: Drafter) -> None:
+    result = draft(drafter, "这价格有点高啊")
+    assert (None, "facts") in steps(result) and "理解" in result.text
+    assert result.plan is not None and not result.plan.offers
+    on_item = draft(drafter, "比我想的贵不少", sku="BT-JN-4WS01")
+    assert on_item.plan is not None and not on_item.plan.offers
+    assert "先别付款" not in on_item.text
+    asked = draft(drafter, "有点贵 能少点吗", sku="BT-JN-4WS01")
+    assert asked.plan is not None and asked.plan.offers  # asked for in words: offered
+
+
+def test_thanks_given_ahead_is_told_news_will_follow(drafter: Drafter) -> None:
+    result = draft(drafter, "麻烦帮我看看物流", ("agent", "好的，我查一下"), "好嘞 先谢谢啦")
+    assert steps(result) == [("ahead", "close")]
+    assert "告诉您" in result.text
+
+
 def test_a_faint_request_for_a_person_is_no_hand_over(drafter: Drafter) -> None:
     result = draft(drafter, "那我自己去找快递问?")
     assert result.readiness != "handoff"

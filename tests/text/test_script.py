@@ -33,6 +33,10 @@ from replydraft.text.script import (
         ("Is the 大码 version available in black?", "en"),
         ("BT-JN-4WS01 사이즈 추천해 주세요", "ko"),
         ("BT-JN-4WS01 有货吗", "zh-Hans"),
+        # English words in a Korean sentence: the Korean ending decides
+        ("made in china 맞죠?", "ko"),
+        ("free size 있어요", "ko"),
+        ("thanks a lot, 네", "en"),  # one Hangul syllable is no Korean sentence
     ],
 )
 def test_one_message_decides_language_and_script(text: str, expected: str) -> None:
@@ -55,6 +59,14 @@ def test_cantonese_and_taiwan_words_read_traditional(text: str) -> None:
     # Shared characters only, but written by Traditional-script customers (Taiwan, Hong Kong).
     assert chinese_script(text) == "zh-Hant"
     assert detect_language([text]) == "zh-Hant"
+
+
+def test_a_japanese_form_of_a_shared_character_decides_no_script() -> None:
+    # 査 (a Japanese input method's 查) is in OpenCC's t2s table, yet neither Taiwan nor Hong
+    # Kong writes it: a Simplified customer's message stays Simplified.
+    assert chinese_script("我想査一下") is None
+    assert chinese_script("帮我査一下") == "zh-Hans"  # 帮 decides, 査 does not outweigh it
+    assert chinese_script("幫我査一下") == "zh-Hant"  # 幫 still decides
 
 
 def test_a_mainland_message_about_taiwan_stays_simplified() -> None:

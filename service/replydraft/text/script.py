@@ -91,10 +91,16 @@ def simplified_only() -> frozenset[str]:
     return frozenset(c for c, t in zip(chars, converted, strict=True) if t != c)
 
 
+# Japanese forms that OpenCC's t2s also simplifies but neither Taiwan nor Hong Kong writes
+# (查 is 查 in Simplified and 查 in Traditional; a Japanese input method types 査): seen in a
+# Simplified customer's message, they say nothing of the script.
+_JAPANESE_FORMS = frozenset("査産説録鋭絶緑顔閲")
+
+
 @cache
 def traditional_only() -> frozenset[str]:
     """Characters that change when written Simplified: they exist only in Traditional."""
-    return frozenset(chr(cp) for cp in t2s_table())
+    return frozenset(chr(cp) for cp in t2s_table()) - _JAPANESE_FORMS
 
 
 @cache
@@ -113,6 +119,17 @@ def _count(runs: re.Pattern[str], text: str) -> int:
     return sum(map(len, runs.findall(text)))
 
 
+# Hangul syllables at the end of a message that make it a Korean sentence around English words.
+_KOREAN_ENDING = 2
+_LAST_RUN = re.compile(r"([\uac00-\ud7a3]+|[A-Za-z]+)[^A-Za-z\uac00-\ud7a3]*$")
+
+
+def _ends_in_hangul(text: str) -> bool:
+    last = _LAST_RUN.search(text)
+    return last is not None and len(last.group(1)) >= _KOREAN_ENDING and \
+        "\uac00" <= last.group(1)[0] <= "\ud7a3"
+
+
 def script_family(text: str) -> Family | None:
     """"ko", "zh" or "en" by the dominant script; None when the text has no letters."""
     hangul = _count(_HANGUL, text)
@@ -122,6 +139,8 @@ def script_family(text: str) -> Family | None:
         return None
     if hangul >= han and hangul >= latin:
         return "ko"
+    if hangul >= _KOREAN_ENDING and not han and _ends_in_hangul(text):
+        return "ko"  # "made in Korea네요?", "size가 L이에요": English words, a Korean sentence
     return "zh" if han >= latin else "en"
 
 

@@ -214,6 +214,8 @@ class Composer:
         elif source == "close":
             if step.ask == "farewell":
                 self.say("thanks_close.farewell", "other")
+            elif step.ask == "ahead":
+                self.say("thanks_close.close_ahead", "other")
             elif not (step.ask == "urgent" and self.value("order_status") in _NOT_SENT
                       and self.say("thanks_close.close_urgent", "other")):
                 self.say("thanks_close.close", "other")
@@ -518,7 +520,10 @@ def _bargaining(c: Composer, ask: str | None) -> None:
         # A price remark ("上次买便宜多了"), an injected "give me a coupon": the price is stated,
         # nothing is offered; with no product known, the customer is asked which item it is.
         if not known:
-            c.say("bargaining.which", "bargaining", ask=True)
+            # "太贵了吧": the objection is heard, then which item, and its offers looked at
+            pricey = c.cue("pricey") and c._calm()
+            c.say("bargaining.which_pricey" if pricey else "bargaining.which", "bargaining",
+                  ask=True)
         return
     if decision == "within":
         c.say("bargaining.within", "bargaining")
@@ -726,7 +731,8 @@ def _complaint(c: Composer, ask: str | None) -> None:
         # "新包装不好看", "等了三天电话都没一个": the trouble is told; asking for it again
         # would not be listening. It is noted and taken up.
         c.say("complaint.noted", "other")
-    elif c.ctx.first_reply or (seen is not None and "answers_agent" in seen.acts):
+    elif (c.ctx.first_reply and not (seen is not None and "continuing" in seen.acts)) or (
+            seen is not None and "answers_agent" in seen.acts):
         c.say("complaint.next", "other", ask=True)  # nothing told yet: what went wrong?
     else:
         # Mid-conversation the trouble was told in the turns before: asking the customer to

@@ -358,6 +358,7 @@ _ACK_WORDS = {
     "urgent": "say you're welcome; you know they are in a hurry, and say when orders ship",
     "elsewhere": "say kindly that the message seems meant for another company, and offer help "
                  "with this store's products or orders",
+    "ahead": "say you're welcome; you will tell them here as soon as it is done",
     "person": "say you are a real person on the store's customer service, and ask how you can "
               "help; pass nothing on to anyone",
 }

@@ -260,9 +260,14 @@ class _Planner:
                     # "好的" / "ok": acknowledged, not "you're welcome"; praise is thanked for
                     self.steps.append(_ack(inputs, intent))
                     return
-                # "谢谢 我急用 尽快发哈": the thanks is answered, and the hurry with it
-                hurry = "urgent" if source == "close" and inputs.understanding.urgent else None
-                self.steps.append(PlanStep(intent=intent, source=source, ask=hurry))
+                # "谢谢 我急用 尽快发哈": the thanks is answered, and the hurry with it; "先谢谢了"
+                # thanks ahead for what the agent is doing: news will follow
+                how = None
+                if source == "close" and inputs.understanding.urgent:
+                    how = "urgent"
+                elif source == "close" and inputs.acts.thanks_ahead:
+                    how = "ahead"
+                self.steps.append(PlanStep(intent=intent, source=source, ask=how))
             return
         if asked:
             return
@@ -318,8 +323,9 @@ class _Planner:
     def _which_product(self, intent: str) -> None:
         """The first message of a conversation may be asked which item it means; later, the
         item was talked about (a link, "this one") and asking again reads as not listening:
-        the agent checks which one instead."""
-        if self.inputs.first_reply:
+        the agent checks which one instead, and so where the message refers back to it ("but
+        you said it was in stock")."""
+        if self.inputs.first_reply and not self.inputs.acts.continuing:
             self.steps.append(PlanStep(intent=intent, source="ask_customer"))
         elif all(s.ask != "product" for s in self.steps):
             self.check("product", self.book.unsure.product[self.agent_language], intent)
@@ -347,6 +353,11 @@ class _Planner:
                      if s.intent == "not_sold" and s.source == "facts" else s for s in steps]
         elsewhere = any(s.intent == "not_sold" and s.ask == "ordered" for s in steps)
         steps = self._order_number_asked(steps)
+        if any(s.ask == "recommend" and s.source == "store" for s in steps):
+            # "想给我爸挑件衣服": the store's suggestion asks what it is for and the measures;
+            # "which item, and your height?" beside it would ask twice
+            steps = [s for s in steps if not (s.source == "ask_customer"
+                                              and s.intent == "size_advice")] or steps
         readiness: Readiness = "ready"
         if self.checks:
             readiness = "needs_check"

@@ -34,7 +34,7 @@ _ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may 
 
 
 # Details of other acts, not acts of their own.
-_DETAILS = frozenset({"of_service", "of_order"})
+_DETAILS = frozenset({"of_service", "of_order", "thanks_ahead"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,9 @@ class Acts:
     # it is about an order of theirs ("订单没签收", "my parcel"): a first message held for a check
     # asks for the order number with it. A detail, not an act of its own.
     of_order: bool = False
+    # the thanks is given ahead ("先谢谢了", "thanks in advance"): something is being done for
+    # them. A detail of `thanks`.
+    thanks_ahead: bool = False
 
     def names(self) -> list[DialogueAct]:
         return [f.name for f in fields(self)  # type: ignore[misc]
@@ -89,9 +92,10 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         contentless=contentless(normalised),
         image=image_only(request.latest),
         answers_agent=_agent_asked(request),
-        continuing=continues(normalised, lexicon),
+        continuing=continues(normalised, lexicon) or lexicon.cue("refers_back", normalised),
         of_service=lexicon.cue("service_words", normalised),
-        of_order=lexicon.cue("order_words", normalised))
+        of_order=lexicon.cue("order_words", normalised),
+        thanks_ahead=lexicon.cue("thanks_ahead", normalised))
 
 
 def is_statement(normalised: str, lexicon: Lexicon) -> bool:

@@ -10,7 +10,7 @@ what the agent said are kept in the dialogue state.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from replydraft.drafting.backend import Slots
@@ -263,17 +263,24 @@ def understand(
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
         acts=acts,
-        haggles=_haggles(rules, normalised, lexicon) or (
-            followup and previous is not None and _haggles(
-                classifier.rules.scores(normalise(previous)), normalise_measures(previous),
-                lexicon)),
+        haggles=_haggles(latest, lexicon, classifier.rules.scores) or (
+            followup and previous is not None and _haggles(previous, lexicon,
+                                                           classifier.rules.scores)),
     )
 
 
-def _haggles(rules: dict[str, float], normalised: str, lexicon: Lexicon) -> bool:
-    """A bargaining keyword (``rules``: the message's keyword scores), in a question or said
-    as a request; or postage asked off as a request ("包个邮吧", not "包邮吗")."""
+def _haggles(text: str, lexicon: Lexicon, scores: Callable[[str], dict[str, float]]) -> bool:
+    """A bargaining keyword (``scores``: the keyword rules), in a question or said as a
+    request; or postage asked off as a request ("包个邮吧", not "包邮吗"). A price objection
+    ("现在贵了这么多", "thats expensive") asks for nothing off unless a bargaining word besides
+    it does."""
+    normalised = normalise_measures(text)
     request = lexicon.cue("haggle", normalised)
+    plain = normalise(text)
+    if not request and lexicon.cue("pricey", normalised):
+        for word in lexicon.words("pricey"):
+            plain = plain.replace(word, " ")
+    rules = scores(plain)
     return (rules.get("bargaining", 0.0) >= STRONG and (
         not is_statement(normalised, lexicon) or request)) or (
         rules.get("postage", 0.0) >= STRONG and request)
@@ -408,6 +415,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # names no trouble ("ok then i want one pair of the ones you suggested", "네 이거 살게요"),
     # a grievance or an account worry in "no rush, take your time".
     buying = acts.ordering and not lexicon.cue("trouble_named", normalised)
+    if lexicon.cue("pricey", normalised) and rules.get("bargaining") and \
+            not rules.get("complaint"):
+        # "好贵啊你们家": a price objection, not a grievance to apologise for
+        intents = _add_intent([s for s in intents if s.intent != "complaint"], "bargaining",
+                              rules["bargaining"])
     intents = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
         (s.intent in _NAMED_BY and not lexicon.cue(_NAMED_BY[s.intent], normalised))
         or (s.intent in ("quality_complaint", "complaint") and buying)
