@@ -119,6 +119,11 @@ def _count(runs: re.Pattern[str], text: str) -> int:
     return sum(map(len, runs.findall(text)))
 
 
+def han_characters(text: str) -> int:
+    """How many Chinese characters the text has."""
+    return _count(_HAN, text)
+
+
 # Hangul syllables at the end of a message that make it a Korean sentence around English words.
 _KOREAN_ENDING = 2
 _LAST_RUN = re.compile(r"([\uac00-\ud7a3]+|[A-Za-z]+)[^A-Za-z\uac00-\ud7a3]*$")

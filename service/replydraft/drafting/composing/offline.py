@@ -43,6 +43,8 @@ _APOLOGISING = frozenset({"quality_complaint", "logistics_delay"})
 _OWN_EMPATHY = ("missing_item", "wrong_item", "signed_not_received")
 # Sentences that already promise to report back; the after-sales closing would repeat them.
 _PROMISES_UPDATE = frozenset({"ask.order_check", "return_exchange.request_check_order",
+                              "address_change.given_check_order",
+                              "address_change.given_look_into",
                               "return_exchange.request_look_into",
                               "logistics_delay.check_order", "refund_status.check_order",
                               "logistics_delay.look_into", "refund_status.look_into",
@@ -566,7 +568,8 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
         # "今天能到吗 急用", "具体几号送到": the honest answer first (no date can be promised), then
         # the options
         c.say("shipping_time.honest", "shipping_time")
-    if ask in (None, "ship_when") or (ask == "arrive_when" and not dated):
+    placed = "track" in c.asks  # "我这个快递多久能到": the order is placed; its parcel is looked up
+    if ask in (None, "ship_when") or (ask == "arrive_when" and not dated and not placed):
         # "明天能到吗" asks about the road, not the warehouse: the dispatch schedule would
         # bury the answer.
         c.say("shipping_time.dispatch", "shipping_time")
@@ -684,6 +687,13 @@ def _cancel_order(c: Composer, ask: str | None) -> None:
 
 def _address_change(c: Composer, ask: str | None) -> None:
     status = c.value("order_status")
+    if ask == "new_address" and status not in ("shipped", "delivered"):
+        # the new address is in the message: asking for it again would not be listening
+        if status in ("unpaid", "paid"):
+            c.say("address_change.given_before_ship", "address_change")
+        else:
+            _order_lookup(c, "address_change.given_", "address_change")
+        return
     if status in ("unpaid", "paid"):
         c.say("address_change.before_ship", "address_change")
     elif status in ("shipped", "delivered"):

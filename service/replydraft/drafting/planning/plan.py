@@ -57,7 +57,8 @@ COMPUTED: dict[str, str] = {
     "hemming": "alteration", "offers": "offers", "price_range": "price_low",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
-_FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "return_request"})
+_FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "return_request",
+                             "new_address"})
 # Asks of a trouble intent that are no trouble in themselves: "where's my parcel?" asked calmly
 # wants the tracking looked up, not "sorry for the wait".
 _PLAIN_ASKS = frozenset({"track"})

@@ -11,6 +11,7 @@ chasing from prompts/understanding/cues.yaml `chasing`), and reported with the i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from replydraft.drafting.models import DialogueAct, DraftRequest
@@ -18,6 +19,7 @@ from replydraft.drafting.understanding.cues import Cues
 from replydraft.drafting.understanding.intents import asks_outright, is_question, letters
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.text.script import han_characters
 
 # What chat exports put where a picture was sent ("[图片]", "[image]", "[사진]").
 _IMAGE_ONLY = re.compile(
@@ -81,7 +83,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         farewell=lexicon.cue("farewell", normalised) and not question,
         declining=(lexicon.cue("declining", normalised) and not question) or (
             _no_more(normalised, request, lexicon)),
-        praise=lexicon.cue("praise", normalised) and not asks_outright(normalised),
+        praise=lexicon.cue_affirmed("praise", normalised) and not asks_outright(normalised),
         ordering=lexicon.cue("ordering", normalised) and not question,
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
@@ -105,21 +107,28 @@ def is_statement(normalised: str, lexicon: Lexicon) -> bool:
 
 def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     """A bare acknowledgement: courtesy words and next to nothing else, no question ("好的谢谢",
-    "alright np", "네 기다릴게요"; not "收到的裤子开线了")."""
+    "alright np", "네 기다릴게요"; not "收到的裤子开线了", not "没有签收")."""
     if is_question(normalised.strip()):
         return False
-    return _only_words(normalised, [*lexicon.words("courtesy"), *lexicon.words("acknowledge")])
+    return _only_words(normalised, [*lexicon.words("courtesy"), *lexicon.words("acknowledge")],
+                       lexicon.words("filler"))
 
 
-def _only_words(normalised: str, words: list[str]) -> bool:
-    """The short text is some of ``words`` and next to nothing else."""
+def _only_words(normalised: str, words: Sequence[str], fillers: Sequence[str] = ()) -> bool:
+    """The short text is some of ``words`` and next to nothing else: a particle or a form of
+    address (``fillers``: "好的亲", "嗯嗯好的哈"), or a letter or two; never a Chinese word of
+    its own ("没有签收" says what did not happen)."""
     text = normalised.strip()
     if len(text) > _ACK_MAX_CHARS:
         return False
     rest = text
     for word in sorted(words, key=len, reverse=True):
         rest = rest.replace(word, " ")
-    return rest != text and letters(rest) <= _ACK_LEFTOVER
+    if rest == text:
+        return False
+    for filler in sorted(fillers, key=len, reverse=True):
+        rest = rest.replace(filler, " ")
+    return letters(rest) <= _ACK_LEFTOVER and not han_characters(rest)
 
 
 def continues(normalised: str, lexicon: Lexicon) -> bool:
@@ -152,7 +161,7 @@ def _no_more(normalised: str, request: DraftRequest, lexicon: Lexicon) -> bool:
             not lexicon.cue("more_help", normalise_measures(before[-1].text)):
         return False
     return _only_words(normalised, [*lexicon.words("negation"), *lexicon.words("courtesy"),
-                                    *lexicon.words("acknowledge")])
+                                    *lexicon.words("acknowledge")], lexicon.words("filler"))
 
 
 def _agent_asked(request: DraftRequest) -> bool:

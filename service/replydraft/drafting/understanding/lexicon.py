@@ -64,6 +64,16 @@ class Lexicon:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
         return any(word_in(word, normalised_text) for word in self.cues.get(name, ()))
 
+    def cue_affirmed(self, name: str, normalised_text: str) -> bool:
+        """Like ``cue``, but a cue word right after a negator ("不喜欢", "not great", "안 예뻐",
+        cue ``negators``) does not count: "款式不喜欢" is no praise."""
+        negators = self.cues.get("negators", ())
+        return any(
+            word_in(word, normalised_text) and not any(
+                word_in(turned, normalised_text)
+                for negator in negators for turned in (negator + word, f"{negator} {word}"))
+            for word in self.cues.get(name, ()))
+
     def cue_word(self, name: str, normalised_text: str) -> str | None:
         """The longest cue word called ``name`` in the (normalised) message ("手机壳" over
         "手机"), None when there is none."""
