@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from replydraft.drafting.models import DraftRequest
-from replydraft.drafting.understanding.conversation import extract_slots
+from replydraft.drafting.understanding.conversation import extract_slots, message_slots
 from replydraft.drafting.understanding.lexicon import load_lexicon, word_in
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.slots import (
@@ -109,6 +109,18 @@ def test_single_numerals_that_are_words_stay_words() -> None:
 )
 def test_foot_length(text: str, foot_mm: float | None) -> None:
     assert parse_foot_length(normalise_measures(text)) == foot_mm
+
+
+@pytest.mark.parametrize(
+    ("text", "footwear", "foot_mm"),
+    [("240 주세요", True, 240), ("네 265 있어요?", True, 265), ("등산화 255 있나요", False, 255),
+     ("250위안이에요?", True, None), ("240 주세요", False, None), ("241 주세요", True, None)],
+)
+def test_a_bare_korean_shoe_size_is_the_foot_length_about_footwear(
+    text: str, footwear: bool, foot_mm: float | None
+) -> None:
+    assert message_slots(text, "ko", LEXICON, footwear=footwear).foot_length_mm == foot_mm
+    assert message_slots(text, "zh", LEXICON, footwear=footwear).foot_length_mm is None
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,10 @@ from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.slots import (
     amount_asked,
+    names_footwear,
     normalise_measures,
     parse_bare_height,
+    parse_bare_korean_foot,
     parse_foot_length,
     parse_height,
     parse_height_weight_pair,
@@ -47,7 +49,10 @@ class MessageSlots:
                                            self.waist_cm))
 
 
-def message_slots(text: str, family: str, lexicon: Lexicon) -> MessageSlots:
+def message_slots(text: str, family: str, lexicon: Lexicon, *, footwear: bool = False
+                  ) -> MessageSlots:
+    """One message's measures. ``footwear``: the item in view is a shoe, so a bare Korean
+    size ("240 주세요") is the foot length in mm."""
     norm = normalise_measures(text)
     height, weight = parse_height(norm), parse_weight(norm, family)
     if height is None or weight is None:
@@ -59,11 +64,15 @@ def message_slots(text: str, family: str, lexicon: Lexicon) -> MessageSlots:
     foot = parse_foot_length(norm)
     if foot is not None and height is not None and abs(foot / 10 - height) < 1:
         foot = None
+    shoe_size = parse_shoe_size(norm, lexicon.us_to_eu)
+    if foot is None and shoe_size is None and height is None and family == "ko" and (
+            footwear or names_footwear(norm)):
+        foot = parse_bare_korean_foot(norm)  # Korean shoe sizes are the foot length in mm
     return MessageSlots(
         height_cm=height,
         weight_kg=weight,
         foot_length_mm=foot,
-        shoe_size=parse_shoe_size(norm, lexicon.us_to_eu),
+        shoe_size=shoe_size,
         waist_cm=parse_waist(norm),
     )
 
@@ -87,14 +96,15 @@ def extract_slots(
     """Slots of the whole conversation; the newest customer message wins, older ones fill gaps.
     ``sku``: the product ``resolve_product`` settled on."""
     texts = [m.text for m in request.messages if m.role == "customer"][::-1]  # newest first
-    per_message = [message_slots(t, family, lexicon) for t in texts]
     product = next((p for p in products if p.sku == sku), None)
+    footwear = product is not None and product.category in FOOTWEAR
+    per_message = [message_slots(t, family, lexicon, footwear=footwear) for t in texts]
     normalised = [normalise_measures(t) for t in texts]
     colour = _first(find_colour(t, product, lexicon) for t in normalised)
     ask = read_money(normalised[0])
     amount = amount_asked(ask, product.price if product else None, currency)
     shoe_size = _first(m.shoe_size for m in per_message)
-    if shoe_size is None and product is not None and product.category in FOOTWEAR:
+    if shoe_size is None and footwear:
         shoe_size = _first(parse_shoe_size(t, lexicon.us_to_eu, footwear=True)
                            for t in normalised)
     return Slots(

@@ -214,6 +214,20 @@ def parse_foot_length(text: str) -> float | None:
     return None
 
 
+# Korean shoe sizes are the foot length in mm: a bare 220-300 in steps of 5 about footwear ("240
+#주세요", "265 있어요?") is one, unless a unit or count says otherwise (250위안, 240개).
+_BARE_KOREAN_FOOT = re.compile(
+    r"(?<![\d.])(2[2-9][05]|300)(?![\d.])"
+    r"(?!\s*(?:원|위안|元|块|달러|%|퍼|프로|cm|kg|키로|일|개|명|벌|켤레|번|시|분|ml|g\b))")
+
+
+def parse_bare_korean_foot(text: str) -> float | None:
+    """Foot length in mm from a bare Korean shoe size ("240 주세요"); the caller knows the
+    message is Korean and about footwear."""
+    match = _BARE_KOREAN_FOOT.search(text)
+    return float(match.group(1)) if match else None
+
+
 _EU_SIZE = (
     re.compile(r"(?<![\d.])(3[5-9]|4\d|50)(?:\.5)?\s*(?:码|号|的鞋|eu\b)"),
     re.compile(r"\beu\s*(3[5-9]|4\d|50)\b"),

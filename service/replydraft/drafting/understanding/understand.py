@@ -637,10 +637,10 @@ def _implied_intents(
 ) -> list[IntentScore]:
     """Measurements in a message ask for a size; a colour named with a size question or in a
     follow-up asks whether that colour is available (in the size discussed)."""
-    own = message_slots(text, family, lexicon)
     product = next((p for p in products if slots is not None and p.sku == slots.sku), None)
     # "46码" is a shoe size only for footwear; for jeans it is the size being asked about.
     footwear = product is not None and product.category in FOOTWEAR
+    own = message_slots(text, family, lexicon, footwear=footwear)
     asks_stock = any(s.intent == "stock" for s in intents)
     shoe = own.shoe_size is not None and footwear and not asks_stock
     if shoe or own.measured:
