@@ -648,6 +648,8 @@ def _return_exchange(c: Composer, ask: str | None) -> None:
 def _refund_status(c: Composer, ask: str | None) -> None:
     if c.value("order_status") == "refunding":
         c.say("refund_status.refunding", "refund_status")
+    elif "refund_cancelled" in c.asks:  # no parcel came back: the money goes straight back
+        c.say("refund_status.cancelled", "refund_status")
     else:
         c.say("refund_status.timing", "refund_status")
     _order_lookup(c, "refund_status.", "refund_status")
@@ -682,7 +684,9 @@ def _cancel_order(c: Composer, ask: str | None) -> None:
     if status in ("unpaid", "paid", "shipped", "delivered", "refunding"):
         c.say(f"cancel_order.{status}", "cancel_order")
     elif not c.say("cancel_order.known_order", "cancel_order"):  # the id given earlier
-        c.say("cancel_order.unknown", "cancel_order", ask=True)
+        # "取消不了": why, and what to do instead, with the order asked for
+        c.say("cancel_order.failed" if ask == "cancel_failed" else "cancel_order.unknown",
+              "cancel_order", ask=True)
 
 
 def _address_change(c: Composer, ask: str | None) -> None:

@@ -219,6 +219,10 @@ def understand(
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
                             ours=product.sku is not None,
                             mentioned=product.how in ("named", "category"))
+    if acts.thanks and not is_question(normalised) and lexicon.cue("hoping", normalised):
+        # "谢谢!希望今天送到", "thanks, hope it fits": a thanks with a wish asks nothing; the
+        # schedule or the size chart would answer a question nobody asked.
+        intents, found = [IntentScore(intent="thanks_close", confidence=ASKED)], []
     if acts.praise and acts.statement and not found and not measured and \
             cues.order_state(normalised) == "received":
         # "穿上挺合身的", "입어 보니 딱 맞네요": how it fits once it came is praise, not a size
@@ -415,6 +419,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # names no trouble ("ok then i want one pair of the ones you suggested", "네 이거 살게요"),
     # a grievance or an account worry in "no rush, take your time".
     buying = acts.ordering and not lexicon.cue("trouble_named", normalised)
+    if rules.get("greeting", 0.0) >= STRONG and len(rules) == 1 and not found:
+        # The greeting rules match a whole message ("在吗", "I'm back", "안녕하세요"): whatever
+        # else the model imagines in it ("我回来了" read as a request for a person) is not there.
+        return [IntentScore(intent="greeting", confidence=rules["greeting"])]
     if lexicon.cue("pricey", normalised) and rules.get("bargaining") and \
             not rules.get("complaint"):
         # "好贵啊你们家": a price objection, not a grievance to apologise for
