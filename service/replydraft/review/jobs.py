@@ -122,19 +122,23 @@ class KnowledgeJobs:
         finally:
             done.set()
             beat.join()
-            self._forget_progress(job_id)
 
-    def _forget_progress(self, job_id: str) -> None:
-        with self._progress_lock:
-            self._progress.pop(job_id, None)
+    def _refresh(self, job_id: str) -> Any:
+        """The refresh, reporting its progress while it runs. The progress is forgotten as it
+        ends, before the job's finished state is committed: a job seen finished never shows its
+        last progress report (the lease thread may take a while to stop)."""
+        try:
+            return self.knowledge.refresh(progress=self._reporter(job_id))
+        finally:
+            with self._progress_lock:
+                self._progress.pop(job_id, None)
 
     def _run_refresh(self, job_id: str) -> None:
         with self.database.session() as session:
             job_rows.mark_running(session=session, job_id=job_id)
             try:
-                report = self.knowledge.refresh(progress=self._reporter(job_id))
+                report = self._refresh(job_id)
             except ReplydraftError as error:
-                self._forget_progress(job_id)
                 log.warning("knowledge refresh %s failed: %s", job_id, error.detail)
                 job_rows.finish_job(session=session, job_id=job_id, succeeded=False,
                                     errors=_errors_of(error))
@@ -142,14 +146,10 @@ class KnowledgeJobs:
             except Exception:
                 # A worker thread has no caller to raise to: record the failure on the job so it
                 # does not stay "running" forever, and keep the trace in the log.
-                self._forget_progress(job_id)
                 log.exception("knowledge refresh %s crashed", job_id)
                 job_rows.finish_job(session=session, job_id=job_id, succeeded=False, errors=[
                     {"loc": "", "msg": "internal error during refresh; see the server log"}])
                 return
-            # Forgotten before the finished state is committed: a job seen finished never
-            # shows the last progress report (the lease thread may take a while to stop).
-            self._forget_progress(job_id)
             job_rows.finish_job(session=session, job_id=job_id, succeeded=True,
                                 report=_as_json(report))
 

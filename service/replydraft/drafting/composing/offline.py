@@ -248,14 +248,19 @@ class Composer:
     def _order_check(self, intent: str) -> None:
         """The hold with what it needs: the order number, and what is checked when the asks
         name it ("麻烦发一下订单号，撤回申请的办法我帮您确认一下…")."""
+        if self._checked_topics() and self.say("ask.order_topic", intent, ask=True):
+            self._keys.add("check.topic")
+            return
+        self.say("ask.order_check", intent, ask=True)
+
+    def _checked_topics(self) -> bool:
+        """What the check steps name, joined into the ``topic`` fact; False when none names
+        anything."""
         topics = [s.topic for s in self.plan.steps if s.source == "check" and s.topic]
         if topics:
             self.facts["topic"] = Fact("topic", self.t.fragment("list_sep").join(
                 dict.fromkeys(topics)))
-            if self.say("ask.order_topic", intent, ask=True):
-                self._keys.add("check.topic")
-                return
-        self.say("ask.order_check", intent, ask=True)
+        return bool(topics)
 
     def _check_line(self, intent: str) -> None:
         """One "let me check" for everything the knowledge base is silent on, naming it when
@@ -263,14 +268,11 @@ class Composer:
         read."""
         if "check.topic" in self._keys or "check.later" in self._keys:
             return
-        topics = [s.topic for s in self.plan.steps if s.source == "check" and s.topic]
+        topics = self._checked_topics()
         if not topics and self._keys & _PROMISES_UPDATE:
             return  # "我马上帮您查一下物流…有进展告诉您" already says it will look and come back
-        if topics:
-            joined = self.t.fragment("list_sep").join(dict.fromkeys(topics))
-            self.facts["topic"] = Fact("topic", joined)
-            if self.say("check.topic", intent):
-                return
+        if topics and self.say("check.topic", intent):
+            return
         if not is_question(self.latest) and not self.ctx.risks and \
                 self.say("check.noted", intent):
             return  # "提交了", "I applied for price protection": acknowledged, then looked into

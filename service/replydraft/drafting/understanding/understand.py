@@ -267,24 +267,27 @@ def understand(
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
         acts=acts,
-        haggles=_haggles(latest, lexicon, classifier.rules.scores) or (
+        haggles=_haggles(latest, lexicon, classifier.rules.scores, rules) or (
             followup and previous is not None and _haggles(previous, lexicon,
                                                            classifier.rules.scores)),
     )
 
 
-def _haggles(text: str, lexicon: Lexicon, scores: Callable[[str], dict[str, float]]) -> bool:
-    """A bargaining keyword (``scores``: the keyword rules), in a question or said as a
-    request; or postage asked off as a request ("包个邮吧", not "包邮吗"). A price objection
-    ("现在贵了这么多", "thats expensive") asks for nothing off unless a bargaining word besides
-    it does."""
+def _haggles(text: str, lexicon: Lexicon, scores: Callable[[str], dict[str, float]],
+             rules: dict[str, float] | None = None) -> bool:
+    """A bargaining keyword (``scores``: the keyword rules; ``rules``: the text's scores when
+    the caller has them), in a question or said as a request; or postage asked off as a request
+    ("包个邮吧", not "包邮吗"). A price objection ("现在贵了这么多", "thats expensive") asks for
+    nothing off unless a bargaining word besides it does."""
     normalised = normalise_measures(text)
     request = lexicon.cue("haggle", normalised)
-    plain = normalise(text)
     if not request and lexicon.cue("pricey", normalised):
+        plain = normalise(text)
         for word in lexicon.words("pricey"):
             plain = plain.replace(word, " ")
-    rules = scores(plain)
+        rules = scores(plain)
+    elif rules is None:
+        rules = scores(normalise(text))
     return (rules.get("bargaining", 0.0) >= STRONG and (
         not is_statement(normalised, lexicon) or request)) or (
         rules.get("postage", 0.0) >= STRONG and request)
@@ -454,7 +457,6 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     about_it = not ours and all(s.intent in _ABOUT_THE_ITEM for s in intents)
     # "送的湿巾没收到": what a customer received (or did not) from us is our matter, even when
     # it is a gift we do not sell.
-    # "送的湿巾没收到": a gift missing from our parcel is ours, whatever it is
     ordered = any(a.id in _FROM_OUR_PARCEL for a in found)
     trouble = [s for s in intents if s.intent in _TROUBLE and s.confidence >= FAINT] or [
         IntentScore(intent=i, confidence=c) for i, c in rules.items() if i in _TROUBLE]
