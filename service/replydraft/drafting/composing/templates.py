@@ -221,8 +221,9 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "handoff.person": _spec(),
     "handoff.person_also": _spec(),
     "not_sold.line": _spec(),
-    "not_sold.line_named": _spec("thing"),
-    "not_sold.clothing_named": _spec("thing"),
+    # {thing}: the thing named; English leaves it out (its plural and article are not known)
+    "not_sold.line_named": _spec(optional="thing"),
+    "not_sold.clothing_named": _spec(optional="thing"),
     "not_sold.clothing": _spec(),
     "not_sold.ordered": _spec(),
     "complaint.next": _spec(),
