@@ -185,6 +185,7 @@ class Drafter:
             language=seen.language, intents=seen.intents, understanding=report, risks=risks,
             fact_keys=frozenset(f.key for f in facts), store=self.knowledge.store,
             first_reply=seen.first_reply, missing=missing,
+            item_named=seen.state is None or seen.state.item_named,
             over_authority=any(f.key == "discount_decision" and f.value == "over"
                                for f in facts),
             order_status=seen.slots.order_status, acts=seen.acts), self._asks)

@@ -63,7 +63,7 @@ StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "
 # What the message does besides asking (replydraft.drafting.understanding.acts).
 DialogueAct = Literal["acknowledgement", "thanks", "farewell", "declining", "praise", "ordering",
                       "chasing", "requesting", "patient", "stepping_away", "statement",
-                      "contentless", "image", "answers_agent", "continuing"]
+                      "contentless", "image", "answers_agent", "continuing", "hoping"]
 
 
 class ProductResolved(BaseModel):

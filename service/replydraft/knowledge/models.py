@@ -265,7 +265,7 @@ class Colour(Strict):
     id: str = Field(pattern=r"^[a-z0-9_-]+$")
     names: LocalizedText
     sold_out_sizes: list[str] = Field(default_factory=list)
-    restock: str | None = None  # "2026-12-05" or free text like "mid-December"
+    restock: str | None = None  # "2026-12-05" or "12月中旬 / mid-December / 12월 중순"
 
 
 class Product(Strict):

@@ -385,11 +385,13 @@ def _names_a_time(restock: str) -> bool:
 
 
 def _restock_text(restock: str, language: Language) -> str:
-    """"12月中旬 / mid-December" holds two languages: keep the half in the reply's script."""
+    """"12月中旬 / mid-December / 12월 중순" holds Chinese, English and (optionally) Korean: keep
+    the part in the reply's language (English where the Korean part is missing)."""
     parts = [p.strip() for p in restock.split(" / ")]
-    if len(parts) == 2:
-        chinese, other = parts
-        return convert_script(chinese, language) if language.startswith("zh") else other
+    if len(parts) in (2, 3):
+        if language.startswith("zh"):
+            return convert_script(parts[0], language)
+        return parts[2] if language == "ko" and len(parts) == 3 else parts[1]
     return convert_script(restock, language) if language.startswith("zh") else restock
 
 

@@ -69,7 +69,7 @@ _ACK_KEYS = {
     "ordering": "other.ordering", "elsewhere": "other.elsewhere",
     "chasing": "other.chasing", "on_it": "other.on_it", "patient": "other.patient",
     "stepping_away": "other.stepping_away",
-    "received": "other.received", "person": "handoff.person"}
+    "received": "other.received", "person": "handoff.person", "hope": "other.hope"}
 
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""
@@ -462,6 +462,9 @@ def _stock(c: Composer, ask: str | None) -> None:
     chunk = c.facts["sku"].chunk_id if "sku" in c.facts else None
     if size is not None:
         c.facts["size"] = Fact("size", c.t.fragment("size", label=size), chunk, size)
+    if ask == "colours" and colour is not None:
+        # "只有黑色吗", "any other than black?": the range answers; the named colour's stock follows
+        c.say("stock.overview", "stock")
     if colour is not None and size is not None:
         if size in colour.sold_out_sizes:
             no_restock = ["stock.sold_out_no_restock"] if c.fact("restock_none") else []

@@ -204,6 +204,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.promised": _spec(),
     "other.praised": _spec(),
     "other.praised_browsing": _spec(),
+    "other.hope": _spec(),
     "other.ordering": _spec(),
     "other.ordering_dispatch": _spec("cutoff"),
     "thanks_close.close_urgent": _spec("cutoff"),

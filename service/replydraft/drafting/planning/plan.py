@@ -45,7 +45,7 @@ NAMED_GUESS = 0.2
 COMPUTED: dict[str, str] = {
     "ship_when": "cutoff", "arrive_when": "standard_days", "courier": "standard_couriers",
     "express": "express_surcharge",
-    "free_threshold": "free_over", "remote": "remote_regions",
+    "free_threshold": "free_over", "postage_pricey": "free_over", "remote": "remote_regions",
     "express_fee": "express_surcharge", "return_window": "return_condition",
     "return_conditions": "return_condition", "return_how": "no_reason_days",
     "return_postage": "no_reason_days", "exchange": "exchange_days",
@@ -98,6 +98,7 @@ class PlanInputs:
     store: StoreProfile
     first_reply: bool
     missing: Sequence[str]
+    item_named: bool  # the conversation could have named the item already (a link, a number)
     over_authority: bool  # the discount asked is beyond what the agent may give
     order_status: str | None  # the order on the agent's screen: unpaid, paid, shipped…
     acts: Acts  # what the message does besides asking: "ok", "拍了", "查到了吗"…
@@ -284,6 +285,11 @@ class _Planner:
                            self.book.unsure.guessed(intent, self.agent_language), intent)
         elif intent in _PRODUCT_INTENTS and "product" in inputs.missing:
             self._which_product(intent)
+        elif intent == "bargaining" and "product_name" not in inputs.fact_keys and \
+                not self._may_ask_which():
+            # Mid-conversation the item was talked about: the agent checks which it is, and the
+            # customer is not asked for the link again.
+            self.check("product", self.book.unsure.product[self.agent_language], intent)
         else:
             self.steps.append(PlanStep(intent=intent, source="facts"))
             if intent in _ORDER_INTENTS:
@@ -326,10 +332,16 @@ class _Planner:
         item was talked about (a link, "this one") and asking again reads as not listening:
         the agent checks which one instead, and so where the message refers back to it ("but
         you said it was in stock")."""
-        if self.inputs.first_reply and not self.inputs.acts.continuing:
+        if self._may_ask_which():
             self.steps.append(PlanStep(intent=intent, source="ask_customer"))
         elif all(s.ask != "product" for s in self.steps):
             self.check("product", self.book.unsure.product[self.agent_language], intent)
+
+    def _may_ask_which(self) -> bool:
+        """Nothing in the conversation could have named the item yet: the first reply, or one
+        after the agent only greeted ("在吗" / "在的亲"), with no number or link given."""
+        inputs = self.inputs
+        return (inputs.first_reply or not inputs.item_named) and not inputs.acts.continuing
 
     def _order_number_asked(self, steps: list[PlanStep]) -> list[PlanStep]:
         """A first message about an order of theirs that can only be held ("订单没签收", "两笔
@@ -498,9 +510,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     taken_on = (acts.requesting or acts.patient) and not acts.chasing
     if (not steps or guesses) and taken_on:
         return _taken_on(inputs, book, language, checks)
-    if (not steps or guesses) and (acts.acknowledgement or acts.praise or acts.ordering
-                                   or acts.chasing or acts.stepping_away or acts.declining
-                                   or _arrived(inputs)):
+    if (not steps or guesses) and _acknowledged(inputs):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [_ack(inputs)]
     if steps and guesses and _remark(inputs):
@@ -517,8 +527,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     kept = [s for s in steps if s not in other]
     if any(s.source != "safety" for s in kept):
         return kept
-    if acts.acknowledgement or acts.praise or acts.ordering or acts.chasing or \
-            acts.stepping_away or acts.declining or _arrived(inputs):
+    if _acknowledged(inputs):
         return [*kept, _ack(inputs)]
     if taken_on and not kept:
         return _taken_on(inputs, book, language, checks)
@@ -562,10 +571,17 @@ def _arrived(inputs: PlanInputs) -> bool:
     return inputs.acts.statement and seen.order_state == "received" and seen.mood == "calm"
 
 
+def _acknowledged(inputs: PlanInputs) -> bool:
+    """The message does something an acknowledgement answers (``_ack``)."""
+    acts = inputs.acts
+    return acts.acknowledgement or acts.praise or acts.ordering or acts.hoping or \
+        acts.chasing or acts.stepping_away or acts.declining or _arrived(inputs)
+
+
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     """A bare "ok" is acknowledged; an order ("im buying", "拍了") and praise or a promised good
-    review are thanked for; a chase ("查到了吗") is told the agent is on it; "等我一下" is told
-    to take their time."""
+    review are thanked for; a wish ("希望不要失望") is told help is here if anything is wrong; a
+    chase ("查到了吗") is told the agent is on it; "等我一下" is told to take their time."""
     if inputs.acts.declining and not (inputs.acts.chasing or inputs.acts.ordering):
         # "nope" to "anything else?": a goodbye back, not "got it"
         return PlanStep(intent="thanks_close", ask="farewell", source="close")
@@ -575,6 +591,7 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
         "patient" if inputs.acts.patient else \
         "ordering" if inputs.acts.ordering and calm else \
         ("praise_browsing" if _browsing(inputs) else "praise") if inputs.acts.praise and calm else \
+        "hope" if inputs.acts.hoping else \
         "received" if _arrived(inputs) else None
     return PlanStep(intent=intent, ask=ask, source="ack")
 

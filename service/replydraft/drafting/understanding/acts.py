@@ -46,6 +46,8 @@ class Acts:
     farewell: bool = False  # it says goodbye ("bye", "拜拜", "수고하세요")
     declining: bool = False  # declines with thanks ("no thanks", "不用了谢谢")
     praise: bool = False  # a pleased remark with no question ("looks great", "예쁘네요")
+    # a wish with nothing asked ("第一次买希望不要失望", "hope it fits", "잘 맞았으면 좋겠어요")
+    hoping: bool = False
     ordering: bool = False  # says they are buying, with no question ("拍了", "이걸로 주세요")
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
     requesting: bool = False  # asks the agent to do something ("尽快处理一下吧", "pls submit it")
@@ -84,6 +86,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         declining=(lexicon.cue("declining", normalised) and not question) or (
             _no_more(normalised, request, lexicon)),
         praise=lexicon.cue_affirmed("praise", normalised) and not asks_outright(normalised),
+        hoping=lexicon.cue("hoping", normalised) and not question,
         ordering=lexicon.cue("ordering", normalised) and not question,
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),

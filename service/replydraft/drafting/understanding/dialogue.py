@@ -38,13 +38,20 @@ class DialogueState:
     agent_acts: tuple[tuple[AgentAct, str], ...]  # (act, topic) over the agent's turns
     awaiting: tuple[str, ...]  # what the agent's last message asked the customer for
     agent_turns: int
+    spoke: bool = False  # the customer said more than a greeting before the latest message
+
+    @property
+    def item_named(self) -> bool:
+        """Could the conversation have named the item already: a link or a number given, or the
+        customer or the agent saying more than a greeting ("在吗" / "在的亲" names nothing)."""
+        return self.spoke or self.agent_turns > 1 or bool({"product", "order_id"} & set(self.given))
 
     def agent(self, act: AgentAct, topic: str) -> bool:
         return (act, topic) in self.agent_acts
 
 
 def dialogue_state(request: DraftRequest, *, slots: Slots, product_given: bool,
-                   awaiting: tuple[str, ...], cues: Cues) -> DialogueState:
+                   awaiting: tuple[str, ...], cues: Cues, spoke: bool = False) -> DialogueState:
     """``awaiting``: ``awaited(request, cues)``, which understanding has read already."""
     customer = [m.text for m in request.messages if m.role == "customer"]
     agent = [m.text for m in request.messages if m.role == "agent"]
@@ -60,7 +67,7 @@ def dialogue_state(request: DraftRequest, *, slots: Slots, product_given: bool,
             if act not in acts:
                 acts.append(act)
     return DialogueState(order_id=order_id, given=tuple(given), agent_acts=tuple(acts),
-                         awaiting=awaiting, agent_turns=len(agent))
+                         awaiting=awaiting, agent_turns=len(agent), spoke=spoke)
 
 
 def awaited(request: DraftRequest, cues: Cues) -> tuple[str, ...]:

@@ -219,10 +219,16 @@ def understand(
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
                             ours=product.sku is not None,
                             mentioned=product.how in ("named", "category"))
-    if acts.thanks and not is_question(normalised) and lexicon.cue("hoping", normalised):
+    if acts.thanks and acts.hoping:
         # "谢谢!希望今天送到", "thanks, hope it fits": a thanks with a wish asks nothing; the
         # schedule or the size chart would answer a question nobody asked.
         intents, found = [IntentScore(intent="thanks_close", confidence=ASKED)], []
+    wish = acts.hoping and not found
+    if wish:
+        # "第一次买希望不要失望", "hope i wont regret this": a wish, not a grievance, whatever
+        # words of disappointment it holds; it is met with help if anything is wrong.
+        intents = [s for s in intents if s.intent not in ("complaint", "quality_complaint")] \
+            or [IntentScore(intent="other", confidence=0.5)]
     if acts.praise and acts.statement and not found and not measured and \
             cues.order_state(normalised) == "received":
         # "穿上挺合身的", "입어 보니 딱 맞네요": how it fits once it came is praise, not a size
@@ -245,12 +251,15 @@ def understand(
         found = [arrival]
         intents = [IntentScore(intent=arrival.intent, confidence=ASKED)]
     mood = _mood(cues, customer, intents, order_state, urgent=urgent)
+    if wish and mood == "upset":
+        mood = "calm"  # "希望不要让我失望": the disappointment is only feared
     if mood != "calm" and [s.intent for s in intents] == ["other"]:
         # Displeasure with nothing else asked is what `complaint` means.
         intents = [IntentScore(intent="complaint", confidence=intents[0].confidence)]
     state = dialogue_state(request, slots=slots,
                            product_given=product.how not in ("on_screen", "none", "ambiguous"),
-                           awaiting=awaiting, cues=cues)
+                           awaiting=awaiting, cues=cues,
+                           spoke=any(not _greeting_only(t, classifier) for t in customer[:-1]))
     return Understanding(
         language=language,
         intents=intents,
@@ -267,10 +276,23 @@ def understand(
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
         acts=acts,
-        haggles=_haggles(latest, lexicon, classifier.rules.scores, rules) or (
-            followup and previous is not None and _haggles(previous, lexicon,
-                                                           classifier.rules.scores)),
+        haggles=not _postage_dear(found, lexicon, normalised) and (
+            _haggles(latest, lexicon, classifier.rules.scores, rules) or (
+                followup and previous is not None and _haggles(previous, lexicon,
+                                                               classifier.rules.scores))),
     )
+
+
+def _greeting_only(text: str, classifier: IntentClassifier) -> bool:
+    """"在吗", "hello?": the greeting rules match the whole message."""
+    rules = classifier.rules.scores(normalise(text))
+    return set(rules) == {"greeting"} and rules["greeting"] >= STRONG
+
+
+def _postage_dear(found: Sequence[Ask], lexicon: Lexicon, normalised: str) -> bool:
+    """"运费好贵", "ems 不便宜": the postage or the courier is dear, not the goods, and nothing off
+    is asked for (no ``haggle`` word): a remark on the postage, not bargaining."""
+    return any(a.id == "postage_pricey" for a in found) and not lexicon.cue("haggle", normalised)
 
 
 def _haggles(text: str, lexicon: Lexicon, scores: Callable[[str], dict[str, float]],
@@ -438,6 +460,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
         or (s.intent == "colour_difference" and any(a.id == "colours" for a in found)))] or [
         IntentScore(intent="other", confidence=0.5)]
+    if _postage_dear(found, lexicon, normalised):
+        intents = [s for s in intents if s.intent != "bargaining"] or [
+            IntentScore(intent="postage", confidence=0.6)]
     if acts.ordering and acts.statement:
         # "拍了 黑色XL", "그럼 네이비로 할게요": the choice is made; nothing to look up in it.
         intents = [s for s in intents if s.intent not in ("stock", "size_advice")
@@ -509,16 +534,22 @@ _PRESALES = frozenset({"shipping_time", "product_info", "postage", "stock", "siz
                        "bargaining", "quality_concern", "payment_reminder", "colour_difference"})
 
 
+# The model this sure of a pre-sales question reads it on its own, whatever ask stands beside it.
+MODEL_CERTAIN = 0.95
+
+
 def _outweighed(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float]
                 ) -> list[IntentScore]:
     """A pre-sales reading that neither a keyword nor an ask of its own supports gives way to
-    the intent of a specific ask found in the message."""
+    the intent of a specific ask found in the message, unless the model is sure of it on its own
+    ("多少钱 有活动没 黑色40码还有不" asks the stock too)."""
     asked = {ask.intent for ask in found if not ask.alone and ask.intent != "other"}
     if not asked:
         return intents
     own = {intent for ask in found for intent in (ask.intent, *ask.also)}
     kept = [s for s in intents
-            if s.intent not in _PRESALES or s.intent in own or rules.get(s.intent)]
+            if s.intent not in _PRESALES or s.intent in own or rules.get(s.intent)
+            or s.confidence >= MODEL_CERTAIN]
     if len(kept) == len(intents):
         return intents
     for intent in asked:
