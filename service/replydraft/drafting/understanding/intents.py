@@ -155,6 +155,7 @@ WEAK_SUPPORT = 0.6
 # (or a strong rule with the model at this share of the threshold): near-threshold neighbours
 # ("fabric" → a defect?) are noise, not questions.
 SECOND_SURE = 0.75
+RULE_LEAD = 1.0
 SECOND_RULE_SUPPORT = 0.5
 # Intents a customer states together, each named by its own words: a defect and the demand to
 # send it back. A strong rule for one beside the other stands without the model's support.
@@ -203,6 +204,8 @@ def combine(rule_scores: dict[str, float], probabilities: dict[str, float] | Non
                 merged = ruled
             elif lean is not None:
                 merged = {lean: probabilities[lean]}
+    if probabilities is not None and thresholds is not None:
+        merged = _doubted(merged, rule_scores, probabilities, thresholds)
     substantive = {i: s for i, s in merged.items() if i not in RESIDUAL}
     if substantive:
         merged = substantive
@@ -222,12 +225,15 @@ def _supported(rule_scores: dict[str, float], probabilities: dict[str, float],
         rule = rule_scores.get(intent, 0.0)
         p = probabilities.get(intent, 0.0)
         threshold = thresholds.get(intent, 0.5)
+        # A strong rule's precise words count as much as the model at its threshold in choosing
+        # the lead: "卫衣穿什么码合适" is a size question, however the model leans past it.
+        strength = p / threshold + (RULE_LEAD if rule >= STRONG else 0.0)
         if p >= threshold:
             bonus = BOTH_SIGNALS_BONUS if rule else 0.0
-            found[intent] = (min(1.0, max(rule, p) + bonus), p / threshold)
+            found[intent] = (min(1.0, max(rule, p) + bonus), strength)
         elif (rule >= STRONG and p >= threshold * STRONG_SUPPORT) or \
                 (rule >= WEAK and p >= threshold * WEAK_SUPPORT):
-            found[intent] = (rule, p / threshold)
+            found[intent] = (rule, strength)
     if not found:
         return {}
     lead = max(found, key=lambda i: found[i][1])
@@ -248,6 +254,18 @@ def _supported(rule_scores: dict[str, float], probabilities: dict[str, float],
             if a in kept and b not in kept and rule_scores.get(b, 0.0) >= STRONG:
                 kept[b] = rule_scores[b]
     return kept
+
+
+def _doubted(merged: dict[str, float], rule_scores: dict[str, float],
+             probabilities: dict[str, float], thresholds: dict[str, float]) -> dict[str, float]:
+    """The model finds a topic in a message it also reads as small talk ("요새 얇게 해서 많이
+    끼더라고요", "how you come to know?"), with no keyword for the topic: the topic is a guess,
+    its confidence cut by how sure the model is that nothing is asked."""
+    other = probabilities.get("other", 0.0)
+    if other < thresholds.get("other", 0.5):
+        return merged
+    return {i: s if i in RESIDUAL or rule_scores.get(i) else round(s * (1 - other), 3)
+            for i, s in merged.items()}
 
 
 def _sure_of_nothing(probabilities: dict[str, float], thresholds: dict[str, float]) -> bool:
