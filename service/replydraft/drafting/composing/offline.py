@@ -332,8 +332,8 @@ class Composer:
     def _closing(self) -> None:
         """No "anything else?" boilerplate: a reply about a problem in progress says it will
         keep the customer posted, unless a sentence already promised that or asked something."""
-        if self.asked or self._keys & _PROMISES_UPDATE:
-            return
+        if self.asked or self._keys & _PROMISES_UPDATE or self.cue("hypothetical"):
+            return  # "退货的话…" asks what would happen: there is nothing in progress yet
         if any(s.intent in _AFTER_SALES and s.source == "facts" for s in self.plan.steps):
             self.say("closing.after_sales")
 
@@ -662,7 +662,10 @@ def _refund_status(c: Composer, ask: str | None) -> None:
 
 def _order_lookup(c: Composer, way: str, intent: str) -> None:
     """The order looked up: by its number when known, else asked for in a first reply;
-    mid-conversation the agent has it."""
+    mid-conversation the agent has it. A question about what might happen ("退货的话…") has
+    no order to look up."""
+    if c.cue("hypothetical"):
+        return
     if not c.say(way + "check_order", intent):
         if c.ctx.first_reply:
             c.say(way + "ask_order", intent, ask=True)
