@@ -573,6 +573,9 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
         # "今天能到吗 急用", "具体几号送到": the honest answer first (no date can be promised), then
         # the options
         c.say("shipping_time.honest", "shipping_time")
+    elif dated and ask == "ship_when" and c.cue("exact_date"):
+        # "明天晚上能发出来吗": no day of dispatch can be promised either; the rule follows
+        c.say("shipping_time.honest_ship", "shipping_time")
     placed = "track" in c.asks  # "我这个快递多久能到": the order is placed; its parcel is looked up
     if ask in (None, "ship_when") or (ask == "arrive_when" and not dated and not placed):
         # "明天能到吗" asks about the road, not the warehouse: the dispatch schedule would

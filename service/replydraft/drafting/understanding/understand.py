@@ -229,6 +229,15 @@ def understand(
         # words of disappointment it holds; it is met with help if anything is wrong.
         intents = [s for s in intents if s.intent not in ("complaint", "quality_complaint")] \
             or [IntentScore(intent="other", confidence=0.5)]
+    supposed = lexicon.cue("hypothetical", normalised) and is_question(normalised) and \
+        order_state is None and not lexicon.cue("refers_back", normalised)
+    if supposed:
+        # "如果洗过之后起球怎么处理", "what if it shrinks?": asked before anything went wrong, a
+        # worry about quality answered with the policy, not a defect to apologise for.
+        intents = _add_intent([s for s in intents if s.intent != "quality_complaint"],
+                              "quality_concern", next((s.confidence for s in intents
+                                                       if s.intent == "quality_complaint"), 0.0)) \
+            if any(s.intent == "quality_complaint" for s in intents) else intents
     if acts.praise and acts.statement and not found and not measured and \
             cues.order_state(normalised) == "received":
         # "穿上挺合身的", "입어 보니 딱 맞네요": how it fits once it came is praise, not a size
@@ -251,8 +260,8 @@ def understand(
         found = [arrival]
         intents = [IntentScore(intent=arrival.intent, confidence=ASKED)]
     mood = _mood(cues, customer, intents, order_state, urgent=urgent)
-    if wish and mood == "upset":
-        mood = "calm"  # "希望不要让我失望": the disappointment is only feared
+    if (wish or supposed) and mood == "upset":
+        mood = "calm"  # "希望不要让我失望", "万一起球怎么办": the trouble is only feared
     if mood != "calm" and [s.intent for s in intents] == ["other"]:
         # Displeasure with nothing else asked is what `complaint` means.
         intents = [IntentScore(intent="complaint", confidence=intents[0].confidence)]
