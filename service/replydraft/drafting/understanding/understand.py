@@ -449,10 +449,13 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             IntentScore(intent="other", confidence=0.5)]
     # Readings of the model alone that the words rule out: postage with no word of shipping
     # ("how much the first one costs?" asks the price), an address change with no address
-    # ("帮我改一下快递费吧"), a defect or a grievance in a message that places an order and
-    # names no trouble ("ok then i want one pair of the ones you suggested", "네 이거 살게요"),
+    # ("帮我改一下快递费吧"), a defect or a grievance in a message that places an order or wants
+    # goods and names no trouble ("ok then i want one pair of the ones you suggested"),
     # a grievance or an account worry in "no rush, take your time".
-    buying = acts.ordering and not lexicon.cue("trouble_named", normalised)
+    # A wish for goods ("no, I would like red shoes") is buying too, unless it speaks of an order
+    # ("got the parcel, the socks are missing, and i need a receipt").
+    buying = (acts.ordering or (lexicon.cue("wanting", normalised) and not acts.of_order)) and \
+        not lexicon.cue("trouble_named", normalised)
     if rules.get("greeting", 0.0) >= STRONG and len(rules) == 1 and not found:
         # The greeting rules match a whole message ("在吗", "I'm back", "안녕하세요"): whatever
         # else the model imagines in it ("我回来了" read as a request for a person) is not there.
@@ -596,7 +599,7 @@ def _covered(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, 
 
 
 _COMPACT = re.compile(r"[\W_]+")
-_MIN_HANDLE = 3
+_MIN_HANDLE = 2  # "@O2", "@EE": a short brand handle is still another company's
 # How Chinese and Korean customers address the shop's own staff ("@客服小山", "@店主", "@사장님").
 _STAFF_WORDS = ("客服", "店主", "老板", "掌柜", "小二", "店家", "卖家", "商家", "상담", "사장",
                 "판매자", "매니저")
