@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from replydraft.drafting.understanding.slots import normalise_measures, parse_amount_off
 from replydraft.knowledge.models import StoreProfile
 from replydraft.policy import scan_customer
-from replydraft.text.money import MoneyAsk, amount_off, read_money, zhe_percent_off
+from replydraft.text.money import MoneyAsk, amount_off, quoted_prices, read_money, zhe_percent_off
 
 from .numerals import CN
 
@@ -153,3 +153,16 @@ def test_a_promotions_own_terms_are_no_ask() -> None:
                  "is this 50% off?", "이거 반값이에요?", "50프로 할인하는 거에요?"):
         assert read_money(text) is None
     assert read_money("满99减30的话 再便宜10块行吗") == read_money("再便宜10块行吗")
+
+
+@pytest.mark.parametrize(("text", "prices"), [
+    ("那件外套 300000 原价", []),
+    ("그 코트 삼십만 원이에요", [(300000.0, True)]),
+    ("4만 9천 원에서 5만 9천 원합니다", [(49000.0, True), (59000.0, True)]),
+    ("这款189元，原价259元", [(189.0, False), (259.0, False)]),
+    ("it's 129 yuan now", [(129.0, False)]),
+    ("3켤레 한 세트에 39위안이에요", [(39.0, False)]),
+    ("拍3件减30", []),
+])
+def test_quoted_prices(text: str, prices: list[tuple[float, bool]]) -> None:
+    assert quoted_prices(text) == prices

@@ -176,6 +176,22 @@ def _target(text: str, won: bool) -> MoneyAsk | None:
     return None
 
 
+# A price stated: "300000 원", "49元", "189 yuan", "5만 9천 원" (numerals already digits).
+_QUOTED = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万|千|만|천)?\s*(?:(\d+)\s*(千|천))?\s*"
+                     r"(원|元|块|위안|yuan|rmb)")
+
+
+def quoted_prices(text: str) -> list[tuple[float, bool]]:
+    """Every price stated in ``text`` as (value, in won), in order: what an agent quoted."""
+    found = []
+    for match in _QUOTED.finditer(arabic_numerals(text)):
+        value = float(match.group(1)) * _MAGNITUDES.get(match.group(2) or "", 1)
+        if match.group(3):
+            value += float(match.group(3)) * _MAGNITUDES[match.group(4)]
+        found.append((value, match.group(5) == "원"))
+    return found
+
+
 def amount_off(ask: MoneyAsk, price: float | None) -> float | None:
     """The ask as money off ``price``; None when that needs a price we do not know."""
     if ask.kind == "amount":

@@ -56,6 +56,7 @@ from replydraft.drafting.understanding.product import ProductResolution, resolve
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.languages import Language
+from replydraft.text.money import quoted_prices
 from replydraft.text.script import detect_language
 
 # Confidence given to an intent the slots imply ("175 90kg?" is a size question).
@@ -165,6 +166,10 @@ def understand(
     earlier = request.messages[:-1]
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
+    if _priced_otherwise(product, request, products):
+        # "그 코트 삼십만 원이에요" … "좀 저렴한건 없어요?": the agent quoted a price we don't
+        # charge, so the coat they talk about is not ours; which item it is is for the agent.
+        product = ProductResolution(None, "none")
     intents = classifier.classify(_without_threats(latest, cues), rules_only=rules_only)
     acts = read_acts(request, lexicon, cues)
     if acts.image:
@@ -290,6 +295,22 @@ def understand(
                 followup and previous is not None and _haggles(previous, lexicon,
                                                                classifier.rules.scores))),
     )
+
+
+def _priced_otherwise(product: ProductResolution, request: DraftRequest,
+                      products: Sequence[Product]) -> bool:
+    """The product was only inferred from the history, and the agent quoted a price for the item
+    talked about that is not this product's."""
+    if product.sku is None or product.how != "history":
+        return False
+    ours = next((p for p in products if p.sku == product.sku), None)
+    if ours is None:
+        return False
+    prices = {ours.price, *([ours.list_price] if ours.list_price else [])}
+    quoted = [q for m in request.messages if m.role == "agent"
+              for q in quoted_prices(normalise_measures(m.text))]
+    return bool(quoted) and all(won or all(abs(value - p) > 0.5 for p in prices)
+                                for value, won in quoted)
 
 
 def _greeting_only(text: str, classifier: IntentClassifier) -> bool:
