@@ -486,13 +486,18 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "好贵啊你们家": a price objection, not a grievance to apologise for
         intents = _add_intent([s for s in intents if s.intent != "complaint"], "bargaining",
                               rules["bargaining"])
-    intents = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
+    kept = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
         (s.intent in _NAMED_BY and not lexicon.cue(_NAMED_BY[s.intent], normalised))
         or (s.intent in ("quality_complaint", "complaint") and buying)
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
         # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
-        or (s.intent == "colour_difference" and any(a.id == "colours" for a in found)))] or [
-        IntentScore(intent="other", confidence=0.5)]
+        or (s.intent == "colour_difference" and any(a.id == "colours" for a in found)))]
+    if not kept and len(kept) < len(intents):
+        # "你帮我摧一下呀" read by the model as an account worry: with that ruled out, what the
+        # words' own strong rule says stands.
+        kept = [IntentScore(intent=i, confidence=r) for i, r in rules.items()
+                if r >= STRONG and i not in RESIDUAL]
+    intents = kept or [IntentScore(intent="other", confidence=0.5)]
     if _postage_dear(found, lexicon, normalised):
         intents = [s for s in intents if s.intent != "bargaining"] or [
             IntentScore(intent="postage", confidence=0.6)]
