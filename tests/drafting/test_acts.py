@@ -58,7 +58,7 @@ def test_a_question_is_no_statement(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "I would like to order this then",  # an auxiliary inside a clause states
+    "then I will order this one",  # an auxiliary inside a clause states
     "it can wait till monday",
 ])
 def test_an_auxiliary_inside_a_clause_states(text: str) -> None:
