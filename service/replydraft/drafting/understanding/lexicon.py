@@ -62,7 +62,9 @@ class Lexicon:
 
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
-        return any(word_in(word, normalised_text) for word in self.cues.get(name, ()))
+        pattern, others = _matcher(self.cues.get(name, ()))
+        return any(word in normalised_text for word in others) or (
+            pattern is not None and pattern.search(normalised_text) is not None)
 
     def cue_affirmed(self, name: str, normalised_text: str) -> bool:
         """Like ``cue``, but a cue word right after a negator ("不喜欢", "not great", "안 예뻐",
@@ -123,6 +125,15 @@ def word_in(word: str, text: str) -> bool:
     if word.isascii():
         return whole_word(word).search(text) is not None
     return word in text
+
+
+@lru_cache(maxsize=512)
+def _matcher(words: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One pattern for a cue's English words (each as ``whole_word``) and its other words, which
+    match inside the text: a cue is read in one search, not one per word."""
+    english = [f"(?:{whole_word(word).pattern})" for word in words if word.isascii()]
+    return (re.compile("|".join(english)) if english else None,
+            tuple(word for word in words if not word.isascii()))
 
 
 @lru_cache(maxsize=4096)
