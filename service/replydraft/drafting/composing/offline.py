@@ -574,7 +574,7 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
         # the options
         c.say("shipping_time.honest", "shipping_time")
     elif dated and ask == "ship_when" and c.cue("exact_date"):
-        # "明天晚上能发出来吗": no day of dispatch can be promised either; the rule follows
+        # "后天上午能发走吗": no day of dispatch can be promised either; the rule follows
         c.say("shipping_time.honest_ship", "shipping_time")
     placed = "track" in c.asks  # "我这个快递多久能到": the order is placed; its parcel is looked up
     if ask in (None, "ship_when") or (ask == "arrive_when" and not dated and not placed):

@@ -580,7 +580,7 @@ def _acknowledged(inputs: PlanInputs) -> bool:
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     """A bare "ok" is acknowledged; an order ("im buying", "拍了") and praise or a promised good
-    review are thanked for; a wish ("希望不要失望") is told help is here if anything is wrong; a
+    review are thanked for; a wish ("可别让我失望") is told help is here if anything is wrong; a
     chase ("查到了吗") is told the agent is on it; "等我一下" is told to take their time."""
     if inputs.acts.declining and not (inputs.acts.chasing or inputs.acts.ordering):
         # "nope" to "anything else?": a goodbye back, not "got it"

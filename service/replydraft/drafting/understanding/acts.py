@@ -46,7 +46,7 @@ class Acts:
     farewell: bool = False  # it says goodbye ("bye", "拜拜", "수고하세요")
     declining: bool = False  # declines with thanks ("no thanks", "不用了谢谢")
     praise: bool = False  # a pleased remark with no question ("looks great", "예쁘네요")
-    # a wish with nothing asked ("第一次买希望不要失望", "hope it fits", "잘 맞았으면 좋겠어요")
+    # a wish with nothing asked ("头一回买 可别让我失望", "hope it fits", "잘 맞았으면 좋겠어요")
     hoping: bool = False
     ordering: bool = False  # says they are buying, with no question ("拍了", "이걸로 주세요")
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")

@@ -258,8 +258,8 @@ def _supported(rule_scores: dict[str, float], probabilities: dict[str, float],
 
 def _doubted(merged: dict[str, float], rule_scores: dict[str, float],
              probabilities: dict[str, float], thresholds: dict[str, float]) -> dict[str, float]:
-    """The model finds a topic in a message it also reads as small talk ("요새 얇게 해서 많이
-    끼더라고요", "how you come to know?"), with no keyword for the topic: the topic is a guess,
+    """The model finds a topic in a message it also reads as small talk ("요즘 다들 이런 거
+    입더라고요", "how'd you guess?"), with no keyword for the topic: the topic is a guess,
     its confidence cut by how sure the model is that nothing is asked."""
     other = probabilities.get("other", 0.0)
     if other < thresholds.get("other", 0.5):

@@ -167,7 +167,7 @@ def understand(
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
     if _priced_otherwise(product, request, products):
-        # "그 코트 삼십만 원이에요" … "좀 저렴한건 없어요?": the agent quoted a price we don't
+        # "그 재킷은 이십오만 원이에요" … "더 싼 건 없나요?": the agent quoted a price we don't
         # charge, so the coat they talk about is not ours; which item it is is for the agent.
         product = ProductResolution(None, "none")
     intents = classifier.classify(_without_threats(latest, cues), rules_only=rules_only)
@@ -230,7 +230,7 @@ def understand(
         intents, found = [IntentScore(intent="thanks_close", confidence=ASKED)], []
     wish = acts.hoping and not found
     if wish:
-        # "第一次买希望不要失望", "hope i wont regret this": a wish, not a grievance, whatever
+        # "头一回买 可别让我失望", "hope i wont regret this": a wish, not a grievance, whatever
         # words of disappointment it holds; it is met with help if anything is wrong.
         intents = [s for s in intents if s.intent not in ("complaint", "quality_complaint")] \
             or [IntentScore(intent="other", confidence=0.5)]
@@ -320,8 +320,8 @@ def _greeting_only(text: str, classifier: IntentClassifier) -> bool:
 
 
 def _postage_dear(found: Sequence[Ask], lexicon: Lexicon, normalised: str) -> bool:
-    """"运费好贵", "ems 不便宜": the postage or the courier is dear, not the goods, and nothing off
-    is asked for (no ``haggle`` word): a remark on the postage, not bargaining."""
+    """"运费好贵", "邮政又贵又慢": the postage or the courier is dear, not the goods, and nothing
+    off is asked for (no ``haggle`` word): a remark on the postage, not bargaining."""
     return any(a.id == "postage_pricey" for a in found) and not lexicon.cue("haggle", normalised)
 
 
@@ -473,8 +473,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # ("帮我改一下快递费吧"), a defect or a grievance in a message that places an order or wants
     # goods and names no trouble ("ok then i want one pair of the ones you suggested"),
     # a grievance or an account worry in "no rush, take your time".
-    # A wish for goods ("no, I would like red shoes") is buying too, unless it speaks of an order
-    # ("got the parcel, the socks are missing, and i need a receipt").
+    # A wish for goods ("no, i'd rather have it in navy") is buying too, unless it speaks of an
+    # order ("got the parcel, the socks are missing, and i need a receipt").
     buying = (acts.ordering or (lexicon.cue("wanting", normalised) and not acts.of_order)) and \
         not lexicon.cue("trouble_named", normalised)
     if rules.get("greeting", 0.0) >= STRONG and len(rules) == 1 and not found:
@@ -493,7 +493,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
         or (s.intent == "colour_difference" and any(a.id == "colours" for a in found)))]
     if not kept and len(kept) < len(intents):
-        # "你帮我摧一下呀" read by the model as an account worry: with that ruled out, what the
+        # "快帮我摧摧快递" read by the model as an account worry: with that ruled out, what the
         # words' own strong rule says stands.
         kept = [IntentScore(intent=i, confidence=r) for i, r in rules.items()
                 if r >= STRONG and i not in RESIDUAL]
