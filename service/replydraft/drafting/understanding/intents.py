@@ -151,11 +151,13 @@ RESIDUAL = ("greeting", "thanks_close", "complaint", "other")
 # payment word in a shipping question; "how much is shipping" is no price question).
 STRONG_SUPPORT = 0.2
 WEAK_SUPPORT = 0.6
+# In choosing the leading intent a strong rule counts this much, as much as the model at its
+# threshold ("卫衣穿什么码合适" is a size question, however the model leans past it).
+RULE_LEAD = 1.0
 # Most messages ask one thing. Beside the leading intent, a second one needs the model this sure
 # (or a strong rule with the model at this share of the threshold): near-threshold neighbours
 # ("fabric" → a defect?) are noise, not questions.
 SECOND_SURE = 0.75
-RULE_LEAD = 1.0
 SECOND_RULE_SUPPORT = 0.5
 # Intents a customer states together, each named by its own words: a defect and the demand to
 # send it back. A strong rule for one beside the other stands without the model's support.
@@ -225,8 +227,6 @@ def _supported(rule_scores: dict[str, float], probabilities: dict[str, float],
         rule = rule_scores.get(intent, 0.0)
         p = probabilities.get(intent, 0.0)
         threshold = thresholds.get(intent, 0.5)
-        # A strong rule's precise words count as much as the model at its threshold in choosing
-        # the lead: "卫衣穿什么码合适" is a size question, however the model leans past it.
         strength = p / threshold + (RULE_LEAD if rule >= STRONG else 0.0)
         if p >= threshold:
             bonus = BOTH_SIGNALS_BONUS if rule else 0.0

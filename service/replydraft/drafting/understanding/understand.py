@@ -315,7 +315,11 @@ def _priced_otherwise(product: ProductResolution, request: DraftRequest,
 
 def _greeting_only(text: str, classifier: IntentClassifier) -> bool:
     """"在吗", "hello?": the greeting rules match the whole message."""
-    rules = classifier.rules.scores(normalise(text))
+    return _only_greets(classifier.rules.scores(normalise(text)))
+
+
+def _only_greets(rules: dict[str, float]) -> bool:
+    """The keyword rules read a greeting and nothing else ("在吗", "I'm back", "안녕하세요")."""
     return set(rules) == {"greeting"} and rules["greeting"] >= STRONG
 
 
@@ -477,7 +481,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # order ("got the parcel, the socks are missing, and i need a receipt").
     buying = (acts.ordering or (lexicon.cue("wanting", normalised) and not acts.of_order)) and \
         not lexicon.cue("trouble_named", normalised)
-    if rules.get("greeting", 0.0) >= STRONG and len(rules) == 1 and not found:
+    if _only_greets(rules) and not found:
         # The greeting rules match a whole message ("在吗", "I'm back", "안녕하세요"): whatever
         # else the model imagines in it ("我回来了" read as a request for a person) is not there.
         return [IntentScore(intent="greeting", confidence=rules["greeting"])]
