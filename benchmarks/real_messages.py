@@ -184,8 +184,13 @@ def describe(understanding: Any) -> str:
     flags = " urgent" if understanding.urgent else ""
     state = f" order_state={understanding.order_state}" if understanding.order_state else ""
     acts = f" acts={'/'.join(understanding.acts.names())}" if understanding.acts.names() else ""
+    asks = f" asks={'/'.join(understanding.asks)}" if understanding.asks else ""
+    elsewhere = " elsewhere" if understanding.addressed_elsewhere else ""
+    unread = " NOT READ" if only_other(understanding) and not decided_otherwise(understanding) \
+        else ""
     return (f"{understanding.language} | {intents} | product {product.sku or '-'} "
-            f"({product.how}){candidates} | {understanding.mood}{flags}{state}{acts}")
+            f"({product.how}){candidates} | {understanding.mood}{flags}{state}{acts}{asks}"
+            f"{elsewhere}{unread}")
 
 
 def run(lines: list[Line], drafter: Any, sku: str, rules_only: bool,

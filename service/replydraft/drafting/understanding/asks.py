@@ -20,7 +20,7 @@ from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, Language
 
 _KEYS = frozenset({"intent", "zh", "en", "ko", "check", "topic", "needs", "alone", "also",
-                   "overshadows", "unless"})
+                   "overshadows", "unless", "fallback"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class Ask:
     # Words that make the message another matter than this ask ("where is it" is a tracking
     # question until the customer says it is days late: then it is the late parcel's case).
     unless: re.Pattern[str] | None = None
+    # Counts only where no other ask is found: "这个是…吧" asks about the item in general, and a
+    # named property in it ("这个是纯棉的吗") is the sharper question.
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class AskBook:
             match = ask.pattern.search(normalised)
             if match is not None and (ask.unless is None or not ask.unless.search(normalised)):
                 found.append((match.start(), position, ask))
+        if any(not ask.fallback for _start, _position, ask in found):
+            found = [f for f in found if not f[2].fallback]
         return [ask for _start, _position, ask in sorted(found, key=lambda f: f[:2])]
 
     def get(self, ask_id: str) -> Ask | None:
@@ -158,4 +163,5 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
     return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
                check, topic, needs == "product", needs == "category", spec.get("alone") is True,
                tuple(also), tuple(overshadows),
-               compile_families(path, f"{where}.unless", unless) if unless is not None else None)
+               compile_families(path, f"{where}.unless", unless) if unless is not None else None,
+               spec.get("fallback") is True)

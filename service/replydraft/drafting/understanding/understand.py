@@ -208,6 +208,10 @@ def understand(
             intents = own or intents
         else:
             intents = (own if not bare else []) or inherited or intents
+            if not found and not own and _gives_what_was_asked(acts, awaiting):
+                # "能延长收货吗" … "123456789012": the order number answers the agent, and the
+                # question it was asked for is still the one to answer.
+                found = _most_specific(asks.find(normalise_measures(previous)))
     elif previous is not None and presses(intents):
         intents = continue_the_case(intents, before(previous))
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
@@ -223,7 +227,9 @@ def understand(
         found, rules = [], {}
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
                             ours=product.sku is not None,
-                            mentioned=product.how in ("named", "category"))
+                            mentioned=product.how in ("named", "category"),
+                            continued=normalise_measures(previous)
+                            if followup and previous is not None else None)
     if acts.thanks and acts.hoping:
         # "谢谢!希望今天送到", "thanks, hope it fits": a thanks with a wish asks nothing; the
         # schedule or the size chart would answer a question nobody asked.
@@ -295,6 +301,16 @@ def understand(
                 followup and previous is not None and _haggles(previous, lexicon,
                                                                classifier.rules.scores))),
     )
+
+
+def _gives_what_was_asked(acts: Acts, awaiting: Sequence[str]) -> bool:
+    """The agent asked something and the reply gives it, doing nothing else ("江西" after "哪个
+    省?", "123456789012" after "订单号?"): an "ok", a thanks, praise, an order or a chase is a
+    step of its own, not the earlier question asked again."""
+    return (acts.answers_agent or bool(awaiting)) and not (
+        acts.acknowledgement or acts.thanks or acts.farewell or acts.declining or acts.praise
+        or acts.ordering or acts.chasing or acts.requesting or acts.patient
+        or acts.stepping_away or acts.contentless or acts.image)
 
 
 def _priced_otherwise(product: ProductResolution, request: DraftRequest,
@@ -378,9 +394,13 @@ def _priced_kind(found: list[Ask], asks: AskBook) -> list[Ask]:
 
 def _most_specific(found: list[Ask]) -> list[Ask]:
     """"Which of a kind do you have" gives way to anything more specific asked beside it
-    ("裤子有黑色的吗" asks the colour)."""
+    ("裤子有黑色的吗" asks the colour), and a general "what do you suggest" gives way to it."""
     specific = any(not a.needs_category and a.id not in _LIKE_A_CATALOGUE for a in found)
-    return [a for a in found if not (a.needs_category and specific)]
+    kept = [a for a in found if not (a.needs_category and specific)]
+    if any(a.needs_category for a in kept):
+        # "any suggestions for a jacket?" is answered by our jackets, not by the whole range.
+        kept = [a for a in kept if a.id != "recommend"]
+    return kept
 
 
 def _without_threats(text: str, cues: Cues) -> str:
@@ -394,7 +414,7 @@ def _without_threats(text: str, cues: Cues) -> str:
 
 def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
                   lexicon: Lexicon, normalised: str, acts: Acts, *, ours: bool = False,
-                  mentioned: bool = False) -> list[IntentScore]:
+                  mentioned: bool = False, continued: str | None = None) -> list[IntentScore]:
     """What the message's own words say where the model reads little or reads past them:
 
     * a specific ask in a question read as nothing or only faintly names its intent ("从哪里
@@ -410,6 +430,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
       word): "这个湿巾能给宝宝用吗" asks about wipes, not about anything this shop could answer;
     * a defect no word names and the model barely reads is only a lean ("我拍了纱布和纸巾" tells
       what was ordered): the defect script would apologise for nothing;
+    * ``continued``: the question a follow-up continues ("运费多少" … "江西"); its words name
+      the intents inherited from it;
     * the model's "we don't sell that" gives way when the customer names one of our products or
       kinds of product and nothing we lack ("running shoes for a marathon?"), when they ask which
       of a kind we have ("do you sell jackets": the catalogue answers), and when they speak of
@@ -491,7 +513,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         intents = _add_intent([s for s in intents if s.intent != "complaint"], "bargaining",
                               rules["bargaining"])
     kept = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
-        (s.intent in _NAMED_BY and not lexicon.cue(_NAMED_BY[s.intent], normalised))
+        (s.intent in _NAMED_BY and not any(lexicon.cue(_NAMED_BY[s.intent], text)
+                                           for text in (normalised, continued) if text))
         or (s.intent in ("quality_complaint", "complaint") and buying)
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
         # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
