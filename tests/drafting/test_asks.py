@@ -155,3 +155,21 @@ def test_which_of_a_kind_we_have_counts_only_with_a_kind_named() -> None:
     text = normalise_measures("有什么推荐的吗")
     assert "catalogue" not in [a.id for a in BOOK.find(text)]
     assert "catalogue" in [a.id for a in BOOK.find(text, of_a_kind=True)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a general question about the item, with no property named: the item's own ask
+    ("这款是给学生穿的吧", ["about_item"]),
+    ("what are these ones for", ["about_item"]),
+    ("이거 간절기용인가요?", ["about_item"]),
+    # a named property beside it is the sharper question; the general one gives way
+    ("这款是纯棉的吧", ["fabric"]),
+    ("is it made for winter? is it warm", ["fabric"]),
+    # a look at the order gives way to where the parcel is
+    ("帮我看下订单对不对", ["check_order"]),
+    ("帮我查下订单现在到哪了", ["track"]),
+])
+def test_a_fallback_ask_counts_only_where_nothing_sharper_is_asked(
+    text: str, expected: list[str]
+) -> None:
+    assert asks(text) == expected
