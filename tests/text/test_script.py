@@ -188,3 +188,11 @@ def test_an_order_or_tracking_number_alone_decides_no_language() -> None:
         assert text_clue(pasted) is None
         assert detect_language(["之前买的", pasted]) == "zh-Hans"
     assert detect_language(["where is it SF1234567890"]) == "en"
+
+
+def test_a_pasted_link_or_email_address_is_no_english() -> None:
+    assert detect_language(["这件有XL吗 https://bit.ly/3xYz"]) == "zh-Hans"
+    assert detect_language(["이거 재고 있어요? www.example.com/item/7"]) == "ko"
+    assert detect_language(["发票发到 wang.lei@example.com 就行"]) == "zh-Hans"
+    assert text_clue("https://t.co/abcDEF") is None  # a link alone says nothing
+    assert detect_language(["check this out https://t.co/abcDEF"]) == "en"

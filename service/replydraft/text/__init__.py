@@ -1,6 +1,7 @@
 """The text foundation every layer shares: script and language detection with OpenCC conversion
 (``script``), numerals (``numbers``), money and discount asks (``money``), measurement units
-(``units``), Korean particles (``korean``) and what counts as an emoji (``emoji``).
+(``units``), Korean particles (``korean``), what counts as an emoji (``emoji``) and the links
+set aside from the customer's own words (``links``).
 
 One implementation of each concept, so drafting, the policy filter, the customer risk scan and
 the knowledge base can never read the same customer words differently. Nothing here imports

@@ -18,6 +18,7 @@ from typing import Literal
 import opencc
 
 from replydraft.languages import Language, is_chinese
+from replydraft.text.links import LINK
 
 Family = Literal["ko", "zh", "en"]
 
@@ -36,7 +37,10 @@ _CODES = re.compile(
     r"|(?<=\d)\s*(?:cm|kg|mm|lbs?|kgs)(?![A-Za-z])"
     # order and tracking numbers ("SF1234567890", "JD00123456", "[ORDERID_1002]") and HTML
     # entities left by chat exports: an id pasted into a Chinese chat is no English
-    r"|(?<![A-Za-z])[A-Za-z]{1,10}_?\d{4,}(?![A-Za-z])|&[a-z]{2,6};",
+    r"|(?<![A-Za-z])[A-Za-z]{1,10}_?\d{4,}(?![A-Za-z])|&[a-z]{2,6};"
+    # a link or an address pasted into the message ("这件有XL吗 https://bit.ly/…") is no
+    # English either
+    rf"|{LINK.pattern}",
     re.IGNORECASE,
 )
 

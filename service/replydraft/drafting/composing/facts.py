@@ -230,6 +230,8 @@ def _product_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("colour_names", listing(t, [localize(c.names, lang) for c in product.colours]),
               chunk)
     sheet.add("size_note", localize(product.size_note, lang), chunk)
+    sheet.add("size_first", product.size_chart[0].label, chunk)
+    sheet.add("size_last", product.size_chart[-1].label, chunk)
 
 
 def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:

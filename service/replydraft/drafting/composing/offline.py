@@ -26,6 +26,7 @@ from replydraft.knowledge.models import pick_text
 from replydraft.languages import Language
 from replydraft.text.emoji import EMOJI_CLASS
 from replydraft.text.korean import fix_particles
+from replydraft.text.links import without_links
 from replydraft.text.script import to_traditional
 
 # Sentences whose whole point is one fact: skipped when that fact was already stated.
@@ -160,16 +161,29 @@ class Composer:
             self.say("greeting.first", "greeting")
         elif plan.opening == "brief" and self.say("greeting.brief", "greeting"):
             self._join_brief_greeting()
-        if any(step.source == "safety" for step in plan.steps):
+        safety = any(step.source == "safety" for step in plan.steps)
+        aside = safety and not self._about_safety()
+        if safety and not aside:
             self.say("security.warning", "security")
         self._empathy()
         for step in plan.steps:
             self._step(step)
         self._missing()
-        self._closing()
+        if aside:
+            self.say("security.aside", "security")
+        else:
+            self._closing()
         if plan.opening == "none" and not self.ctx.first_reply:
             self._address_first_sentence()
         return self._spaced()
+
+    def _about_safety(self) -> bool:
+        """The link, file or contact is what the message is about ("加我微信聊", "click this to
+        claim your refund"), or nothing else is asked: the safety line leads. A link pasted
+        beside a question of its own ("rescheduled again https://…") is a side note: the
+        question is answered first and the safety line closes the reply."""
+        others = [s for s in self.plan.steps if s.source != "safety"]
+        return not others or self.lexicon.cue("security_words", without_links(self.latest))
 
     def _join_brief_greeting(self) -> None:
         """"亲您好" with no emoji after it is a lead-in, not a sentence: "亲您好，让您久等了"
@@ -381,7 +395,11 @@ _ASK_FOR = {
 }
 
 
-_ASPECTS = ("price", "fabric", "fit", "care", "features", "alteration")
+_ASPECTS = ("price", "fabric", "fit", "care", "features", "alteration", "size_range")
+# Asks another aspect of the record answers: "是真皮吗" is what it is made of, "裤长能改短吗"
+# the item's alteration service, "穿着舒服吗" its cut and what it is made of.
+_ANSWERED_AS: dict[str, tuple[str, ...]] = {"material": ("fabric",), "hemming": ("alteration",),
+                                            "comfort": ("fit", "fabric")}
 
 
 def _product_info(c: Composer, ask: str | None) -> None:
@@ -398,11 +416,9 @@ def _product_info(c: Composer, ask: str | None) -> None:
         ask = "price"
     if c.fact("product_name") is None:
         return  # the missing-product question covers it
-    if ask == "material":  # "是真皮吗": what it is made of answers it
-        ask = "fabric"
-    if ask == "hemming":  # "裤长能改短吗": the item's own alteration service
-        ask = "alteration"
-    for aspect in [ask] if ask in _ASPECTS else ["fabric", "features"]:
+    aspects = _ANSWERED_AS.get(ask or "") or ((ask,) if ask in _ASPECTS
+                                              else ("fabric", "features"))
+    for aspect in aspects:
         if aspect == "price":
             c.say("product_info.price_list" if c.fact("list_price") else "product_info.price",
                   "product_info")

@@ -55,6 +55,7 @@ COMPUTED: dict[str, str] = {
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",
     "freebie": "promotion", "material": "fabric", "catalogue": "catalogue",
     "hemming": "alteration", "offers": "offers", "price_range": "price_low",
+    "size_range": "size_last", "comfort": "fit",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
 _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "return_request",

@@ -208,7 +208,8 @@ def understand(
             intents = own or intents
         else:
             intents = (own if not bare else []) or inherited or intents
-            if not found and not own and _gives_what_was_asked(acts, awaiting):
+            if not found and not own and not is_question(normalised) and \
+                    _gives_what_was_asked(acts, awaiting):
                 # "能延长收货吗" … "123456789012": the order number answers the agent, and the
                 # question it was asked for is still the one to answer.
                 found = _most_specific(asks.find(normalise_measures(previous)))
@@ -257,15 +258,17 @@ def understand(
             IntentScore(intent="other", confidence=0.5)]
     intents = tidy_intents(intents, measured=measured)
     if any(s.intent == "size_advice" for s in intents):
-        # "牛仔裤要拍几号" asks the size, not which jeans there are.
-        found = [a for a in found if not a.needs_category]
+        # "牛仔裤要拍几号" asks the size, not which jeans there are; "我200斤最大码能穿吗"
+        # gives the measurements, and the size they call for answers it, not the chart's range.
+        found = [a for a in found if not a.needs_category
+                 and not (measured and a.id == "size_range")]
         # The product question the catalogue brought in (read at ASKED) goes with it.
         intents = [s for s in intents if s.intent != "product_info" or s.confidence != ASKED
                    or any(a.intent == "product_info" for a in found)] or intents
     urgent = cues.is_urgent(normalised)
     arrival = asks.get("arrive_when")
     if urgent and previous is None and not found and arrival is not None and \
-            not acts.requesting and \
+            not acts.requesting and not (acts.statement and len(latest) > _URGENT_NOTE) and \
             all(s.intent == "other" or s.confidence < FAINT for s in intents):
         # "急用，怎么办" opening a conversation: how fast it can reach them is the question
         found = [arrival]
@@ -301,6 +304,11 @@ def understand(
                 followup and previous is not None and _haggles(previous, lexicon,
                                                                classifier.rules.scores))),
     )
+
+
+# "明天要出发" says how soon it is needed; a longer account with no question in it ("…准备送人，
+# 结果当天就摔了…") tells a story in which a gift or a trip is only a detail.
+_URGENT_NOTE = 20
 
 
 def _gives_what_was_asked(acts: Acts, awaiting: Sequence[str]) -> bool:
