@@ -82,6 +82,8 @@ _ORDER_TROUBLE = _TROUBLE | {"return_exchange", "refund_status"}
 _NOT_FOR_GOODS_WE_LACK = frozenset({"bargaining", "quality_complaint", "return_exchange",
                                     "refund_status", "colour_difference", "quality_concern"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
+# What the customer says happened to an order of theirs: the thing was bought from us.
+_BOUGHT = frozenset({"paid", "shipped", "received", "refused", "returned"})
 # Intents whose reply changes the conversation (a hand-over, an apology): a faint reading of
 # them is read by the agent instead.
 _FAINT_IS_NOT_ENOUGH = frozenset({"handoff", "complaint"})
@@ -362,7 +364,10 @@ class _Planner:
         steps, inputs, calm = self.steps, self.inputs, self.calm
         # Trouble with a thing we don't sell ("我买的音响坏了"): the order is checked first (the
         # step's ask "ordered"), with its own short sorry and no smiley.
-        if {s.intent for s in inputs.intents if s.confidence >= UNSURE_BELOW} & _ORDER_TROUBLE:
+        # So is a thing the customer says they bought or received from us earlier in the chat
+        # ("上周买回来的杯子漏水" … "盖子怎么拧不紧"): "we don't sell that" would deny the sale.
+        if {s.intent for s in inputs.intents if s.confidence >= UNSURE_BELOW} & _ORDER_TROUBLE \
+                or self.seen.order_state in _BOUGHT:
             steps = [s.model_copy(update={"ask": "ordered"})
                      if s.intent == "not_sold" and s.source == "facts" else s for s in steps]
         elsewhere = any(s.intent == "not_sold" and s.ask == "ordered" for s in steps)

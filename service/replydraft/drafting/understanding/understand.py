@@ -166,7 +166,8 @@ def understand(
     earlier = request.messages[:-1]
     product = resolve_product(latest, earlier, on_screen=request.sku, products=products,
                               lexicon=lexicon)
-    if _priced_otherwise(product, request, products):
+    if _priced_otherwise(product, request, products) or \
+            _of_goods_we_lack(product, customer, products, lexicon):
         # "그 재킷은 이십오만 원이에요" … "더 싼 건 없나요?": the agent quoted a price we don't
         # charge, so the coat they talk about is not ours; which item it is is for the agent.
         product = ProductResolution(None, "none")
@@ -335,6 +336,22 @@ def _priced_otherwise(product: ProductResolution, request: DraftRequest,
               for q in quoted_prices(normalise_measures(m.text))]
     return bool(quoted) and all(won or all(abs(value - p) > 0.5 for p in prices)
                                 for value, won in quoted)
+
+
+def _of_goods_we_lack(product: ProductResolution, customer: Sequence[str],
+                      products: Sequence[Product], lexicon: Lexicon) -> bool:
+    """The customer speaks of a kind of goods we don't carry ("가방 구경해도 돼요?", "do you have
+    backpacks") and our item was only guessed from a word it shares ("가죽" is the belt's
+    leather, not the bag's): the item they mean is not ours, whatever the word."""
+    if product.sku is None or product.how not in ("history", "named"):
+        return False
+    ours = next((p for p in products if p.sku == product.sku), None)
+    if ours is None or not any(lexicon.cue("not_carried", normalise_measures(text))
+                               for text in customer):
+        return False
+    latest = normalise_measures(customer[-1])
+    named = [*lexicon.categories.get(ours.category, ()), *ours.names.values()]
+    return not any(word_in(word.lower(), latest) for word in named if word)
 
 
 def _greeting_only(text: str, classifier: IntentClassifier) -> bool:
@@ -523,7 +540,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     kept = [s for s in intents if rules.get(s.intent) or s.intent in asked or not (
         (s.intent in _NAMED_BY and not any(lexicon.cue(_NAMED_BY[s.intent], text)
                                            for text in (normalised, continued) if text))
-        or (s.intent in ("quality_complaint", "complaint") and buying)
+        or (s.intent in ("quality_complaint", "complaint", "quality_concern") and buying)
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
         # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
         or (s.intent == "colour_difference" and any(a.id == "colours" for a in found)))]
