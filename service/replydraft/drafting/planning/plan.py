@@ -73,7 +73,7 @@ _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
 # A link or a curse in a message written to another company ("@Tesco … https://t.co/…") is part
 # of their conversation, not a lure or an insult for this shop: the redirect is the reply.
-_ELSEWHERE_RISKS = frozenset({"phishing_link", "abuse"})
+_ELSEWHERE_RISKS = frozenset({"phishing_link", "abuse", "off_platform_request"})
 _SURE_SECURITY = 0.85
 _TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
 # Trouble with an order already placed.

@@ -202,7 +202,11 @@ def understand(
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
         # continue the last one. "색상은요?" after a size question does not: a specific ask the
         # last question did not have is a question of its own (the product still carries over).
-        own = [s for s in intents if s.confidence >= FOLLOWUP_OWN and s.intent not in RESIDUAL]
+        # "슬랙스는요?" after looking at hoodies names a thing we don't make: its own question.
+        lacking = lexicon.cue("not_carried", normalised) or \
+            lexicon.cue("not_carried_clothing", normalised)
+        own = [s for s in intents if s.intent not in RESIDUAL and (
+            s.confidence >= FOLLOWUP_OWN or (s.intent == "not_sold" and lacking))]
         inherited = with_followup([], before(previous), followup=True)
         asked = {i for ask in found if not ask.alone for i in (ask.intent, *ask.also)}
         if asked and not asked & {s.intent for s in inherited}:
@@ -341,17 +345,18 @@ def _priced_otherwise(product: ProductResolution, request: DraftRequest,
 def _of_goods_we_lack(product: ProductResolution, customer: Sequence[str],
                       products: Sequence[Product], lexicon: Lexicon) -> bool:
     """The customer speaks of a kind of goods we don't carry ("가방 구경해도 돼요?", "do you have
-    backpacks") and our item was only guessed from a word it shares ("가죽" is the belt's
-    leather, not the bag's): the item they mean is not ours, whatever the word."""
+    backpacks"), never of our item's kind or name, and our item was only guessed from a word it
+    shares ("가죽" is the belt's leather, not the bag's): the item they mean is not ours."""
     if product.sku is None or product.how not in ("history", "named"):
         return False
     ours = next((p for p in products if p.sku == product.sku), None)
-    if ours is None or not any(lexicon.cue("not_carried", normalise_measures(text))
-                               for text in customer):
+    if ours is None or not any(lexicon.cue(lack, normalise_measures(text)) for text in customer
+                               for lack in ("not_carried", "not_carried_clothing")):
         return False
-    latest = normalise_measures(customer[-1])
+    # "冲锋衣里面能穿毛衣不" … "帽子能拆吗": the jacket was named; the sweater is beside it.
     named = [*lexicon.categories.get(ours.category, ()), *ours.names.values()]
-    return not any(word_in(word.lower(), latest) for word in named if word)
+    return not any(word_in(word.lower(), normalise_measures(text))
+                   for text in customer for word in named if word)
 
 
 def _greeting_only(text: str, classifier: IntentClassifier) -> bool:
@@ -396,9 +401,11 @@ _LIKE_A_CATALOGUE = frozenset({"range", "recommend", "in_stock"})
 
 # Intents the message must name in words for the model's reading to stand (lexicon cues): a
 # postage question names shipping, an address change an address, a safety worry a link, an
-# account, a code or contact off the platform, a return sending back or goods that did not suit.
+# account, a code or contact off the platform, a return sending back or goods that did not suit,
+# a hand-over a person or a way to reach one.
 _NAMED_BY = {"postage": "shipping_words", "address_change": "address_words",
-             "security": "security_words", "return_exchange": "return_words"}
+             "security": "security_words", "return_exchange": "return_words",
+             "handoff": "handoff_words"}
 
 
 # "多少钱", "价位多少": a price, or the range of our prices
