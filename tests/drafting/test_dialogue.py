@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from replydraft.drafting.understanding.dialogue import order_id_in
+from replydraft.drafting.models import DraftRequest
+from replydraft.drafting.understanding.dialogue import echoes_agent, order_id_in
 
 
 @pytest.mark.parametrize(("texts", "expected"), [
@@ -29,3 +30,26 @@ def test_an_order_number_is_read_bare_or_labelled(texts: list[str], expected: st
 ])
 def test_words_and_phone_numbers_are_no_order_number(text: str) -> None:
     assert order_id_in([text]) is None
+
+
+def _chat(*turns: tuple[str, str]) -> DraftRequest:
+    return DraftRequest.model_validate(
+        {"messages": [{"role": role, "text": text} for role, text in turns]})
+
+
+@pytest.mark.parametrize(("agent", "latest", "expected"), [
+    ("亲 麻烦拍个照片给我看下", "要拍什么照片啊", True),  # asks about the agent's request
+    ("Could you send the receipt over?", "which receipt?", True),
+    ("사진 한 장 보내 주시겠어요?", "무슨 사진이요?", True),
+    ("两个颜色都卖得不错", "穿着舒服吗", False),  # a question of its own
+    ("Both colours sell well.", "are they comfy?", False),
+])
+def test_a_question_about_what_the_agent_said_echoes_it(
+    agent: str, latest: str, expected: bool
+) -> None:
+    assert echoes_agent(_chat(("customer", "hi"), ("agent", agent), ("customer", latest))) \
+        is expected
+
+
+def test_nothing_is_echoed_before_the_agent_speaks() -> None:
+    assert not echoes_agent(_chat(("customer", "要拍什么照片啊")))

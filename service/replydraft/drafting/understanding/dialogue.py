@@ -92,3 +92,19 @@ def _last_agent_turn(request: DraftRequest) -> str | None:
         if message.role == "agent":
             return message.text
     return None
+
+
+_SCRIPT_RUN = re.compile(r"[\u3400-\u9fff\uac00-\ud7a3]+")
+_LONG_WORD = re.compile(r"[a-z]{5,}")
+
+
+def echoes_agent(request: DraftRequest) -> bool:
+    """The latest message takes up words of the agent's last turn ("拍什么照片" after "能拍照片
+    看下吗", "what receipt?" after "send the receipt"): it asks about what the agent said."""
+    agent = _last_agent_turn(request)
+    if agent is None:
+        return False
+    said, latest = agent.lower(), request.latest.lower()
+    pairs = {run[i:i + 2] for run in _SCRIPT_RUN.findall(latest) for i in range(len(run) - 1)}
+    return any(pair in said for pair in pairs) or any(
+        word in said for word in _LONG_WORD.findall(latest))

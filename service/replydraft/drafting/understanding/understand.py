@@ -29,7 +29,12 @@ from replydraft.drafting.understanding.conversation import (
     message_slots,
 )
 from replydraft.drafting.understanding.cues import Cues, Mood, StatedOrderState
-from replydraft.drafting.understanding.dialogue import DialogueState, awaited, dialogue_state
+from replydraft.drafting.understanding.dialogue import (
+    DialogueState,
+    awaited,
+    dialogue_state,
+    echoes_agent,
+)
 from replydraft.drafting.understanding.followup import (
     FOLLOWUP_OWN,
     answers_the_agent,
@@ -213,10 +218,11 @@ def understand(
             intents = own or intents
         else:
             intents = (own if not bare else []) or inherited or intents
-            if not found and not own and not is_question(normalised) and \
-                    _gives_what_was_asked(acts, awaiting):
+            if not found and not own and _gives_what_was_asked(acts, awaiting) and (
+                    not is_question(normalised) or echoes_agent(request)):
                 # "能延长收货吗" … "123456789012": the order number answers the agent, and the
-                # question it was asked for is still the one to answer.
+                # question it was asked for is still the one to answer; so does a question
+                # about what the agent asked for ("漏发了" … "拍照片看下" … "拍什么照片").
                 found = _most_specific(asks.find(normalise_measures(previous)))
     elif previous is not None and presses(intents):
         intents = continue_the_case(intents, before(previous))
@@ -590,8 +596,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # is promised for it. It is read as clearly as the trouble, so the planner answers it.
         sure = max([ASKED, *(s.confidence for s in trouble)])
         intents = [IntentScore(intent="not_sold", confidence=sure), *trouble]
-    elif named_lack and not praised and not acts.statement and (nothing or about_it or (
-            lexicon.cue("wanting", normalised) and not mentioned and not rules)):
+    elif named_lack and not praised and (
+            (not acts.statement and (nothing or about_it))
+            or (lexicon.cue("wanting", normalised) and not mentioned and not rules)):
         # "有卖充电宝吗", "想买个睡袋", "interested in a camera": asked for, whatever else the
         # model reads in the wish ("정장 보러 왔는데요" is no complaint); "my cat walked on the
         # keyboard" only mentions one.
