@@ -174,7 +174,8 @@ def understand(
     if _priced_otherwise(product, request, products) or \
             _of_goods_we_lack(product, customer, products, lexicon):
         # "그 재킷은 이십오만 원이에요" … "더 싼 건 없나요?": the agent quoted a price we don't
-        # charge, so the coat they talk about is not ours; which item it is is for the agent.
+        # charge, or the chat is about bags and only "가죽" pointed at our belt: the item they
+        # talk about is not ours, and which item it is is for the agent.
         product = ProductResolution(None, "none")
     intents = classifier.classify(_without_threats(latest, cues), rules_only=rules_only)
     acts = read_acts(request, lexicon, cues)
