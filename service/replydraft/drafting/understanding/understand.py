@@ -409,10 +409,10 @@ _LIKE_A_CATALOGUE = frozenset({"range", "recommend", "in_stock"})
 # Intents the message must name in words for the model's reading to stand (lexicon cues): a
 # postage question names shipping, an address change an address, a safety worry a link, an
 # account, a code or contact off the platform, a return sending back or goods that did not suit,
-# a hand-over a person or a way to reach one.
+# a hand-over a person or a way to reach one, a colour difference what the colour differs from.
 _NAMED_BY = {"postage": "shipping_words", "address_change": "address_words",
              "security": "security_words", "return_exchange": "return_words",
-             "handoff": "handoff_words"}
+             "handoff": "handoff_words", "colour_difference": "colour_diff_words"}
 
 
 # "多少钱", "价位多少": a price, or the range of our prices
