@@ -219,11 +219,14 @@ def understand(
             intents = own or intents
         else:
             intents = (own if not bare else []) or inherited or intents
-            if not found and not own and _gives_what_was_asked(acts, awaiting) and (
+            if not found and not own and not measured and \
+                    not _MEASURES_ASKED & set(awaiting) and \
+                    _gives_what_was_asked(acts, awaiting) and (
                     not is_question(normalised) or echoes_agent(request)):
                 # "能延长收货吗" … "123456789012": the order number answers the agent, and the
                 # question it was asked for is still the one to answer; so does a question
                 # about what the agent asked for ("漏发了" … "拍照片看下" … "拍什么照片").
+                # Measurements ("275입니다" after "발 사이즈가?") go to the size advice instead.
                 found = _most_specific(asks.find(normalise_measures(previous)))
     elif previous is not None and presses(intents):
         intents = continue_the_case(intents, before(previous))
@@ -288,6 +291,11 @@ def understand(
     mood = _mood(cues, customer, intents, order_state, urgent=urgent)
     if (wish or supposed) and mood == "upset":
         mood = "calm"  # "希望不要让我失望", "万一起球怎么办": the trouble is only feared
+    if mood == "upset" and order_state is None and lexicon.cue("another_option", normalised) \
+            and not {s.intent for s in intents} & _AFTER_SALES:
+        # "체크는 별로예요 다른 거 있어요?", "不太喜欢这个 有别的款吗": a taste while
+        # choosing, and another one asked for; nothing went wrong.
+        mood = "calm"
     if mood != "calm" and [s.intent for s in intents] == ["other"]:
         # Displeasure with nothing else asked is what `complaint` means.
         intents = [IntentScore(intent="complaint", confidence=intents[0].confidence)]
@@ -318,6 +326,8 @@ def understand(
     )
 
 
+# What the agent asks for to work out a size: the answer goes to the size advice.
+_MEASURES_ASKED = frozenset({"size", "height", "weight"})
 # "明天要出发" says how soon it is needed; a longer account with no question in it ("…准备送人，
 # 结果当天就摔了…") tells a story in which a gift or a trip is only a detail.
 _URGENT_NOTE = 20
