@@ -163,7 +163,7 @@ def only_other(understanding: Any) -> bool:
 
 # Dialogue acts that decide a reply by themselves ("好的" is acknowledged, "이걸로 주세요" is
 # thanked for, "查到了吗" and "尽快处理一下吧" are told the agent is on it, "不着急" is thanked
-# for its patience). A bare statement ("江西") or a possible answer to the agent is not
+# for its patience). A bare statement ("湖南") or a possible answer to the agent is not
 # counted: without the conversation it is not understood.
 REPLY_ACTS = frozenset({"acknowledgement", "thanks", "praise", "ordering", "chasing",
                         "requesting", "patient", "contentless"})

@@ -38,7 +38,7 @@ def _chat(*turns: tuple[str, str]) -> DraftRequest:
 
 
 @pytest.mark.parametrize(("agent", "latest", "expected"), [
-    ("亲 麻烦拍个照片给我看下", "要拍什么照片啊", True),  # asks about the agent's request
+    ("亲 麻烦拍个照片给我看下", "照片要拍哪些地方啊", True),  # asks about the agent's request
     ("Could you send the receipt over?", "which receipt?", True),
     ("사진 한 장 보내 주시겠어요?", "무슨 사진이요?", True),
     ("两个颜色都卖得不错", "穿着舒服吗", False),  # a question of its own
@@ -52,4 +52,4 @@ def test_a_question_about_what_the_agent_said_echoes_it(
 
 
 def test_nothing_is_echoed_before_the_agent_speaks() -> None:
-    assert not echoes_agent(_chat(("customer", "要拍什么照片啊")))
+    assert not echoes_agent(_chat(("customer", "照片要拍哪些地方啊")))

@@ -639,7 +639,7 @@ def _quality_complaint(c: Composer, ask: str | None) -> None:
     if seen is not None and "photo" in seen.state.awaiting and (
             "statement" in seen.acts or c.cue("sent")):
         # The agent asked for photos last and the customer answers without asking anything,
-        # or says they sent them: asking again is what makes people angry. "拍什么照片" asks
+        # or says they sent them: asking again is what makes people angry. "照片要拍哪里" asks
         # which photos: the steps below say it.
         c.say("quality_complaint.photos_received", "quality_complaint")
         return

@@ -99,8 +99,8 @@ _LONG_WORD = re.compile(r"[a-z]{5,}")
 
 
 def echoes_agent(request: DraftRequest) -> bool:
-    """The latest message takes up words of the agent's last turn ("拍什么照片" after "能拍照片
-    看下吗", "what receipt?" after "send the receipt"): it asks about what the agent said."""
+    """The latest message takes up words of the agent's last turn ("照片要拍哪里" after "麻烦
+    拍个照片", "what receipt?" after "send the receipt"): it asks about what the agent said."""
     agent = _last_agent_turn(request)
     if agent is None:
         return False

@@ -225,8 +225,8 @@ def understand(
                     not is_question(normalised) or echoes_agent(request)):
                 # "能延长收货吗" … "123456789012": the order number answers the agent, and the
                 # question it was asked for is still the one to answer; so does a question
-                # about what the agent asked for ("漏发了" … "拍照片看下" … "拍什么照片").
-                # Measurements ("275입니다" after "발 사이즈가?") go to the size advice instead.
+                # about what the agent asked for ("少了一双" … "拍个照片" … "照片要拍哪里").
+                # Measurements ("보통 265 신어요" after "발 크기는요?") go to the size advice.
                 found = _most_specific(asks.find(normalise_measures(previous)))
     elif previous is not None and presses(intents):
         intents = continue_the_case(intents, before(previous))
@@ -334,7 +334,7 @@ _URGENT_NOTE = 20
 
 
 def _gives_what_was_asked(acts: Acts, awaiting: Sequence[str]) -> bool:
-    """The agent asked something and the reply gives it, doing nothing else ("江西" after "哪个
+    """The agent asked something and the reply gives it, doing nothing else ("湖南" after "哪个
     省?", "123456789012" after "订单号?"): an "ok", a thanks, praise, an order or a chase is a
     step of its own, not the earlier question asked again."""
     return (acts.answers_agent or bool(awaiting)) and not (
@@ -479,7 +479,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
       word): "这个湿巾能给宝宝用吗" asks about wipes, not about anything this shop could answer;
     * a defect no word names and the model barely reads is only a lean ("我拍了纱布和纸巾" tells
       what was ordered): the defect script would apologise for nothing;
-    * ``continued``: the question a follow-up continues ("运费多少" … "江西"); its words name
+    * ``continued``: the question a follow-up continues ("运费多少" … "湖南"); its words name
       the intents inherited from it;
     * the model's "we don't sell that" gives way when the customer names one of our products or
       kinds of product and nothing we lack ("running shoes for a marathon?"), when they ask which
