@@ -209,8 +209,7 @@ def understand(
         # continue the last one. "색상은요?" after a size question does not: a specific ask the
         # last question did not have is a question of its own (the product still carries over).
         # "슬랙스는요?" after looking at hoodies names a thing we don't make: its own question.
-        lacking = lexicon.cue("not_carried", normalised) or \
-            lexicon.cue("not_carried_clothing", normalised)
+        lacking = _names_lack(normalised, lexicon)
         own = [s for s in intents if s.intent not in RESIDUAL and (
             s.confidence >= FOLLOWUP_OWN or (s.intent == "not_sold" and lacking))]
         inherited = with_followup([], before(previous), followup=True)
@@ -367,13 +366,19 @@ def _of_goods_we_lack(product: ProductResolution, customer: Sequence[str],
     if product.sku is None or product.how not in ("history", "named"):
         return False
     ours = next((p for p in products if p.sku == product.sku), None)
-    if ours is None or not any(lexicon.cue(lack, normalise_measures(text)) for text in customer
-                               for lack in ("not_carried", "not_carried_clothing")):
+    if ours is None or not any(_names_lack(normalise_measures(text), lexicon)
+                               for text in customer):
         return False
     # "冲锋衣里面能穿毛衣不" … "帽子能拆吗": the jacket was named; the sweater is beside it.
     named = [*lexicon.categories.get(ours.category, ()), *ours.names.values()]
     return not any(word_in(word.lower(), normalise_measures(text))
                    for text in customer for word in named if word)
+
+
+def _names_lack(normalised: str, lexicon: Lexicon) -> bool:
+    """The message names a thing we don't carry, goods or clothes ("充电宝", "슬랙스")."""
+    return lexicon.cue("not_carried", normalised) or \
+        lexicon.cue("not_carried_clothing", normalised)
 
 
 def _greeting_only(text: str, classifier: IntentClassifier) -> bool:
@@ -506,8 +511,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                if s.intent == "quality_complaint" and s.confidence < BARELY
                and not rules.get(s.intent) and s.intent not in asked else s for s in intents]
     # Nothing we lack named: a `not_sold` reading is only the model's guess at the item.
-    named_lack = lexicon.cue("not_carried", normalised) or \
-        lexicon.cue("not_carried_clothing", normalised)
+    named_lack = _names_lack(normalised, lexicon)
     intents = _covered(intents, found, rules, named_lack=named_lack)
     if not named_lack and not rules.get("not_sold") and any(
             s.intent == "stock" and s.confidence >= FAINT for s in intents):
