@@ -306,7 +306,7 @@ def test_something_the_shop_does_not_carry_read_as_nothing_is_declined(drafter: 
 
 
 def test_a_remark_after_the_agent_promised_something_says_it_will_be_done(drafter: Drafter) -> None:
-    result = draft(drafter, ("customer", "不要忘了"), ("agent", "好的您拍下我给您备注"),
+    result = draft(drafter, ("customer", "不要忘了"), ("agent", "好的您拍了我给您改价"),
                    ("customer", "已经下订单了"))
     assert [s.ask for s in result.plan.steps] == ["promised"]
     assert "安排" in result.text

@@ -113,8 +113,8 @@ def test_foot_length(text: str, foot_mm: float | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "footwear", "foot_mm"),
-    [("240 주세요", True, 240), ("네 265 있어요?", True, 265), ("등산화 255 있나요", False, 255),
-     ("250위안이에요?", True, None), ("240 주세요", False, None), ("241 주세요", True, None)],
+    [("245 주세요", True, 245), ("네 265 있어요?", True, 265), ("등산화 255 있나요", False, 255),
+     ("250위안이에요?", True, None), ("245 주세요", False, None), ("241 주세요", True, None)],
 )
 def test_a_bare_korean_shoe_size_is_the_foot_length_about_footwear(
     text: str, footwear: bool, foot_mm: float | None

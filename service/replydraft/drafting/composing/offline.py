@@ -19,6 +19,7 @@ from replydraft.drafting.backend import CitedSentence, DraftContext, Fact, Gener
 from replydraft.drafting.composing.facts import fact_values, localize
 from replydraft.drafting.composing.templates import TemplateSet, template_library
 from replydraft.drafting.models import PlanStep
+from replydraft.drafting.understanding.acts import names_size
 from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
 from replydraft.drafting.understanding.slots import names_footwear, normalise_measures
@@ -399,7 +400,7 @@ _ASPECTS = ("price", "fabric", "fit", "care", "features", "alteration", "size_ra
 # Asks another aspect of the record answers: "是真皮吗" is what it is made of, "裤长能改短吗"
 # the item's alteration service, "穿着舒服吗" its cut and what it is made of.
 _ANSWERED_AS: dict[str, tuple[str, ...]] = {"material": ("fabric",), "hemming": ("alteration",),
-                                            "comfort": ("fit", "fabric")}
+                                            "comfort": ("fit", "fabric"), "storage": ("care",)}
 
 
 def _product_info(c: Composer, ask: str | None) -> None:
@@ -593,7 +594,14 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
         # "后天上午能发走吗": no day of dispatch can be promised either; the rule follows
         c.say("shipping_time.honest_ship", "shipping_time")
     placed = "track" in c.asks  # "我这个快递多久能到": the order is placed; its parcel is looked up
-    if ask in (None, "ship_when") or (ask == "arrive_when" and not dated and not placed):
+    # The agent already gave this order's dispatch date ("年前发出", "15号左右发"): the usual
+    # cutoff would contradict them; the road time still answers "几天能到".
+    scheduled = c.ctx.understanding is not None and \
+        "ship_schedule" in c.ctx.understanding.state.agent_promised
+    if scheduled and ask == "ship_when":
+        c.say("shipping_time.honest_ship", "shipping_time")
+    elif not scheduled and (
+            ask in (None, "ship_when") or (ask == "arrive_when" and not dated and not placed)):
         # "明天能到吗" asks about the road, not the warehouse: the dispatch schedule would
         # bury the answer.
         c.say("shipping_time.dispatch", "shipping_time")
@@ -663,6 +671,10 @@ def _return_exchange(c: Composer, ask: str | None) -> None:
     general question gets the policy and the steps."""
     if ask == "return_request":  # a request already made: looked up on the order
         _order_lookup(c, "return_exchange.request_", "return_exchange")
+        return
+    if ask == "exchange" and names_size(c.latest):
+        # "想换个43的": the new size is chosen; asking height and weight again would not listen
+        c.say("return_exchange.exchange_named", "return_exchange")
         return
     for key in _RETURN_SENTENCES.get(ask or "", ("return_exchange.policy",
                                                   "return_exchange.steps")):

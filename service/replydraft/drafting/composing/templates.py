@@ -168,6 +168,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "return_exchange.steps": _spec(),
     "return_exchange.postage": _spec(),
     "return_exchange.exchange": _spec("exchange_days"),
+    "return_exchange.exchange_named": _spec("exchange_days"),
     "return_exchange.exchange_colour": _spec("no_reason_days"),
     "return_exchange.refund_time": _spec("refund_days"),
     "refund_status.timing": _spec("refund_days"),

@@ -55,7 +55,7 @@ COMPUTED: dict[str, str] = {
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",
     "freebie": "promotion", "material": "fabric", "catalogue": "catalogue",
     "hemming": "alteration", "offers": "offers", "price_range": "price_low",
-    "size_range": "size_last", "comfort": "fit",
+    "size_range": "size_last", "comfort": "fit", "storage": "care",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
 _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "return_request",
@@ -192,7 +192,7 @@ class _Planner:
             self.steps = [PlanStep(intent="other", ask="elsewhere", source="ack")]
             return self._finish(names)
         acts = inputs.acts
-        if acts.ordering and acts.statement and self.seen.state.agent_promised \
+        if acts.ordering and acts.statement and _promise_to_keep(self.seen) \
                 and not self.risk_types:
             # "您拍下我给您改价备注" … "已经拍好了": the order placed calls for the promise kept,
             # whatever else the words lean to.
@@ -278,6 +278,10 @@ class _Planner:
             return
         if guessed is not None and guessed < WEAK_BESIDE_ASKS and specific:
             return  # a weak guess beside a clear ask: the ask is what was asked
+        if guessed is not None and guessed < NAMED_GUESS and any(
+                c >= UNSURE_BELOW for i, c in self.confidence_of.items()
+                if i not in (intent, "other")):
+            return  # "275요" answers the size question; a whisper of another topic asks nothing
         if guessed is not None and guessed < UNSURE_BELOW:
             if "prompt_injection" in self.risk_types:
                 return  # an attack read faintly as a question is no question to check
@@ -563,12 +567,18 @@ def _taken_on(inputs: PlanInputs, book: AskBook, language: Language, checks: lis
 def _remark_step(inputs: PlanInputs) -> PlanStep:
     """A remark is acknowledged; one that answers the agent's question ("네, 터닝메카드를
     좋아해요" after "which character?") also says the agent is on it, and one after the agent
-    promised something ("拍下我给您备注" … "已经下订单了") says it will be done."""
+    promised something ("拍了我给您改价" … "已经下订单了") says it will be done."""
     # Only placing the order the agent asked for calls for the promise; any other remark
     # ("我也是第二次来买了") is just noted.
-    ask = "promised" if inputs.understanding.state.agent_promised and inputs.acts.ordering else \
+    ask = "promised" if _promise_to_keep(inputs.understanding) and inputs.acts.ordering else \
         "answer" if inputs.acts.answers_agent else "remark"
     return PlanStep(intent="other", ask=ask, source="ack")
+
+
+def _promise_to_keep(seen: UnderstandingReport) -> bool:
+    """The agent promised to do something the order calls for ("拍了我帮您改价"); a dispatch
+    date they gave ("年前发出") is no promise an order keeps."""
+    return bool(set(seen.state.agent_promised) - {"ship_schedule"})
 
 
 def _arrived(inputs: PlanInputs) -> bool:

@@ -107,20 +107,25 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
 # A size label standing alone: "2XL", "xl", "m", "42", "260" (a Korean shoe size in mm).
 _SIZE = r"(?:[2-7]?x{1,4}l|xs|[sml]|\d{2,3})"
 _SIZE_LABEL = re.compile(rf"(?<![0-9a-z.]){_SIZE}(?![0-9a-z.%])")
-# Korean orders a choice with the choice right before the verb: "240 주세요", "블랙으로 할게요",
+# Korean orders a choice with the choice right before the verb: "245 주세요", "블랙으로 할게요",
 # "3XL로 하나 주세요"; "사이즈 좀 봐주세요 183 105" asks for advice.
 _KOREAN_CHOICE = re.compile(rf"(?:(?<![0-9a-z.]){_SIZE}|색|[가-힣]+)\s*(?:사이즈)?\s*"
                             r"(?:으로|로)?\s*(?:하나|한 개|두 개|한 벌|한 켤레)?\s*"
                             r"(?:주세요|줘요|할게요)")
 
 
+def names_size(normalised: str) -> bool:
+    """A size label stands in the (normalised) text ("换个43的", "xl还有吗", "250으로 주세요")."""
+    return _SIZE_LABEL.search(normalised) is not None
+
+
 def _chooses(normalised: str, lexicon: Lexicon) -> bool:
-    """"2XL来一件", "검은색으로 240 주세요", "ill take a 3XL": a choice of size or colour with a
+    """"2XL来一件", "검은색으로 245 주세요", "ill take a 3XL": a choice of size or colour with a
     word that orders it; "검은색 보여 주세요" asks to be shown, and orders nothing."""
     if lexicon.cue("wanting", normalised):
         return False
     colour = bool(lexicon.colour_families(normalised))
-    size = _SIZE_LABEL.search(normalised) is not None
+    size = names_size(normalised)
     if lexicon.cue("choosing", normalised):
         return colour or size
     korean = _KOREAN_CHOICE.search(normalised)

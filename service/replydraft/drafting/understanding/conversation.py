@@ -52,7 +52,7 @@ class MessageSlots:
 def message_slots(text: str, family: str, lexicon: Lexicon, *, footwear: bool = False
                   ) -> MessageSlots:
     """One message's measures. ``footwear``: the item in view is a shoe, so a bare Korean
-    size ("240 주세요") is the foot length in mm."""
+    size ("245 주세요") is the foot length in mm."""
     norm = normalise_measures(text)
     height, weight = parse_height(norm), parse_weight(norm, family)
     if height is None or weight is None:

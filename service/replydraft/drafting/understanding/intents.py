@@ -364,7 +364,7 @@ _ENGLISH_BREAK = re.compile(
 # Korean past tense ("입금했어요", "받았어요") states unless a question mark says otherwise.
 _QUESTIONISH = re.compile(
     r"[?？]|吗|呢|么|嘛|几|多少|什么|啥|哪|怎么|咋|能不能|可不可以|是否|有没有|要不要|行不行|"
-    r"如何|多久|是不是|会不会|好不好|对不对|有木有|可否|能否|"
+    r"如何|多久|是不是|会不会|好不好|对不对|有木有|可否|能否|是吧|对吧|没错吧|"
     r"可以不|能不|\b(how|what|when|where|which)\b|"
     r"(?:^|[.!;,:~]\s*|\b(?:and|so|but|then|also|ok|okay|hi|hello|hey|or|pls|please)\s+)"
     r"(can|could|do|does|did|is|are|will|would|should|any)\b|"

@@ -222,7 +222,7 @@ _BARE_KOREAN_FOOT = re.compile(
 
 
 def parse_bare_korean_foot(text: str) -> float | None:
-    """Foot length in mm from a bare Korean shoe size ("240 주세요"); the caller knows the
+    """Foot length in mm from a bare Korean shoe size ("245 주세요"); the caller knows the
     message is Korean and about footwear."""
     match = _BARE_KOREAN_FOOT.search(text)
     return float(match.group(1)) if match else None

@@ -142,8 +142,12 @@ class Understanding:
 
 
 def _add_intent(intents: list[IntentScore], intent: str, confidence: float) -> list[IntentScore]:
+    """``intent`` at ``confidence`` at least: a faint reading of it the words make sure ("265요"
+    to "발 사이즈가?" read faintly as a size question) is raised, not left faint."""
     if any(s.intent == intent for s in intents):
-        return intents
+        raised = [s if s.intent != intent or s.confidence >= confidence
+                  else IntentScore(intent=intent, confidence=confidence) for s in intents]
+        return sorted(raised, key=lambda s: -s.confidence)
     kept = [s for s in intents if s.intent != "other"]
     kept.append(IntentScore(intent=intent, confidence=confidence))
     return sorted(kept, key=lambda s: -s.confidence)
@@ -202,7 +206,8 @@ def understand(
         not measured
     found = asks.find(normalised, of_a_kind=of_a_kind)
     if of_a_kind and product.sku is None:
-        found = _priced_kind(found, asks)
+        found = _wanted_kind(_priced_kind(found, asks), asks, acts, lexicon, normalised,
+                             intents)
     found = _most_specific(found)
     if followup and previous is not None:
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
@@ -241,6 +246,7 @@ def understand(
         # "one sec, asking my wife which colour she wants": nothing is asked of us yet.
         found, rules = [], {}
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
+                            displeased=cues.mood(normalised, latest) != "calm",
                             ours=product.sku is not None,
                             mentioned=product.how in ("named", "category"),
                             continued=normalise_measures(previous)
@@ -427,7 +433,8 @@ _LIKE_A_CATALOGUE = frozenset({"range", "recommend", "in_stock"})
 # a hand-over a person or a way to reach one, a colour difference what the colour differs from.
 _NAMED_BY = {"postage": "shipping_words", "address_change": "address_words",
              "security": "security_words", "return_exchange": "return_words",
-             "handoff": "handoff_words", "colour_difference": "colour_diff_words"}
+             "handoff": "handoff_words", "colour_difference": "colour_diff_words",
+             "greeting": "greeting_words"}
 
 
 # "多少钱", "价位多少": a price, or the range of our prices
@@ -444,6 +451,25 @@ def _priced_kind(found: list[Ask], asks: AskBook) -> list[Ask]:
     if any(not a.needs_category and a.id not in _LIKE_A_CATALOGUE for a in kept):
         return found  # "裤子黑色的多少钱" asks about one of them: which one, then
     return kept if catalogue in kept else [catalogue, *kept]
+
+
+def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
+                 normalised: str, intents: Sequence[IntentScore]) -> list[Ask]:
+    """"舒服点的鞋子" after "您想看哪种?", "편한 신발", "something comfy for walking, shoes": a kind
+    we sell with several items, named as the want and nothing asked of one item, is answered
+    with our items of that kind; asking "which item?" would hand the question back. A trouble
+    with the kind ("鞋码拍错了 想换个43的" to "有什么问题?") is no want of it."""
+    catalogue = asks.get("catalogue")
+    if catalogue is None or catalogue in found or any(
+            s.intent not in _PRESALES | {"other", "greeting", "not_sold"} for s in intents):
+        return found
+    if not found and acts.answers_agent:
+        return [catalogue]  # "가벼운 바지요" after "찾으시는 거 있으세요?"
+    if not acts.statement or not (acts.answers_agent or lexicon.cue("wanting", normalised)):
+        return found
+    if any(not (a.needs_product or a.fallback) for a in found):
+        return found  # "鞋子要退" names a kind and asks something else of it
+    return [catalogue]
 
 
 def _most_specific(found: list[Ask]) -> list[Ask]:
@@ -467,8 +493,9 @@ def _without_threats(text: str, cues: Cues) -> str:
 
 
 def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
-                  lexicon: Lexicon, normalised: str, acts: Acts, *, ours: bool = False,
-                  mentioned: bool = False, continued: str | None = None) -> list[IntentScore]:
+                  lexicon: Lexicon, normalised: str, acts: Acts, *, displeased: bool = False,
+                  ours: bool = False, mentioned: bool = False,
+                  continued: str | None = None) -> list[IntentScore]:
     """What the message's own words say where the model reads little or reads past them:
 
     * a specific ask in a question read as nothing or only faintly names its intent ("从哪里
@@ -484,6 +511,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
       word): "这个湿巾能给宝宝用吗" asks about wipes, not about anything this shop could answer;
     * a defect no word names and the model barely reads is only a lean ("我拍了纱布和纸巾" tells
       what was ordered): the defect script would apologise for nothing;
+    * a grievance the model alone reads beside an ask of another topic, in words with no
+      displeasure in them (``displeased`` false), is none: a complaint is anger with no other
+      ask ("just followed your shop" asks about coupons, it complains of nothing);
     * ``continued``: the question a follow-up continues ("运费多少" … "湖南"); its words name
       the intents inherited from it;
     * the model's "we don't sell that" gives way when the customer names one of our products or
@@ -528,11 +558,14 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
             IntentScore(intent="other", confidence=0.5)]
-    elif not found and not rules and acts.statement and (acts.farewell or (
+    elif acts.statement and ((not found and not rules and (acts.farewell or (
             acts.thanks and not acts.requesting
-            and all(s.intent == "other" or s.confidence < FAINT for s in intents))):
+            and all(s.intent == "other" or s.confidence < FAINT for s in intents))))
+            or (acts.farewell and not acts.requesting
+                and (acts.ordering or acts.praise or acts.thanks))):
         # "BYE!!!", "you too :)", "去别家看看": a goodbye, whatever topic the model imagines;
-        # "谢谢你们送的口水巾" thanks, with nothing else read in it.
+        # "谢谢送的小礼物" thanks, with nothing else read in it; "great, I'll pay by card,
+        # cheers, nice chatting" settles a choice and says goodbye: nothing is asked of us.
         intents = [IntentScore(intent="thanks_close", confidence=max(
             [ASKED] + [s.confidence for s in intents if s.intent == "thanks_close"]))]
     if (question or len(intents) > 1 or named) and not (
@@ -570,6 +603,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                                            for text in (normalised, continued) if text))
         or (s.intent in ("quality_complaint", "complaint", "quality_concern") and buying)
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
+        or (s.intent == "complaint" and not displeased
+            and any(a.intent not in ("other", "complaint") for a in found))
         # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
         or (s.intent == "colour_difference" and any(a.id == "colours" for a in found)))]
     if not kept and len(kept) < len(intents):
