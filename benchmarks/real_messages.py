@@ -10,7 +10,7 @@ screen and once with ``--screen-sku`` on screen. Figures:
 
 * the share understood as ``other`` only (target <= 5 %), and how many of those were read
   otherwise: a specific ask of its own (the store's hours), a message written to another company,
-  or a dialogue act that decides the reply by itself ("好的", "이걸로 주세요", "查到了吗"); the
+  or a dialogue act that decides the reply by itself ("好的", "요걸로 주세요", "查到了吗"); the
   rest is the share not read at all;
 * with the product on screen, how many messages resolve to a different product, and how many of
   those the customer named (``product.how`` named/category; target: no switch unless named);
@@ -161,8 +161,8 @@ def only_other(understanding: Any) -> bool:
     return all(s.intent == "other" for s in understanding.intents)
 
 
-# Dialogue acts that decide a reply by themselves ("好的" is acknowledged, "이걸로 주세요" is
-# thanked for, "查到了吗" and "尽快处理一下吧" are told the agent is on it, "不着急" is thanked
+# Dialogue acts that decide a reply by themselves ("好的" is acknowledged, "요걸로 주세요" is
+# thanked for, "查到了吗" and "麻烦尽快处理下吧" are told the agent is on it, "不着急" is thanked
 # for its patience). A bare statement ("湖南") or a possible answer to the agent is not
 # counted: without the conversation it is not understood.
 REPLY_ACTS = frozenset({"acknowledgement", "thanks", "praise", "ordering", "chasing",

@@ -39,7 +39,7 @@ def acts(*turns: str) -> list[str]:
     (("혹시 확인되셨나요?",), "chasing"),
     (("?",), "contentless"),
     (("A:您平时穿多大码？", "平时穿2XL"), "answers_agent"),
-    (("好的，明天能到吗",), "continuing"),
+    (("好的，那明天到得了吗",), "continuing"),
     (("ok so when does it ship",), "continuing"),
     (("그럼 배송비는 얼마예요?",), "continuing"),
 ])

@@ -120,7 +120,7 @@ def test_the_cited_store_answer_is_the_block_the_refresh_indexed(drafting_kb: Kn
 def test_a_remark_mid_conversation_is_acknowledged_and_still_flagged_for_reading(
     drafter: Drafter
 ) -> None:
-    result = draft(drafter, ("customer", "上次买的挺好"), ("agent", "谢谢亲的支持"),
+    result = draft(drafter, ("customer", "上次买的挺好"), ("agent", "感谢亲一直支持"),
                    "我这是第三回在你们家下单了")
     assert [s.source for s in (result.plan.steps if result.plan else [])] == ["ack"]
     assert "确认" not in result.text

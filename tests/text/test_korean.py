@@ -42,7 +42,7 @@ def test_composer_pairs_and_filter_replacements_agree() -> None:
 
 
 @pytest.mark.parametrize(("said", "standard"), [
-    ("그럼 이걸로 살께요", "그럼 이걸로 살게요"),
+    ("그럼 저걸로 살께요", "그럼 저걸로 살게요"),
     ("주문할께요!", "주문할게요!"),
     ("내일 다시 올께 ", "내일 다시 올게 "),
     # only after a syllable ending in ㄹ: elsewhere 께 is no spoken 게

@@ -257,7 +257,7 @@ def _offers_facts(sheet: FactSheet, inputs: FactInputs) -> None:
 
 
 def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
-    """The cheapest and the dearest of our items ("가격대는 어떻게 되나요?")."""
+    """The cheapest and the dearest of our items ("가격대가 어느 정도예요?")."""
     t = inputs.templates
     cheapest = min(inputs.whole_catalogue, key=lambda p: p.price)
     dearest = max(inputs.whole_catalogue, key=lambda p: p.price)

@@ -633,7 +633,7 @@ def _payment_reminder(c: Composer, ask: str | None) -> None:
     seen = c.ctx.understanding
     if seen is not None and {"ordering", "statement"} <= set(seen.acts) and ask is None \
             and not c.cue("payment_problem"):
-        # "付了定金了", "결제했어요": paid, with no trouble: thanked for, not told how to pay.
+        # "定金已经付过了", "결제했어요": paid, with no trouble: thanked for, not told how to pay.
         c.say("payment_reminder.paid", "payment_reminder")
         return
     if c.value("order_status") == "unpaid" and not c.cue("payment_problem"):
@@ -781,7 +781,7 @@ def _complaint(c: Composer, ask: str | None) -> None:
     told = seen is not None and "statement" in seen.acts and c.lexicon.cue(
         "trouble_named", c.latest)
     if told:
-        # "新包装不好看", "等了三天电话都没一个": the trouble is told; asking for it again
+        # "包装换了不好看", "等了三天电话都没一个": the trouble is told; asking for it again
         # would not be listening. It is noted and taken up.
         c.say("complaint.noted", "other")
     elif (c.ctx.first_reply and not (seen is not None and "continuing" in seen.acts)) or (

@@ -242,7 +242,7 @@ class _Planner:
                 return  # "客服几点下班" asks for the hours, not for a person
             if intent in _FAINT_IS_NOT_ENOUGH and guessed is not None and \
                     guessed < UNSURE_BELOW and not asked:
-                # "我自己找他?" read faintly as a request for a person is no reason to hand
+                # "要我自己去找他?" read faintly as a request for a person is no reason to hand
                 # the case to a supervisor, nor to apologise for a complaint nobody made;
                 # beside an ask that is answered ("去实体店 我上班没时间"), it is nothing more.
                 if not specific:
@@ -396,7 +396,7 @@ class _Planner:
             bool(self.risk_types & _UPSET_RISKS)
         handed = readiness == "handoff"
         # "好的" / "对的" as a first message: the acknowledgement is the whole reply. A statement
-        # the draft can only take note of and check ("尽快处理一下吧", "我已经领了") carries on a
+        # the draft can only take note of and check ("麻烦尽快处理下吧", "我已经领了") carries on a
         # conversation the request did not send: "亲您好😊收到" would greet in the middle of it.
         bare = (all(s.source in ("ack", "close") for s in steps) and names != ["greeting"]) or (
             inputs.acts.statement and "greeting" not in names
@@ -554,8 +554,8 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
 
 def _taken_on(inputs: PlanInputs, book: AskBook, language: Language, checks: list[CheckItem]
               ) -> list[PlanStep]:
-    """A message with nothing else read that asks something of the agent ("尽快处理一下吧",
-    "麻烦您给我提吧"): the agent is on it, and reads what is asked. One that says there is no
+    """A message with nothing else read that asks something of the agent ("麻烦尽快处理下吧",
+    "麻烦您帮我提交吧"): the agent is on it, and reads what is asked. One that says there is no
     hurry ("没关系，弄清楚就好") is thanked for its patience; the agent still reads it."""
     if not inputs.acts.requesting:
         return [_ack(inputs)]
@@ -567,7 +567,7 @@ def _taken_on(inputs: PlanInputs, book: AskBook, language: Language, checks: lis
 def _remark_step(inputs: PlanInputs) -> PlanStep:
     """A remark is acknowledged; one that answers the agent's question ("네, 터닝메카드를
     좋아해요" after "which character?") also says the agent is on it, and one after the agent
-    promised something ("拍了我给您改价" … "已经下订单了") says it will be done."""
+    promised something ("拍了我给您改价" … "单已经下好了") says it will be done."""
     # Only placing the order the agent asked for calls for the promise; any other remark
     # ("我也是第二次来买了") is just noted.
     ask = "promised" if _promise_to_keep(inputs.understanding) and inputs.acts.ordering else \
@@ -601,7 +601,7 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     if inputs.acts.declining and not (inputs.acts.chasing or inputs.acts.ordering):
         # "nope" to "anything else?": a goodbye back, not "got it"
         return PlanStep(intent="thanks_close", ask="farewell", source="close")
-    calm = inputs.understanding.mood == "calm"  # "我们讲好的我买了三大包" is no order to thank for
+    calm = inputs.understanding.mood == "calm"  # "说好的我拍了两大箱" is no order to thank for
     ask = "chasing" if inputs.acts.chasing else \
         "stepping_away" if inputs.acts.stepping_away else \
         "patient" if inputs.acts.patient else \
@@ -651,7 +651,7 @@ def _ask_source(ask_id: str, inputs: PlanInputs, book: AskBook) -> StepSource:
 
 
 def _opening(inputs: PlanInputs, names: list[str], calm: bool) -> Opening:
-    # "好的，明天能到吗" answers something said before: no greeting mid-conversation, even
+    # "好的，那明天到得了吗" answers something said before: no greeting mid-conversation, even
     # where the history sent with the request is short.
     # "啥情况?你回我句话呀": pressing for an answer is no first hello to welcome ("hello?" alone
     # is one).

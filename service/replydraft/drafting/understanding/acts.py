@@ -1,6 +1,6 @@
 """What the message does besides asking: the dialogue acts an agent reads before the topic.
 
-"好的" acknowledges, "谢谢" thanks, "拍了" / "이걸로 주세요" orders, "看好了吗" chases an answer the
+"好的" acknowledges, "谢谢" thanks, "拍了" / "요걸로 주세요" orders, "看好了吗" chases an answer the
 agent is working on, "不错" praises, "我是老顾客了" states something, "等我一下" asks the agent
 to wait, "7033" may answer the agent's question, "?" says nothing. These decide the shape of a
 reply as much as the intents do ("ok" is acknowledged, not answered with the returns policy),
@@ -48,9 +48,9 @@ class Acts:
     praise: bool = False  # a pleased remark with no question ("looks great", "예쁘네요")
     # a wish with nothing asked ("头一回买 可别让我失望", "hope it fits", "잘 맞았으면 좋겠어요")
     hoping: bool = False
-    ordering: bool = False  # says they are buying, with no question ("拍了", "이걸로 주세요")
+    ordering: bool = False  # says they are buying, with no question ("拍了", "요걸로 주세요")
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
-    requesting: bool = False  # asks the agent to do something ("尽快处理一下吧", "pls submit it")
+    requesting: bool = False  # asks the agent to do something ("麻烦尽快处理下吧", "pls submit it")
     patient: bool = False  # says there is no hurry ("没关系，弄清楚就好", "take your time")
     # asks the agent to wait while they check or ask someone ("等我一下", "hold on", "잠시만요")
     stepping_away: bool = False
@@ -58,7 +58,7 @@ class Acts:
     contentless: bool = False  # nothing to read in it ("?", an emoji)
     image: bool = False  # only a picture ("[图片]"): what it shows is for the agent to see
     answers_agent: bool = False  # the agent's last turn asked something; this may answer it
-    # opens as a reply to something said before ("好的，明天能到吗", "ok so…", "그럼…"): a
+    # opens as a reply to something said before ("好的，那明天到得了吗", "ok so…", "그럼…"): a
     # conversation is going on even where the history sent is short
     continuing: bool = False
     # the praise is for the service ("效率真高", "so helpful"), not for the goods: no size offer

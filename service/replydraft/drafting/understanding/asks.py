@@ -56,7 +56,7 @@ class Unsure:
 
     unclear: dict[Language, str]
     statement: dict[Language, str]  # a remark with no question in it that could not be read
-    request: dict[Language, str]  # asks the agent to do something ("尽快处理一下吧")
+    request: dict[Language, str]  # asks the agent to do something ("麻烦尽快处理下吧")
     order: dict[Language, str]
     product: dict[Language, str]
     guess: dict[Language, str]

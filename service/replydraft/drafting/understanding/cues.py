@@ -128,7 +128,7 @@ class Cues:
                 if pattern.search(normalised)]
 
 
-# "마음에 안 들면 환불되나요?", "如果不满意能退吗", "what if I'm not happy with it": displeasure
+# "맘에 안 들면 환불 돼요?", "如果不满意能退吗", "what if I'm not happy with it": displeasure
 # in a condition is a question about what happens then, not a mood. Only disappointment is read
 # this way; anger in a condition ("再不发货我就投诉") is still anger.
 _CONDITION_BEFORE = re.compile(r"(如果|要是|万一|假如|若是|\bif\b|\bin case\b|\bwhat if\b)"

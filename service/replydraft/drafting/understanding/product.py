@@ -173,7 +173,7 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
                         key=names.order.__getitem__)
     materials = _materials_named(norm, [word for word, _ in used], lexicon)
     if materials:
-        # "이거 모직 코트예요?", "羊毛大衣": a wool coat is not our down coat.
+        # "이거 울 코트인가요?", "羊毛大衣": a wool coat is not our down coat.
         candidates = [sku for sku in candidates if materials <= names.made_of.get(sku, set())]
         if not candidates:
             return _Mention(descriptive=descriptive, loose=loose)

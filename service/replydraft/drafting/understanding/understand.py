@@ -211,7 +211,7 @@ def understand(
     found = _most_specific(found)
     if followup and previous is not None:
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
-        # continue the last one. "색상은요?" after a size question does not: a specific ask the
+        # continue the last one. "색깔은요?" after a size question does not: a specific ask the
         # last question did not have is a question of its own (the product still carries over).
         # "슬랙스는요?" after looking at hoodies names a thing we don't make: its own question.
         lacking = _names_lack(normalised, lexicon)
@@ -252,7 +252,7 @@ def understand(
                             continued=normalise_measures(previous)
                             if followup and previous is not None else None)
     if acts.thanks and acts.hoping:
-        # "谢谢!希望今天送到", "thanks, hope it fits": a thanks with a wish asks nothing; the
+        # "谢谢!盼着今天能到", "thanks, hope it fits": a thanks with a wish asks nothing; the
         # schedule or the size chart would answer a question nobody asked.
         intents, found = [IntentScore(intent="thanks_close", confidence=ASKED)], []
     wish = acts.hoping and not found
@@ -290,7 +290,7 @@ def understand(
     if urgent and previous is None and not found and arrival is not None and \
             not acts.requesting and not (acts.statement and len(latest) > _URGENT_NOTE) and \
             all(s.intent == "other" or s.confidence < FAINT for s in intents):
-        # "急用，怎么办" opening a conversation: how fast it can reach them is the question
+        # "着急用，咋办" opening a conversation: how fast it can reach them is the question
         found = [arrival]
         intents = [IntentScore(intent=arrival.intent, confidence=ASKED)]
     mood = _mood(cues, customer, intents, order_state, urgent=urgent)
@@ -501,7 +501,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     * a specific ask in a question read as nothing or only faintly names its intent ("从哪里
       发货", "跟谁家快递合作"); beside a clear reading the planner answers it under its own;
     * a pre-sales reading no keyword and no ask of its own supports gives way to a specific ask
-      ("生产日期什么时候的" is not a shipping question);
+      ("生产日期是啥时候的" is not a shipping question);
     * a bare answer or acknowledgement ("아니요", "不用了", "ok") asks nothing of its own;
     * praise with nothing asked is praise, whatever pre-sales question or complaint the model
       imagines in it ("东西不错会再光顾", "OH THIS IS SO CUTE!");
@@ -570,19 +570,19 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             [ASKED] + [s.confidence for s in intents if s.intent == "thanks_close"]))]
     if (question or len(intents) > 1 or named) and not (
             acts.thanks or acts.farewell or acts.declining or acts.acknowledgement):
-        # "편하게 다니면서 신을 거?" asks something, and "那我直接拒收了吧" says what they will
+        # "편하게 신고 다닐 거요?" asks something, and "那我直接拒收了吧" says what they will
         # do: no thanks or goodbye in either to close on.
         intents = [s for s in intents if s.intent != "thanks_close"] or [
             IntentScore(intent="other", confidence=0.5)]
     if acts.requesting and not acts.farewell:
-        # "麻烦您给我提吧 谢谢" thanks ahead for something to be done: no goodbye in it; and
+        # "麻烦您帮我提交吧 谢谢" thanks ahead for something to be done: no goodbye in it; and
         # "尽快给我处理下" wants it done, not a supervisor, unless the words ask for a person.
         intents = [s for s in intents if s.intent != "thanks_close" and not (
             s.intent == "handoff" and not rules.get("handoff"))] or [
             IntentScore(intent="other", confidence=0.5)]
     # Readings of the model alone that the words rule out: postage with no word of shipping
-    # ("how much the first one costs?" asks the price), an address change with no address
-    # ("帮我改一下快递费吧"), a defect or a grievance in a message that places an order or wants
+    # ("what does the first one cost?" asks the price), an address change with no address
+    # ("快递费帮我改下吧"), a defect or a grievance in a message that places an order or wants
     # goods and names no trouble ("ok then i want one pair of the ones you suggested"),
     # a grievance or an account worry in "no rush, take your time".
     # A wish for goods ("no, i'd rather have it in navy") is buying too, unless it speaks of an
@@ -620,7 +620,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "拍了 黑色XL", "그럼 네이비로 할게요": the choice is made; nothing to look up in it.
         intents = [s for s in intents if s.intent not in ("stock", "size_advice")
                    or s.intent in asked] or [IntentScore(intent="other", confidence=0.5)]
-    # "用了好多湿巾你家的质量真的挺好的" praises what they had; it asks for nothing we lack.
+    # "一直用你家纸巾 质量真不错" praises what they had; it asks for nothing we lack.
     praised = acts.praise and not lexicon.cue("wanting", normalised)
     if praised:
         intents = [s for s in intents if s.intent != "not_sold"] or [
@@ -641,7 +641,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     if ordered:
         intents = [s for s in intents if s.intent != "not_sold"] or intents
     elif named_lack and not mentioned and not rules.get("not_sold") and trouble and not praised:
-        # "我买的音响声音断断续续", "吸尘器用了两天就不转了": trouble with a thing we do not carry
+        # "买的耳机声音时有时无", "吸尘器用了两天就不转了": trouble with a thing we do not carry
         # is most likely an order from another shop; the agent checks the order, and no refund
         # is promised for it. It is read as clearly as the trouble, so the planner answers it.
         sure = max([ASKED, *(s.confidence for s in trouble)])
@@ -657,13 +657,13 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             not rules.get("not_sold") and (lexicon.cue("our_range", normalised) or (
                 mentioned and len(intents) == 1) or (
                 len(intents) > 1 and lexicon.colour_families(normalised))):
-        # "큰 사이즈 옷 있어요?", "有加大码吗": the store's own range asked for, nothing we lack
-        # named; "파란 색 있나요?" asks a colour of what they are looking at. The model's "we
+        # "큰 치수 옷도 있나요?", "有加大码吗": the store's own range asked for, nothing we lack
+        # named; "파란색 계열 있어요?" asks a colour of what they are looking at. The model's "we
         # don't sell that" would turn away a customer we serve.
         intents = [s for s in intents if s.intent != "not_sold"] or [
             IntentScore(intent="product_info" if mentioned else "stock", confidence=ASKED)]
     if not named_lack and not rules.get("not_sold"):
-        # "do you have any other models?", "남자 고등학생 옷을 사려고요", "이제 없어요?": nothing
+        # "got any other models in that?", "고등학생 아들 옷 사려고요", "이제 없어요?": nothing
         # we lack named, so "we don't sell that" would be a claim nothing backs; the model's
         # guess is a lean the agent confirms.
         intents = [IntentScore(intent=s.intent, confidence=min(s.confidence, LEANING))
@@ -683,7 +683,7 @@ _FROM_OUR_PARCEL = frozenset({"missing_item", "wrong_item", "signed_not_received
 _ABOUT_THE_ITEM = frozenset({"product_info", "size_advice", "stock", "quality_concern",
                              "colour_difference", "not_sold", "other", "greeting", "bargaining"})
 # Questions before a purchase, where a specific ask is a better guide than the model's general
-# reading ("生产日期什么时候的" asks when it was made, not when it ships).
+# reading ("生产日期是啥时候的" asks when it was made, not when it ships).
 _PRESALES = frozenset({"shipping_time", "product_info", "postage", "stock", "size_advice",
                        "bargaining", "quality_concern", "payment_reminder", "colour_difference"})
 
@@ -734,7 +734,7 @@ def _covered(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, 
         overshadowed = set(neighbours) & set(OVERSHADOWS.get(ask.intent, ()))
         if weaker or overshadowed:
             # Read clearly, a neighbour stays, unless the ask's intent makes it beside the point
-            # (``tidy_intents``): "货发哪去了" read firmly as a schedule question is the tracking
+            # (``tidy_intents``): "货到底发哪了" read firmly as a schedule question is the tracking
             # question.
             kept = _add_intent([s for s in kept if s.intent not in weaker], ask.intent, ASKED)
     return kept
