@@ -405,7 +405,7 @@ _ANSWERED_AS: dict[str, tuple[str, ...]] = {"material": ("fabric",), "hemming": 
 
 def _product_info(c: Composer, ask: str | None) -> None:
     if ask == "catalogue":  # "有什么裤子": our items of that kind, then which one and the size
-        if c.cue("not_carried_clothing"):
+        if c.lexicon.lacked(c.latest, clothing_only=True):
             c.say("not_sold.clothing", "other")  # "패딩 조끼 있어요?": no vest; the coats we have
         c.say("product_info.catalogue", "product_info")
         several = len(c.ctx.understanding.product.candidates) > 1 if c.ctx.understanding else True
@@ -758,8 +758,8 @@ def _not_sold(c: Composer, ask: str | None) -> None:
         # trouble with a thing we don't sell: which order it is, before any promise
         c.say("not_sold.ordered", "other", ask=True)
         return
-    clothing = c.lexicon.cue_word("not_carried_clothing", c.latest)
-    thing = clothing or c.lexicon.cue_word("not_carried", c.latest)
+    clothing = c.lexicon.lacked(c.latest, clothing_only=True)
+    thing = c.lexicon.lacked(c.latest)
     if thing is not None:  # "没有卖手机壳哦" is plainer than "这个没有"
         c.facts["thing"] = Fact("thing", to_traditional(thing)
                                 if c.ctx.language == "zh-Hant" else thing)

@@ -66,6 +66,20 @@ class Lexicon:
         return any(word in normalised_text for word in others) or (
             pattern is not None and pattern.search(normalised_text) is not None)
 
+    def lacked(self, normalised_text: str, *, clothing_only: bool = False) -> str | None:
+        """The thing we don't carry that the (normalised) text names, clothes first ("슬랙스",
+        "手机壳"), or None. Words that only contain one (cue ``false_friends``: "브라운",
+        "모자라요") are read as what they are. ``clothing_only``: clothes we don't make only."""
+        text = self.without_false_friends(normalised_text)
+        return self.cue_word("not_carried_clothing", text) or (
+            None if clothing_only else self.cue_word("not_carried", text))
+
+    def without_false_friends(self, normalised_text: str) -> str:
+        """The text with the cue ``false_friends`` blanked out."""
+        for word in self.cues.get("false_friends", ()):
+            normalised_text = normalised_text.replace(word, " ")
+        return normalised_text
+
     def cue_affirmed(self, name: str, normalised_text: str) -> bool:
         """Like ``cue``, but a cue word right after a negator ("不喜欢", "not great", "안 예뻐",
         cue ``negators``) does not count: "款式不喜欢" is no praise."""

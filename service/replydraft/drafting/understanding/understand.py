@@ -245,8 +245,11 @@ def understand(
     if acts.stepping_away:
         # "one sec, asking my wife which colour she wants": nothing is asked of us yet.
         found, rules = [], {}
+    # "체크는 별로예요 다른 거 있어요?", "그런 색은 별로고 밝은 색 좋아해요": a taste while
+    # choosing, another one asked for or a liking told; nothing went wrong.
+    taste = lexicon.cue("another_option", normalised) or any(a.id == "recommend" for a in found)
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
-                            displeased=cues.mood(normalised, latest) != "calm",
+                            displeased=cues.mood(normalised, latest) != "calm" and not taste,
                             ours=product.sku is not None,
                             mentioned=product.how in ("named", "category"),
                             continued=normalise_measures(previous)
@@ -296,10 +299,8 @@ def understand(
     mood = _mood(cues, customer, intents, order_state, urgent=urgent)
     if (wish or supposed) and mood == "upset":
         mood = "calm"  # "希望不要让我失望", "万一起球怎么办": the trouble is only feared
-    if mood == "upset" and order_state is None and lexicon.cue("another_option", normalised) \
+    if mood == "upset" and order_state is None and taste \
             and not {s.intent for s in intents} & _AFTER_SALES:
-        # "체크는 별로예요 다른 거 있어요?", "不太喜欢这个 有别的款吗": a taste while
-        # choosing, and another one asked for; nothing went wrong.
         mood = "calm"
     if mood != "calm" and [s.intent for s in intents] == ["other"]:
         # Displeasure with nothing else asked is what `complaint` means.
@@ -376,15 +377,30 @@ def _of_goods_we_lack(product: ProductResolution, customer: Sequence[str],
                                for text in customer):
         return False
     # "冲锋衣里面能穿毛衣不" … "帽子能拆吗": the jacket was named; the sweater is beside it.
+    # "패딩조끼" names a vest: a kind word right before a thing we lack only describes it.
     named = [*lexicon.categories.get(ours.category, ()), *ours.names.values()]
-    return not any(word_in(word.lower(), normalise_measures(text))
-                   for text in customer for word in named if word)
+    lacking = (*lexicon.words("not_carried"), *lexicon.words("not_carried_clothing"))
+    return not any(_names_as_head(word.lower(), lexicon.without_false_friends(
+        normalise_measures(text)), lacking) for text in customer for word in named if word)
+
+
+def _names_as_head(word: str, text: str, lacking: Sequence[str]) -> bool:
+    """``word`` stands in ``text`` as the thing meant, not as the first half of a compound
+    whose head is a thing we don't carry ("패딩조끼", "羽绒马甲", "down vest")."""
+    if not word_in(word, text):
+        return False
+    start = text.find(word)
+    while start != -1:
+        after = text[start + len(word):].lstrip()
+        if not any(after.startswith(thing) for thing in lacking if thing):
+            return True
+        start = text.find(word, start + 1)
+    return False
 
 
 def _names_lack(normalised: str, lexicon: Lexicon) -> bool:
     """The message names a thing we don't carry, goods or clothes ("充电宝", "슬랙스")."""
-    return lexicon.cue("not_carried", normalised) or \
-        lexicon.cue("not_carried_clothing", normalised)
+    return lexicon.lacked(normalised) is not None
 
 
 def _greeting_only(text: str, classifier: IntentClassifier) -> bool:
