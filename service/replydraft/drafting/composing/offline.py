@@ -781,7 +781,7 @@ def _complaint(c: Composer, ask: str | None) -> None:
     told = seen is not None and "statement" in seen.acts and c.lexicon.cue(
         "trouble_named", c.latest)
     if told:
-        # "包装换了不好看", "等了三天电话都没一个": the trouble is told; asking for it again
+        # "包装换了不好看", "等了三天也没人来电话": the trouble is told; asking for it again
         # would not be listening. It is noted and taken up.
         c.say("complaint.noted", "other")
     elif (c.ctx.first_reply and not (seen is not None and "continuing" in seen.acts)) or (
