@@ -71,6 +71,9 @@ _ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",),
 WEAK_BESIDE_ASKS = 0.5
 _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
+# Asks that give the courier a way to reach the customer: a phone number in them is the
+# delivery contact, not an attempt to leave the platform.
+_CONTACT_GIVEN = frozenset({"delivery_note", "new_address"})
 # A link or a curse in a message written to another company ("@Tesco … https://t.co/…") is part
 # of their conversation, not a lure or an insult for this shop: the redirect is the reply.
 _ELSEWHERE_RISKS = frozenset({"phishing_link", "abuse", "off_platform_request"})
@@ -207,7 +210,10 @@ class _Planner:
             return self._finish(names)
         sure_security = any(s.intent == "security" and s.confidence >= _SURE_SECURITY
                             for s in inputs.intents)
-        if self.risk_types & _SECURITY_RISKS or ("security" in names and sure_security):
+        security_risks = self.risk_types & _SECURITY_RISKS
+        if security_risks == {"off_platform_request"} and set(asks) & _CONTACT_GIVEN:
+            security_risks = set()  # "配送时请打138…": a number for the courier, not a way out
+        if security_risks or ("security" in names and sure_security):
             self.steps.append(PlanStep(intent="security", source="safety"))
         content = [n for n in names if n not in _ALONE_ONLY and n != "security"]
         specific = any((found := book.get(a)) is not None and found.intent in names

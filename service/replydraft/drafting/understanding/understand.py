@@ -337,6 +337,8 @@ _MEASURES_ASKED = frozenset({"size", "height", "weight"})
 # "明天要出发" says how soon it is needed; a longer account with no question in it ("…准备送人，
 # 结果当天就摔了…") tells a story in which a gift or a trip is only a detail.
 _URGENT_NOTE = 20
+# "better", "嗯嗯好": too few letters to carry a grievance that no word of displeasure names.
+_A_WORD_OR_TWO = 6
 
 
 def _gives_what_was_asked(acts: Acts, awaiting: Sequence[str]) -> bool:
@@ -619,10 +621,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                                            for text in (normalised, continued) if text))
         or (s.intent in ("quality_complaint", "complaint", "quality_concern") and buying)
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
-        or (s.intent == "complaint" and not displeased
-            and any(a.intent not in ("other", "complaint") for a in found))
+        or (s.intent == "complaint" and not displeased and (
+            any(a.intent not in ("other", "complaint") for a in found)
+            or letters(normalised) <= _A_WORD_OR_TWO))
         # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
-        or (s.intent == "colour_difference" and any(a.id == "colours" for a in found)))]
+        or (s.intent == "colour_difference" and any(a.id in ("colours", "opinion")
+                                                     for a in found)))]
     if not kept and len(kept) < len(intents):
         # "快帮我摧摧快递" read by the model as an account worry: with that ruled out, what the
         # words' own strong rule says stands.
