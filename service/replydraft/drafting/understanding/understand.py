@@ -529,9 +529,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
       word): "这个湿巾能给宝宝用吗" asks about wipes, not about anything this shop could answer;
     * a defect no word names and the model barely reads is only a lean ("我拍了纱布和纸巾" tells
       what was ordered): the defect script would apologise for nothing;
-    * a grievance the model alone reads beside an ask of another topic, in words with no
-      displeasure in them (``displeased`` false), is none: a complaint is anger with no other
-      ask ("just followed your shop" asks about coupons, it complains of nothing);
+    * a grievance the model alone reads in words with no displeasure in them (``displeased``
+      false) is none when another topic is asked or when a word or two is all there is: a
+      complaint is displeasure with no other ask ("just followed your shop" asks about
+      coupons; "better" complains of nothing);
     * ``continued``: the question a follow-up continues ("运费多少" … "湖南"); its words name
       the intents inherited from it;
     * the model's "we don't sell that" gives way when the customer names one of our products or
