@@ -242,8 +242,9 @@ def understand(
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
     rules = classifier.rules.scores(normalise(latest))
-    if acts.stepping_away:
-        # "one sec, asking my wife which colour she wants": nothing is asked of us yet.
+    if acts.stepping_away and product.how not in ("category", "ambiguous"):
+        # "one sec, asking my wife which colour she wants": nothing is asked of us yet. "신발 좀
+        # 볼게요" names a kind we sell: our items of that kind are what they will look at.
         found, rules = [], {}
     # "체크는 별로예요 다른 거 있어요?", "그런 색은 별로고 밝은 색 좋아해요": a taste while
     # choosing, another one asked for or a liking told; nothing went wrong.
