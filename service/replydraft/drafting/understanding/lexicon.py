@@ -71,8 +71,15 @@ class Lexicon:
         "手机壳"), or None. Words that only contain one (cue ``false_friends``: "브라운",
         "모자라요") are read as what they are. ``clothing_only``: clothes we don't make only."""
         text = self.without_false_friends(normalised_text)
-        return self.cue_word("not_carried_clothing", text) or (
-            None if clothing_only else self.cue_word("not_carried", text))
+        for name in _LACKED[:1] if clothing_only else _LACKED:
+            if self.cue(name, text):  # one search; the longest word only when there is one
+                return self.cue_word(name, text)
+        return None
+
+    @cached_property
+    def lacked_words(self) -> tuple[str, ...]:
+        """Every word of a thing we don't carry, clothes first."""
+        return tuple(word for name in _LACKED for word in self.cues.get(name, ()))
 
     def without_false_friends(self, normalised_text: str) -> str:
         """The text with the cue ``false_friends`` blanked out."""
@@ -139,6 +146,10 @@ def word_in(word: str, text: str) -> bool:
     if word.isascii():
         return whole_word(word).search(text) is not None
     return word in text
+
+
+# The cues that name things we don't carry, clothes first ("有西装吗" gets what we make instead).
+_LACKED = ("not_carried_clothing", "not_carried")
 
 
 @lru_cache(maxsize=512)

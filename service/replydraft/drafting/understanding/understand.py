@@ -249,8 +249,9 @@ def understand(
     # "체크는 별로예요 다른 거 있어요?", "그런 색은 별로고 밝은 색 좋아해요": a taste while
     # choosing, another one asked for or a liking told; nothing went wrong.
     taste = lexicon.cue("another_option", normalised) or any(a.id == "recommend" for a in found)
+    said_mood = cues.mood(normalised, latest)
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
-                            displeased=cues.mood(normalised, latest) != "calm" and not taste,
+                            displeased=said_mood != "calm" and not taste,
                             ours=product.sku is not None,
                             mentioned=product.how in ("named", "category"),
                             continued=normalise_measures(previous)
@@ -297,7 +298,7 @@ def understand(
         # "着急用，咋办" opening a conversation: how fast it can reach them is the question
         found = [arrival]
         intents = [IntentScore(intent=arrival.intent, confidence=ASKED)]
-    mood = _mood(cues, customer, intents, order_state, urgent=urgent)
+    mood = _mood(cues, customer, said_mood, intents, order_state, urgent=urgent)
     if (wish or supposed) and mood == "upset":
         mood = "calm"  # "希望不要让我失望", "万一起球怎么办": the trouble is only feared
     if mood == "upset" and order_state is None and taste \
@@ -376,15 +377,16 @@ def _of_goods_we_lack(product: ProductResolution, customer: Sequence[str],
     if product.sku is None or product.how not in ("history", "named"):
         return False
     ours = next((p for p in products if p.sku == product.sku), None)
-    if ours is None or not any(_names_lack(normalise_measures(text), lexicon)
-                               for text in customer):
+    said = [normalise_measures(text) for text in customer]
+    if ours is None or not any(_names_lack(text, lexicon) for text in said):
         return False
     # "冲锋衣里面能穿毛衣不" … "帽子能拆吗": the jacket was named; the sweater is beside it.
     # "패딩조끼" names a vest: a kind word right before a thing we lack only describes it.
-    named = [*lexicon.categories.get(ours.category, ()), *ours.names.values()]
-    lacking = (*lexicon.words("not_carried"), *lexicon.words("not_carried_clothing"))
-    return not any(_names_as_head(word.lower(), lexicon.without_false_friends(
-        normalise_measures(text)), lacking) for text in customer for word in named if word)
+    named = [word.lower() for word in (*lexicon.categories.get(ours.category, ()),
+                                       *ours.names.values()) if word]
+    plain = [lexicon.without_false_friends(text) for text in said]
+    return not any(_names_as_head(word, text, lexicon.lacked_words)
+                   for text in plain for word in named)
 
 
 def _names_as_head(word: str, text: str, lacking: Sequence[str]) -> bool:
@@ -816,12 +818,11 @@ _LATE = frozenset({"logistics_delay", "refund_status"})
 _SURE_OF_TROUBLE = 0.5
 
 
-def _mood(cues: Cues, customer: Sequence[str], intents: Sequence[IntentScore],
+def _mood(cues: Cues, customer: Sequence[str], said: Mood, intents: Sequence[IntentScore],
           order_state: StatedOrderState | None, *, urgent: bool) -> Mood:
-    """The latest message's mood; anger a message ago still colours a terse follow-up, and a
-    complaint is never calm."""
-    latest = customer[-1]
-    mood = cues.mood(normalise_measures(latest), latest)
+    """The latest message's mood (``said``: what its own words say); anger a message ago still
+    colours a terse follow-up, and a complaint is never calm."""
+    mood = said
     if len(customer) > 1 and not any(s.intent == "thanks_close" for s in intents):
         before = cues.mood(normalise_measures(customer[-2]), customer[-2])
         if before == "angry" and mood == "calm":
