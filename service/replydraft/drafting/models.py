@@ -62,7 +62,7 @@ Mood = Literal["calm", "upset", "angry"]
 StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "returned"]
 # What the message does besides asking (replydraft.drafting.understanding.acts).
 DialogueAct = Literal["acknowledgement", "thanks", "farewell", "declining", "praise", "ordering",
-                      "chasing", "requesting", "patient", "stepping_away", "statement",
+                      "chasing", "requesting", "patient", "giving_up", "stepping_away", "statement",
                       "contentless", "image", "answers_agent", "continuing", "hoping"]
 
 

@@ -70,7 +70,7 @@ _ACK_KEYS = {
     "praise": "other.praised", "praise_browsing": "other.praised_browsing",
     "ordering": "other.ordering", "elsewhere": "other.elsewhere",
     "chasing": "other.chasing", "on_it": "other.on_it", "patient": "other.patient",
-    "stepping_away": "other.stepping_away",
+    "giving_up": "other.giving_up", "stepping_away": "other.stepping_away",
     "received": "other.received", "person": "handoff.person", "hope": "other.hope"}
 
 class Composer:
@@ -409,6 +409,8 @@ def _product_info(c: Composer, ask: str | None) -> None:
             c.say("not_sold.clothing", "other")  # "패딩 조끼 있어요?": no vest; the coats we have
         c.say("product_info.catalogue", "product_info")
         several = len(c.ctx.understanding.product.candidates) > 1 if c.ctx.understanding else True
+        if not several:
+            c.say("product_info.features", "product_info")  # what the one item is good at
         c.say("product_info.catalogue_pick" if several else "product_info.catalogue_size",
               "product_info")
         return

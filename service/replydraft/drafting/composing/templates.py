@@ -216,6 +216,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.chasing": _spec(),
     "other.on_it": _spec(),
     "other.patient": _spec(),
+    "other.giving_up": _spec(),
     "other.stepping_away": _spec(),
     "other.received": _spec("nickname"),
     "other.elsewhere": _spec("store_name"),

@@ -597,7 +597,8 @@ def _acknowledged(inputs: PlanInputs) -> bool:
     """The message does something an acknowledgement answers (``_ack``)."""
     acts = inputs.acts
     return acts.acknowledgement or acts.praise or acts.ordering or acts.hoping or \
-        acts.chasing or acts.stepping_away or acts.declining or _arrived(inputs)
+        acts.chasing or acts.stepping_away or acts.declining or acts.giving_up or \
+        _arrived(inputs)
 
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
@@ -611,6 +612,7 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     ask = "chasing" if inputs.acts.chasing else \
         "stepping_away" if inputs.acts.stepping_away else \
         "patient" if inputs.acts.patient else \
+        "giving_up" if inputs.acts.giving_up else \
         "ordering" if inputs.acts.ordering and calm else \
         ("praise_browsing" if _browsing(inputs) else "praise") if inputs.acts.praise and calm else \
         "hope" if inputs.acts.hoping else \

@@ -52,6 +52,7 @@ class Acts:
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
     requesting: bool = False  # asks the agent to do something ("麻烦尽快处理下吧", "pls submit it")
     patient: bool = False  # says there is no hurry ("没关系，弄清楚就好", "take your time")
+    giving_up: bool = False  # lets the matter drop ("算了 不弄了", "forget it", "그냥 안 할게요")
     # asks the agent to wait while they check or ask someone ("等我一下", "hold on", "잠시만요")
     stepping_away: bool = False
     statement: bool = False  # no question in it at all ("我是老顾客了")
@@ -92,6 +93,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,
+        giving_up=lexicon.cue("giving_up", normalised) and not question,
         stepping_away=lexicon.cue("stepping_away", normalised) and not _ASKED_OF_US.search(
             normalised),
         statement=is_statement(normalised, lexicon),
@@ -106,7 +108,8 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
 
 # A size label standing alone: "2XL", "xl", "m", "42", "260" (a Korean shoe size in mm).
 _SIZE = r"(?:[2-7]?x{1,4}l|xs|[sml]|\d{2,3})"
-_SIZE_LABEL = re.compile(rf"(?<![0-9a-z.]){_SIZE}(?![0-9a-z.%])")
+# "i'm", "it's": a letter after an apostrophe is no size M or S.
+_SIZE_LABEL = re.compile(rf"(?<![0-9a-z.'’]){_SIZE}(?![0-9a-z.%])")
 # Korean orders a choice with the choice right before the verb: "245 주세요", "블랙으로 할게요",
 # "3XL로 하나 주세요"; "사이즈 좀 봐주세요 183 105" asks for advice.
 _KOREAN_CHOICE = re.compile(rf"(?:(?<![0-9a-z.]){_SIZE}|색|[가-힣]+)\s*(?:사이즈)?\s*"
@@ -151,7 +154,8 @@ def _only_words(normalised: str, words: Sequence[str], fillers: Sequence[str] = 
     address (``fillers``: "好的亲", "嗯嗯好的哈"), or a letter or two; never a Chinese word of
     its own ("没有签收" says what did not happen)."""
     text = normalised.strip()
-    if len(text) > _ACK_MAX_CHARS:
+    # English spends about twice the characters on the same words ("alright i can wait").
+    if len(text) > (_ACK_MAX_CHARS * 2 if text.isascii() else _ACK_MAX_CHARS):
         return False
     rest = text
     for word in sorted(words, key=len, reverse=True):

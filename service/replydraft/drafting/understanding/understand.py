@@ -21,7 +21,7 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
-from replydraft.drafting.understanding.acts import Acts, is_statement, read_acts
+from replydraft.drafting.understanding.acts import Acts, is_statement, names_size, read_acts
 from replydraft.drafting.understanding.asks import Ask, AskBook
 from replydraft.drafting.understanding.conversation import (
     FOOTWEAR,
@@ -188,7 +188,8 @@ def understand(
         intents = [IntentScore(intent="other", confidence=0.5)]
     awaiting = awaited(request, cues)
     bare = only_names(latest, lexicon)
-    followup = previous is not None and (
+    # "算了 不弄了" drops the matter the last message raised: it does not continue it.
+    followup = previous is not None and not acts.giving_up and (
         bare or is_followup(latest, intents, classifier, lexicon)
         or answers_the_agent(latest, awaiting))
 
@@ -204,7 +205,13 @@ def understand(
     # "牛仔褲 腰圍36吋 要買幾號" asks the size of the jeans, not which jeans there are.
     of_a_kind = product.how in ("category", "ambiguous") and bool(product.candidates) and \
         not measured
-    found = asks.find(normalised, of_a_kind=of_a_kind)
+    # "i'm looking for running shoes", "想找件冲锋衣": a kind of which we make one item, named
+    # with nothing on screen, is asked about like any kind: the item, its price, the size.
+    one_of_a_kind = product.how == "named" and len(product.candidates) == 1 and \
+        request.sku is None and not measured and lexicon.cue("wanting", normalised) and \
+        not names_size(normalised) and not lexicon.colour_families(normalised) and \
+        not _names_lack(normalised, lexicon)  # "데님 가방" wants a bag, not our denim
+    found = asks.find(normalised, of_a_kind=of_a_kind or one_of_a_kind)
     if of_a_kind and product.sku is None:
         found = _wanted_kind(_priced_kind(found, asks), asks, acts, lexicon, normalised,
                              intents)
@@ -246,6 +253,16 @@ def understand(
         # "one sec, asking my wife which colour she wants": nothing is asked of us yet. "신발 좀
         # 볼게요" names a kind we sell: our items of that kind are what they will look at.
         found, rules = [], {}
+    sent_back = asks.get("return_sent")
+    if sent_back is not None and cues.order_state(normalised) == "returned" and \
+            all(a.intent == "shipping_time" for a in found) and \
+            not any(s.intent == "refund_status" and s.confidence >= FAINT for s in intents):
+        # "我把退货交给快递师傅了", "dropped the return off": it is on its way back, and what
+        # happens to it next answers the message, not the returns policy or a defect's apology;
+        # a courier named there ("交给顺丰小哥了") is the return's, no question of shipping.
+        found = [sent_back]
+        intents = _add_intent([s for s in intents if s.intent not in sent_back.overshadows],
+                              sent_back.intent, ASKED)
     # "체크는 별로예요 다른 거 있어요?", "그런 색은 별로고 밝은 색 좋아해요": a taste while
     # choosing, another one asked for or a liking told; nothing went wrong.
     taste = lexicon.cue("another_option", normalised) or any(a.id == "recommend" for a in found)
@@ -304,7 +321,7 @@ def understand(
     if mood == "upset" and order_state is None and taste \
             and not {s.intent for s in intents} & _AFTER_SALES:
         mood = "calm"
-    if mood != "calm" and [s.intent for s in intents] == ["other"]:
+    if mood != "calm" and [s.intent for s in intents] == ["other"] and not acts.giving_up:
         # Displeasure with nothing else asked is what `complaint` means.
         intents = [IntentScore(intent="complaint", confidence=intents[0].confidence)]
     state = dialogue_state(request, slots=slots,
@@ -576,6 +593,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         stock_asked = any(a.intent == "stock" and not a.needs_category for a in found)
         intents = _add_intent([s for s in intents if s.intent != "not_sold"
                                and (s.intent != "stock" or stock_asked)], "product_info", ASKED)
+    if not found and acts.giving_up and not displeased:
+        # "算了 不修了 太麻烦": the matter dropped; no grievance to be asked about ("太差了 算了
+        # 我要投诉" takes it further), nor what the model alone imagines; "算了 不买了" still
+        # says in words what they drop.
+        intents = [s for s in intents if s.intent not in _GRIEVANCES and rules.get(s.intent)] or [
+            IntentScore(intent="other", confidence=0.5)]
     if not found and not rules and (acts.acknowledgement or acts.stepping_away):
         # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
@@ -696,6 +719,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
 
 
 # Intents of an order that reached the customer (or should have).
+# What a customer letting the matter drop no longer asks us to take up.
+_GRIEVANCES = frozenset({"complaint", "quality_complaint", "logistics_delay", "other"})
 _AFTER_SALES = frozenset({"quality_complaint", "logistics_delay", "refund_status",
                           "return_exchange"})
 # A matter of an order already placed: with a thing we don't carry, the order is checked first.
