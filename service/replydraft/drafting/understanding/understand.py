@@ -216,6 +216,10 @@ def understand(
         found = _wanted_kind(_priced_kind(found, asks), asks, acts, lexicon, normalised,
                              intents)
     found = _most_specific(found)
+    if product.sku is None and any(a.id == "recommend" for a in found):
+        # "something warm for winter": with no item in view, "warm" says what to suggest; it
+        # asks nothing of an item.
+        found = [a for a in found if not a.needs_product]
     if followup and previous is not None:
         # "배송비는요?" asks its own question; "黑色呢", "and the hoodie?", "7033" or "冲锋衣"
         # continue the last one. "색깔은요?" after a size question does not: a specific ask the
@@ -650,7 +654,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
         or (s.intent == "complaint" and not displeased and (
             any(a.intent not in ("other", "complaint") for a in found)
-            or letters(normalised) <= _A_WORD_OR_TWO))
+            or letters(normalised) <= _A_WORD_OR_TWO
+            # "i'd like something romantic": a want, whatever grievance the model imagines
+            or (lexicon.cue("wanting", normalised) and not rules.get("complaint"))))
         # "有没有深一点的颜色" picks a colour; no word of a colour unlike the photo
         or (s.intent == "colour_difference" and any(a.id in ("colours", "opinion")
                                                      for a in found)))]
