@@ -174,7 +174,7 @@ REPLY_ACTS = frozenset({"acknowledgement", "thanks", "praise", "ordering", "chas
 def decided_otherwise(understanding: Any) -> bool:
     """Read as `other` only, yet read: a specific ask of its own ("매장 오픈시간은?" is the
     store's hours), a message written to another company, an act that decides the reply, or a
-    calm word that the parcel came with nothing asked ("东西收到了": acknowledged as arrived)."""
+    calm word that the parcel came with nothing asked ("衣服到了哈": acknowledged as arrived)."""
     arrived = understanding.order_state == "received" and understanding.acts.statement and \
         understanding.mood == "calm"
     return only_other(understanding) and (
