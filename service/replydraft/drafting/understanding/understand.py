@@ -724,9 +724,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     return intents
 
 
-# Intents of an order that reached the customer (or should have).
-# What a customer letting the matter drop no longer asks us to take up.
+# What a customer letting the matter drop no longer asks us to take up (and `other`, which the
+# drop itself replaces).
 _GRIEVANCES = frozenset({"complaint", "quality_complaint", "logistics_delay", "other"})
+# Intents of an order that reached the customer (or should have).
 _AFTER_SALES = frozenset({"quality_complaint", "logistics_delay", "refund_status",
                           "return_exchange"})
 # A matter of an order already placed: with a thing we don't carry, the order is checked first.
