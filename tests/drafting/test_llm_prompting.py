@@ -195,6 +195,8 @@ def test_broken_prompt_files_fail_at_load_naming_the_problem(
     ([("customer", "能不能转真人")], "you are a real person"),
     # a first message about an order that can only be held asks for its number
     ([("customer", "订单里的赠品怎么没显示")], "order number"),
+    # the matter dropped: accepted, not dug into
+    ([("customer", "那就算了 不弄了 懒得折腾")], "ask nothing about what went wrong"),
 ])
 def test_the_model_is_told_what_the_plan_chose_for_a_message_that_asks_nothing(
         renderer: PromptRenderer, drafter: Drafter, messages: list[tuple[str, str]],

@@ -353,6 +353,10 @@ _ACK_WORDS = {
     "chasing": "say sorry for the wait, you are still looking into it and will reply here",
     "on_it": "say you are on what they asked and will update them here; promise no outcome",
     "patient": "thank them for their patience; you will update them here",
+    "giving_up": "accept it kindly and say sorry for the hassle; they can message here any time "
+                 "to take it up again; ask nothing about what went wrong",
+    "received": "say you are glad it arrived; they can message here if anything is not right",
+    "hope": "say you hope they will love it; if anything is not right, help is here",
     "stepping_away": "say kindly there is no hurry; you are here when they are ready",
     "farewell": "say goodbye warmly; they can message any time",
     "urgent": "say you're welcome; you know they are in a hurry, and say when orders ship",
