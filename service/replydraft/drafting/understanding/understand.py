@@ -216,6 +216,9 @@ def understand(
         found = _wanted_kind(_priced_kind(found, asks), asks, acts, lexicon, normalised,
                              intents)
     found = _most_specific(found)
+    if acts.giving_up and acts.statement and all(a.needs_product for a in found):
+        # "拉链的事算了 不弄了": the zip names the matter dropped; nothing is asked of an item.
+        found = []
     if product.sku is None and any(a.id == "recommend" for a in found):
         # "something warm for winter": with no item in view, "warm" says what to suggest; it
         # asks nothing of an item.
