@@ -251,7 +251,8 @@ def understand(
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           sku=product.sku, currency=store.currency)
     intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
-    order_state = cues.order_state(normalised) or _earlier_order_state(cues, customer)
+    stated = cues.order_state(normalised)  # what the latest message itself says happened
+    order_state = stated or _earlier_order_state(cues, customer)
     said = [latest, previous] if followup and previous else [latest]
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
@@ -261,7 +262,7 @@ def understand(
         # 볼게요" names a kind we sell: our items of that kind are what they will look at.
         found, rules = [], {}
     sent_back = asks.get("return_sent")
-    if sent_back is not None and cues.order_state(normalised) == "returned" and \
+    if sent_back is not None and stated == "returned" and \
             all(a.intent == "shipping_time" for a in found) and \
             not any(s.intent == "refund_status" and s.confidence >= FAINT for s in intents):
         # "我把退货交给快递师傅了", "dropped the return off": it is on its way back, and what
@@ -300,7 +301,7 @@ def understand(
                                                        if s.intent == "quality_complaint"), 0.0)) \
             if any(s.intent == "quality_complaint" for s in intents) else intents
     if acts.praise and acts.statement and not found and not measured and \
-            cues.order_state(normalised) == "received":
+            stated == "received":
         # "穿上挺合身的", "입어 보니 딱 맞네요": how it fits once it came is praise, not a size
         # question, whatever its words share with one.
         intents = [s for s in intents if s.intent not in _PRESALES] or [
