@@ -115,6 +115,8 @@ def test_every_store_answer_is_for_a_known_ask_and_intent() -> None:
      "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "also: a list of intents"),
     ("asks:\n  track: {intent: logistics_delay, zh: ['到哪'], unless: {zh: ['(还没']}, check: "
      "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "track.unless.zh\\[0\\]: bad pattern"),
+    ("asks:\n  track: {intent: logistics_delay, zh: ['到哪'], replaces: [trak], check: "
+     "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "track.replaces: unknown asks \\['trak'\\]"),
 ])
 def test_a_broken_asks_file_names_the_file_and_the_entry(
     tmp_path: Path, body: str, error: str
@@ -173,3 +175,23 @@ def test_a_fallback_ask_counts_only_where_nothing_sharper_is_asked(
     text: str, expected: list[str]
 ) -> None:
     assert asks(text) == expected
+
+
+@pytest.mark.parametrize(("text", "present", "absent"), [
+    # where the money goes is answered with when it comes: the timing alone is not said twice
+    ("用花呗付的 钱会退到哪里", "refund_where", "refund_when"),
+    ("will my refund go back to my card", "refund_where", "refund_when"),
+    # when it comes, asked alone, stays the timing
+    ("钱退回到卡里要几天", "refund_when", "refund_where"),
+    # a card that can no longer take it is the agent's to find out
+    ("原来那张卡注销了 退款退到哪", "refund_card_gone", "refund_where"),
+    # a brand we don't carry: its price is no question of ours; a knockoff worry says it all
+    ("how much are the asics ones", "other_brand", "price"),
+    ("跟北面的差不多 不会是仿的吧", "genuine", "other_brand"),
+])
+def test_an_ask_whose_answer_holds_another_replaces_it(
+    text: str, present: str, absent: str
+) -> None:
+    found = asks(text)
+    assert present in found
+    assert absent not in found

@@ -190,6 +190,13 @@ def test_an_order_or_tracking_number_alone_decides_no_language() -> None:
     assert detect_language(["where is it SF1234567890"]) == "en"
 
 
+def test_a_tax_or_company_number_is_no_english() -> None:
+    # Digits and letters in any order ("91330100MA2…") are an id, not English words.
+    assert detect_language(["税号91330100MA2XXXXX"]) == "zh-Hans"
+    assert detect_language(["사업자 번호 1234ABCD5678 입니다"]) == "ko"
+    assert detect_language(["our vat number is GB123456789"]) == "en"
+
+
 def test_a_pasted_link_or_email_address_is_no_english() -> None:
     assert detect_language(["这件有XL吗 https://bit.ly/3xYz"]) == "zh-Hans"
     assert detect_language(["이거 재고 있어요? www.example.com/item/7"]) == "ko"

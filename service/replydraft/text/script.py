@@ -38,6 +38,8 @@ _CODES = re.compile(
     # order and tracking numbers ("SF1234567890", "JD00123456", "[ORDERID_1002]") and HTML
     # entities left by chat exports: an id pasted into a Chinese chat is no English
     r"|(?<![A-Za-z])[A-Za-z]{1,10}_?\d{4,}(?![A-Za-z])|&[a-z]{2,6};"
+    # a tax or company number ("税号91330100MA2…") mixes digits and letters in any order
+    r"|(?<![A-Za-z0-9])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{8,}(?![A-Za-z0-9])"
     # a link or an address pasted into the message ("这件有XL吗 https://bit.ly/…") is no
     # English either
     rf"|{LINK.pattern}",

@@ -20,7 +20,7 @@ from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, Language
 
 _KEYS = frozenset({"intent", "zh", "en", "ko", "check", "topic", "needs", "alone", "also",
-                   "overshadows", "unless", "fallback"})
+                   "overshadows", "unless", "fallback", "replaces"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class Ask:
     # Counts only where no other ask is found: "这个是…吧" asks about the item in general, and a
     # named property in it ("这个是纯棉的吗") is the sharper question.
     fallback: bool = False
+    # Asks this one's answer answers too: read beside it they are left out ("退到卡里吗" is told
+    # where the money goes with its timing; the timing alone would say it twice).
+    replaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ class AskBook:
                 found.append((match.start(), position, ask))
         if any(not ask.fallback for _start, _position, ask in found):
             found = [f for f in found if not f[2].fallback]
+        replaced = {r for _start, _position, ask in found for r in ask.replaces}
+        if replaced:
+            found = [f for f in found if f[2].id not in replaced]
         return [ask for _start, _position, ask in sorted(found, key=lambda f: f[:2])]
 
     def get(self, ask_id: str) -> Ask | None:
@@ -106,8 +112,12 @@ def load_asks(path: Path) -> AskBook:
     entries = data.get("asks")
     if not isinstance(entries, dict) or not entries:
         raise ConfigurationError(f"{path}: needs an `asks` mapping of ask id → entry")
-    return AskBook(tuple(_ask(path, str(ask_id), spec) for ask_id, spec in entries.items()),
-                   _unsure(path, data.get("unsure")))
+    asks = tuple(_ask(path, str(ask_id), spec) for ask_id, spec in entries.items())
+    for ask in asks:
+        unknown = set(ask.replaces) - set(entries)
+        if unknown:
+            raise ConfigurationError(f"{path}: asks.{ask.id}.replaces: unknown asks {sorted(unknown)}")
+    return AskBook(asks, _unsure(path, data.get("unsure")))
 
 
 def _texts(path: Path, where: str, spec: object) -> dict[Language, str]:
@@ -158,10 +168,13 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
     overshadows = spec.get("overshadows") or []
     if not isinstance(overshadows, list) or not set(overshadows) <= set(INTENTS):
         raise ConfigurationError(f"{path}: {where}.overshadows: a list of intents")
+    replaces = spec.get("replaces") or []
+    if not isinstance(replaces, list) or not all(isinstance(r, str) for r in replaces):
+        raise ConfigurationError(f"{path}: {where}.replaces: a list of ask ids")
     families = {k: v for k, v in spec.items() if k in ("zh", "en", "ko")}
     unless = spec.get("unless")
     return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
                check, topic, needs == "product", needs == "category", spec.get("alone") is True,
                tuple(also), tuple(overshadows),
                compile_families(path, f"{where}.unless", unless) if unless is not None else None,
-               spec.get("fallback") is True)
+               spec.get("fallback") is True, tuple(replaces))
