@@ -116,7 +116,8 @@ def load_asks(path: Path) -> AskBook:
     for ask in asks:
         unknown = set(ask.replaces) - set(entries)
         if unknown:
-            raise ConfigurationError(f"{path}: asks.{ask.id}.replaces: unknown asks {sorted(unknown)}")
+            raise ConfigurationError(
+                f"{path}: asks.{ask.id}.replaces: unknown asks {sorted(unknown)}")
     return AskBook(asks, _unsure(path, data.get("unsure")))
 
 
