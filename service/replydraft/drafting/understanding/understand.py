@@ -300,6 +300,11 @@ def understand(
                               "quality_concern", next((s.confidence for s in intents
                                                        if s.intent == "quality_complaint"), 0.0)) \
             if any(s.intent == "quality_complaint" for s in intents) else intents
+    if lexicon.cue("in_general", normalised) and not rules.get("quality_complaint"):
+        # "这种一般都能退吧", "returns are normally fine, right?": the rule in general is
+        # asked, and no defect named; the model's defect reading is its guess.
+        intents = [s for s in intents if s.intent != "quality_complaint"] or [
+            IntentScore(intent="other", confidence=0.5)]
     if acts.praise and acts.statement and not found and not measured and \
             stated == "received":
         # "穿上挺合身的", "입어 보니 딱 맞네요": how it fits once it came is praise, not a size
