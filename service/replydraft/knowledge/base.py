@@ -78,6 +78,12 @@ VECTOR_RETRY_S = 5.0
 _QUERY_EMBEDDING = ThreadPoolExecutor(4, thread_name_prefix="query-embed")
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top ranks
+# A store answer is written for one ask, which the planner reads from the store itself; in a
+# search it counts a little less than a general section, so that the many short answers that
+# share a word with a query do not push the playbook section or the product that answers it
+# out of the top hits.
+STORE_ANSWER_WEIGHT = 0.85
+ANSWER_SECTION = "answers."
 # A SKU typed by the customer names one product unambiguously: that list counts double.
 EXACT_SKU_WEIGHT = 2.0
 MAX_K = 50
@@ -561,6 +567,9 @@ class KnowledgeBase:
                 scores[row] = scores.get(row, 0.0) + weight / (RRF_K + rank)
                 if ranks is not None:
                     ranks.setdefault(row, rank)
+        for row in scores:
+            if serving.chunks[row].meta.section.startswith(ANSWER_SECTION):
+                scores[row] *= STORE_ANSWER_WEIGHT
         ordered = sorted(scores, key=lambda row: (-scores[row], row))[:k]
         hits = []
         for row in ordered:
