@@ -585,6 +585,10 @@ def _postage(c: Composer, ask: str | None) -> None:
 def _shipping_time(c: Composer, ask: str | None) -> None:
     """When it ships, when it arrives, or which courier: the sentence asked for, not all three."""
     urgent = c.ctx.understanding is not None and c.ctx.understanding.urgent
+    if ask == "rush":
+        # "请尽快安排发货": on it first, then when it goes out and the faster courier
+        c.say("shipping_time.rush", "shipping_time")
+        ask, urgent = "ship_when", True
     if "express" in c.asks and ask == "arrive_when":
         ask = "express"  # "顺丰几天到": the express courier's days, not the standard schedule
     dated = urgent or c.cue("exact_date")

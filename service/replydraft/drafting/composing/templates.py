@@ -136,6 +136,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "shipping_time.couriers": _spec("standard_couriers standard_days"),
     "shipping_time.express": _spec("express_courier express_surcharge", "express_days"),
     "shipping_time.honest": _spec(),
+    "shipping_time.rush": _spec(),
     "shipping_time.honest_ship": _spec(),
     "logistics_delay.check_order": _spec("order_id"),
     "logistics_delay.ask_order": _spec(),

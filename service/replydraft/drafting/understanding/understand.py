@@ -281,7 +281,7 @@ def understand(
                             mentioned=product.how in ("named", "category"),
                             continued=normalise_measures(previous)
                             if followup and previous is not None else None)
-    if acts.thanks and acts.hoping:
+    if acts.thanks and acts.hoping and not (acts.requesting and found):
         # "谢谢!盼着今天能到", "thanks, hope it fits": a thanks with a wish asks nothing; the
         # schedule or the size chart would answer a question nobody asked.
         intents, found = [IntentScore(intent="thanks_close", confidence=ASKED)], []
