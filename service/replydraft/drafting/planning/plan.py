@@ -43,7 +43,8 @@ UNSURE_BELOW = 0.45
 NAMED_GUESS = 0.2
 # Asks answered by facts the composer computes, and the fact that must exist for each.
 COMPUTED: dict[str, str] = {
-    "ship_when": "cutoff", "rush": "cutoff", "arrive_when": "standard_days", "courier": "standard_couriers",
+    "ship_when": "cutoff", "rush": "cutoff", "arrive_when": "standard_days",
+    "courier": "standard_couriers",
     "express": "express_surcharge",
     "free_threshold": "free_over", "postage_pricey": "free_over", "remote": "remote_regions",
     "express_fee": "express_surcharge", "return_window": "return_condition",
