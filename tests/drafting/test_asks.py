@@ -184,7 +184,7 @@ def test_a_fallback_ask_counts_only_where_nothing_sharper_is_asked(
     # when it comes, asked alone, stays the timing
     ("钱退回到卡里要几天", "refund_when", "refund_where"),
     # a card that can no longer take it is the agent's to find out
-    ("原来那张卡注销了 退款退到哪", "refund_card_gone", "refund_where"),
+    ("原来那张卡注销了 钱会退去哪", "refund_card_gone", "refund_where"),
     # a brand we don't carry: its price is no question of ours; a knockoff worry says it all
     ("how much are the asics ones", "other_brand", "price"),
     ("跟北面的差不多 不会是仿的吧", "genuine", "other_brand"),
