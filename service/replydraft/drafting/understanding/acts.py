@@ -86,7 +86,9 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         farewell=lexicon.cue("farewell", normalised) and not question,
         declining=(lexicon.cue("declining", normalised) and not question) or (
             _no_more(normalised, request, lexicon)),
-        praise=lexicon.cue_affirmed("praise", normalised) and not asks_outright(normalised),
+        # "red is nice but I don't like those options" turns the choice down, however kind
+        praise=lexicon.cue_affirmed("praise", normalised) and not asks_outright(normalised)
+        and not lexicon.cue("another_option", normalised),
         hoping=lexicon.cue("hoping", normalised) and not question,
         ordering=(lexicon.cue("ordering", normalised) or _chooses(normalised, lexicon))
         and not question,

@@ -93,7 +93,10 @@ def _names(products: Sequence[Product], lexicon: Lexicon) -> _Names:
     with _CACHE_LOCK:
         if _CACHE and _CACHE[0][0] == key and _CACHE[0][1] is lexicon:
             return _CACHE[0][3]
-    generic = frozenset(lexicon.generic_words)
+    # A material names no one product ("소가죽이에요" said of a shoe is no belt): the belt's
+    # 牛皮 or leather says what it is made of, like any leather thing's.
+    generic = frozenset(lexicon.generic_words) | {
+        word for words in lexicon.materials.values() for word in words}
     category_words = frozenset(lexicon.category_words())
     names = _Names(order={p.sku: i for i, p in enumerate(products)})
     by_word: dict[str, set[str]] = {}
