@@ -696,8 +696,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                        for word in words)  # "冲锋衣的帽子" is the jacket's hood, not a hat
     about_it = not ours and all(s.intent in _ABOUT_THE_ITEM for s in intents)
     # "送的湿巾没收到": what a customer received (or did not) from us is our matter, even when
-    # it is a gift we do not sell.
-    ordered = any(a.id in _FROM_OUR_PARCEL for a in found)
+    # it is a gift we do not sell; a thing we don't sell said missing and no gift ("里面没有手机
+    # 膜") is most likely another shop's parcel, checked like any trouble with such a thing.
+    ordered = any(a.id in _FROM_OUR_PARCEL for a in found) and (
+        not named_lack or lexicon.cue("gift", normalised))
     trouble = [s for s in intents if s.intent in _TROUBLE and s.confidence >= FAINT] or [
         IntentScore(intent=i, confidence=c) for i, c in rules.items() if i in _TROUBLE]
     if ordered:
