@@ -55,6 +55,7 @@ from replydraft.knowledge.index import (
 from replydraft.knowledge.lexical import LexicalIndex, tokenize
 from replydraft.knowledge.models import Product, SearchHit, SearchHits, StoreProfile
 from replydraft.knowledge.refresh import Progress, run_refresh
+from replydraft.knowledge.render import is_answer_section
 from replydraft.knowledge.reports import KBStatus, RefreshReport, VersionInfo
 from replydraft.knowledge.scanners import ScanWarning, default_scanner
 from replydraft.knowledge.scanning import ContentScanner
@@ -83,7 +84,6 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top
 # share a word with a query do not push the playbook section or the product that answers it
 # out of the top hits.
 STORE_ANSWER_WEIGHT = 0.85
-ANSWER_SECTION = "answers."
 # A SKU typed by the customer names one product unambiguously: that list counts double.
 EXACT_SKU_WEIGHT = 2.0
 MAX_K = 50
@@ -568,7 +568,8 @@ class KnowledgeBase:
                 if ranks is not None:
                     ranks.setdefault(row, rank)
         for row in scores:
-            if serving.chunks[row].meta.section.startswith(ANSWER_SECTION):
+            meta = serving.chunks[row].meta
+            if meta.source_type == "store" and is_answer_section(meta.section):
                 scores[row] *= STORE_ANSWER_WEIGHT
         ordered = sorted(scores, key=lambda row: (-scores[row], row))[:k]
         hits = []

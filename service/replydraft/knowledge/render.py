@@ -227,9 +227,18 @@ def render_store_answer(store: StoreProfile, ask: str, language: Language
                          f"{pick_text(store.names, language)} {text}", ("answers", ask))
 
 
+# The section titles of the store's answers to single asks ("answers.cod").
+ANSWER_SECTION_PREFIX = "answers."
+
+
 def answer_section(ask: str) -> str:
     """The section title of the store block holding the answer to ``ask``."""
-    return f"answers.{ask}"
+    return f"{ANSWER_SECTION_PREFIX}{ask}"
+
+
+def is_answer_section(section: str) -> bool:
+    """Whether ``section`` holds the store's answer to one ask."""
+    return section.startswith(ANSWER_SECTION_PREFIX)
 
 
 def _join(items: list[str], language: Language) -> str:
