@@ -61,7 +61,7 @@ from replydraft.drafting.understanding.product import ProductResolution, resolve
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.languages import Language
-from replydraft.text.money import quoted_prices
+from replydraft.text.money import quoted_prices, read_money
 from replydraft.text.script import detect_language
 
 # Confidence given to an intent the slots imply ("175 90kg?" is a size question).
@@ -207,11 +207,20 @@ def understand(
         not measured
     # "i'm looking for running shoes", "想找件冲锋衣": a kind of which we make one item, named
     # with nothing on screen, is asked about like any kind: the item, its price, the size.
+    # "do you have running shoes?" asks which of the kind we have, whatever is on screen.
+    kind_asked = any(ask is not None and ask.pattern.search(normalised) is not None
+                     for ask in (asks.get("catalogue"), asks.get("recommend")))
     one_of_a_kind = product.how == "named" and len(product.candidates) == 1 and \
-        request.sku is None and not measured and lexicon.cue("wanting", normalised) and \
+        (request.sku is None or kind_asked) and not measured and \
+        (lexicon.cue("wanting", normalised) or kind_asked) and \
         not names_size(normalised) and not lexicon.colour_families(normalised) and \
         not _names_lack(normalised, lexicon)  # "데님 가방" wants a bag, not our denim
     found = asks.find(normalised, of_a_kind=of_a_kind or one_of_a_kind)
+    catalogue = asks.get("catalogue")
+    if (of_a_kind or one_of_a_kind) and catalogue is not None and catalogue not in found:
+        # "any hiking boots would do", "어르신이 신기 편한 신발 있을까요?": a pick
+        # among a kind we sell is answered with our items of that kind, not the whole range.
+        found = [catalogue if a.id == "recommend" else a for a in found]
     if of_a_kind and product.sku is None:
         found = _wanted_kind(_priced_kind(found, asks), asks, acts, lexicon, normalised,
                              intents)
@@ -661,6 +670,14 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                                            for text in (normalised, continued) if text))
         or (s.intent in ("quality_complaint", "complaint", "quality_concern") and buying)
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
+        # "蓝色罐子里是什么茶", "이 가방은 남자용이죠?": a plain question, no displeasure and no
+        # trouble named in it, is no grievance whatever the model imagines.
+        or (s.intent in ("quality_complaint", "complaint") and question and not displeased
+            and not lexicon.cue("trouble_named", normalised)
+            and not lexicon.cue("rhetorical", normalised) and continued is None)
+        # "I'll buy it", "I'll make an order": the choice is made; no haggle is in it.
+        or (s.intent == "bargaining" and acts.ordering and not question
+            and read_money(normalised) is None)
         or (s.intent == "complaint" and not displeased and (
             any(a.intent not in ("other", "complaint") for a in found)
             or letters(normalised) <= _A_WORD_OR_TWO
