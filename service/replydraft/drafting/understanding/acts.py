@@ -91,7 +91,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         and not lexicon.cue("another_option", normalised),
         hoping=lexicon.cue("hoping", normalised) and not question,
         ordering=(lexicon.cue("ordering", normalised) or _chooses(normalised, lexicon))
-        and not question,
+        and not question and not lexicon.cue("picture_taken", normalised),
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,
