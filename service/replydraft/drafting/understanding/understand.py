@@ -718,7 +718,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     ordered = any(a.id in _FROM_OUR_PARCEL for a in found) and (
         not named_lack or lexicon.cue("gift", normalised))
     trouble = [s for s in intents if s.intent in _TROUBLE and s.confidence >= FAINT] or [
-        IntentScore(intent=i, confidence=c) for i, c in rules.items() if i in _TROUBLE]
+        IntentScore(intent=i, confidence=c) for i, c in rules.items() if i in _TROUBLE] or [
+        # "耳机的维修": a repair asked for a thing we don't sell is trouble with another shop's
+        # goods, not our shoes' warranty.
+        IntentScore(intent="quality_complaint", confidence=ASKED)
+        for a in found if a.id == "warranty"][:1]
     if ordered:
         intents = [s for s in intents if s.intent != "not_sold"] or intents
     elif named_lack and not mentioned and not rules.get("not_sold") and trouble and not praised:
