@@ -96,8 +96,9 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,
         giving_up=lexicon.cue("giving_up", normalised) and not question,
+        # "你帮我问问仓库看…" asks us to act: nobody steps away
         stepping_away=lexicon.cue("stepping_away", normalised) and not _ASKED_OF_US.search(
-            normalised),
+            normalised) and not lexicon.cue("requesting", normalised),
         statement=is_statement(normalised, lexicon),
         contentless=contentless(normalised),
         image=image_only(request.latest),
