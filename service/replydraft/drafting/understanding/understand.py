@@ -670,6 +670,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                                            for text in (normalised, continued) if text))
         or (s.intent in ("quality_complaint", "complaint", "quality_concern") and buying)
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
+        # "so kind of you, thanks": thanks, whatever grievance the model imagines
+        or (s.intent == "complaint" and not displeased and acts.thanks)
         # "蓝色罐子里是什么茶", "이 가방은 남자용이죠?": a plain question, no displeasure and no
         # trouble named in it, is no grievance whatever the model imagines.
         or (s.intent in ("quality_complaint", "complaint") and question and not displeased
@@ -692,6 +694,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         kept = [IntentScore(intent=i, confidence=r) for i, r in rules.items()
                 if r >= STRONG and i not in RESIDUAL]
     intents = kept or [IntentScore(intent="other", confidence=0.5)]
+    if acts.thanks and acts.statement and not found and not rules and not acts.requesting \
+            and [s.intent for s in intents] == ["other"]:
+        # "that is very kind of you" once the grievance the model imagined is gone: a thanks
+        intents = [IntentScore(intent="thanks_close", confidence=ASKED)]
     if _postage_dear(found, lexicon, normalised):
         intents = [s for s in intents if s.intent != "bargaining"] or [
             IntentScore(intent="postage", confidence=0.6)]
