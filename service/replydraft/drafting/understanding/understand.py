@@ -656,6 +656,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # order ("got the parcel, the socks are missing, and i need a receipt").
     buying = (acts.ordering or (lexicon.cue("wanting", normalised) and not acts.of_order)) and \
         not lexicon.cue("trouble_named", normalised)
+    if [s.intent for s in intents] == ["greeting"] and question and not found and \
+            rules.get("greeting", 0.0) < STRONG and letters(normalised) > _A_WORD_OR_TWO and \
+            not lexicon.cue("presence", normalised):
+        # "您好，请问积分怎么换": a greeting opens a question nothing here could read; the agent
+        # reads it, rather than the customer being welcomed and left unanswered.
+        intents = [IntentScore(intent="other", confidence=0.5)]
     if _only_greets(rules) and not found:
         # The greeting rules match a whole message ("在吗", "I'm back", "안녕하세요"): whatever
         # else the model imagines in it ("我回来了" read as a request for a person) is not there.
