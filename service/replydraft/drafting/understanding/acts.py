@@ -117,7 +117,7 @@ _SIZE_LABEL = re.compile(rf"(?<![0-9a-z.'’]){_SIZE}(?![0-9a-z.%])")
 # "3XL로 하나 주세요"; "사이즈 좀 봐주세요 183 105" asks for advice.
 _KOREAN_CHOICE = re.compile(rf"(?:(?<![0-9a-z.]){_SIZE}|색|[가-힣]+)\s*(?:사이즈)?\s*"
                             r"(?:으로|로)?\s*(?:하나|한 개|두 개|한 벌|한 켤레)?\s*"
-                            r"(?:주세요|줘요|할게요)")
+                            r"(?:포장해\s*)?(?:주세요|줘요|할게요)")
 
 
 def names_size(normalised: str) -> bool:

@@ -745,7 +745,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         intents = [IntentScore(intent="not_sold", confidence=sure), *trouble]
     elif named_lack and not praised and (
             (not acts.statement and (nothing or about_it))
-            or (lexicon.cue("wanting", normalised) and not mentioned and not rules)):
+            or ((lexicon.cue("wanting", normalised) or acts.ordering) and not mentioned
+                and not rules)):
         # "有卖充电宝吗", "想买个睡袋", "interested in a camera": asked for, whatever else the
         # model reads in the wish ("정장 보러 왔는데요" is no complaint); "my cat walked on the
         # keyboard" only mentions one.
