@@ -678,6 +678,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         or (s.intent in ("quality_complaint", "complaint", "security") and acts.patient)
         # "so kind of you, thanks": thanks, whatever grievance the model imagines
         or (s.intent == "complaint" and not displeased and acts.thanks)
+        # "ok this is better", "oh, not interested then": an answer, a no or a liking, no grievance
+        or (s.intent == "complaint" and not displeased and not question
+            and (acts.acknowledgement or acts.declining or acts.praise))
         # "蓝色罐子里是什么茶", "이 가방은 남자용이죠?": a plain question, no displeasure and no
         # trouble named in it, is no grievance whatever the model imagines.
         or (s.intent in ("quality_complaint", "complaint") and question and not displeased
