@@ -355,7 +355,12 @@ class _Planner:
         """Nothing in the conversation could have named the item yet: the first reply, or one
         after the agent only greeted ("在吗" / "在的亲"), with no number or link given."""
         inputs = self.inputs
-        return (inputs.first_reply or not inputs.item_named) and not inputs.acts.continuing
+        # "528690173109 这是大号的吗": an item or order number pasted in the first message names
+        # the item for the agent to look up; asking for "the link or item number" asks it again.
+        state = self.seen.state
+        numbered = state is not None and bool({"product", "order_id"} & set(state.given))
+        return ((inputs.first_reply and not numbered) or not inputs.item_named) and \
+            not inputs.acts.continuing
 
     def _order_number_asked(self, steps: list[PlanStep]) -> list[PlanStep]:
         """A first message about an order of theirs that can only be held ("订单没签收", "两笔

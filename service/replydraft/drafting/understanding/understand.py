@@ -378,6 +378,8 @@ _MEASURES_ASKED = frozenset({"size", "height", "weight"})
 # "明天要出发" says how soon it is needed; a longer account with no question in it ("…准备送人，
 # 结果当天就摔了…") tells a story in which a gift or a trip is only a detail.
 _URGENT_NOTE = 20
+# A quality worry the model alone reads below this is a lean, checked rather than answered.
+_QUALITY_SURE = 0.7
 # "better", "嗯嗯好": too few letters to carry a grievance that no word of displeasure names.
 _A_WORD_OR_TWO = 6
 
@@ -599,7 +601,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     intents = _outweighed(intents, found, rules)
     asked = {i for ask in found for i in (ask.intent, *ask.also)}
     intents = [IntentScore(intent=s.intent, confidence=min(s.confidence, LEANING))
-               if s.intent == "quality_complaint" and s.confidence < BARELY
+               if ((s.intent == "quality_complaint" and s.confidence < BARELY)
+                   # "이런 색은 다 칙칙한 편인가요?": a worry no word of quality
+                   # names is checked, not answered with the returns policy
+                   or (s.intent == "quality_concern" and s.confidence < _QUALITY_SURE
+                       and not found))
                and not rules.get(s.intent) and s.intent not in asked else s for s in intents]
     # Nothing we lack named: a `not_sold` reading is only the model's guess at the item.
     named_lack = _names_lack(normalised, lexicon)
