@@ -657,6 +657,10 @@ def _payment_reminder(c: Composer, ask: str | None) -> None:
 
 def _quality_complaint(c: Composer, ask: str | None) -> None:
     seen = c.ctx.understanding
+    if seen is not None and "photo" in seen.state.awaiting and "will_send" in seen.asks:
+        # "行 我拍好了发你" after the agent asked for photos: they are coming; "go ahead"
+        # (answers.will_send) is the reply, neither the steps again nor "received".
+        return
     if seen is not None and "photo" in seen.state.awaiting and (
             "statement" in seen.acts or c.cue("sent")):
         # The agent asked for photos last and the customer answers without asking anything,

@@ -53,6 +53,7 @@ from replydraft.drafting.understanding.intents import (
     is_question,
     letters,
     normalise,
+    questions_in,
     with_followup,
 )
 from replydraft.drafting.understanding.lexicon import Lexicon, word_in
@@ -690,6 +691,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "蓝色罐子里是什么茶", "이 가방은 남자용이죠?": a plain question, no displeasure and no
         # trouble named in it, is no grievance whatever the model imagines.
         or (s.intent in ("quality_complaint", "complaint") and question and not displeased
+            and len(questions_in(normalised)) == 1  # "the strap snapped, can i send a pic"
             and not lexicon.cue("trouble_named", normalised)
             and not lexicon.cue("rhetorical", normalised) and continued is None)
         # "I'll buy it", "I'll make an order": the choice is made; no haggle is in it.
