@@ -122,6 +122,12 @@ class PlanStep(BaseModel):
     source: StepSource
     topic: str | None = None  # a check step: what is being checked, in the reply's language
 
+    @property
+    def faint(self) -> bool:
+        """A check that stands for a faint reading of the message, not for something asked."""
+        return self.source == "check" and (
+            (self.ask or "").startswith("intent:") or self.ask == "unclear")
+
 
 class CheckItem(BaseModel):
     """What the agent should verify before sending, in the agent's language."""

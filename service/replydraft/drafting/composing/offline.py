@@ -320,9 +320,7 @@ class Composer:
         seen = self.ctx.understanding
         # A reading too faint to answer ("unclear", only guessed) names no trouble to be sorry
         # for: "sorry you received a faulty item" to someone upset about a wait is wrong.
-        read = [s.intent for s in self.plan.steps
-                if not (s.source == "check" and (s.ask == "unclear"
-                                                 or (s.ask or "").startswith("intent:")))]
+        read = [s.intent for s in self.plan.steps if not s.faint]
         specific = next((i for i in _EMPATHY_FIRST if i in read), None)
         # The refund and colour lines explain; an upset customer is owed an apology first.
         if specific is not None and (self._calm() or specific in _APOLOGISING):

@@ -402,7 +402,7 @@ class _Planner:
         # Trouble the reply actually deals with calls for an apology; a faint guess that is
         # only checked does not ("sorry your item arrived damaged" to someone browsing).
         answered = {s.intent for s in steps
-                    if not _faint(s) and s.ask not in _PLAIN_ASKS and s.ask != "order"}
+                    if not s.faint and s.ask not in _PLAIN_ASKS and s.ask != "order"}
         # ("转人工" asked calmly is passed on with no apology for a trouble nobody told)
         apologetic = not calm or bool(answered & _TROUBLE) or \
             bool(self.risk_types & _UPSET_RISKS)
@@ -412,7 +412,7 @@ class _Planner:
         # conversation the request did not send: "亲您好😊收到" would greet in the middle of it.
         bare = (all(s.source in ("ack", "close") for s in steps) and names != ["greeting"]) or (
             inputs.acts.statement and "greeting" not in names
-            and all(s.source == "ack" or _faint(s) for s in steps))
+            and all(s.source == "ack" or s.faint for s in steps))
         return AnswerPlan(
             opening="none" if (handed and not calm) or bare else _opening(inputs, names, calm),
             tone="apologetic" if apologetic else "friendly",
@@ -527,7 +527,7 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     """A message with nothing specific in it: a bare "ok" is acknowledged, a contentless one gets
     the topic menu, anything else is "let me check" with what to read, never the menu."""
     other = [s for s in steps if s.intent == "other" and s.source == "check" and s.ask is None]
-    guesses = all(_faint(s) for s in steps)
+    guesses = all(s.faint for s in steps)
     acts = inputs.acts
     taken_on = (acts.requesting or acts.patient) and not acts.chasing
     if (not steps or guesses) and taken_on:
@@ -633,12 +633,6 @@ def _browsing(inputs: PlanInputs) -> bool:
     seen = inputs.understanding
     return not inputs.acts.of_service and inputs.order_status in (None, "unpaid") and \
         seen.order_state in (None, "unpaid")
-
-
-def _faint(step: PlanStep) -> bool:
-    """A check that stands for a faint reading of the message, not for something asked."""
-    return step.source == "check" and (
-        (step.ask or "").startswith("intent:") or step.ask == "unclear")
 
 
 def _remark(inputs: PlanInputs) -> bool:
