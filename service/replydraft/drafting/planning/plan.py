@@ -59,8 +59,9 @@ COMPUTED: dict[str, str] = {
     "size_range": "size_last", "comfort": "fit", "storage": "care",
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
-_FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "running_late", "return_request",
-                             "new_address", "cancel_failed", "refund_cancelled"})
+_FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "running_late", "waited_days",
+                             "return_request", "new_address", "cancel_failed",
+                             "refund_cancelled"})
 # Asks of a trouble intent that are no trouble in themselves: "where's my parcel?" asked calmly
 # wants the tracking looked up, not "sorry for the wait".
 _PLAIN_ASKS = frozenset({"track"})

@@ -211,9 +211,12 @@ def understand(
     # "do you have running shoes?" asks which of the kind we have, whatever is on screen.
     kind_asked = any(ask is not None and ask.pattern.search(normalised) is not None
                      for ask in (asks.get("catalogue"), asks.get("recommend")))
+    # "jeans", "冲锋衣": a kind named and nothing else, opening the talk, is the kind wanted
+    # ("등산화는요?" after a question continues that question).
+    bare_kind = previous is None and _bare_kind(normalised, lexicon)
     one_of_a_kind = product.how == "named" and len(product.candidates) == 1 and \
         (request.sku is None or kind_asked) and not measured and \
-        (lexicon.cue("wanting", normalised) or kind_asked) and \
+        (lexicon.cue("wanting", normalised) or kind_asked or bare_kind) and \
         not names_size(normalised) and not lexicon.colour_families(normalised) and \
         not _names_lack(normalised, lexicon)  # "데님 가방" wants a bag, not our denim
     found = asks.find(normalised, of_a_kind=of_a_kind or one_of_a_kind)
@@ -222,10 +225,12 @@ def understand(
         # "any hiking boots would do", "어르신이 신기 편한 신발 있을까요?": a pick
         # among a kind we sell is answered with our items of that kind, not the whole range.
         found = [catalogue if a.id == "recommend" else a for a in found]
+    if one_of_a_kind and not found and catalogue is not None and bare_kind:
+        found = [catalogue]  # "cargo pants", the answer to "what are you looking for?"
     if of_a_kind and product.sku is None:
         found = _wanted_kind(_priced_kind(found, asks), asks, acts, lexicon, normalised,
-                             intents)
-    found = _most_specific(found)
+                             intents, bare_kind=bare_kind)
+    found = _most_specific(found, kind_described=of_a_kind and product.sku is None)
     if acts.giving_up and acts.statement and all(a.needs_product for a in found):
         # "拉链的事算了 不弄了": the zip names the matter dropped; nothing is asked of an item.
         found = []
@@ -445,6 +450,13 @@ def _names_as_head(word: str, text: str, lacking: Sequence[str]) -> bool:
     return False
 
 
+def _bare_lack(normalised: str, lexicon: Lexicon) -> bool:
+    """The message is little more than the name of a thing we don't carry ("helmet", "茶刀"),
+    most often the answer to "what are you looking for?"."""
+    word = lexicon.lacked(normalised)
+    return word is not None and letters(normalised) <= letters(word) + 2
+
+
 def _names_lack(normalised: str, lexicon: Lexicon) -> bool:
     """The message names a thing we don't carry, goods or clothes ("充电宝", "슬랙스")."""
     return lexicon.lacked(normalised) is not None
@@ -504,6 +516,10 @@ _NAMED_BY = {"postage": "shipping_words", "address_change": "address_words",
 _PRICE_ASKS = frozenset({"price", "price_range"})
 
 
+# Qualities of an item that, said of a kind, describe the one wanted.
+_QUALITIES = frozenset({"fabric", "fit", "comfort", "features", "material"})
+
+
 def _priced_kind(found: list[Ask], asks: AskBook) -> list[Ask]:
     """"裤子多少钱", "신발 가격대가 어느 정도예요?": the price of a kind with several items of ours
     is the catalogue's answer (each item with its price), not "which one do you mean?"."""
@@ -517,10 +533,12 @@ def _priced_kind(found: list[Ask], asks: AskBook) -> list[Ask]:
 
 
 def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
-                 normalised: str, intents: Sequence[IntentScore]) -> list[Ask]:
+                 normalised: str, intents: Sequence[IntentScore], *, bare_kind: bool = False
+                 ) -> list[Ask]:
     """"舒服点的鞋子" after "您想看哪种?", "편한 신발", "something comfy for walking, shoes": a kind
-    we sell with several items, named as the want and nothing asked of one item, is answered
-    with our items of that kind; asking "which item?" would hand the question back. A trouble
+    we sell with several items, named as the want (or alone, opening the talk: ``bare_kind``)
+    and nothing asked of one item, is answered with our items of that kind; asking "which
+    item?" would hand the question back. A trouble
     with the kind ("鞋码拍错了 想换个43的" to "有什么问题?") is no want of it."""
     catalogue = asks.get("catalogue")
     if catalogue is None or catalogue in found or any(
@@ -528,21 +546,34 @@ def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
         return found
     if not found and acts.answers_agent:
         return [catalogue]  # "가벼운 바지요" after "찾으시는 거 있으세요?"
-    if not acts.statement or not (acts.answers_agent or lexicon.cue("wanting", normalised)):
+    if not acts.statement or not (acts.answers_agent or lexicon.cue("wanting", normalised)
+                                  or bare_kind):
         return found
     if any(not (a.needs_product or a.fallback) for a in found):
         return found  # "鞋子要退" names a kind and asks something else of it
     return [catalogue]
 
 
-def _most_specific(found: list[Ask]) -> list[Ask]:
+def _bare_kind(normalised: str, lexicon: Lexicon) -> bool:
+    """The message is little more than a kind we sell ("jeans", "冲锋衣"): the kind is wanted."""
+    return any(word_in(word, normalised) and letters(normalised) <= letters(word) + 2
+               for words in lexicon.categories.values() for word in words)
+
+
+def _most_specific(found: list[Ask], *, kind_described: bool = False) -> list[Ask]:
     """"Which of a kind do you have" gives way to anything more specific asked beside it
-    ("裤子有黑色的吗" asks the colour), and a general "what do you suggest" gives way to it."""
-    specific = any(not a.needs_category and a.id not in _LIKE_A_CATALOGUE for a in found)
+    ("裤子有黑色的吗" asks the colour), and a general "what do you suggest" gives way to it.
+    ``kind_described``: a kind is named with no item in view, so a quality beside it ("도톰한
+    긴바지는 없나요?", "有厚一点的裤子吗") says which of the kind is wanted; it asks nothing of one
+    item."""
+    specific = any(not a.needs_category and a.id not in _LIKE_A_CATALOGUE
+                   and not (kind_described and a.id in _QUALITIES) for a in found)
     kept = [a for a in found if not (a.needs_category and specific)]
     if any(a.needs_category for a in kept):
-        # "any suggestions for a jacket?" is answered by our jackets, not by the whole range.
-        kept = [a for a in kept if a.id != "recommend"]
+        # "any suggestions for a jacket?" is answered by our jackets, not by the whole range;
+        # the quality that picks among them is no question about one of them.
+        kept = [a for a in kept if a.id != "recommend"
+                and not (kind_described and a.id in _QUALITIES)]
     return kept
 
 
@@ -628,8 +659,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # says in words what they drop.
         intents = [s for s in intents if s.intent not in _GRIEVANCES and rules.get(s.intent)] or [
             IntentScore(intent="other", confidence=0.5)]
-    if not found and not rules and (acts.acknowledgement or acts.stepping_away):
-        # "아니요", "不用了": an answer with no topic of its own; a thanks stays a thanks.
+    if not found and not rules and (acts.acknowledgement or acts.stepping_away or (
+            acts.patient and not question)):
+        # "아니요", "不用了", "i'm not in a hurry": an answer with no topic of its own; a thanks
+        # stays a thanks.
         intents = [s for s in intents if s.intent in ("thanks_close", "greeting")] or [
             IntentScore(intent="other", confidence=0.5)]
     elif acts.statement and ((not found and not rules and (acts.farewell or (
@@ -755,12 +788,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         sure = max([ASKED, *(s.confidence for s in trouble)])
         intents = [IntentScore(intent="not_sold", confidence=sure), *trouble]
     elif named_lack and not praised and (
-            (not acts.statement and (nothing or about_it))
+            ((not acts.statement or _bare_lack(normalised, lexicon)) and (nothing or about_it))
             or ((lexicon.cue("wanting", normalised) or acts.ordering) and not mentioned
                 and not rules)):
-        # "有卖充电宝吗", "想买个睡袋", "interested in a camera": asked for, whatever else the
-        # model reads in the wish ("정장 보러 왔는데요" is no complaint); "my cat walked on the
-        # keyboard" only mentions one.
+        # "有卖充电宝吗", "想买个睡袋", "interested in a camera", a bare "helmet": asked for,
+        # whatever else the model reads in the wish ("정장 보러 왔는데요" is no complaint); "my
+        # cat walked on the keyboard" only mentions one.
         intents = [IntentScore(intent="not_sold", confidence=ASKED)]
     elif not named_lack and any(s.intent == "not_sold" for s in intents) and \
             not rules.get("not_sold") and (lexicon.cue("our_range", normalised) or (
