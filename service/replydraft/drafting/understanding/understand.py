@@ -790,7 +790,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     elif named_lack and not praised and (
             ((not acts.statement or _bare_lack(normalised, lexicon)) and (nothing or about_it))
             or ((lexicon.cue("wanting", normalised) or acts.ordering) and not mentioned
-                and not rules)):
+                and (not rules or about_it))):
         # "有卖充电宝吗", "想买个睡袋", "interested in a camera", a bare "helmet": asked for,
         # whatever else the model reads in the wish ("정장 보러 왔는데요" is no complaint); "my
         # cat walked on the keyboard" only mentions one.
