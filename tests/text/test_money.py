@@ -94,7 +94,7 @@ def test_sizes_and_numbers_are_not_haggles(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["能便宜点吗", "少一件怎么办", "少2件", "减5斤", "100%纯棉",
-                                  "折叠伞有吗", "I'll take 2"])
+                                  "折叠伞有吗", "I'll take 2", "昨天看还贵 今天便宜了20块"])
 def test_not_asks(text: str) -> None:
     assert read_money(text) is None
 
