@@ -34,6 +34,7 @@ def flagged(text: str, **kwargs: Any) -> bool:
 @pytest.mark.parametrize(("text", "ask"), [
     ("便宜30", MoneyAsk("amount", 30)),
     ("少算我80元", MoneyAsk("amount", 80)),
+    ("返6元吧", MoneyAsk("amount", 6)),
     ("能不能便宜一百八", MoneyAsk("amount", 180)),
     ("便宜1.5万", MoneyAsk("amount", 15_000)),
     ("knock 30 off", MoneyAsk("amount", 30)),
@@ -94,7 +95,8 @@ def test_sizes_and_numbers_are_not_haggles(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["能便宜点吗", "少一件怎么办", "少2件", "减5斤", "100%纯棉",
-                                  "折叠伞有吗", "I'll take 2", "昨天看还贵 今天便宜了20块"])
+                                  "折叠伞有吗", "I'll take 2", "昨天看还贵 今天便宜了20块",
+                                  "满199了怎么没减20"])
 def test_not_asks(text: str) -> None:
     assert read_money(text) is None
 

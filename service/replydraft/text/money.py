@@ -41,9 +41,9 @@ _MAGNITUDE = r"(万|千|k|만|천)?"
 _MAGNITUDES = {"万": 10_000, "만": 10_000, "千": 1000, "천": 1000, "k": 1000}
 
 _AMOUNT_PATTERNS = (
-    # 便宜30, 少算我80元, 便宜个十块, 砍个三十块, 减50; not 少2件, 减5斤 (not money), and not
-    # 便宜了5元 (the price came down: told, not asked).
-    re.compile(r"(?:便宜|少算|少|减|优惠|让|降|砍|抹)\s*(?:个|点儿?|一点|些|算|收)?\s*"
+    # 便宜30, 少算我80元, 返6元, 便宜个十块, 砍个三十块, 减50; not 少2件, 减5斤 (not money), and not
+    # 便宜了5元 (the price came down: told, not asked) or 没减20 (a discount that did not apply).
+    re.compile(r"(?<!没)(?<!没有)(?:便宜|少算|少|减|优惠|让|降|砍|抹|返)\s*(?:个|点儿?|一点|些|算|收)?\s*"
                r"(?:给我|我|下|掉|价)?\s*" + _NUM + r"\s*" + _MAGNITUDE
                + r"\s*(?:块钱|块|元|rmb|¥|米)?(?![\d件个码号天次斤厘公%折条双套]|cm|kg)"),
     # knock 30 off, take $20 off, give me 10 bucks off, shave 15 off.

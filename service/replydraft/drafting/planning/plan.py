@@ -395,8 +395,8 @@ class _Planner:
             steps = [s for s in steps if not (s.source == "ask_customer"
                                               and s.intent == "size_advice")] or steps
         if any(s.ask == "price_range" and s.source == "facts" for s in steps):
-            # "옷들 가격이 대충 얼마예요?" with no item in view: the price range ends asking which one
-            # they like; "which item do you mean?" beside it would ask twice
+            # "옷들 가격이 대충 얼마예요?" with no item in view: the price range ends asking
+            # which one they like; "which item do you mean?" beside it would ask twice
             steps = [s for s in steps if not (s.source == "ask_customer"
                                               and s.intent == "product_info")] or steps
         readiness: Readiness = "ready"

@@ -657,7 +657,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "算了 不修了 太麻烦": the matter dropped; no grievance to be asked about ("太差了 算了
         # 我要投诉" takes it further), nor what the model alone imagines; "算了 不买了" still
         # says in words what they drop.
-        intents = [s for s in intents if s.intent not in _GRIEVANCES and rules.get(s.intent)] or [
+        intents = [s for s in intents if s.intent not in _DROPPED and rules.get(s.intent)] or [
             IntentScore(intent="other", confidence=0.5)]
     if not found and not rules and (acts.acknowledgement or acts.stepping_away or (
             acts.patient and not question)):
@@ -816,6 +816,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
 # What a customer letting the matter drop no longer asks us to take up (and `other`, which the
 # drop itself replaces).
 _GRIEVANCES = frozenset({"complaint", "quality_complaint", "logistics_delay", "other"})
+# ... and what the drop itself may name, with no ask of its own: "살짝 끼긴 하는데 그냥 신을게요"
+# keeps it, so no return is asked about.
+_DROPPED = _GRIEVANCES | {"return_exchange"}
 # Intents of an order that reached the customer (or should have).
 _AFTER_SALES = frozenset({"quality_complaint", "logistics_delay", "refund_status",
                           "return_exchange"})
