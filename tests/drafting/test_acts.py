@@ -38,6 +38,9 @@ def acts(*turns: str) -> list[str]:
     (("any update on my exchange?",), "chasing"),
     (("혹시 확인되셨나요?",), "chasing"),
     (("?",), "contentless"),
+    (("订单编号：460312778819",), "order_number"),
+    (("my order no is 7781204455912",), "order_number"),
+    (("주문번호 551209887341입니다",), "order_number"),
     (("A:您平时穿多大码？", "平时穿2XL"), "answers_agent"),
     (("好的，那明天到得了吗",), "continuing"),
     (("ok so when does it ship",), "continuing"),
@@ -78,3 +81,9 @@ def test_a_picture_alone_is_read_as_a_picture(text: str) -> None:
     "text", ["那个衣服多少钱", "okay", "好的", "sorry to bother you", "明天能到吗"])
 def test_a_demonstrative_or_a_bare_ok_continues_nothing(text: str) -> None:
     assert "continuing" not in acts(text)
+
+
+@pytest.mark.parametrize("text", ["460312778819 怎么还没发货", "order 7781204455912 never came",
+                                  "주문번호 551209887341 배송 언제 돼요?"])
+def test_an_order_number_with_a_question_is_more_than_the_number(text: str) -> None:
+    assert "order_number" not in acts(text)

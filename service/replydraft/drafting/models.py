@@ -63,7 +63,8 @@ StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "
 # What the message does besides asking (replydraft.drafting.understanding.acts).
 DialogueAct = Literal["acknowledgement", "thanks", "farewell", "declining", "praise", "ordering",
                       "chasing", "requesting", "patient", "giving_up", "stepping_away", "statement",
-                      "contentless", "image", "answers_agent", "continuing", "hoping"]
+                      "contentless", "image", "answers_agent", "continuing", "hoping",
+                      "order_number"]
 
 
 class ProductResolved(BaseModel):

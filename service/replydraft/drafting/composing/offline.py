@@ -71,7 +71,8 @@ _ACK_KEYS = {
     "ordering": "other.ordering", "elsewhere": "other.elsewhere",
     "chasing": "other.chasing", "on_it": "other.on_it", "patient": "other.patient",
     "giving_up": "other.giving_up", "stepping_away": "other.stepping_away",
-    "received": "other.received", "person": "handoff.person", "hope": "other.hope"}
+    "received": "other.received", "person": "handoff.person", "hope": "other.hope",
+    "order_given": "other.order_given"}
 
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""

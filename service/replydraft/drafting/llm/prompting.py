@@ -345,6 +345,7 @@ _STEP_WORDS = {
 # What kind of acknowledgement an "ack" step is (its ask), as the offline templates say it.
 _ACK_WORDS = {
     "remark": "say you have noted it",
+    "order_given": "say you have their order number and ask what they need help with on it",
     "answer": "say you have noted it and will go on with it",
     "promised": "say what was promised earlier will be done",
     "praise": "thank them for the kind words",

@@ -536,6 +536,12 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     guesses = all(s.faint for s in steps)
     acts = inputs.acts
     taken_on = (acts.requesting or acts.patient) and not acts.chasing
+    if acts.order_number and all(s.faint or s in other for s in steps):
+        # "订单号 4512…" alone: opening the talk, it is asked what the order needs; later, it is
+        # the number the agent asked for, and the agent looks the order up.
+        checks.clear()
+        return [PlanStep(intent="other", ask="order_given" if inputs.first_reply else "answer",
+                         source="ack")]
     if (not steps or guesses) and taken_on:
         return _taken_on(inputs, book, language, checks)
     if (not steps or guesses) and _acknowledged(inputs):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 
 from replydraft.drafting.models import DialogueAct, DraftRequest
 from replydraft.drafting.understanding.cues import Cues
+from replydraft.drafting.understanding.dialogue import order_id_in
 from replydraft.drafting.understanding.intents import asks_outright, is_question, letters
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
@@ -58,6 +59,9 @@ class Acts:
     statement: bool = False  # no question in it at all ("我是老顾客了")
     contentless: bool = False  # nothing to read in it ("?", an emoji)
     image: bool = False  # only a picture ("[图片]"): what it shows is for the agent to see
+    # only an order number, perhaps labelled ("订单号 4512…", "order no. 4512…"): the order to look
+    # at, with nothing yet said about it
+    order_number: bool = False
     answers_agent: bool = False  # the agent's last turn asked something; this may answer it
     # opens as a reply to something said before ("好的，那明天到得了吗", "ok so…", "그럼…"): a
     # conversation is going on even where the history sent is short
@@ -102,6 +106,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         statement=is_statement(normalised, lexicon),
         contentless=contentless(normalised),
         image=image_only(request.latest),
+        order_number=only_an_order_number(normalised),
         answers_agent=_agent_asked(request),
         continuing=continues(normalised, lexicon) or lexicon.cue("refers_back", normalised),
         of_service=lexicon.cue("service_words", normalised),
@@ -118,6 +123,26 @@ _SIZE_LABEL = re.compile(rf"(?<![0-9a-z.'’]){_SIZE}(?![0-9a-z.%])")
 _KOREAN_CHOICE = re.compile(rf"(?:(?<![0-9a-z.]){_SIZE}|색|[가-힣]+)\s*(?:사이즈)?\s*"
                             r"(?:으로|로)?\s*(?:하나|한 개|두 개|한 벌|한 켤레)?\s*"
                             r"(?:포장해\s*)?(?:주세요|줘요|할게요)")
+
+
+# The words that label an order number ("订单号:", "order no.", "주문번호는").
+_ORDER_LABEL = re.compile(
+    r"(?:我的|这是|这个是|my|the|here.?s|here is|this is)?\s*"
+    r"(?:订单号|订单编号|订单|单号|訂單編號|訂單號|order\s*(?:number|no|id|#)?|주문\s*번호|주문번호)"
+    r"\s*(?:is|是|는|은|이에요|예요|입니다)?")
+
+
+_COPULA = re.compile(r"(?:이에요|예요|입니다|이요)[.!~]*$")
+
+
+def only_an_order_number(normalised: str) -> bool:
+    """The message is an order number and at most the words that label it."""
+    found = order_id_in([normalised])
+    if found is None:
+        return False
+    rest = _ORDER_LABEL.sub("", normalised.replace(found, "", 1))
+    rest = _COPULA.sub("", rest.strip())  # "…이에요", "…입니다"
+    return letters(rest) <= _ACK_LEFTOVER
 
 
 def names_size(normalised: str) -> bool:

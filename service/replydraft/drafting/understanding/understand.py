@@ -659,7 +659,11 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # says in words what they drop.
         intents = [s for s in intents if s.intent not in _DROPPED and rules.get(s.intent)] or [
             IntentScore(intent="other", confidence=0.5)]
-    if not found and not rules and (acts.acknowledgement or acts.stepping_away or (
+    if not found and acts.order_number and not any(r >= STRONG and i not in RESIDUAL
+                                                   for i, r in rules.items()):
+        # "订单号 4512…": an order to look at; the digits are no size and no item number.
+        intents = [IntentScore(intent="other", confidence=0.5)]
+    elif not found and not rules and (acts.acknowledgement or acts.stepping_away or (
             acts.patient and not question)):
         # "아니요", "不用了", "i'm not in a hurry": an answer with no topic of its own; a thanks
         # stays a thanks.
