@@ -538,8 +538,8 @@ def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
     """"舒服点的鞋子" after "您想看哪种?", "편한 신발", "something comfy for walking, shoes": a kind
     we sell with several items, named as the want (or alone, opening the talk: ``bare_kind``)
     and nothing asked of one item, is answered with our items of that kind; asking "which
-    item?" would hand the question back. A trouble
-    with the kind ("鞋码拍错了 想换个43的" to "有什么问题?") is no want of it."""
+    item?" would hand the question back. A trouble with the kind ("鞋码拍错了 想换个43的" to
+    "有什么问题?") is no want of it."""
     catalogue = asks.get("catalogue")
     if catalogue is None or catalogue in found or any(
             s.intent not in _PRESALES | {"other", "greeting", "not_sold"} for s in intents):
