@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 
 from replydraft.drafting.models import DialogueAct, DraftRequest
 from replydraft.drafting.understanding.cues import Cues
-from replydraft.drafting.understanding.dialogue import order_id_in
+from replydraft.drafting.understanding.dialogue import ORDER_LABEL, order_id_in
 from replydraft.drafting.understanding.intents import asks_outright, is_question, letters
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
@@ -33,7 +33,7 @@ _ASKED_OF_US = re.compile(r"[?？]|[吗呢嘛](?:$|[\s，。!！~～]|[啊呀哈
 
 # "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
 _ACK_MAX_CHARS = 14
-_ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may remain
+ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may remain
 
 
 # Details of other acts, not acts of their own.
@@ -125,11 +125,11 @@ _KOREAN_CHOICE = re.compile(rf"(?:(?<![0-9a-z.]){_SIZE}|색|[가-힣]+)\s*(?:사
                             r"(?:포장해\s*)?(?:주세요|줘요|할게요)")
 
 
-# The words that label an order number ("订单号:", "order no.", "주문번호는").
+# The words around an order number ("我的订单号:", "my order no. is", "주문번호는"): the label the
+# dialogue state reads ids by, or a bare "order".
 _ORDER_LABEL = re.compile(
     r"(?:我的|这是|这个是|my|the|here.?s|here is|this is)?\s*"
-    r"(?:订单号|订单编号|订单|单号|訂單編號|訂單號|order\s*(?:number|no|id|#)?|주문\s*번호|주문번호)"
-    r"\s*(?:is|是|는|은|이에요|예요|입니다)?")
+    rf"(?:{ORDER_LABEL}|order)\s*(?:is|是|는|은|이에요|예요|입니다)?")
 
 
 _COPULA = re.compile(r"(?:이에요|예요|입니다|이요)[.!~]*$")
@@ -142,7 +142,7 @@ def only_an_order_number(normalised: str) -> bool:
         return False
     rest = _ORDER_LABEL.sub("", normalised.replace(found, "", 1))
     rest = _COPULA.sub("", rest.strip())  # "…이에요", "…입니다"
-    return letters(rest) <= _ACK_LEFTOVER
+    return letters(rest) <= ACK_LEFTOVER
 
 
 def names_size(normalised: str) -> bool:
@@ -192,7 +192,7 @@ def _only_words(normalised: str, words: Sequence[str], fillers: Sequence[str] = 
         return False
     for filler in sorted(fillers, key=len, reverse=True):
         rest = rest.replace(filler, " ")
-    return letters(rest) <= _ACK_LEFTOVER and not han_characters(rest)
+    return letters(rest) <= ACK_LEFTOVER and not han_characters(rest)
 
 
 def continues(normalised: str, lexicon: Lexicon) -> bool:
@@ -203,7 +203,7 @@ def continues(normalised: str, lexicon: Lexicon) -> bool:
             rest = text[len(word):]
             if word.isascii() and rest[:1].isalpha():
                 continue  # "okay" is not "ok" + "ay"; "so" is not "sorry"
-            if letters(rest) >= _ACK_LEFTOVER + 1:
+            if letters(rest) >= ACK_LEFTOVER + 1:
                 return True
     return False
 

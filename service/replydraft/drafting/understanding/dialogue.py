@@ -20,9 +20,11 @@ from replydraft.drafting.understanding.slots import normalise_measures
 _ORDER_ID = re.compile(r"(?<![0-9A-Za-z])(\d{12,24})(?![0-9A-Za-z])")
 # A shorter or lettered id the customer labels as the order's ("订单号: TB2026A7781", "order
 # #4521", "주문번호 A-20931"): the label says what it is; a digit in it keeps words out.
+ORDER_LABEL = (r"(?:订单号|订单编号|订单|单号|訂單編號|訂單號碼|訂單"
+               r"|order ?(?:number|no\.?|id|#)|주문 ?번호)")
 _LABELLED_ID = re.compile(
-    r"(?:订单号|订单编号|订单|单号|訂單編號|訂單號碼|訂單|order ?(?:number|no\.?|id|#)|주문 ?번호)"
-    r"\s*(?:is|是|는|은)?\s*[:：#]?\s*(?:&nbsp;\s*)*\[?(?=[A-Za-z_\-]*\d)([A-Za-z0-9][A-Za-z0-9_\-]{3,39})\]?",
+    ORDER_LABEL + r"\s*(?:is|是|는|은)?\s*[:：#]?\s*(?:&nbsp;\s*)*\[?"
+    r"(?=[A-Za-z_\-]*\d)([A-Za-z0-9][A-Za-z0-9_\-]{3,39})\]?",
     re.IGNORECASE)
 
 _SLOT_NAMES = ("height_cm", "weight_kg", "waist_cm", "foot_length_mm", "shoe_size", "colour")

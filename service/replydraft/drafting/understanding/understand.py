@@ -21,7 +21,13 @@ from replydraft.drafting.models import (
     ProductResolved,
     UnderstandingReport,
 )
-from replydraft.drafting.understanding.acts import Acts, is_statement, names_size, read_acts
+from replydraft.drafting.understanding.acts import (
+    ACK_LEFTOVER,
+    Acts,
+    is_statement,
+    names_size,
+    read_acts,
+)
 from replydraft.drafting.understanding.asks import Ask, AskBook
 from replydraft.drafting.understanding.conversation import (
     FOOTWEAR,
@@ -450,11 +456,10 @@ def _names_as_head(word: str, text: str, lacking: Sequence[str]) -> bool:
     return False
 
 
-def _bare_lack(normalised: str, lexicon: Lexicon) -> bool:
-    """The message is little more than the name of a thing we don't carry ("helmet", "茶刀"),
-    most often the answer to "what are you looking for?"."""
-    word = lexicon.lacked(normalised)
-    return word is not None and letters(normalised) <= letters(word) + 2
+def _only_names(word: str, normalised: str) -> bool:
+    """The message is little more than ``word`` ("helmet", "jeans?", "茶刀吧"), most often the
+    answer to "what are you looking for?"; a particle or a form of address may remain."""
+    return letters(normalised) <= letters(word) + ACK_LEFTOVER
 
 
 def _names_lack(normalised: str, lexicon: Lexicon) -> bool:
@@ -556,7 +561,7 @@ def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
 
 def _bare_kind(normalised: str, lexicon: Lexicon) -> bool:
     """The message is little more than a kind we sell ("jeans", "冲锋衣"): the kind is wanted."""
-    return any(word_in(word, normalised) and letters(normalised) <= letters(word) + 2
+    return any(word_in(word, normalised) and _only_names(word, normalised)
                for words in lexicon.categories.values() for word in words)
 
 
@@ -640,7 +645,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                        and not found))
                and not rules.get(s.intent) and s.intent not in asked else s for s in intents]
     # Nothing we lack named: a `not_sold` reading is only the model's guess at the item.
-    named_lack = _names_lack(normalised, lexicon)
+    lacked = lexicon.lacked(normalised)
+    named_lack = lacked is not None
     intents = _covered(intents, found, rules, named_lack=named_lack)
     if not named_lack and not rules.get("not_sold") and any(
             s.intent == "stock" and s.confidence >= FAINT for s in intents):
@@ -792,7 +798,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         sure = max([ASKED, *(s.confidence for s in trouble)])
         intents = [IntentScore(intent="not_sold", confidence=sure), *trouble]
     elif named_lack and not praised and (
-            ((not acts.statement or _bare_lack(normalised, lexicon)) and (nothing or about_it))
+            ((not acts.statement or (lacked is not None and _only_names(lacked, normalised)))
+             and (nothing or about_it))
             or ((lexicon.cue("wanting", normalised) or acts.ordering) and not mentioned
                 and (not rules or about_it))):
         # "有卖充电宝吗", "想买个睡袋", "interested in a camera", a bare "helmet": asked for,
