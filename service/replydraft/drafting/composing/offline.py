@@ -617,7 +617,8 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
         c.say("shipping_time.dispatch", "shipping_time")
     if ask in (None, "courier", "arrive_when"):
         c.say("shipping_time.couriers", "shipping_time")
-    if (urgent or ask in ("arrive_when", "express")) and "express_fee" not in c.asks \
+    # "which courier?" is also told the faster one: the choice is what they are weighing
+    if (urgent or ask in ("arrive_when", "express", "courier")) and "express_fee" not in c.asks \
             and not (placed and ask == "arrive_when"):
         # an order already placed and on its way cannot be switched to the faster courier
         c.say("shipping_time.express", "shipping_time")
