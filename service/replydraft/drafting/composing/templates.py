@@ -212,6 +212,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.hope": _spec(),
     "other.ordering": _spec(),
     "other.ordering_dispatch": _spec("cutoff"),
+    "other.ordering_choice": _spec("cutoff"),
     "thanks_close.close_urgent": _spec("cutoff"),
     "thanks_close.close_ahead": _spec(),
     "other.chasing": _spec(),
