@@ -117,6 +117,8 @@ def test_every_store_answer_is_for_a_known_ask_and_intent() -> None:
      "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "track.unless.zh\\[0\\]: bad pattern"),
     ("asks:\n  track: {intent: logistics_delay, zh: ['到哪'], replaces: [trak], check: "
      "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "track.replaces: unknown asks \\['trak'\\]"),
+    ("asks:\n  track: {intent: logistics_delay, zh: ['到哪'], overshadows: [logistics_delay], "
+     "check: {zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "must not name the ask's own intent"),
 ])
 def test_a_broken_asks_file_names_the_file_and_the_entry(
     tmp_path: Path, body: str, error: str

@@ -226,8 +226,8 @@ class Composer:
                 if step.ask == "person" and len(self.plan.steps) > 1:
                     key = "handoff.person_also"  # the question answered, then "I'm a person"
                 if step.ask == "ordering" and self.value("order_status") in _NOT_SENT:
-                    # "拍了": thanked, and told when it ships; "그럼 이거로 할게요", with nothing placed
-                    # yet: told to pick it on the product page and place the order
+                    # "拍了": thanked, and told when it ships; "그럼 이거로 할게요", with nothing
+                    # placed yet: told to pick it on the product page and place the order
                     placed = self.cue("placed") or self.value("order_status") is not None
                     choice = "other.ordering_dispatch" if placed else "other.ordering_choice"
                     if self.can_say(choice):

@@ -169,6 +169,10 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
     overshadows = spec.get("overshadows") or []
     if not isinstance(overshadows, list) or not set(overshadows) <= set(INTENTS):
         raise ConfigurationError(f"{path}: {where}.overshadows: a list of intents")
+    if spec["intent"] in overshadows:
+        # the ask's own intent hidden would leave the ask itself unanswered
+        raise ConfigurationError(f"{path}: {where}.overshadows: must not name the ask's own "
+                                 f"intent {spec['intent']!r}")
     replaces = spec.get("replaces") or []
     if not isinstance(replaces, list) or not all(isinstance(r, str) for r in replaces):
         raise ConfigurationError(f"{path}: {where}.replaces: a list of ask ids")
