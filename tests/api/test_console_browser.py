@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
 
 from api.browser import (
+    DESKTOP,
     PHONE,
     console_page,
     contrast,
@@ -244,6 +245,42 @@ def test_what_the_filter_changed_in_a_model_draft_shows_as_a_diff_with_rule_and_
     finally:
         database.close()
         llm.stop()
+
+
+def test_a_sign_in_sent_while_the_first_check_is_on_its_way_keeps_its_key(
+        browser: Browser, server: tuple[str, dict[str, str]]) -> None:
+    # On a slow server the page's first /v1/me (no key yet) can come back after the user has
+    # signed in; its 401 must not wipe the key the sign-in stored.
+    base_url, tokens = server
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")  # type: ignore[arg-type]
+    held: list[Route] = []
+
+    def hold_the_first_check(route: Route, request: Request) -> None:
+        if not held and "authorization" not in request.headers:
+            held.append(route)  # answered only after the sign-in below
+        else:
+            route.continue_()
+
+    try:
+        page = context.new_page()
+        page.route("**/v1/me", hold_the_first_check)
+        page.goto(f"{base_url}/console")
+        page.wait_for_selector("#signin-submit")
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the page sent no first check"
+        sign_in(page, tokens["agent"])
+        with page.expect_response("**/v1/me") as answered:
+            held[0].continue_()
+        assert answered.value.status == 401
+        page.wait_for_timeout(200)  # the first check's failure handled
+        assert page.evaluate("sessionStorage.getItem('replydraft.key')") == tokens["agent"]
+        expect(page.locator("#nav")).to_be_visible()
+        expect(page.locator("#problem")).to_be_hidden()
+    finally:
+        context.close()
 
 
 def test_a_content_user_runs_a_refresh_and_sees_the_job_finish(

@@ -100,10 +100,15 @@ async function boot() {
   $("problem-close").addEventListener("click", clearProblem);
   window.addEventListener("hashchange", route);
   // A key from earlier in this tab, or dev mode (no keys at all): /v1/me answers without asking.
+  const tried = session.key;
   try {
-    signedIn(await get("/v1/me"));
+    const principal = await get("/v1/me");
+    if (!me) signedIn(principal);
   } catch (error) {
-    if (session.key && !(error instanceof ApiError && error.status === 401)) showProblem(error);
+    // A sign-in sent while this first check was on its way carries a key of its own: the
+    // check's failure says nothing about it, and clearing it would sign the user out unseen.
+    if (me || session.key !== tried) return;
+    if (tried && !(error instanceof ApiError && error.status === 401)) showProblem(error);
     session.key = null;
     route();
     $("api-key").focus();
