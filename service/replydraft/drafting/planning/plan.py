@@ -439,6 +439,7 @@ _RESIDUAL_SOURCES: dict[str, StepSource] = {
 # A reading this sure makes a faint second one beside it noise ("便宜一半" is no postage question).
 _CLEAR = 0.85
 _FAINT = 0.65  # a keyword rule's weak match is 0.6
+_WEAK_RULE = 0.6
 # Asks that settle what another intent would have said ("can my wife wear it" is no "we don't
 # sell women's clothes").
 _SETTLES = {"women": "not_sold"}
@@ -449,8 +450,13 @@ def _clear_reading(names: list[str], confidence_of: dict[str, float], asks: Sequ
     asked = {found.intent for a in asks if (found := book.get(a)) is not None}
     settled = {_SETTLES[a] for a in asks if a in _SETTLES}
     top = max(confidence_of.values(), default=0.0)
+    # A specific ask found is a clear reading too: beside it, a model's guess below even a
+    # keyword's weakest match ("아침에 몇 시에 문 여는데요" read 0.55 as a quality worry) is
+    # dropped.
+    floor = _WEAK_RULE if asked else 0.0
     return [n for n in names if n not in settled and (
-        n in asked or top < _CLEAR or confidence_of.get(n, 1.0) >= _FAINT)]
+        n in asked or confidence_of.get(n, 1.0) >= _FAINT
+        or (top < _CLEAR and confidence_of.get(n, 1.0) >= floor))]
 
 
 def _in_asked_order(names: list[str], asks: Sequence[str], book: AskBook) -> list[str]:
