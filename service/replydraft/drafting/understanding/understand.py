@@ -768,7 +768,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # "一直用你家纸巾 质量真不错" praises what they had; it asks for nothing we lack.
     praised = acts.praise and not lexicon.cue("wanting", normalised)
     if praised:
-        intents = [s for s in intents if s.intent != "not_sold"] or [
+        # "good quality" said as praise with nothing asked is no quality worry either ("质量不错
+        # 吧" still asks for a word on it)
+        tagged = normalised.rstrip(" ~～!！。.").endswith(("吧", "吗", "么", "嘛"))
+        dropped = {"not_sold"} | ({"quality_concern"} if acts.statement and not displeased
+                                  and not tagged and "quality_concern" not in asked else set())
+        intents = [s for s in intents if s.intent not in dropped] or [
             IntentScore(intent="other", confidence=0.5)]
     if acts.praise and all(s.intent in _PRESALES | {"complaint", "quality_complaint"}
                            and not rules.get(s.intent) and s.intent not in asked
