@@ -256,6 +256,8 @@ def _offers_facts(sheet: FactSheet, inputs: FactInputs) -> None:
                   inputs.retrieved.product_block(on_offer[0].sku))
 
 
+CHEAPEST_NAMED = 3  # items named beside the price range
+
 def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     """The cheapest and the dearest of our items ("가격대가 어느 정도예요?")."""
     t = inputs.templates
@@ -265,6 +267,13 @@ def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
               number(cheapest.price))
     sheet.add("price_high", money(t, dearest.price), inputs.retrieved.product_block(dearest.sku),
               number(dearest.price))
+    # "anything cheaper?", "under 20 bucks": the range alone leaves them to search; the three
+    # most affordable items are named with it
+    lang = inputs.language
+    cheapest_three = sorted(inputs.whole_catalogue, key=lambda p: p.price)[:CHEAPEST_NAMED]
+    sheet.add("price_cheapest", listing(t, [
+        t.fragment("catalogue_item", item=localize(p.names, lang), price=money(t, p.price))
+        for p in cheapest_three]), inputs.retrieved.product_block(cheapest.sku))
 
 
 _LABEL = re.compile(r"^(?:面料|材质|面料為|材質)(?:为|為|是|：|:)\s*|^(?:fabric|material)\s*:\s*",

@@ -83,7 +83,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "product_info.fit": _spec("fit"),
     "product_info.care": _spec("care"),
     "product_info.alteration": _spec("alteration"),
-    "product_info.price_range": _spec("price_low price_high"),
+    "product_info.price_range": _spec("price_low price_high price_cheapest"),
     "product_info.features": _spec("features"),
     "product_info.size_range": _spec("size_first size_last"),
     "product_info.catalogue": _spec("catalogue"),
