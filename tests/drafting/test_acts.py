@@ -11,6 +11,7 @@ from replydraft.drafting.models import DraftRequest
 from replydraft.drafting.understanding.acts import read_acts
 from replydraft.drafting.understanding.cues import load_cues
 from replydraft.drafting.understanding.lexicon import load_lexicon
+from replydraft.errors import ConfigurationError
 
 REPO = Path(__file__).resolve().parents[2]
 LEXICON = load_lexicon(REPO / "prompts" / "offline" / "lexicon.yaml")
@@ -87,3 +88,19 @@ def test_a_demonstrative_or_a_bare_ok_continues_nothing(text: str) -> None:
                                   "주문번호 551209887341 배송 언제 돼요?"])
 def test_an_order_number_with_a_question_is_more_than_the_number(text: str) -> None:
     assert "order_number" not in acts(text)
+
+
+def test_a_bare_yes_or_no_is_an_acknowledgement() -> None:
+    # YAML reads an unquoted yes/no as true/false: the words must reach the lexicon as words.
+    for text in ("no", "yes", "nope"):
+        acts = read_acts(DraftRequest(messages=[{"role": "customer", "text": text}]), LEXICON,
+                         CUES)
+        assert acts.acknowledgement, text
+
+
+def test_a_lexicon_word_that_yaml_reads_as_a_boolean_is_refused(tmp_path: Path) -> None:
+    source = (REPO / "prompts" / "offline" / "lexicon.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "lexicon.yaml"
+    broken.write_text(source.replace('"no", nope', "no, nope", 1), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"cues\.acknowledge\[\d+\]: False is not text"):
+        load_lexicon(broken)

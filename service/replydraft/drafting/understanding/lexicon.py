@@ -107,6 +107,7 @@ class Lexicon:
 @lru_cache(maxsize=8)
 def load_lexicon(path: Path) -> Lexicon:
     data = load_yaml_mapping(path)
+    _refuse_non_text(path, data)
     try:
         generic = tuple(str(w).lower() for words in data["generic_name_words"].values()
                         for w in words)
@@ -127,6 +128,21 @@ def load_lexicon(path: Path) -> Lexicon:
                                  f"words: {sorted(specific - known)}")
     return Lexicon(generic, categories, colours, us_to_eu, cues, groups, specific, markers,
                    materials)
+
+
+def _refuse_non_text(path: Path, data: object, where: str = "") -> None:
+    """Every word must be text: YAML reads an unquoted yes, no, on or off as true or false, and a
+    number as a number, and such a word would silently match nothing it was meant to."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _refuse_non_text(path, value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            if isinstance(value, bool | int | float) or value is None:
+                raise ConfigurationError(
+                    f"{path}: {where}[{index}]: {value!r} is not text; quote it (YAML reads an "
+                    "unquoted yes/no/on/off as true/false and digits as a number)")
+            _refuse_non_text(path, value, f"{where}[{index}]")
 
 
 def _groups(path: Path, data: dict[str, dict[str, list[str]]], known: set[str]
