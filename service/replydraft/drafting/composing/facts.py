@@ -234,11 +234,16 @@ def _product_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("size_last", product.size_chart[-1].label, chunk)
 
 
+def _priced(t: TemplateSet, product: Product, lang: Language) -> str:
+    """"大码速干圆领T恤（69元）": an item named with its price."""
+    return t.fragment("catalogue_item", item=localize(product.names, lang),
+                      price=money(t, product.price))
+
+
 def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     """The items of the kind asked about, with their prices, in the catalogue's order."""
     t, lang = inputs.templates, inputs.language
-    items = [t.fragment("catalogue_item", item=localize(p.names, lang), price=money(t, p.price))
-             for p in inputs.candidates]
+    items = [_priced(t, p, lang) for p in inputs.candidates]
     first = inputs.candidates[0].sku if inputs.candidates else None
     sheet.add("catalogue", t.fragment("list_sep").join(items),
               inputs.retrieved.product_block(first) if first else None)
@@ -261,7 +266,8 @@ CHEAPEST_NAMED = 3  # items named beside the price range
 def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     """The cheapest and the dearest of our items ("가격대가 어느 정도예요?")."""
     t = inputs.templates
-    cheapest = min(inputs.whole_catalogue, key=lambda p: p.price)
+    by_price = sorted(inputs.whole_catalogue, key=lambda p: p.price)  # stable: ties keep order
+    cheapest = by_price[0]
     dearest = max(inputs.whole_catalogue, key=lambda p: p.price)
     sheet.add("price_low", money(t, cheapest.price), inputs.retrieved.product_block(cheapest.sku),
               number(cheapest.price))
@@ -269,11 +275,9 @@ def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
               number(dearest.price))
     # "anything cheaper?", "under 20 bucks": the range alone leaves them to search; the three
     # most affordable items are named with it
-    lang = inputs.language
-    cheapest_three = sorted(inputs.whole_catalogue, key=lambda p: p.price)[:CHEAPEST_NAMED]
-    sheet.add("price_cheapest", listing(t, [
-        t.fragment("catalogue_item", item=localize(p.names, lang), price=money(t, p.price))
-        for p in cheapest_three]), inputs.retrieved.product_block(cheapest.sku))
+    sheet.add("price_cheapest", listing(t, [_priced(t, p, inputs.language)
+                                            for p in by_price[:CHEAPEST_NAMED]]),
+              inputs.retrieved.product_block(cheapest.sku))
 
 
 _LABEL = re.compile(r"^(?:面料|材质|面料為|材質)(?:为|為|是|：|:)\s*|^(?:fabric|material)\s*:\s*",

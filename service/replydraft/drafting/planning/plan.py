@@ -24,6 +24,7 @@ from replydraft.drafting.models import (
 )
 from replydraft.drafting.understanding.acts import Acts
 from replydraft.drafting.understanding.asks import AskBook
+from replydraft.drafting.understanding.intents import WEAK
 from replydraft.knowledge.models import StoreProfile
 from replydraft.languages import Language
 from replydraft.policy.models import RiskFlag
@@ -438,8 +439,7 @@ _RESIDUAL_SOURCES: dict[str, StepSource] = {
 
 # A reading this sure makes a faint second one beside it noise ("便宜一半" is no postage question).
 _CLEAR = 0.85
-_FAINT = 0.65  # a keyword rule's weak match is 0.6
-_WEAK_RULE = 0.6
+_FAINT = 0.65  # a keyword rule's weak match is intents.WEAK (0.6)
 # Asks that settle what another intent would have said ("can my wife wear it" is no "we don't
 # sell women's clothes").
 _SETTLES = {"women": "not_sold"}
@@ -453,7 +453,7 @@ def _clear_reading(names: list[str], confidence_of: dict[str, float], asks: Sequ
     # A specific ask found is a clear reading too: beside it, a model's guess below even a
     # keyword's weakest match ("아침에 몇 시에 문 여는데요" read 0.55 as a quality worry) is
     # dropped.
-    floor = _WEAK_RULE if asked else 0.0
+    floor = WEAK if asked else 0.0
     return [n for n in names if n not in settled and (
         n in asked or confidence_of.get(n, 1.0) >= _FAINT
         or (top < _CLEAR and confidence_of.get(n, 1.0) >= floor))]

@@ -768,9 +768,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
     # "一直用你家纸巾 质量真不错" praises what they had; it asks for nothing we lack.
     praised = acts.praise and not lexicon.cue("wanting", normalised)
     if praised:
-        # "good quality" said as praise with nothing asked is no quality worry either ("质量不错
-        # 吧" still asks for a word on it)
-        tagged = normalised.rstrip(" ~～!！。.").endswith(("吧", "吗", "么", "嘛"))
+        # "good quality" said as praise with nothing asked is no quality worry either; a closing
+        # 吧 ("质量不错吧") still asks for a word on it (吗, 么, 嘛 already make it a question)
+        tagged = normalised.rstrip(" ~～!！。.").endswith("吧")
         dropped = {"not_sold"} | ({"quality_concern"} if acts.statement and not displeased
                                   and not tagged and "quality_concern" not in asked else set())
         intents = [s for s in intents if s.intent not in dropped] or [
