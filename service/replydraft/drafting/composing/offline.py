@@ -68,6 +68,7 @@ _NOT_SENT = frozenset({None, "unpaid", "paid"})
 _ACK_KEYS = {
     "remark": "other.noted", "answer": "other.answered", "promised": "other.promised",
     "praise": "other.praised", "praise_browsing": "other.praised_browsing",
+    "returning": "other.returning",
     "ordering": "other.ordering", "elsewhere": "other.elsewhere",
     "chasing": "other.chasing", "on_it": "other.on_it", "patient": "other.patient",
     "giving_up": "other.giving_up", "stepping_away": "other.stepping_away",
@@ -593,10 +594,18 @@ def _postage(c: Composer, ask: str | None) -> None:
 def _shipping_time(c: Composer, ask: str | None) -> None:
     """When it ships, when it arrives, or which courier: the sentence asked for, not all three."""
     urgent = c.ctx.understanding is not None and c.ctx.understanding.urgent
+    if ask == "shipped_yet":
+        # "发了吗": this order's state is looked up; the rule says when it should go out
+        _order_lookup(c, "shipping_time.shipped_", "shipping_time")
+        c.say("shipping_time.dispatch", "shipping_time")
+        return
     if ask == "rush":
-        # "请尽快安排发货": on it first, then when it goes out and the faster courier
+        # "请尽快安排发货": on it first, then when it goes out and the faster courier; "已付好
+        # 早点发" has paid for its courier already, and is not sold another one
+        paid = c.value("order_status") == "paid" or (
+            c.ctx.understanding is not None and c.ctx.understanding.order_state == "paid")
         c.say("shipping_time.rush", "shipping_time")
-        ask, urgent = "ship_when", True
+        ask, urgent = "ship_when", not paid
     if "express" in c.asks and ask == "arrive_when":
         ask = "express"  # "顺丰几天到": the express courier's days, not the standard schedule
     dated = urgent or c.cue("exact_date")

@@ -44,7 +44,8 @@ UNSURE_BELOW = 0.45
 NAMED_GUESS = 0.2
 # Asks answered by facts the composer computes, and the fact that must exist for each.
 COMPUTED: dict[str, str] = {
-    "ship_when": "cutoff", "rush": "cutoff", "arrive_when": "standard_days",
+    "ship_when": "cutoff", "shipped_yet": "cutoff", "rush": "cutoff",
+    "arrive_when": "standard_days",
     "courier": "standard_couriers",
     "express": "express_surcharge",
     "free_threshold": "free_over", "postage_pricey": "free_over", "remote": "remote_regions",
@@ -621,8 +622,8 @@ def _acknowledged(inputs: PlanInputs) -> bool:
     """The message does something an acknowledgement answers (``_ack``)."""
     acts = inputs.acts
     return acts.acknowledgement or acts.praise or acts.ordering or acts.hoping or \
-        acts.chasing or acts.stepping_away or acts.declining or acts.giving_up or \
-        _arrived(inputs)
+        acts.returning or acts.chasing or acts.stepping_away or acts.declining or \
+        acts.giving_up or _arrived(inputs)
 
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
@@ -638,6 +639,7 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
         "patient" if inputs.acts.patient else \
         "giving_up" if inputs.acts.giving_up else \
         "ordering" if inputs.acts.ordering and calm else \
+        "returning" if inputs.acts.returning and calm else \
         ("praise_browsing" if _browsing(inputs) else "praise") if inputs.acts.praise and calm else \
         "hope" if inputs.acts.hoping else \
         "received" if _arrived(inputs) else None

@@ -49,6 +49,7 @@ class Acts:
     praise: bool = False  # a pleased remark with no question ("looks great", "예쁘네요")
     # a wish with nothing asked ("头一回买 可别让我失望", "hope it fits", "잘 맞았으면 좋겠어요")
     hoping: bool = False
+    returning: bool = False  # has bought here before and says so ("我是老顾客了"), nothing asked
     ordering: bool = False  # says they are buying, with no question ("拍了", "요걸로 주세요")
     chasing: bool = False  # presses for the answer the agent is working on ("查到了吗")
     requesting: bool = False  # asks the agent to do something ("麻烦尽快处理下吧", "pls submit it")
@@ -94,8 +95,11 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         praise=lexicon.cue_affirmed("praise", normalised) and not asks_outright(normalised)
         and not lexicon.cue("another_option", normalised),
         hoping=lexicon.cue("hoping", normalised) and not question,
+        returning=_returning(normalised, lexicon),
+        # "i've ordered from you before" tells of a returning customer, not of an order now
         ordering=(lexicon.cue("ordering", normalised) or _chooses(normalised, lexicon))
-        and not question and not lexicon.cue("picture_taken", normalised),
+        and not question and not lexicon.cue("picture_taken", normalised)
+        and not _returning(normalised, lexicon),
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,
@@ -134,15 +138,32 @@ _ORDER_LABEL = re.compile(
 
 _COPULA = re.compile(r"(?:이에요|예요|입니다|이요)[.!~]*$")
 
+# An order card the chat platform sends when the customer taps an order: the order number with
+# the order's total and time, and the platform's lead-in ("…信息发送:"). The card says which order;
+# it asks nothing yet. A field's value is a sum, a date or a time, or a redacted one ("[金额x]").
+_CARD_FIELD = re.compile(
+    r"(?:订单金额|订单总额|实付金额|下单时间|付款时间|订单状态|商品名称|訂單金額|下單時間"
+    r"|order (?:total|amount|date|time|status)|주문 ?(?:금액|일시|날짜))\s*[:：]"
+    r"(?:\[[^\]]{0,8}\]|[\s\d.:/$¥￥元원-])*")
+_CARD_LEAD = re.compile(r"^[^:：]{0,40}(?:信息发送|訊息發送|发送了?订单|sent an order)\s*[:：]?")
+
 
 def only_an_order_number(normalised: str) -> bool:
     """The message is an order number and at most the words that label it."""
     found = order_id_in([normalised])
     if found is None:
         return False
-    rest = _ORDER_LABEL.sub("", normalised.replace(found, "", 1))
+    rest = _CARD_LEAD.sub("", _CARD_FIELD.sub("", normalised.replace(found, "", 1)))
+    rest = _ORDER_LABEL.sub("", rest)
     rest = _COPULA.sub("", rest.strip())  # "…이에요", "…입니다"
     return letters(rest) <= ACK_LEFTOVER
+
+
+def _returning(normalised: str, lexicon: Lexicon) -> bool:
+    """"我是老顾客了", "저 여기서 몇 번 샀어요": bought here before, and nothing asked. The count in
+    "好几次" or "몇 번" is no question word; a question elsewhere in the message is."""
+    word = lexicon.cue_word("returning", normalised)
+    return word is not None and not asks_outright(normalised.replace(word, " "))
 
 
 def names_size(normalised: str) -> bool:

@@ -779,6 +779,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                            and not rules.get(s.intent) and s.intent not in asked
                            for s in intents):
         intents = [IntentScore(intent="other", confidence=0.5)]
+    if acts.returning and not displeased and all(
+            s.intent in ("complaint", "quality_complaint") and not rules.get(s.intent)
+            for s in intents):
+        # "i've ordered from you guys before" is a returning customer, not the grievance the
+        # model often reads in such words; "老顾客了 送双袜子呗" still asks for its gift
+        intents = [IntentScore(intent="other", confidence=0.5)]
     nothing = all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents)
     ours = ours or any(word_in(word, normalised) for words in lexicon.categories.values()
                        for word in words)  # "冲锋衣的帽子" is the jacket's hood, not a hat
