@@ -11,7 +11,8 @@ screen and once with ``--screen-sku`` on screen. Figures:
 * the share understood as ``other`` only (target <= 5 %), and how many of those were read
   otherwise: a specific ask of its own (the store's hours), a message written to another company,
   a calm word that the parcel came, or a dialogue act that decides the reply by itself ("好的",
-  "요걸로 주세요", "查到了吗", "算了 不弄了"); the rest is the share not read at all;
+  "요걸로 주세요", "查到了吗", "算了 不弄了", an order number alone); the rest is the share not
+  read at all;
 * with the product on screen, how many messages resolve to a different product, and how many of
   those the customer named (``product.how`` named/category; target: no switch unless named);
 * the intent and mood distributions;
@@ -164,11 +165,13 @@ def only_other(understanding: Any) -> bool:
 # Dialogue acts that decide a reply by themselves ("好的" is acknowledged, "요걸로 주세요" is
 # thanked for, "查到了吗" and "麻烦尽快处理下吧" are told the agent is on it, "不着急" is thanked
 # for its patience, "算了 不弄了" is accepted, "等我一下" is told to take their time, "不用了谢谢"
-# and a goodbye are said goodbye to, a wish is met with help). A bare statement ("湖南") or a
-# possible answer to the agent is not counted: without the conversation it is not understood.
+# and a goodbye are said goodbye to, a wish is met with help, an order number or the order card
+# the chat sends is asked what the order needs, a returning customer is thanked for coming back).
+# A bare statement ("湖南") or a possible answer to the agent is not counted: without the
+# conversation it is not understood.
 REPLY_ACTS = frozenset({"acknowledgement", "thanks", "praise", "ordering", "chasing",
                         "requesting", "patient", "giving_up", "stepping_away", "farewell",
-                        "declining", "hoping", "contentless"})
+                        "declining", "hoping", "contentless", "order_number", "returning"})
 
 
 def decided_otherwise(understanding: Any) -> bool:
@@ -292,7 +295,8 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
           f"   (target <= {TARGET_OTHER_SHARE:.0%}: {ok})")
     print(f"    of which read otherwise (an ask of its own, written to another company, a parcel "
           f"arrived, or an act that decides the reply: ok, thanks, praise, an order, chasing, "
-          f"patience, letting it drop, stepping away, a goodbye, a wish, nothing): "
+          f"patience, letting it drop, stepping away, a goodbye, a wish, an order number, "
+          f"a returning customer, nothing): "
           f"{summary['other_only_read']};  not read at all: {summary['not_read_share']:.1%}")
     ok = "ok" if summary["switched_unnamed"] <= TARGET_UNNAMED_SWITCHES else "MISS"
     print(f"  on {summary['screen_sku']}: switched {summary['switched']} "

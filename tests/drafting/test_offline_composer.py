@@ -290,11 +290,28 @@ def test_a_wish_or_a_protest_is_not_a_remark_to_wave_through(drafter: Drafter) -
 
 
 def test_a_remark_that_answers_the_agent_keeps_the_conversation_going(drafter: Drafter) -> None:
-    answered = draft(drafter, ("customer", "아이가 들고 다닐 캐릭터 가방 찾아요"),
-                     ("agent", "좋아하는 캐릭터 있어요?"),
-                     ("customer", "네, 터닝메카드를 좋아합니다."))
+    answered = draft(drafter, ("customer", "남편 선물 고르고 있어요"),
+                     ("agent", "어떤 스타일 좋아하세요?"),
+                     ("customer", "음 심플한 거 좋아해요"))
     assert [s.ask for s in answered.plan.steps] == ["answer"]
     assert "감사해요" not in answered.text  # not a dead-end "thanks for telling me"
+
+
+def test_an_answer_in_a_talk_about_what_we_do_not_carry_says_so(drafter: Drafter) -> None:
+    # The agent's question is answered, but the thing asked for was a child's bag: the reply
+    # says plainly that we don't carry it, instead of "I'll look for one".
+    bag = draft(drafter, ("customer", "아이 캐릭터 가방 찾아요"),
+                ("agent", "좋아하는 캐릭터 있어요?"), ("customer", "공룡 나오는 거 좋아해요"))
+    assert [s.intent for s in bag.plan.steps] == ["not_sold"]
+    assert "없어요" in bag.text
+    # A child's age given in answer is the kids' sizes we don't make.
+    age = draft(drafter, ("customer", "想给儿子买件羽绒服"), ("agent", "孩子几岁了?"),
+                ("customer", "8岁"))
+    assert age.understanding is not None and age.understanding.asks == ["kids"]
+    # Our own goods named in the answer are no longer that talk.
+    ours = draft(drafter, ("customer", "想买个包"), ("agent", "我们家没有包哦 看看冲锋衣吗"),
+                 ("customer", "冲锋衣多少钱"))
+    assert "not_sold" not in {s.intent for s in ours.plan.steps}
 
 
 def test_something_the_shop_does_not_carry_read_as_nothing_is_declined(drafter: Drafter) -> None:

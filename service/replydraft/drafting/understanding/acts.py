@@ -254,4 +254,12 @@ def _agent_asked(request: DraftRequest) -> bool:
     before = request.messages[:-1]
     if not before or before[-1].role != "agent":
         return False
-    return is_question(normalise_measures(before[-1].text))
+    said = normalise_measures(before[-1].text)
+    return is_question(_STATING_NE.sub("", said)) or _HOW_BIG.search(said) is not None
+
+
+# Agents end statements with 呢 ("都是新货呢", "这个不清楚呢亲"): before 亲 or 哦, or at the end of
+# a sentence, it asks nothing; "您穿多大码呢" still asks by its question word.
+# "您穿多大码呢", "上衣还是裤子": asked with words the question reader does not count as asking.
+_HOW_BIG = re.compile(r"多大|多高|多重|多长|多宽|还是")
+_STATING_NE = re.compile(r"呢(?=亲|哦|哈|呀|(?:~|～|\s)*(?:[。.!！,，]|$))")

@@ -341,6 +341,17 @@ def understand(
         # The product question the catalogue brought in (read at ASKED) goes with it.
         intents = [s for s in intents if s.intent != "product_info" or s.confidence != ASKED
                    or any(a.intent == "product_info" for a in found)] or intents
+    told = _lack_told(customer[:-1], asks, lexicon) if acts.answers_agent and \
+        all(a.id in _CHOOSING for a in found) and product.how not in ("named", "category") and \
+        not _names_lack(normalised, lexicon) and all(
+            s.intent in _CHOOSING_INTENTS or s.confidence < FAINT for s in intents) else None
+    if told is not None:
+        # "想给儿子买件羽绒服" … "几岁了?" … "7岁": the answer to the agent goes on with a
+        # matter already settled by what we don't carry (kids' or women's sizes, bags); the
+        # draft says so, instead of looking for a size or an item.
+        found = [told] if isinstance(told, Ask) else []
+        intents = [IntentScore(intent=told.intent if isinstance(told, Ask) else "not_sold",
+                               confidence=ASKED)]
     urgent = cues.is_urgent(normalised)
     arrival = asks.get("arrive_when")
     if urgent and previous is None and not found and arrival is not None and \
@@ -350,8 +361,10 @@ def understand(
         found = [arrival]
         intents = [IntentScore(intent=arrival.intent, confidence=ASKED)]
     mood = _mood(cues, customer, said_mood, intents, order_state, urgent=urgent)
-    if (wish or supposed) and mood == "upset":
-        mood = "calm"  # "希望不要让我失望", "万一起球怎么办": the trouble is only feared
+    forestalled = order_state is None and any(a.id in _FORESTALLED for a in found)
+    if (wish or supposed or forestalled) and mood == "upset":
+        # "希望不要让我失望", "万一起球怎么办", "别压扁了 包好点": the trouble is only feared
+        mood = "calm"
     if mood == "upset" and order_state is None and taste \
             and not {s.intent for s in intents} & _AFTER_SALES:
         mood = "calm"
@@ -460,6 +473,31 @@ def _only_names(word: str, normalised: str) -> bool:
     """The message is little more than ``word`` ("helmet", "jeans?", "茶刀吧"), most often the
     answer to "what are you looking for?"; a particle or a form of address may remain."""
     return letters(normalised) <= letters(word) + ACK_LEFTOVER
+
+
+# Requests made before dispatch so that nothing goes wrong: whatever words of damage they hold,
+# nothing has happened yet.
+_FORESTALLED = frozenset({"pack_well", "inspect_before_ship"})
+# What choosing among goods asks ("black or tan", "M码", "7살이요"): in a talk about something we
+# don't carry, it is still about that thing.
+_CHOOSING = frozenset({"recommend", "catalogue", "range", "colours", "in_stock", "size_range"})
+_CHOOSING_INTENTS = frozenset({"other", "size_advice", "stock", "product_info"})
+# What an earlier turn may have said we don't carry, read from the customer's last few turns.
+_LACK_ASKS = ("kids", "women")
+_LACK_TURNS = 3
+
+
+def _lack_told(earlier: Sequence[str], asks: AskBook, lexicon: Lexicon) -> Ask | str | None:
+    """The kids' or women's ask, or "not_sold" for a thing we lack, that one of the customer's
+    last few turns raised; None when none did."""
+    for text in reversed(earlier[-_LACK_TURNS:]):
+        normalised = normalise_measures(text)
+        lacking = next((a for a in asks.find(normalised) if a.id in _LACK_ASKS), None)
+        if lacking is not None:
+            return lacking
+        if _names_lack(normalised, lexicon):
+            return "not_sold"
+    return None
 
 
 def _names_lack(normalised: str, lexicon: Lexicon) -> bool:
