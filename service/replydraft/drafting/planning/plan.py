@@ -206,10 +206,12 @@ class _Planner:
             self.steps = [PlanStep(intent="other", ask="promised", source="ack")]
             return self._finish(names)
         if not asks and not self.risk_types and (
-                acts.chasing or (acts.ordering and acts.statement and self.seen.followup)):
+                acts.chasing or (acts.ordering and acts.statement and self.seen.followup
+                                 and "not_sold" not in names)):
             # "问到了没" presses for the answer the agent is getting, and "그럼 네이비로 할게요"
             # settles the question before: the topic goes on, but repeating its answer would
-            # not be listening. The agent is on it; the order is thanked for.
+            # not be listening. The agent is on it; the order is thanked for, unless it is
+            # for something we don't carry ("구두" … "갈색으로 250 주세요").
             self.steps = [_ack(inputs)]
             return self._finish(names)
         sure_security = any(s.intent == "security" and s.confidence >= _SURE_SECURITY

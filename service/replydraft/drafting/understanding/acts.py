@@ -260,6 +260,13 @@ def _agent_asked(request: DraftRequest) -> bool:
 
 # Agents end statements with 呢 ("都是新货呢", "这个不清楚呢亲"): before 亲 or 哦, or at the end of
 # a sentence, it asks nothing; "您穿多大码呢" still asks by its question word.
+def agent_asks_outright(text: str) -> bool:
+    """An agent's turn asks by a mark or a question word ("您穿多大码呢", "몇 살이에요?"), not
+    only by a sentence ending that also states ("검정 있어요", "都是新货呢")."""
+    said = normalise_measures(text)
+    return asks_outright(_STATING_NE.sub("", said)) or _HOW_BIG.search(said) is not None
+
+
 # "您穿多大码呢", "上衣还是裤子": asked with words the question reader does not count as asking.
 _HOW_BIG = re.compile(r"多大|多高|多重|多长|多宽|还是")
 _STATING_NE = re.compile(r"呢(?=亲|哦|哈|呀|(?:~|～|\s)*(?:[。.!！,，]|$))")

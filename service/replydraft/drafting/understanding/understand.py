@@ -18,12 +18,14 @@ from replydraft.drafting.models import (
     ConversationState,
     DraftRequest,
     IntentScore,
+    Message,
     ProductResolved,
     UnderstandingReport,
 )
 from replydraft.drafting.understanding.acts import (
     ACK_LEFTOVER,
     Acts,
+    agent_asks_outright,
     is_statement,
     names_size,
     read_acts,
@@ -202,8 +204,14 @@ def understand(
 
     def before(previous: str) -> list[IntentScore]:
         # Classified only when the latest message leans on it: an extra model call otherwise.
-        return _implied_intents(classifier.classify(previous, rules_only=rules_only),
-                                previous, family, products, lexicon, None, False)
+        scores = _implied_intents(classifier.classify(previous, rules_only=rules_only),
+                                  previous, family, products, lexicon, None, False)
+        said = normalise_measures(previous)
+        if is_question(said) and cues.mood(said, previous) == "calm":
+            # "이건 무슨 소재예요?": a calm question is no grievance for a follow-up to carry on,
+            # whatever the model reads in it
+            scores = [s for s in scores if s.intent != "complaint"]
+        return scores
 
     if any(s.intent == "thanks_close" and s.confidence >= FOLLOWUP_OWN for s in intents):
         followup = False  # "thanks, ordering now" closes the topic; it does not continue it
@@ -219,7 +227,12 @@ def understand(
                      for ask in (asks.get("catalogue"), asks.get("recommend")))
     # "jeans", "冲锋衣": a kind named and nothing else, opening the talk, is the kind wanted
     # ("등산화는요?" after a question continues that question).
-    bare_kind = previous is None and _bare_kind(normalised, lexicon)
+    # So is the answer to the agent's "what are you looking for?" ("후드티요").
+    # ("冲锋衣" after "我185 260斤" … "哪一款?" names the item the size question was about.)
+    bare_kind = _bare_kind(normalised, lexicon) and (previous is None or (
+        acts.answers_agent and not is_question(normalised)
+        and not any(s.intent in _PRESALES and s.confidence >= FAINT
+                    for s in before(previous))))
     one_of_a_kind = product.how == "named" and len(product.candidates) == 1 and \
         (request.sku is None or kind_asked) and not measured and \
         (lexicon.cue("wanting", normalised) or kind_asked or bare_kind) and \
@@ -231,7 +244,7 @@ def understand(
         # "any hiking boots would do", "어르신이 신기 편한 신발 있을까요?": a pick
         # among a kind we sell is answered with our items of that kind, not the whole range.
         found = [catalogue if a.id == "recommend" else a for a in found]
-    if one_of_a_kind and not found and catalogue is not None and bare_kind:
+    if (one_of_a_kind or of_a_kind) and not found and catalogue is not None and bare_kind:
         found = [catalogue]  # "cargo pants", the answer to "what are you looking for?"
     if of_a_kind and product.sku is None:
         found = _wanted_kind(_priced_kind(found, asks), asks, acts, lexicon, normalised,
@@ -341,10 +354,21 @@ def understand(
         # The product question the catalogue brought in (read at ASKED) goes with it.
         intents = [s for s in intents if s.intent != "product_info" or s.confidence != ASKED
                    or any(a.intent == "product_info" for a in found)] or intents
-    told = _lack_told(customer[:-1], asks, lexicon) if acts.answers_agent and \
+    # Only a plain answer ("7살이요", "M码", "black or tan") or a choice ("갈색으로 250 주세요")
+    # goes on with it: praise of what the agent showed, or a question of its own, is about
+    # what the agent is talking about.
+    told = _lack_told(request.messages[:-1], asks, lexicon) if (
+        acts.ordering or (acts.answers_agent and acts.statement and not acts.praise)) and \
+        not is_question(normalised) and \
         all(a.id in _CHOOSING for a in found) and product.how not in ("named", "category") and \
         not _names_lack(normalised, lexicon) and all(
             s.intent in _CHOOSING_INTENTS or s.confidence < FAINT for s in intents) else None
+    if told is None and acts.ordering and not _names_lack(normalised, lexicon) and \
+            _agent_went_on(request) and any(s.intent == "not_sold" for s in intents):
+        # "정장 구두" … "갈색이랑 검정 있어요" … "검정으로 250 주세요": the agent went on about
+        # it as if we had it; the choice is not met with "we don't carry that"
+        intents = [s for s in intents if s.intent != "not_sold"] or [
+            IntentScore(intent="other", confidence=0.5)]
     if told is not None:
         # "想给儿子买件羽绒服" … "几岁了?" … "7岁": the answer to the agent goes on with a
         # matter already settled by what we don't carry (kids' or women's sizes, bags); the
@@ -487,17 +511,41 @@ _LACK_ASKS = ("kids", "women")
 _LACK_TURNS = 3
 
 
-def _lack_told(earlier: Sequence[str], asks: AskBook, lexicon: Lexicon) -> Ask | str | None:
+def _lack_told(earlier: Sequence[Message], asks: AskBook, lexicon: Lexicon
+               ) -> Ask | str | None:
     """The kids' or women's ask, or "not_sold" for a thing we lack, that one of the customer's
-    last few turns raised; None when none did."""
-    for text in reversed(earlier[-_LACK_TURNS:]):
-        normalised = normalise_measures(text)
+    last few turns raised; None when none did, or when the agent has since said more than a
+    question (that we don't have it, or something about it as if we had)."""
+    customer_turns = 0
+    for message in reversed(earlier):
+        normalised = normalise_measures(message.text)
+        if message.role == "agent":
+            if _WE_LACK_IT.search(normalised) or not agent_asks_outright(message.text):
+                # said we don't have it, or went on about it ("갈색이랑 검정 있어요"): the
+                # draft would contradict the agent; only their questions leave it open
+                return None
+            continue
+        customer_turns += 1
+        if customer_turns > _LACK_TURNS:
+            return None
         lacking = next((a for a in asks.find(normalised) if a.id in _LACK_ASKS), None)
         if lacking is not None:
             return lacking
         if _names_lack(normalised, lexicon):
             return "not_sold"
     return None
+
+
+def _agent_went_on(request: DraftRequest) -> bool:
+    """The agent's turn just before the latest one said something, not only asked."""
+    before = request.messages[:-1]
+    return bool(before) and before[-1].role == "agent" and \
+        not agent_asks_outright(before[-1].text)
+
+
+# The agent saying we don't have it ("我们家没有包哦", "we don't carry bags", "가방은 없어요").
+_WE_LACK_IT = re.compile(r"没有|不卖|没得卖|不做|(?:don.?t|do not) (?:have|carry|sell|make)|"
+                         r"없어요|없습니다|안 ?팔|판매하지 ?않")
 
 
 def _names_lack(normalised: str, lexicon: Lexicon) -> bool:
@@ -823,6 +871,13 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "i've ordered from you guys before" is a returning customer, not the grievance the
         # model often reads in such words; "老顾客了 送双袜子呗" still asks for its gift
         intents = [IntentScore(intent="other", confidence=0.5)]
+    if any(s.intent == "handoff" and not rules.get("handoff") and "handoff" not in asked
+           and s.confidence < STRONG for s in intents) and not displeased and \
+            acts.statement and not is_question(normalised) and not acts.requesting:
+        # "he's kinda a sensitive person": a person named in a calm statement is no person
+        # asked for; handing it to a supervisor takes a keyword, an ask or a request
+        intents = [s for s in intents if s.intent != "handoff"] or [
+            IntentScore(intent="other", confidence=0.5)]
     nothing = all(s.intent in ("other", "greeting") or s.confidence < FAINT for s in intents)
     ours = ours or any(word_in(word, normalised) for words in lexicon.categories.values()
                        for word in words)  # "冲锋衣的帽子" is the jacket's hood, not a hat
