@@ -140,7 +140,7 @@ _COPULA = re.compile(r"(?:이에요|예요|입니다|이요)[.!~]*$")
 
 # An order card the chat platform sends when the customer taps an order: the order number with
 # the order's total and time, and the platform's lead-in ("…信息发送:"). The card says which order;
-# it asks nothing yet. A field's value is a sum, a date or a time, or a redacted one ("[金额x]").
+# it asks nothing yet. A field's value is a sum, a date or a time, or one redacted in brackets.
 _CARD_FIELD = re.compile(
     r"(?:订单金额|订单总额|实付金额|下单时间|付款时间|订单状态|商品名称|訂單金額|下單時間"
     r"|order (?:total|amount|date|time|status)|주문 ?(?:금액|일시|날짜))\s*[:：]"
@@ -258,15 +258,15 @@ def _agent_asked(request: DraftRequest) -> bool:
     return is_question(_STATING_NE.sub("", said)) or _HOW_BIG.search(said) is not None
 
 
-# Agents end statements with 呢 ("都是新货呢", "这个不清楚呢亲"): before 亲 or 哦, or at the end of
-# a sentence, it asks nothing; "您穿多大码呢" still asks by its question word.
 def agent_asks_outright(text: str) -> bool:
     """An agent's turn asks by a mark or a question word ("您穿多大码呢", "몇 살이에요?"), not
-    only by a sentence ending that also states ("검정 있어요", "都是新货呢")."""
+    only by a sentence ending that also states ("검정 있어요", "这款很耐穿呢")."""
     said = normalise_measures(text)
     return asks_outright(_STATING_NE.sub("", said)) or _HOW_BIG.search(said) is not None
 
 
 # "您穿多大码呢", "上衣还是裤子": asked with words the question reader does not count as asking.
 _HOW_BIG = re.compile(r"多大|多高|多重|多长|多宽|还是")
+# Agents end statements with 呢 ("这款很耐穿呢", "这个要问下仓库呢亲"): before 亲 or 哦, or at
+# the end of a sentence, it asks nothing; "您穿多大码呢" still asks by its question word.
 _STATING_NE = re.compile(r"呢(?=亲|哦|哈|呀|(?:~|～|\s)*(?:[。.!！,，]|$))")

@@ -354,7 +354,7 @@ def understand(
         # The product question the catalogue brought in (read at ASKED) goes with it.
         intents = [s for s in intents if s.intent != "product_info" or s.confidence != ASKED
                    or any(a.intent == "product_info" for a in found)] or intents
-    # Only a plain answer ("7살이요", "M码", "black or tan") or a choice ("갈색으로 250 주세요")
+    # Only a plain answer ("8살이요", "M码", "black or tan") or a choice ("갈색으로 250 주세요")
     # goes on with it: praise of what the agent showed, or a question of its own, is about
     # what the agent is talking about.
     told = _lack_told(request.messages[:-1], asks, lexicon) if (
@@ -502,7 +502,7 @@ def _only_names(word: str, normalised: str) -> bool:
 # Requests made before dispatch so that nothing goes wrong: whatever words of damage they hold,
 # nothing has happened yet.
 _FORESTALLED = frozenset({"pack_well", "inspect_before_ship"})
-# What choosing among goods asks ("black or tan", "M码", "7살이요"): in a talk about something we
+# What choosing among goods asks ("black or tan", "M码", "8살이요"): in a talk about something we
 # don't carry, it is still about that thing.
 _CHOOSING = frozenset({"recommend", "catalogue", "range", "colours", "in_stock", "size_range"})
 _CHOOSING_INTENTS = frozenset({"other", "size_advice", "stock", "product_info"})
