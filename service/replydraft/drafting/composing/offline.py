@@ -738,7 +738,8 @@ def _invoice(c: Composer, ask: str | None) -> None:
     if c.value("invoice_available") == "no":
         c.say("invoice.unavailable", "invoice")
         return
-    if ask != "invoice_when":  # "when does the invoice come" is not asking which kinds
+    if ask not in ("invoice_when", "invoice_kind"):
+        # "when does the invoice come" or "the electronic one then" is not asking which kinds
         c.say("invoice.available", "invoice")
     c.say("invoice.note", "invoice")
 

@@ -53,6 +53,7 @@ COMPUTED: dict[str, str] = {
     "return_conditions": "return_condition", "return_how": "no_reason_days",
     "return_postage": "no_reason_days", "exchange": "exchange_days",
     "exchange_colour": "no_reason_days", "invoice_when": "invoice_note",
+    "invoice_kind": "invoice_note",
     "refund_when": "refund_days", "price": "price", "fabric": "fabric", "fit": "fit",
     "care": "care", "features": "features", "restock": "restock", "in_stock": "colour_names",
     "colours": "colour_names", "opinion": "features", "multi_buy": "promotion",

@@ -11,7 +11,7 @@ chasing from prompts/understanding/cues.yaml `chasing`), and reported with the i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
 from replydraft.drafting.models import DialogueAct, DraftRequest
@@ -85,6 +85,7 @@ class Acts:
 def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
     normalised = normalise_measures(request.latest)
     question = is_question(normalised)
+    returning = _returning(normalised, lexicon)
     return Acts(
         acknowledgement=acknowledgement(normalised, lexicon),
         thanks=lexicon.cue("thanks", normalised),
@@ -95,11 +96,10 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         praise=lexicon.cue_affirmed("praise", normalised) and not asks_outright(normalised)
         and not lexicon.cue("another_option", normalised),
         hoping=lexicon.cue("hoping", normalised) and not question,
-        returning=_returning(normalised, lexicon),
+        returning=returning,
         # "i've ordered from you before" tells of a returning customer, not of an order now
         ordering=(lexicon.cue("ordering", normalised) or _chooses(normalised, lexicon))
-        and not question and not lexicon.cue("picture_taken", normalised)
-        and not _returning(normalised, lexicon),
+        and not question and not lexicon.cue("picture_taken", normalised) and not returning,
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,
@@ -254,15 +254,19 @@ def _agent_asked(request: DraftRequest) -> bool:
     before = request.messages[:-1]
     if not before or before[-1].role != "agent":
         return False
-    said = normalise_measures(before[-1].text)
-    return is_question(_STATING_NE.sub("", said)) or _HOW_BIG.search(said) is not None
+    return _agent_asks(before[-1].text, is_question)
 
 
 def agent_asks_outright(text: str) -> bool:
     """An agent's turn asks by a mark or a question word ("您穿多大码呢", "몇 살이에요?"), not
     only by a sentence ending that also states ("검정 있어요", "这款很耐穿呢")."""
+    return _agent_asks(text, asks_outright)
+
+
+def _agent_asks(text: str, asks: Callable[[str], bool]) -> bool:
+    """An agent's turn read by ``asks``, once its stating 呢 is set aside."""
     said = normalise_measures(text)
-    return asks_outright(_STATING_NE.sub("", said)) or _HOW_BIG.search(said) is not None
+    return asks(_STATING_NE.sub("", said)) or _HOW_BIG.search(said) is not None
 
 
 # "您穿多大码呢", "上衣还是裤子": asked with words the question reader does not count as asking.
