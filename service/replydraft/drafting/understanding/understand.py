@@ -202,8 +202,12 @@ def understand(
         bare or is_followup(latest, intents, classifier, lexicon)
         or answers_the_agent(latest, awaiting))
 
+    read_before: dict[str, list[IntentScore]] = {}
+
     def before(previous: str) -> list[IntentScore]:
-        # Classified only when the latest message leans on it: an extra model call otherwise.
+        # Classified only when the latest message leans on it, and once: a model call each time.
+        if previous in read_before:
+            return read_before[previous]
         scores = _implied_intents(classifier.classify(previous, rules_only=rules_only),
                                   previous, family, products, lexicon, None, False)
         said = normalise_measures(previous)
@@ -211,11 +215,13 @@ def understand(
             # "이건 무슨 소재예요?": a calm question is no grievance for a follow-up to carry on,
             # whatever the model reads in it
             scores = [s for s in scores if s.intent != "complaint"]
+        read_before[previous] = scores
         return scores
 
     if any(s.intent == "thanks_close" and s.confidence >= FOLLOWUP_OWN for s in intents):
         followup = False  # "thanks, ordering now" closes the topic; it does not continue it
     normalised = normalise_measures(latest)
+    names_lack = _names_lack(normalised, lexicon)  # "슬랙스는요?": a thing we don't carry
     measured = message_slots(latest, family, lexicon).measured
     # "牛仔褲 腰圍36吋 要買幾號" asks the size of the jeans, not which jeans there are.
     of_a_kind = product.how in ("category", "ambiguous") and bool(product.candidates) and \
@@ -237,7 +243,7 @@ def understand(
         (request.sku is None or kind_asked) and not measured and \
         (lexicon.cue("wanting", normalised) or kind_asked or bare_kind) and \
         not names_size(normalised) and not lexicon.colour_families(normalised) and \
-        not _names_lack(normalised, lexicon)  # "데님 가방" wants a bag, not our denim
+        not names_lack  # "데님 가방" wants a bag, not our denim
     found = asks.find(normalised, of_a_kind=of_a_kind or one_of_a_kind)
     catalogue = asks.get("catalogue")
     if (of_a_kind or one_of_a_kind) and catalogue is not None and catalogue not in found:
@@ -262,9 +268,8 @@ def understand(
         # continue the last one. "색깔은요?" after a size question does not: a specific ask the
         # last question did not have is a question of its own (the product still carries over).
         # "슬랙스는요?" after looking at hoodies names a thing we don't make: its own question.
-        lacking = _names_lack(normalised, lexicon)
         own = [s for s in intents if s.intent not in RESIDUAL and (
-            s.confidence >= FOLLOWUP_OWN or (s.intent == "not_sold" and lacking))]
+            s.confidence >= FOLLOWUP_OWN or (s.intent == "not_sold" and names_lack))]
         inherited = with_followup([], before(previous), followup=True)
         asked = {i for ask in found if not ask.alone for i in (ask.intent, *ask.also)}
         if asked and not asked & {s.intent for s in inherited}:
@@ -361,9 +366,9 @@ def understand(
         acts.ordering or (acts.answers_agent and acts.statement and not acts.praise)) and \
         not is_question(normalised) and \
         all(a.id in _CHOOSING for a in found) and product.how not in ("named", "category") and \
-        not _names_lack(normalised, lexicon) and all(
+        not names_lack and all(
             s.intent in _CHOOSING_INTENTS or s.confidence < FAINT for s in intents) else None
-    if told is None and acts.ordering and not _names_lack(normalised, lexicon) and \
+    if told is None and acts.ordering and not names_lack and \
             _agent_went_on(request) and any(s.intent == "not_sold" for s in intents):
         # "정장 구두" … "갈색이랑 검정 있어요" … "검정으로 250 주세요": the agent went on about
         # it as if we had it; the choice is not met with "we don't carry that"
