@@ -46,6 +46,11 @@ def acts(*turns: str) -> list[str]:
     (("好的，那明天到得了吗",), "continuing"),
     (("ok so when does it ship",), "continuing"),
     (("그럼 배송비는 얼마예요?",), "continuing"),
+    (("A:好的，后天下午给您重新寄一件", "后天下午寄是吧"), "confirming"),
+    (("A:We'll ship the new pair on Friday.", "ok so friday right?"), "confirming"),
+    (("A:내일 다시 보내 드릴게요", "내일 보내 주시는 거 맞죠?"), "confirming"),
+    (("A:我给您备注加急", "嗯 千万别忘了"), "reminding"),
+    (("A:I'll add a note for the warehouse.", "great, make sure you do"), "reminding"),
 ])
 def test_each_act_is_read(turns: tuple[str, ...], act: str) -> None:
     assert act in acts(*turns)
@@ -104,3 +109,18 @@ def test_a_lexicon_word_that_yaml_reads_as_a_boolean_is_refused(tmp_path: Path) 
     broken.write_text(source.replace('"no", nope', "no, nope", 1), encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"cues\.acknowledge\[\d+\]: False is not text"):
         load_lexicon(broken)
+
+
+@pytest.mark.parametrize("turns", [
+    ("A:好的，明天给您发出", "是不是纯棉的"),  # a tag question about something else
+    ("A:后天给您补寄", "今天寄是吧"),  # not the agent's words: the agent reads it
+    ("A:您穿多大码呢？", "2XL对吧"),  # nothing was promised
+    ("明天发是吧",),  # no agent turn at all
+])
+def test_a_tag_question_confirms_only_the_promise_it_repeats(turns: tuple[str, ...]) -> None:
+    assert "confirming" not in acts(*turns)
+
+
+def test_a_reminder_needs_a_promise_and_states() -> None:
+    assert "reminding" not in acts("记得给我备注哦")  # no agent turn: nothing to keep
+    assert "reminding" not in acts("A:我帮您备注下", "记得备注了吗？")  # asks whether it was done

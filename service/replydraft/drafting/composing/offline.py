@@ -67,6 +67,7 @@ _NOT_SENT = frozenset({None, "unpaid", "paid"})
 # What each kind of acknowledgement says (a plan step with source "ack", by its ask).
 _ACK_KEYS = {
     "remark": "other.noted", "answer": "other.answered", "promised": "other.promised",
+    "confirmed": "other.confirmed", "reminded": "other.reminded", "opening": "other.opening",
     "praise": "other.praised", "praise_browsing": "other.praised_browsing",
     "returning": "other.returning",
     "ordering": "other.ordering", "elsewhere": "other.elsewhere",
@@ -231,6 +232,10 @@ class Composer:
                     # placed yet: told to pick it on the product page and place the order
                     placed = self.cue("placed") or self.value("order_status") is not None
                     choice = "other.ordering_dispatch" if placed else "other.ordering_choice"
+                    if placed and self._agent_told_cutoff():
+                        # the agent gave the cut-off a turn ago: "paid" is told it goes out as
+                        # said, not the rule again
+                        choice = "other.ordering_as_told"
                     if self.can_say(choice):
                         key = choice
                 self.say(key, "other")
@@ -248,6 +253,17 @@ class Composer:
             self.say_first(["bargaining.over", "bargaining.supervisor"], "bargaining")
         elif source == "handoff":
             self.say("handoff.ack", "other")
+
+    def _agent_told_cutoff(self) -> bool:
+        """An agent's turn names the dispatch cut-off hour ("16点前付款当天发")."""
+        cutoff = self.value("cutoff")
+        if cutoff is None:
+            return False
+        h = int(cutoff.split(":")[0])
+        hour = re.compile(rf"(?<!\d)(?:{h}|(?:下午|오후\s*){h - 12}|{h - 12}\s*p\.?m)(?!\d)",
+                          re.IGNORECASE)
+        return any(m.role == "agent" and hour.search(m.text) is not None
+                   for m in self.ctx.request.messages[:-1])
 
     def _which_item(self, intent: str) -> str:
         """Which item, asked for a size: the measures the chart needs come with the question

@@ -206,6 +206,13 @@ class _Planner:
             # whatever else the words lean to.
             self.steps = [PlanStep(intent="other", ask="promised", source="ack")]
             return self._finish(names)
+        if (acts.confirming or acts.reminding) and not self.risk_types and \
+                set(asks) <= _PROMISE_ANSWERS:
+            # "那明天发是吧" after "明天给您补发": the agent's word is confirmed, not the dispatch
+            # rule recited over it; "一定记得哦" is told it will be kept.
+            ask = "confirmed" if acts.confirming else "reminded"
+            self.steps = [PlanStep(intent="other", ask=ask, source="ack")]
+            return self._finish(names)
         if not asks and not self.risk_types and (
                 acts.chasing or (acts.ordering and acts.statement and self.seen.followup
                                  and "not_sold" not in names)):
@@ -525,13 +532,19 @@ def _order_aware(names: list[str], inputs: PlanInputs, asks: Sequence[str], calm
         inputs.order_status == "paid" and not calm) or (
         "not_shipped" in asks and inputs.order_status != "unpaid")
     specific = {"courier", "ship_from", "overseas", "pickup_point", "designate_courier",
-                "express"} & set(asks)
+                "our_courier", "express"} & set(asks)
     if not late or specific:
         return names
     return _answering_order([*names, "logistics_delay"], drop={"shipping_time"})
 
 
 _ORDER_INTENTS = frozenset({"logistics_delay", "refund_status"})
+# A faint reading of one of these ("质量不太行") is a grievance half-said: it is read, not met
+# with "what can I help you with?".
+_GRIEVANCES = frozenset({"quality_complaint", "quality_concern", "complaint", "refund_status",
+                         "return_exchange", "cancel_order"})
+# Asks a promise the agent just made answers already ("明天给您发" … "那明天发是吧").
+_PROMISE_ANSWERS = frozenset({"ship_when", "shipped_yet", "rush"})
 
 
 def _residual_source(intent: str) -> StepSource:
@@ -557,6 +570,9 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if (not steps or guesses) and _acknowledged(inputs):
         checks.clear()  # "they look awesome" read faintly as a complaint is praise, not a case
         return [_ack(inputs)]
+    if steps and guesses and _tells_of_themselves(inputs) \
+            and not {s.intent for s in steps} & _GRIEVANCES:
+        return [_what_they_need()]  # read only faintly, opening the talk: see below
     if steps and guesses and _remark(inputs):
         # A remark mid-conversation that nothing could be read in ("我是第二次来买了") asks
         # nothing: it is acknowledged, and the agent still reads it (the checks stay).
@@ -583,7 +599,23 @@ def _residual(steps: list[PlanStep], inputs: PlanInputs, book: AskBook, language
     if _remark(inputs) and not kept:
         # Acknowledged ("收到，我看一下", not a closing line); the agent reads it.
         return [_remark_step(inputs)]
+    if _tells_of_themselves(inputs) and not kept:
+        # "just travelling and want to film a vlog" opening the talk: there is nothing to look
+        # into yet, so what they need is asked; the agent still reads it.
+        return [_what_they_need()]
     return [*kept, PlanStep(intent="other", ask="unclear", source="check")]
+
+
+def _tells_of_themselves(inputs: PlanInputs) -> bool:
+    """Opening the talk, the customer tells of themselves and asks nothing ("just travelling and
+    want to film a vlog"): nothing to look into yet."""
+    acts = inputs.acts
+    return inputs.first_reply and acts.statement and acts.about_self and not acts.of_order \
+        and not acts.continuing and not inputs.risks
+
+
+def _what_they_need() -> PlanStep:
+    return PlanStep(intent="other", ask="opening", source="ack")
 
 
 def _taken_on(inputs: PlanInputs, book: AskBook, language: Language, checks: list[CheckItem]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 
 from replydraft.drafting.models import DialogueAct, DraftRequest
 from replydraft.drafting.understanding.cues import Cues
-from replydraft.drafting.understanding.dialogue import ORDER_LABEL, order_id_in
+from replydraft.drafting.understanding.dialogue import ORDER_LABEL, echoes_agent, order_id_in
 from replydraft.drafting.understanding.intents import asks_outright, is_question, letters
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
@@ -37,7 +37,7 @@ ACK_LEFTOVER = 2  # "好的亲", "ok man": a particle or a form of address may r
 
 
 # Details of other acts, not acts of their own.
-_DETAILS = frozenset({"of_service", "of_order", "thanks_ahead"})
+_DETAILS = frozenset({"of_service", "of_order", "thanks_ahead", "about_self"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,11 @@ class Acts:
     # asks the agent to wait while they check or ask someone ("等我一下", "hold on", "잠시만요")
     stepping_away: bool = False
     statement: bool = False  # no question in it at all ("我是老顾客了")
+    # checks that what the agent just promised stands, in the agent's words ("那明天发是吧" after
+    # "明天给您补发", "so tomorrow right?", "내일 보내 주시는 거죠?")
+    confirming: bool = False
+    # asks the agent to keep what they just promised ("一定记得备注哦", "don't forget")
+    reminding: bool = False
     contentless: bool = False  # nothing to read in it ("?", an emoji)
     image: bool = False  # only a picture ("[图片]"): what it shows is for the agent to see
     # only an order number, perhaps labelled ("订单号 4512…", "order no. 4512…"): the order to look
@@ -76,6 +81,9 @@ class Acts:
     # the thanks is given ahead ("先谢谢了", "thanks in advance"): something is being done for
     # them. A detail of `thanks`.
     thanks_ahead: bool = False
+    # it tells of the customer themselves ("我平时跑步", "i'm going camping", "저는 학생이에요"):
+    # opening the talk, what they need is asked. A detail of `statement`.
+    about_self: bool = False
 
     def names(self) -> list[DialogueAct]:
         return [f.name for f in fields(self)  # type: ignore[misc]
@@ -86,6 +94,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
     normalised = normalise_measures(request.latest)
     question = is_question(normalised)
     returning = _returning(normalised, lexicon)
+    promised = _agent_just_promised(request, cues)
     return Acts(
         acknowledgement=acknowledgement(normalised, lexicon),
         thanks=lexicon.cue("thanks", normalised),
@@ -108,6 +117,9 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         stepping_away=lexicon.cue("stepping_away", normalised) and not _ASKED_OF_US.search(
             normalised) and not lexicon.cue("requesting", normalised),
         statement=is_statement(normalised, lexicon),
+        confirming=promised and lexicon.cue("confirming", normalised) and echoes_agent(request),
+        reminding=promised and lexicon.cue("reminding", normalised)
+        and not asks_outright(normalised),
         contentless=contentless(normalised),
         image=image_only(request.latest),
         order_number=only_an_order_number(normalised),
@@ -115,7 +127,8 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         continuing=continues(normalised, lexicon) or lexicon.cue("refers_back", normalised),
         of_service=lexicon.cue("service_words", normalised),
         of_order=lexicon.cue("order_words", normalised),
-        thanks_ahead=lexicon.cue("thanks_ahead", normalised))
+        thanks_ahead=lexicon.cue("thanks_ahead", normalised),
+        about_self=lexicon.cue("about_self", normalised))
 
 
 # A size label standing alone: "2XL", "xl", "m", "42", "260" (a Korean shoe size in mm).
@@ -255,6 +268,15 @@ def _agent_asked(request: DraftRequest) -> bool:
     if not before or before[-1].role != "agent":
         return False
     return _agent_asks(before[-1].text, is_question)
+
+
+def _agent_just_promised(request: DraftRequest, cues: Cues) -> bool:
+    """The agent's turn just before the latest message commits to something ("明天给您补发",
+    "we'll resend it tomorrow")."""
+    before = request.messages[:-1]
+    if not before or before[-1].role != "agent":
+        return False
+    return any(act == "promised" for act, _ in cues.agent_acts(normalise_measures(before[-1].text)))
 
 
 def agent_asks_outright(text: str) -> bool:
