@@ -202,6 +202,7 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     if inputs.whole_catalogue:
         _offers_facts(sheet, inputs)
         _price_range_facts(sheet, inputs)
+        _smallest_fit_facts(sheet, inputs)
     for ask in inputs.asks:
         hit = inputs.retrieved.store_answer(ask)
         if hit is not None:
@@ -278,6 +279,21 @@ def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("price_cheapest", listing(t, [_priced(t, p, inputs.language)
                                             for p in by_price[:CHEAPEST_NAMED]]),
               inputs.retrieved.product_block(cheapest.sku))
+
+
+def _smallest_fit_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    """Where our smallest sizes start (for a petite woman asking): the lowest height and weight
+    any clothing chart starts at, and the shortest foot any shoe chart fits."""
+    def lowest(measure: str) -> tuple[float, Product] | None:
+        starts = [(getattr(row, measure).min, product) for product in inputs.whole_catalogue
+                  for row in product.size_chart if getattr(row, measure) is not None]
+        return min(starts, key=lambda pair: pair[0]) if starts else None
+
+    for key, measure in (("smallest_height", "height_cm"), ("smallest_weight", "weight_kg"),
+                         ("smallest_foot", "foot_length_mm")):
+        found = lowest(measure)
+        if found is not None:
+            sheet.add(key, number(found[0]), inputs.retrieved.product_block(found[1].sku))
 
 
 _LABEL = re.compile(r"^(?:面料|材质|面料為|材質)(?:为|為|是|：|:)\s*|^(?:fabric|material)\s*:\s*",

@@ -205,6 +205,8 @@ class Composer:
         elif source == "store" and step.ask is not None:
             self.say_store_answer(step.ask, intent)
             if intent == "size_advice":  # "can my wife wear it? 165/58": the chart answers too
+                if step.ask == "women":  # with no item in view: where our smallest sizes start
+                    self.say("size_advice.smallest", "size_advice")
                 _size_advice(self, None)
             if intent == "bargaining":  # "老顾客有券吗" on a product with an offer: the offer
                 self.say("bargaining.promotion", "bargaining")
@@ -225,6 +227,8 @@ class Composer:
                 # a remark the agent will read gets no sign-off; an answer to the agent's
                 # question is taken up; a bare "ok" is acknowledged
                 key = _ACK_KEYS.get(step.ask or "", "other.ack")
+                if step.ask == "opening" and self.cue("worried"):
+                    key = "other.opening_worried"  # "有点紧张": the worry met first
                 if step.ask == "person" and len(self.plan.steps) > 1:
                     key = "handoff.person_also"  # the question answered, then "I'm a person"
                 if step.ask == "ordering" and self.value("order_status") in _NOT_SENT:
@@ -478,8 +482,9 @@ def _size_advice(c: Composer, ask: str | None) -> None:
             c.say(f"size_advice.{fact.value}", "size_advice")
     below = any(f.key == "size_note_code" and f.value == "height_below_chart"
                 for f in c.ctx.facts)
-    if situation in ("between", "between_smaller", "differ") or below:
-        c.say("size_advice.size_note", "size_advice")  # the product's own note
+    if situation in ("between_smaller", "differ") or below:
+        # the product's own note says why; "between" already follows it to the larger size
+        c.say("size_advice.size_note", "size_advice")
     if below:
         c.say("product_info.alteration", "size_advice")  # legs too long: free shortening
 
@@ -625,20 +630,21 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
     if "express" in c.asks and ask == "arrive_when":
         ask = "express"  # "顺丰几天到": the express courier's days, not the standard schedule
     dated = urgent or c.cue("exact_date")
-    if dated and ask == "arrive_when":
-        # "今天能到吗 急用", "具体几号送到": the honest answer first (no date can be promised), then
-        # the options
-        c.say("shipping_time.honest", "shipping_time")
-    elif dated and ask == "ship_when" and c.cue("exact_date"):
-        # "后天上午能发走吗": no day of dispatch can be promised either; the rule follows
-        c.say("shipping_time.honest_ship", "shipping_time")
-    placed = "track" in c.asks  # "我这个快递多久能到": the order is placed; its parcel is looked up
     # The agent already gave this order's dispatch date ("年前发出", "15号左右发"): the usual
     # cutoff would contradict them; the road time still answers "几天能到".
     scheduled = c.ctx.understanding is not None and \
         "ship_schedule" in c.ctx.understanding.state.agent_promised
-    if scheduled and ask == "ship_when":
+    if dated and ask == "arrive_when":
+        # "今天能到吗 急用", "具体几号送到": the honest answer first (no date can be promised), then
+        # the options
+        c.say("shipping_time.honest", "shipping_time")
+    elif dated and ask == "ship_when" and c.cue("exact_date") and not scheduled:
+        # "后天上午能发走吗": no day of dispatch can be promised either; the rule follows
         c.say("shipping_time.honest_ship", "shipping_time")
+    placed = "track" in c.asks  # "我这个快递多久能到": the order is placed; its parcel is looked up
+    if scheduled and ask == "ship_when":
+        # "今天付款什么时候发" after the agent's holiday schedule: it goes by that schedule
+        c.say("shipping_time.as_scheduled", "shipping_time")
     elif not scheduled and (
             ask in (None, "ship_when") or (ask == "arrive_when" and not dated and not placed)):
         # "明天能到吗" asks about the road, not the warehouse: the dispatch schedule would

@@ -253,7 +253,7 @@ class _Planner:
         """The intent's general step, when its asks do not cover it."""
         inputs, guessed = self.inputs, self.confidence_of.get(intent)
         over = inputs.over_authority or "discount_over_authority" in self.risk_types
-        if intent == "bargaining" and over and "price_protection" not in asked:
+        if intent == "bargaining" and over and not {"price_protection", "promo_scope"} & set(asked):
             self.steps.append(PlanStep(intent=intent, source="supervisor"))
             return
         if intent in ("handoff", "thanks_close", "greeting", "other", "complaint"):
