@@ -119,6 +119,9 @@ def test_every_store_answer_is_for_a_known_ask_and_intent() -> None:
      "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "track.replaces: unknown asks \\['trak'\\]"),
     ("asks:\n  track: {intent: logistics_delay, zh: ['到哪'], overshadows: [logistics_delay], "
      "check: {zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "must not name the ask's own intent"),
+    # in single quotes '\\w' is a backslash and a w, which no customer types
+    ("asks:\n  track: {intent: logistics_delay, en: ['send the \\\\w+ back'], check: "
+     "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "track.en\\[0\\]: .* doubled backslash"),
 ])
 def test_a_broken_asks_file_names_the_file_and_the_entry(
     tmp_path: Path, body: str, error: str

@@ -78,7 +78,7 @@ _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
 _SECURITY_RISKS = frozenset({"phishing_link", "file_request", "off_platform_request"})
 # Asks that give the courier a way to reach the customer: a phone number in them is the
 # delivery contact, not an attempt to leave the platform.
-_CONTACT_GIVEN = frozenset({"delivery_note", "new_address"})
+_CONTACT_GIVEN = frozenset({"delivery_note", "new_address", "new_phone", "new_phone_given"})
 # A link or a curse in a message written to another company ("@Tesco … https://t.co/…") is part
 # of their conversation, not a lure or an insult for this shop: the redirect is the reply.
 _ELSEWHERE_RISKS = frozenset({"phishing_link", "abuse", "off_platform_request"})

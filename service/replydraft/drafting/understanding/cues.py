@@ -38,6 +38,11 @@ def _compile(path: Path, where: str, patterns: object) -> re.Pattern[str]:
         except re.error as error:
             raise ConfigurationError(
                 f"{path}: {where}[{i}]: bad pattern {pattern!r}: {error}") from None
+        if "\\\\" in pattern:
+            # Customers never type a backslash: '\\w' in single quotes matches one, not a letter
+            raise ConfigurationError(
+                f"{path}: {where}[{i}]: {pattern!r} has a doubled backslash, which matches a "
+                f"backslash; in single quotes write one (\\w, \\?)")
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
 
 
