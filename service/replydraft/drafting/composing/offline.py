@@ -205,7 +205,8 @@ class Composer:
         elif source == "store" and step.ask is not None:
             self.say_store_answer(step.ask, intent)
             if intent == "size_advice":  # "can my wife wear it? 165/58": the chart answers too
-                if step.ask == "women":  # with no item in view: where our smallest sizes start
+                if step.ask == "women" and self.cue("petite"):
+                    # "she's tiny", with no item in view: where our smallest sizes start
                     self.say("size_advice.smallest", "size_advice")
                 _size_advice(self, None)
             if intent == "bargaining":  # "老顾客有券吗" on a product with an offer: the offer
