@@ -104,3 +104,12 @@ def test_in_memory_exact_search_ranks_like_chroma(
     assert [(h.chunk_id, h.dense_rank)
             for h in through_chroma.search(query, k=10, **filters)] == in_memory
     assert any(rank is not None for _, rank in in_memory)
+
+
+def test_store_answers_come_by_their_words_not_by_nearness(demo_kb: KnowledgeBase) -> None:
+    # A short store answer embeds close to almost any question: only the lexical list brings
+    # one in, so no answer is among the hits by nearness alone.
+    hits = demo_kb.search("能货到付款吗", k=30)
+    answers = [h for h in hits if h.source == "store.yaml" and h.section.startswith("answers.")]
+    assert answers and all(h.dense_rank is None and h.lexical_rank is not None for h in answers)
+    assert any(h.dense_rank is not None for h in hits)  # the dense list still takes part

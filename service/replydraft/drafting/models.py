@@ -86,6 +86,9 @@ class ConversationState(BaseModel):
     agent_refused: list[str] = Field(default_factory=list)  # "discount", "refund", …
     agent_promised: list[str] = Field(default_factory=list)  # "ship_today", "check_back", …
     awaiting: list[str] = Field(default_factory=list)  # what the agent last asked for
+    # an earlier customer message said the order has not gone out ("怎么还没寄", "still not
+    # shipped"): a cancellation now follows a wait
+    waited_unshipped: bool = False
 
 
 class UnderstandingReport(BaseModel):

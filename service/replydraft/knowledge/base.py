@@ -82,7 +82,9 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of top
 # A store answer is written for one ask, which the planner reads from the store itself; in a
 # search it counts a little less than a general section, so that the many short answers that
 # share a word with a query do not push the playbook section or the product that answers it
-# out of the top hits.
+# out of the top hits. It takes no part in the dense list: short answers embed close to almost
+# any question and filled the nearest candidates ahead of a product's long chunk; the lexical
+# list still finds one whose words are asked.
 STORE_ANSWER_WEIGHT = 0.85
 # A SKU typed by the customer names one product unambiguously: that list counts double.
 EXACT_SKU_WEIGHT = 2.0
@@ -109,6 +111,7 @@ class _Serving:
     store: StoreProfile
     products: dict[str, Product]
     sku_rows: dict[str, list[int]]
+    answers: frozenset[int]  # rows of the store's answers to single asks
 
     @classmethod
     def load(cls, versions: VersionStore, version: int) -> _Serving:
@@ -126,7 +129,10 @@ class _Serving:
             skus=np.array([c.meta.sku for c in chunks], dtype=object),
             intents=np.array([c.meta.intent for c in chunks], dtype=object),
             store=catalog.store, products={p.sku: p for p in catalog.products},
-            sku_rows=sku_rows)
+            sku_rows=sku_rows,
+            answers=frozenset(row for row, chunk in enumerate(chunks)
+                              if chunk.meta.source_type == "store"
+                              and is_answer_section(chunk.meta.section)))
 
     def mask(self, language: str | None, sku: str | None, intent: str | None
              ) -> np.ndarray | None:
@@ -487,8 +493,9 @@ class KnowledgeBase:
         dense_rows: list[int] = []
         if vector is not None:
             try:
-                dense_rows = self._dense_rows(serving, vector.result(), pool,
-                                              where_clause(language, sku, intent), mask)
+                dense_rows = [row for row in self._dense_rows(
+                    serving, vector.result(), pool, where_clause(language, sku, intent), mask)
+                    if row not in serving.answers]
             except VectorStoreUnavailable as error:
                 self._vectors_failed(error)
             else:
@@ -568,8 +575,7 @@ class KnowledgeBase:
                 if ranks is not None:
                     ranks.setdefault(row, rank)
         for row in scores:
-            meta = serving.chunks[row].meta
-            if meta.source_type == "store" and is_answer_section(meta.section):
+            if row in serving.answers:
                 scores[row] *= STORE_ANSWER_WEIGHT
         ordered = sorted(scores, key=lambda row: (-scores[row], row))[:k]
         hits = []

@@ -774,7 +774,13 @@ def _cancel_order(c: Composer, ask: str | None) -> None:
         # the parcel back, and the agent looks where it is.
         c.say("cancel_order.refused", "cancel_order")
         return
-    if status in ("unpaid", "paid", "shipped", "delivered", "refunding"):
+    waited = c.ctx.understanding is not None and \
+        c.ctx.understanding.state.waited_unshipped and ask is None
+    if status is None and waited and c.can_say("cancel_order.after_wait"):
+        # "那我不要了" after "怎么还没寄…四五天了": sorry for the wait, and the paid-unshipped
+        # way out, approved at once; not every state's steps
+        c.say("cancel_order.after_wait", "cancel_order")
+    elif status in ("unpaid", "paid", "shipped", "delivered", "refunding"):
         c.say(f"cancel_order.{status}", "cancel_order")
     elif not c.say("cancel_order.known_order", "cancel_order"):  # the id given earlier
         # "取消不了": why, and what to do instead, with the order asked for

@@ -186,6 +186,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "invoice.available": _spec("invoice_kinds"),
     "invoice.note": _spec("invoice_note"),
     "invoice.unavailable": _spec(),
+    "cancel_order.after_wait": _spec(),
     "cancel_order.unpaid": _spec(),
     "cancel_order.paid": _spec(),
     "cancel_order.shipped": _spec(),

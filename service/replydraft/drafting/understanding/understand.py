@@ -130,6 +130,7 @@ class Understanding:
     # off?"), not only mentions prices ("上次买便宜多了") or reads so to the model ("我买东西"):
     # only such a request is offered a discount.
     haggles: bool = False
+    waited_unshipped: bool = False  # an earlier customer message said it has not gone out
 
     def report(self) -> UnderstandingReport:
         """What the API and the workbench show of it."""
@@ -146,7 +147,8 @@ class Understanding:
                 agent_refused=[t for a, t in state.agent_acts if a == "refused"] if state else [],
                 agent_promised=[t for a, t in state.agent_acts if a == "promised"]
                 if state else [],
-                awaiting=list(state.awaiting) if state else []),
+                awaiting=list(state.awaiting) if state else [],
+                waited_unshipped=self.waited_unshipped),
             asks=list(self.asks), acts=self.acts.names(), haggles=self.haggles)
 
 
@@ -420,6 +422,8 @@ def understand(
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
         acts=acts,
+        waited_unshipped=any(ask.id == "not_shipped" for text in customer[:-1]
+                             for ask in asks.find(normalise_measures(text))),
         haggles=not _postage_dear(found, lexicon, normalised) and (
             _haggles(latest, lexicon, classifier.rules.scores, rules) or (
                 followup and previous is not None and _haggles(previous, lexicon,
