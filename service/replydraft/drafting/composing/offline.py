@@ -265,8 +265,9 @@ class Composer:
         if cutoff is None:
             return False
         h = int(cutoff.split(":")[0])
-        hour = re.compile(rf"(?<!\d)(?:{h}|(?:下午|오후\s*){h - 12}|{h - 12}\s*p\.?m)(?!\d)",
-                          re.IGNORECASE)
+        # "16点", and past noon also "下午4点", "오후 4시", "4pm"
+        afternoon = rf"|(?:下午|오후\s*){h - 12}|{h - 12}\s*p\.?m" if h > 12 else ""
+        hour = re.compile(rf"(?<!\d)(?:{h}{afternoon})(?!\d)", re.IGNORECASE)
         return any(m.role == "agent" and hour.search(m.text) is not None
                    for m in self.ctx.request.messages[:-1])
 

@@ -422,7 +422,8 @@ def understand(
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
         acts=acts,
-        waited_unshipped=any(ask.id == "not_shipped" for text in customer[:-1]
+        # the last few earlier messages: a late order is said close to giving up on it
+        waited_unshipped=any(ask.id == "not_shipped" for text in customer[-_WAIT_LOOKBACK - 1:-1]
                              for ask in asks.find(normalise_measures(text))),
         haggles=not _postage_dear(found, lexicon, normalised) and (
             _haggles(latest, lexicon, classifier.rules.scores, rules) or (
@@ -431,6 +432,8 @@ def understand(
     )
 
 
+# Earlier customer messages read for a late order before a cancellation.
+_WAIT_LOOKBACK = 6
 # What the agent asks for to work out a size: the answer goes to the size advice.
 _MEASURES_ASKED = frozenset({"size", "height", "weight"})
 # "明天要出发" says how soon it is needed; a longer account with no question in it ("…准备送人，
