@@ -86,8 +86,8 @@ class ConversationState(BaseModel):
     agent_refused: list[str] = Field(default_factory=list)  # "discount", "refund", …
     agent_promised: list[str] = Field(default_factory=list)  # "ship_today", "check_back", …
     awaiting: list[str] = Field(default_factory=list)  # what the agent last asked for
-    # an earlier customer message said the order has not gone out ("怎么还没寄", "still not
-    # shipped"): a cancellation now follows a wait
+    # a cancellation after an earlier customer message said the order has not gone out ("怎么还没
+    # 寄" … "那我不要了"): it follows a wait. Read only when the message is about cancelling.
     waited_unshipped: bool = False
 
 

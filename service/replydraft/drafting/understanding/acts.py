@@ -252,11 +252,17 @@ def contentless(normalised: str) -> bool:
     return letters(normalised) <= 1
 
 
+def agent_turn_before(request: DraftRequest) -> str | None:
+    """The agent's turn just before the latest message; None when the customer spoke last."""
+    before = request.messages[:-1]
+    return before[-1].text if before and before[-1].role == "agent" else None
+
+
 def _no_more(normalised: str, request: DraftRequest, lexicon: Lexicon) -> bool:
     """"Nope", "没有了", "아니요 없어요" to the agent's "anything else?": a goodbye, not an "ok"."""
-    before = request.messages[:-1]
-    if not before or before[-1].role != "agent" or asks_outright(normalised) or \
-            not lexicon.cue("more_help", normalise_measures(before[-1].text)):
+    agent = agent_turn_before(request)
+    if agent is None or asks_outright(normalised) or \
+            not lexicon.cue("more_help", normalise_measures(agent)):
         return False
     return _only_words(normalised, [*lexicon.words("negation"), *lexicon.words("courtesy"),
                                     *lexicon.words("acknowledge")], lexicon.words("filler"))
@@ -264,19 +270,16 @@ def _no_more(normalised: str, request: DraftRequest, lexicon: Lexicon) -> bool:
 
 def _agent_asked(request: DraftRequest) -> bool:
     """The agent's turn just before the latest message asked the customer something."""
-    before = request.messages[:-1]
-    if not before or before[-1].role != "agent":
-        return False
-    return _agent_asks(before[-1].text, is_question)
+    agent = agent_turn_before(request)
+    return agent is not None and _agent_asks(agent, is_question)
 
 
 def _agent_just_promised(request: DraftRequest, cues: Cues) -> bool:
     """The agent's turn just before the latest message commits to something ("明天给您补发",
     "we'll resend it tomorrow")."""
-    before = request.messages[:-1]
-    if not before or before[-1].role != "agent":
-        return False
-    return any(act == "promised" for act, _ in cues.agent_acts(normalise_measures(before[-1].text)))
+    agent = agent_turn_before(request)
+    return agent is not None and any(
+        act == "promised" for act, _ in cues.agent_acts(normalise_measures(agent)))
 
 
 def agent_asks_outright(text: str) -> bool:

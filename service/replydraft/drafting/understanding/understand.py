@@ -26,6 +26,7 @@ from replydraft.drafting.understanding.acts import (
     ACK_LEFTOVER,
     Acts,
     agent_asks_outright,
+    agent_turn_before,
     is_statement,
     names_size,
     read_acts,
@@ -422,9 +423,7 @@ def understand(
         state=state,
         asks=tuple(dict.fromkeys(ask.id for ask in found)),
         acts=acts,
-        # the last few earlier messages: a late order is said close to giving up on it
-        waited_unshipped=any(ask.id == "not_shipped" for text in customer[-_WAIT_LOOKBACK - 1:-1]
-                             for ask in asks.find(normalise_measures(text))),
+        waited_unshipped=_waited_unshipped(intents, customer, asks),
         haggles=not _postage_dear(found, lexicon, normalised) and (
             _haggles(latest, lexicon, classifier.rules.scores, rules) or (
                 followup and previous is not None and _haggles(previous, lexicon,
@@ -434,6 +433,16 @@ def understand(
 
 # Earlier customer messages read for a late order before a cancellation.
 _WAIT_LOOKBACK = 6
+
+
+def _waited_unshipped(intents: Sequence[IntentScore], customer: Sequence[str],
+                      asks: AskBook) -> bool:
+    """A cancellation after one of the last few messages said the order has not gone out
+    ("怎么还没寄" … "那我不要了"). Read only for a cancellation: the earlier messages are not
+    searched for every draft."""
+    return any(s.intent == "cancel_order" for s in intents) and any(
+        ask.id == "not_shipped" for text in customer[-_WAIT_LOOKBACK - 1:-1]
+        for ask in asks.find(normalise_measures(text)))
 # What the agent asks for to work out a size: the answer goes to the size advice.
 _MEASURES_ASKED = frozenset({"size", "height", "weight"})
 # "明天要出发" says how soon it is needed; a longer account with no question in it ("…准备送人，
@@ -550,9 +559,8 @@ def _lack_told(earlier: Sequence[Message], asks: AskBook, lexicon: Lexicon
 
 def _agent_went_on(request: DraftRequest) -> bool:
     """The agent's turn just before the latest one said something, not only asked."""
-    before = request.messages[:-1]
-    return bool(before) and before[-1].role == "agent" and \
-        not agent_asks_outright(before[-1].text)
+    agent = agent_turn_before(request)
+    return agent is not None and not agent_asks_outright(agent)
 
 
 # The agent saying we don't have it ("我们家没有包哦", "we don't carry bags", "가방은 없어요").
