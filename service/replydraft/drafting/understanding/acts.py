@@ -128,7 +128,10 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         of_service=lexicon.cue("service_words", normalised),
         of_order=lexicon.cue("order_words", normalised),
         thanks_ahead=lexicon.cue("thanks_ahead", normalised),
-        about_self=lexicon.cue("about_self", normalised))
+        # "我是钻石会员", "i'm a gold member": an account standing told is a claim to be looked
+        # at, not a customer opening the talk about themselves
+        about_self=lexicon.cue("about_self", normalised)
+        and not lexicon.cue("standing", normalised))
 
 
 # A size label standing alone: "2XL", "xl", "m", "42", "260" (a Korean shoe size in mm).
