@@ -350,6 +350,8 @@ def _size_facts(sheet: FactSheet, inputs: FactInputs, advice: SizeAdvice) -> lis
     situation: str = advice.situation
     if situation == "between" and not _larger(product, advice):
         situation = "between_smaller"  # the size note asked for the smaller one
+    elif situation == "below_chart" and "far_below_chart" in advice.notes:
+        situation = "below_chart_far"  # even the smallest is too big, not "a bit loose"
     sheet.add("size_situation", f"size advice situation: {situation}", chunk, situation)
     if not advice.recommended:
         return [f"size:{'+'.join(advice.missing)}"]

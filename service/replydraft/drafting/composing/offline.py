@@ -470,7 +470,7 @@ def _size_advice(c: Composer, ask: str | None) -> None:
     if situation is None or situation == "missing":
         return  # asked for in _missing
     if situation in ("fits", "between", "between_smaller", "above_chart", "below_chart",
-                     "by_shoe_size"):
+                     "below_chart_far", "by_shoe_size"):
         c.say(f"size_advice.{situation}", "size_advice")
     elif situation == "differ":
         basis = c.value("basis_measure")

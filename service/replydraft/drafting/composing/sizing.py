@@ -43,7 +43,8 @@ class SizeAdvice:
     basis: Basis = "none"
     # measures to ask for: "weight", "height", "foot_length", "waist"
     missing: tuple[str, ...] = ()
-    # remarks for the reply: "height_above_chart", "height_below_chart"
+    # remarks for the reply: "height_above_chart", "height_below_chart"; "far_below_chart" when
+    # even the smallest size is too big
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -58,6 +59,13 @@ class _Placement:
     rows: tuple[int, ...]
     where: Literal["in", "below", "above", "gap"]
     neighbours: tuple[int, ...] = ()
+    far: bool = False  # below the first row by more than a size's worth
+
+
+# How far under the first row a value may be and the smallest size still only "a bit loose":
+# a 235 mm foot in a 240-246 mm shoe, or 10 kg under the lightest row, is simply too big.
+_FAR_BELOW: dict[Measure, float] = {"foot_length_mm": 4, "weight_kg": 8, "height_cm": 8,
+                                    "waist_cm": 6}
 
 
 def prefers_larger(product: Product) -> bool:
@@ -84,8 +92,9 @@ def _place(product: Product, measure: Measure, value: float) -> _Placement:
     inside = tuple(i for i, r in indexed if r.contains(value))
     if inside:
         return _Placement(inside, "in")
-    if value < min(r.min for _, r in indexed):
-        return _Placement((), "below")
+    lowest = min(r.min for _, r in indexed)
+    if value < lowest:
+        return _Placement((), "below", far=lowest - value > _FAR_BELOW[measure])
     if value > max(r.max for _, r in indexed):
         return _Placement((), "above")
     below = [i for i, r in indexed if r.max < value]
@@ -124,7 +133,8 @@ def _from_placement(product: Product, placement: _Placement, basis: Basis,
     if placement.where == "above":
         return _advice(product, "above_chart", last, basis, notes=notes)
     if placement.where == "below":
-        return _advice(product, "below_chart", 0, basis, notes=notes)
+        far = ("far_below_chart",) if placement.far else ()
+        return _advice(product, "below_chart", 0, basis, notes=notes + far)
     candidates = placement.rows if placement.where == "in" else placement.neighbours
     chosen, other = _pick(product, candidates)
     situation: Situation = "fits" if other is None else "between"
@@ -152,7 +162,8 @@ def _recommend_shoes(product: Product, slots: Slots) -> SizeAdvice:
             if size > max(numeric):
                 return _advice(product, "above_chart", len(labels) - 1, "shoe_size")
             if size < min(numeric):
-                return _advice(product, "below_chart", 0, "shoe_size")
+                far = ("far_below_chart",) if min(numeric) - size >= 1 else ()
+                return _advice(product, "below_chart", 0, "shoe_size", notes=far)
     return SizeAdvice("missing", missing=("foot_length",))
 
 

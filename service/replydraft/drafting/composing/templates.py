@@ -98,6 +98,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "size_advice.above_chart": _spec("size", "customer_measures size_row"),
     "size_advice.above_chart_advice": _spec(),
     "size_advice.below_chart": _spec("size", "customer_measures size_row"),
+    "size_advice.below_chart_far": _spec("size", "customer_measures size_row"),
     "size_advice.by_shoe_size": _spec("size shoe_size", "size_row"),
     "size_advice.size_note": _spec("size_note"),
     "size_advice.height_above_chart": _spec(),

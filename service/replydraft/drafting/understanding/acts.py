@@ -210,11 +210,11 @@ def acknowledgement(normalised: str, lexicon: Lexicon) -> bool:
     "alright np", "네 기다릴게요"; not "收到的裤子开线了", not "没有签收")."""
     if is_question(normalised.strip()):
         return False
-    return _only_words(normalised, [*lexicon.words("courtesy"), *lexicon.words("acknowledge")],
-                       lexicon.words("filler"))
+    return only_words(normalised, [*lexicon.words("courtesy"), *lexicon.words("acknowledge")],
+                      lexicon.words("filler"))
 
 
-def _only_words(normalised: str, words: Sequence[str], fillers: Sequence[str] = ()) -> bool:
+def only_words(normalised: str, words: Sequence[str], fillers: Sequence[str] = ()) -> bool:
     """The short text is some of ``words`` and next to nothing else: a particle or a form of
     address (``fillers``: "好的亲", "嗯嗯好的哈"), or a letter or two; never a Chinese word of
     its own ("没有签收" says what did not happen)."""
@@ -267,8 +267,8 @@ def _no_more(normalised: str, request: DraftRequest, lexicon: Lexicon) -> bool:
     if agent is None or asks_outright(normalised) or \
             not lexicon.cue("more_help", normalise_measures(agent)):
         return False
-    return _only_words(normalised, [*lexicon.words("negation"), *lexicon.words("courtesy"),
-                                    *lexicon.words("acknowledge")], lexicon.words("filler"))
+    return only_words(normalised, [*lexicon.words("negation"), *lexicon.words("courtesy"),
+                                   *lexicon.words("acknowledge")], lexicon.words("filler"))
 
 
 def _agent_asked(request: DraftRequest) -> bool:

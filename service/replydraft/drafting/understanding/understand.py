@@ -29,6 +29,7 @@ from replydraft.drafting.understanding.acts import (
     agent_turn_before,
     is_statement,
     names_size,
+    only_words,
     read_acts,
 )
 from replydraft.drafting.understanding.asks import Ask, AskBook
@@ -392,7 +393,14 @@ def understand(
         # "着急用，咋办" opening a conversation: how fast it can reach them is the question
         found = [arrival]
         intents = [IntentScore(intent=arrival.intent, confidence=ASKED)]
-    mood = _mood(cues, customer, said_mood, intents, order_state, urgent=urgent)
+    place = _place_told(request, normalised, lexicon, asks, found)
+    if place is not None:
+        found, intents = [place], [IntentScore(intent=place.intent, confidence=ASKED)]
+    # An intent the ask found makes beside the point sets no mood either: "两件一样的为什么分开发"
+    # read as a defect by the model reports none, and is asked calmly.
+    beside = {i for a in found for i in a.overshadows}
+    mood = _mood(cues, customer, said_mood, [s for s in intents if s.intent not in beside],
+                 order_state, urgent=urgent)
     forestalled = order_state is None and any(a.id in _FORESTALLED for a in found)
     if (wish or supposed or forestalled) and mood == "upset":
         # "希望不要让我失望", "万一起球怎么办", "别压扁了 包好点": the trouble is only feared
@@ -663,6 +671,18 @@ def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
     if any(not (a.needs_product or a.fallback) for a in found):
         return found  # "鞋子要退" names a kind and asks something else of it
     return [catalogue]
+
+
+def _place_told(request: DraftRequest, normalised: str, lexicon: Lexicon, asks: AskBook,
+                found: Sequence[Ask]) -> Ask | None:
+    """"江西" to the agent's "亲亲哪里的?": the agent asked where it goes to tell the postage, so
+    the postage answers (a remote region named adds its surcharge), not "what do you need?"."""
+    agent = agent_turn_before(request)
+    if found or agent is None or not lexicon.cue("where_asked", normalise_measures(agent)):
+        return None
+    fillers = [*lexicon.words("filler"), *lexicon.words("place_suffix")]
+    told = only_words(normalised, lexicon.words("regions"), fillers)
+    return asks.get("free_threshold") if told else None
 
 
 def _bare_kind(normalised: str, lexicon: Lexicon) -> bool:
