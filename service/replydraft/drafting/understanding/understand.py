@@ -288,7 +288,8 @@ def understand(
                 # question it was asked for is still the one to answer; so does a question
                 # about what the agent asked for ("少了一双" … "拍个照片" … "照片要拍哪里").
                 # Measurements ("보통 265 신어요" after "발 크기는요?") go to the size advice.
-                found = _most_specific(asks.find(normalise_measures(previous)))
+                found = [a for a in _most_specific(asks.find(normalise_measures(previous)))
+                         if a.id not in _OPENING_ASKS]
     elif previous is not None and presses(intents):
         intents = continue_the_case(intents, before(previous))
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
@@ -615,6 +616,11 @@ def _haggles(text: str, lexicon: Lexicon, scores: Callable[[str], dict[str, floa
     return (rules.get("bargaining", 0.0) >= STRONG and (
         not is_statement(normalised, lexicon) or request)) or (
         rules.get("postage", 0.0) >= STRONG and request)
+
+
+# Asks that open a talk by offering the range ("想给老公买个礼物"): once the customer answers the
+# agent's question about it ("喜欢简单点的"), offering the range again would not be listening.
+_OPENING_ASKS = frozenset({"recommend", "for_him"})
 
 
 # Asks that may stand beside "which of a kind do you have": they ask the same thing.
