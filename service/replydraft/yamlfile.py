@@ -28,9 +28,23 @@ class AliasExpansionError(yaml.MarkedYAMLError):
     """Aliases expand the document beyond ``MAX_ALIAS_EXPANSION`` nodes, or into themselves."""
 
 
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping names the same key twice: YAML keeps the last silently, so a rule written
+    twice ("overshadows" in one ask) would lose its first half without a word."""
+
+
 def safe_load(text: str) -> Any:
-    """``yaml.safe_load`` with the fastest safe loader available."""
-    return yaml.load(text, Loader=SAFE_LOADER)
+    """``yaml.safe_load`` with the fastest safe loader available; raises ``DuplicateKeyError``
+    (a ``YAMLError`` with the line) when a mapping repeats a key."""
+    loader = SAFE_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_unique_keys(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def safe_load_bounded(text: str, *, max_expansion: int = MAX_ALIAS_EXPANSION) -> Any:
@@ -43,9 +57,34 @@ def safe_load_bounded(text: str, *, max_expansion: int = MAX_ALIAS_EXPANSION) ->
         if node is None:
             return None
         check_expansion(node, max_expansion)
+        check_unique_keys(node)
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def check_unique_keys(root: yaml.Node) -> None:
+    """Refuse a mapping that names a key twice (each shared node is walked once)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in keys:
+                        raise DuplicateKeyError(
+                            problem=f"the key {key.value!r} appears twice in this mapping; "
+                                    "YAML would keep only the last one, so merge them",
+                            problem_mark=key.start_mark)
+                    keys.add(key.value)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def check_expansion(root: yaml.Node, max_expansion: int = MAX_ALIAS_EXPANSION) -> None:

@@ -122,6 +122,9 @@ def test_every_store_answer_is_for_a_known_ask_and_intent() -> None:
     # in single quotes '\\w' is a backslash and a w, which no customer types
     ("asks:\n  track: {intent: logistics_delay, en: ['send the \\\\w+ back'], check: "
      "{zh-Hans: a, zh-Hant: a, en: a, ko: a}}\n", "track.en\\[0\\]: .* doubled backslash"),
+    # YAML keeps the last of two equal keys without a word: the first rule would be lost
+    ("asks:\n  track:\n    intent: logistics_delay\n    overshadows: [complaint]\n"
+     "    zh: ['到哪']\n    overshadows: [handoff]\n", "(?s)'overshadows' appears twice.*line 6"),
 ])
 def test_a_broken_asks_file_names_the_file_and_the_entry(
     tmp_path: Path, body: str, error: str
