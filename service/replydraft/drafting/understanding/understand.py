@@ -681,7 +681,7 @@ def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
 
 def _place_told(request: DraftRequest, normalised: str, lexicon: Lexicon, asks: AskBook,
                 found: Sequence[Ask]) -> Ask | None:
-    """"江西" to the agent's "亲亲哪里的?": the agent asked where it goes to tell the postage, so
+    """"湖南" to the agent's "亲是哪里的呀?": the agent asked where it goes to tell the postage, so
     the postage answers (a remote region named adds its surcharge), not "what do you need?"."""
     agent = agent_turn_before(request)
     if found or agent is None or not lexicon.cue("where_asked", normalise_measures(agent)):
