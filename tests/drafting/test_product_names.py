@@ -106,8 +106,18 @@ def test_with_nothing_on_screen_any_distinctive_word_names_the_product() -> None
 
 def test_two_things_named_and_one_is_on_screen_keeps_the_screen() -> None:
     assert resolve("등산화랑 같이 산 양말이 안 왔어요", "BT-SK-HK01") == \
-        ProductResolution("BT-SK-HK01", "on_screen", (BOOTS,))
+        ProductResolution("BT-SK-HK01", "on_screen", (BOOTS,), ("BT-SK-HK01", BOOTS))
     assert resolve("登山鞋和袜子一起买有优惠吗").sku == BOOTS  # no screen: the first is the subject
+
+
+def test_several_kinds_named_keep_every_item_of_each_kind() -> None:
+    # the first kind stays the subject; the items of every kind named are kept beside it
+    both = resolve("有卫衣和牛仔裤吗")
+    assert both.sku == "BT-HD-HW01"
+    assert set(both.kinds) == {"BT-HD-HW01", "BT-JN-4WS01", "BT-JN-4WS02"}
+    # "裤" inside "牛仔裤" names no other trousers
+    assert "BT-TR-CG01" not in both.kinds
+    assert resolve("牛仔裤有几款").kinds == ()  # one kind: nothing beside it
 
 
 def test_english_plurals_name_their_category() -> None:

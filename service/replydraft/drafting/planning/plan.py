@@ -510,7 +510,7 @@ def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
 _PAID = frozenset({"paid", "shipped", "delivered", "received"})
 _RANGE_ASKS = frozenset({"range"})
 _BARGAINING_ASKS = frozenset({"price_protection", "coupon", "coupon_forgot", "coupon_trouble",
-                              "offers", "freebie", "bulk_order",
+                              "coupon_claimed", "offers", "freebie", "bulk_order",
                               "member_discount", "cash_discount"})
 
 

@@ -48,6 +48,10 @@ class ProductResolution:
     sku: str | None
     how: How
     candidates: tuple[str, ...] = ()
+    # Several kinds named ("卫衣和牛仔裤", "hoodies and jeans"): every item of every kind, in
+    # catalogue order. The first kind stays the subject (``candidates``) of a grievance; a
+    # want of them all is answered with all of them.
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass
@@ -149,7 +153,7 @@ class _Mention:
     loose: frozenset[str] = frozenset()
     # Every product the category words could mean, when two things are named ("등산화랑 같이 산
     # 양말이 안 왔어요"): one of them on screen is the one the agent is looking at.
-    named_too: frozenset[str] = frozenset()
+    named_too: tuple[str, ...] = ()
 
 
 def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Mention:
@@ -160,18 +164,22 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
     norm = normalise_measures(text)
     used = [(word, cats) for word, cats in lexicon.category_words().items()
             if word_in(word, norm)]
+    # "裤" inside "牛仔裤", "바지" inside "청바지": the longer word names the kind.
+    used = [(word, cats) for word, cats in used
+            if not any(word != other and word in other for other, _ in used)]
     sets = [cats for _, cats in used]
     specific = any(word in lexicon.specific for word, _ in used)
     descriptive, loose = _descriptive(norm, names, lexicon)
     if not sets:
         return _Mention(descriptive=descriptive, loose=loose)
     narrowed = frozenset.intersection(*sets)
-    named_too: frozenset[str] = frozenset()
+    named_too: tuple[str, ...] = ()
     if not narrowed:
         # Two things named ("羽绒服跑毛 穿黑裤子全是毛", "登山鞋和袜子"): the first is the subject.
         narrowed = min(used, key=lambda pair: _position(pair[0], norm))[1]
-        named_too = frozenset(sku for cats in sets for cat in cats
-                              for sku in names.categories.get(cat, ()))
+        named_too = tuple(sorted({sku for cats in sets for cat in cats
+                                  for sku in names.categories.get(cat, ())},
+                                 key=names.order.__getitem__))
     candidates = sorted((sku for cat in narrowed for sku in names.categories.get(cat, ())),
                         key=names.order.__getitem__)
     materials = _materials_named(norm, [word for word, _ in used], lexicon)
@@ -288,16 +296,16 @@ def resolve_product(
         how = "on_screen" if mention.sku == screen else "named"
         return ProductResolution(mention.sku, how, mention.candidates)
     if mention.candidates:
-        candidates = mention.candidates
-        if screen in candidates or screen in mention.named_too:
-            return ProductResolution(screen, "on_screen", candidates)
+        candidates, kinds = mention.candidates, mention.named_too
+        if screen in candidates or screen in kinds:
+            return ProductResolution(screen, "on_screen", candidates, kinds)
         if len(candidates) == 1:
             how = "named" if mention.specific else "category"
-            return ProductResolution(candidates[0], how, candidates)
+            return ProductResolution(candidates[0], how, candidates, kinds)
         previous = _from_history(earlier, products, lexicon, within=set(candidates))
         if previous is not None:
-            return ProductResolution(previous, "history", candidates)
-        return ProductResolution(None, "ambiguous", candidates)
+            return ProductResolution(previous, "history", candidates, kinds)
+        return ProductResolution(None, "ambiguous", candidates, kinds)
     if len(mention.descriptive) == 1:  # "小脚的": a descriptive word used as a name
         (only,) = mention.descriptive
         return ProductResolution(only, "on_screen" if only == screen else "named")

@@ -227,6 +227,16 @@ def understand(
     normalised = normalise_measures(latest)
     names_lack = _names_lack(normalised, lexicon)  # "슬랙스는요?": a thing we don't carry
     measured = message_slots(latest, family, lexicon).measured
+    # Clothes of a kind we don't make beside one we do, told as what they are looking for
+    # ("플리스하고 슬랙스 보러 왔어요"): a kind too. (A hood asked of our fleece is no hat wanted.)
+    lacked_kind = product.how in ("category", "named") and acts.answers_agent and \
+        lexicon.lacked(normalised, clothing_only=True) is not None
+    if (product.kinds or lacked_kind) and product.how != "on_screen" and not measured and \
+            _wants_kinds(normalised, asks, acts, lexicon, intents):
+        # "有卫衣和牛仔裤吗", "후드티하고 청바지요" to "what are you looking for?": several kinds
+        # wanted, so our items of each (and no slacks), not the first kind's fabric.
+        kinds = product.kinds or product.candidates
+        product = ProductResolution(None, "ambiguous", kinds, kinds)
     # "牛仔褲 腰圍36吋 要買幾號" asks the size of the jeans, not which jeans there are.
     of_a_kind = product.how in ("category", "ambiguous") and bool(product.candidates) and \
         not measured
@@ -618,9 +628,10 @@ def _haggles(text: str, lexicon: Lexicon, scores: Callable[[str], dict[str, floa
         rules.get("postage", 0.0) >= STRONG and request)
 
 
-# Asks that open a talk by offering the range ("想给老公买个礼物"): once the customer answers the
-# agent's question about it ("喜欢简单点的"), offering the range again would not be listening.
-_OPENING_ASKS = frozenset({"recommend", "for_him"})
+# Asks that open a talk by offering the range for someone else ("想给老公买个礼物"): once the
+# customer answers the agent's question about him ("喜欢简单点的"), offering the range again would
+# not be listening. (A range asked for oneself is offered again when they say who it is for.)
+_OPENING_ASKS = frozenset({"for_him"})
 
 
 # Asks that may stand beside "which of a kind do you have": they ask the same thing.
@@ -689,6 +700,17 @@ def _place_told(request: DraftRequest, normalised: str, lexicon: Lexicon, asks: 
     fillers = [*lexicon.words("filler"), *lexicon.words("place_suffix")]
     told = only_words(normalised, lexicon.words("regions"), fillers)
     return asks.get("free_threshold") if told else None
+
+
+def _wants_kinds(normalised: str, asks: AskBook, acts: Acts, lexicon: Lexicon,
+                 intents: Sequence[IntentScore]) -> bool:
+    """Several kinds named as a want ("有卫衣和牛仔裤吗", "想买件冲锋衣和一双登山鞋", the answer
+    to "what are you looking for?"), not as a grievance ("登山鞋和袜子都没收到")."""
+    if any(s.intent in _TROUBLE | {"cancel_order"} and s.confidence >= FAINT for s in intents):
+        return False
+    kind_asked = any(ask is not None and ask.pattern.search(normalised) is not None
+                     for ask in (asks.get("catalogue"), asks.get("recommend")))
+    return kind_asked or acts.answers_agent or lexicon.cue("wanting", normalised)
 
 
 def _bare_kind(normalised: str, lexicon: Lexicon) -> bool:
