@@ -13,6 +13,7 @@ graph, in time linear in the nodes written, before anything walks it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -36,28 +37,27 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
 def safe_load(text: str) -> Any:
     """``yaml.safe_load`` with the fastest safe loader available; raises ``DuplicateKeyError``
     (a ``YAMLError`` with the line) when a mapping repeats a key."""
-    loader = SAFE_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        check_unique_keys(node)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
+    return _load(text, check_unique_keys)
 
 
 def safe_load_bounded(text: str, *, max_expansion: int = MAX_ALIAS_EXPANSION) -> Any:
     """``safe_load`` for untrusted files: raises ``AliasExpansionError`` (a ``YAMLError`` with
     the line) when aliases would expand the document by more than ``max_expansion`` nodes or
     refer to a node that contains them."""
+    def checks(node: yaml.Node) -> None:
+        check_expansion(node, max_expansion)
+        check_unique_keys(node)
+    return _load(text, checks)
+
+
+def _load(text: str, check: Callable[[yaml.Node], None]) -> Any:
+    """Compose the single document, ``check`` its node graph, then construct it."""
     loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        check_expansion(node, max_expansion)
-        check_unique_keys(node)
+        check(node)
         return loader.construct_document(node)
     finally:
         loader.dispose()
