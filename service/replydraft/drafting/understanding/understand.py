@@ -227,12 +227,15 @@ def understand(
     normalised = normalise_measures(latest)
     names_lack = _names_lack(normalised, lexicon)  # "슬랙스는요?": a thing we don't carry
     measured = message_slots(latest, family, lexicon).measured
+    # "do you have running shoes?", "有什么裤子" asks which of a kind we have.
+    kind_asked = any(ask is not None and ask.pattern.search(normalised) is not None
+                     for ask in (asks.get("catalogue"), asks.get("recommend")))
     # Clothes of a kind we don't make beside one we do, told as what they are looking for
     # ("플리스하고 슬랙스 보러 왔어요"): a kind too. (A hood asked of our fleece is no hat wanted.)
     lacked_kind = product.how in ("category", "named") and acts.answers_agent and \
         lexicon.lacked(normalised, clothing_only=True) is not None
     if (product.kinds or lacked_kind) and product.how != "on_screen" and not measured and \
-            _wants_kinds(normalised, asks, acts, lexicon, intents):
+            _wants_kinds(normalised, kind_asked, acts, lexicon, intents):
         # "有卫衣和牛仔裤吗", "후드티하고 청바지요" to "what are you looking for?": several kinds
         # wanted, so our items of each (and no slacks), not the first kind's fabric.
         kinds = product.kinds or product.candidates
@@ -243,8 +246,6 @@ def understand(
     # "i'm looking for running shoes", "想找件冲锋衣": a kind of which we make one item, named
     # with nothing on screen, is asked about like any kind: the item, its price, the size.
     # "do you have running shoes?" asks which of the kind we have, whatever is on screen.
-    kind_asked = any(ask is not None and ask.pattern.search(normalised) is not None
-                     for ask in (asks.get("catalogue"), asks.get("recommend")))
     # "jeans", "冲锋衣": a kind named and nothing else, opening the talk, is the kind wanted
     # ("등산화는요?" after a question continues that question).
     # So is the answer to the agent's "what are you looking for?" ("후드티요").
@@ -462,6 +463,8 @@ def _waited_unshipped(intents: Sequence[IntentScore], customer: Sequence[str],
     return any(s.intent == "cancel_order" for s in intents) and any(
         ask.id == "not_shipped" for text in customer[-_WAIT_LOOKBACK - 1:-1]
         for ask in asks.find(normalise_measures(text)))
+
+
 # What the agent asks for to work out a size: the answer goes to the size advice.
 _MEASURES_ASKED = frozenset({"size", "height", "weight"})
 # "明天要出发" says how soon it is needed; a longer account with no question in it ("…准备送人，
@@ -702,14 +705,12 @@ def _place_told(request: DraftRequest, normalised: str, lexicon: Lexicon, asks: 
     return asks.get("free_threshold") if told else None
 
 
-def _wants_kinds(normalised: str, asks: AskBook, acts: Acts, lexicon: Lexicon,
+def _wants_kinds(normalised: str, kind_asked: bool, acts: Acts, lexicon: Lexicon,
                  intents: Sequence[IntentScore]) -> bool:
     """Several kinds named as a want ("有卫衣和牛仔裤吗", "想买件冲锋衣和一双登山鞋", the answer
     to "what are you looking for?"), not as a grievance ("登山鞋和袜子都没收到")."""
     if any(s.intent in _TROUBLE | {"cancel_order"} and s.confidence >= FAINT for s in intents):
         return False
-    kind_asked = any(ask is not None and ask.pattern.search(normalised) is not None
-                     for ask in (asks.get("catalogue"), asks.get("recommend")))
     return kind_asked or acts.answers_agent or lexicon.cue("wanting", normalised)
 
 
