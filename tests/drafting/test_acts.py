@@ -95,6 +95,12 @@ def test_an_order_number_with_a_question_is_more_than_the_number(text: str) -> N
     assert "order_number" not in acts(text)
 
 
+@pytest.mark.parametrize("text", ["2026-12-05 14:32 订单号:&nbsp;4412098876512",
+                                  "订单编号 3309817264550 2026/12/01 20:03:11"])
+def test_an_order_number_pasted_with_its_date_is_only_the_number(text: str) -> None:
+    assert "order_number" in acts(text)
+
+
 def test_a_bare_yes_or_no_is_an_acknowledgement() -> None:
     # YAML reads an unquoted yes/no as true/false: the words must reach the lexicon as words.
     for text in ("no", "yes", "nope"):

@@ -137,6 +137,20 @@ def test_sold_out_colour_size_is_reported_with_restock(drafter: Drafter) -> None
     assert "卖完" in result.text and "12月中旬" in result.text
 
 
+def test_a_colour_the_item_does_not_come_in_is_said_plainly(drafter: Drafter) -> None:
+    absent = draft(drafter, "有红色吗", sku="BT-JN-4WS01").text
+    assert "没有红色" in absent and "黑色" in absent  # then the colours it does come in
+    present = draft(drafter, "有黑色吗", sku="BT-JN-4WS01").text
+    assert "没有" not in present
+
+
+def test_offers_of_an_item_nobody_named_ask_which_item(drafter: Drafter) -> None:
+    pointed = draft(drafter, "这款有活动吗").text
+    assert "哪一款" in pointed and "BT-SK-HK01" not in pointed  # not every offer in the store
+    store_wide = draft(drafter, "店里最近有什么活动").text
+    assert "BT-SK-HK01" in store_wide
+
+
 def test_emoji_policy_is_respected(drafter: Drafter) -> None:
     store = drafter.knowledge.store
     plain = store.model_copy(update={"voice": store.voice.model_copy(update={"emoji": False})})

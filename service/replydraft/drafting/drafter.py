@@ -164,9 +164,9 @@ class Drafter:
         return [p for p in self.knowledge.products() if p.sku in wanted]
 
     def _whole_catalogue(self, seen: Understanding) -> list[Product]:
-        """"现在有什么活动", "价位多少", "女生能穿吗" with no item in view: every item answers
-        together (its offers, its prices, where its sizes start)."""
-        if not {"offers", "price_range", "women"} & set(seen.asks):
+        """"现在有什么活动", "有赠品吗", "价位多少", "女生能穿吗" with no item in view: every item
+        answers together (its offers, its prices, where its sizes start)."""
+        if not {"offers", "freebie", "multi_buy", "price_range", "women"} & set(seen.asks):
             return []
         return list(self.knowledge.products())
 

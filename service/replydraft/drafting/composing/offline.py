@@ -21,9 +21,9 @@ from replydraft.drafting.composing.templates import TemplateSet, template_librar
 from replydraft.drafting.models import PlanStep
 from replydraft.drafting.understanding.acts import names_size
 from replydraft.drafting.understanding.intents import is_question
-from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon
+from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon, word_in
 from replydraft.drafting.understanding.slots import names_footwear, normalise_measures
-from replydraft.knowledge.models import pick_text
+from replydraft.knowledge.models import Product, pick_text
 from replydraft.languages import Language
 from replydraft.text.emoji import EMOJI_CLASS
 from replydraft.text.korean import fix_particles
@@ -537,8 +537,27 @@ def _stock(c: Composer, ask: str | None) -> None:
         else:
             c.say("stock.size_available", "stock")
     elif "stock" in c.intent_names:
+        absent = _absent_colour(c, product)
+        if absent is not None:
+            # "有蓝色吗", "i'd prefer navy": the colour it doesn't come in is said plainly
+            c.facts["asked_colour"] = Fact("asked_colour", to_traditional(absent)
+                                           if c.ctx.language == "zh-Hant" else absent, chunk)
+            c.say("stock.no_colour", "stock")
         c.say("stock.overview", "stock")
         c.say_first(["stock.overview_sold_out", "stock.overview_all"], "stock")
+
+
+def _absent_colour(c: Composer, product: Product) -> str | None:
+    """The customer's word for a colour family none of the product's colours belongs to."""
+    for family in sorted(c.lexicon.colour_families(c.latest)):
+        words = c.lexicon.colours[family]
+        if any(word_in(word, " ".join([col.id.replace("-", " "), *(
+                normalise_measures(n) for n in col.names.values())]))
+               for col in product.colours for word in words):
+            continue
+        found = [word for word in words if word_in(word, c.latest)]
+        return max(found, key=len)
+    return None
 
 
 def _colour_difference(c: Composer, ask: str | None) -> None:
@@ -564,10 +583,17 @@ def _bargaining(c: Composer, ask: str | None) -> None:
         c.say("bargaining.held", "bargaining")
         return
     if ask in ("multi_buy", "freebie"):  # "买3件有优惠不", "送什么": the item's own offer
-        c.say("bargaining.promotion", "bargaining")
+        if not c.say("bargaining.promotion", "bargaining") and c.fact("product_name") is None:
+            # "有赠品吗" with no item known: gifts come with an item's offer; which item
+            c.say("bargaining.which_offers", "bargaining", ask=True)
         return
     if ask == "offers":  # "有什么活动": the item's offer, or with no item every offer on
-        if not c.say("bargaining.promotion", "bargaining"):
+        if c.say("bargaining.promotion", "bargaining"):
+            return
+        if c.fact("product_name") is None and c.cue("this_item"):
+            # "这款有活动吗" about an item we can't see: which one, not the store's every offer
+            c.say("bargaining.which_offers", "bargaining", ask=True)
+        else:
             c.say("bargaining.offers", "bargaining")
         return
     decision = c.value("discount_decision")
@@ -629,9 +655,12 @@ def _shipping_time(c: Composer, ask: str | None) -> None:
             c.ctx.understanding is not None and c.ctx.understanding.order_state == "paid")
         c.say("shipping_time.rush", "shipping_time")
         ask, urgent = "ship_when", not paid
+    within = ask == "arrive_within"
+    if within:  # "3天能到吗": a deadline in days, answered as any date is
+        ask = "arrive_when"
     if "express" in c.asks and ask == "arrive_when":
         ask = "express"  # "顺丰几天到": the express courier's days, not the standard schedule
-    dated = urgent or c.cue("exact_date")
+    dated = urgent or within or c.cue("exact_date")
     # The agent already gave this order's dispatch date ("年前发出", "15号左右发"): the usual
     # cutoff would contradict them; the road time still answers "几天能到".
     scheduled = c.ctx.understanding is not None and \

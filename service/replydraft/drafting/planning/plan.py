@@ -45,7 +45,7 @@ NAMED_GUESS = 0.2
 # Asks answered by facts the composer computes, and the fact that must exist for each.
 COMPUTED: dict[str, str] = {
     "ship_when": "cutoff", "shipped_yet": "cutoff", "rush": "cutoff",
-    "arrive_when": "standard_days",
+    "arrive_when": "standard_days", "arrive_within": "standard_days",
     "courier": "standard_couriers",
     "express": "express_surcharge",
     "free_threshold": "free_over", "postage_pricey": "free_over", "remote": "remote_regions",
@@ -63,7 +63,7 @@ COMPUTED: dict[str, str] = {
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
 _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "running_late", "waited_days",
-                             "return_request", "new_address", "cancel_failed",
+                             "return_request", "new_address", "address_wrong", "cancel_failed",
                              "refund_cancelled"})
 # Asks of a trouble intent that are no trouble in themselves: "where's my parcel?" asked calmly
 # wants the tracking looked up, not "sorry for the wait".
@@ -71,7 +71,11 @@ _PLAIN_ASKS = frozenset({"track"})
 # Other facts that answer an ask as well: "no restock planned" is an answer to "when back?".
 _ALSO_ANSWERS: dict[str, tuple[str, ...]] = {"restock": ("restock_none",),
                                               "offers": ("promotion",),
+                                              # with no item known: which item, offers by item
+                                              "freebie": ("offers",), "multi_buy": ("offers",),
                                               "price_range": ("price",)}
+# Asks answered by an item's own offer: with no item known, the first reply asks which item.
+_OFFERED_BY_ITEM = frozenset({"freebie", "multi_buy"})
 # An intent read this faintly gives way when the message holds a specific ask that is answered.
 WEAK_BESIDE_ASKS = 0.5
 _PRODUCT_INTENTS = frozenset({"product_info", "size_advice", "stock"})
@@ -333,6 +337,9 @@ class _Planner:
                               else PlanStep(intent=intent, source="handoff"))
             return
         source = _ask_source(ask_id, self.inputs, self.book)
+        if ask_id in _OFFERED_BY_ITEM and "product_name" not in self.inputs.fact_keys and \
+                not self._may_ask_which():
+            source = "check"  # "送的啥呀" mid-conversation: the agent knows which item it was
         if source == "check":
             found = self.book.get(ask_id)
             assert found is not None

@@ -164,12 +164,18 @@ _CARD_FIELD = re.compile(
 _CARD_LEAD = re.compile(r"^[^:：]{0,40}(?:信息发送|訊息發送|发送了?订单|sent an order)\s*[:：]?")
 
 
+# A date and time pasted with an order number ("2026-12-05 14:32 订单号: …"), and the HTML
+# space some chat windows paste with it.
+_STAMP = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}:\d{2}(?::\d{2})?|&nbsp;?")
+
+
 def only_an_order_number(normalised: str) -> bool:
     """The message is an order number and at most the words that label it."""
     found = order_id_in([normalised])
     if found is None:
         return False
     rest = _CARD_LEAD.sub("", _CARD_FIELD.sub("", normalised.replace(found, "", 1)))
+    rest = _STAMP.sub("", rest)  # pasted from the order page with its date and time
     rest = _ORDER_LABEL.sub("", rest)
     rest = _COPULA.sub("", rest.strip())  # "…이에요", "…입니다"
     return letters(rest) <= ACK_LEFTOVER

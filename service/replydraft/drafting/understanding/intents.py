@@ -365,10 +365,14 @@ _ENGLISH_BREAK = re.compile(
 _QUESTIONISH = re.compile(
     r"[?？]|吗|呢|么|嘛|几|多少|什么|啥|哪|怎么|咋|能不能|可不可以|是否|有没有|要不要|行不行|"
     r"如何|多久|是不是|会不会|好不好|对不对|有木有|可否|能否|是吧|对吧|没错吧|"
-    r"可以不|能不|\b(how|what|when|where|which)\b|"
+    r"可以不|能不|有多(大|长|重|高|宽|厚|远)|\b(how|what|when|where|which)\b|"
     r"(?:^|[.!;,:~]\s*|\b(?:and|so|but|then|also|ok|okay|hi|hello|hey|or|pls|please)\s+)"
     r"(can|could|do|does|did|is|are|will|would|should|any)\b|"
-    r"어떻게|언제|어디|얼마|무슨|몇 ?(개|벌|시|일|사이즈|호)")
+    r"어떻게|언제|어디|얼마|무슨|몇 ?(개|벌|시|일|사이즈|호)|"
+    # information asked for in the imperative ("tell me about the battery", "介绍一下"); not
+    # "알려 주세요", which as often asks to be told later
+    r"\b(tell me (about|more|what|how|if|whether)|give me (some |more )?(info|information|"
+    r"details)|(info|information|details) (about|on))\b|介绍(一下|下)")
 # A Korean polite ending asks or states alike ("있어요?" / "마음에 들어요"): a question unless the
 # words say otherwise.
 _KOREAN_ENDING = re.compile(
