@@ -127,9 +127,9 @@ class Drafter:
         retrieved = retrieve(self.knowledge, query, language=seen.language,
                              intents=answered, sku=product.sku if product else None,
                              k=self.settings.retrieval_k)
-        # "有西装吗": what we make instead (the store's `recommend` answer) is the rest of a
+        # "有西装吗": what we make instead (the store's `our_range` answer) is the rest of a
         # "we don't sell that"
-        lacking = ["recommend"] if any(s.intent == "not_sold" for s in answered) else []
+        lacking = ["our_range"] if any(s.intent == "not_sold" for s in answered) else []
         answerable = [*seen.asks, *lacking]
         answers = [hit for ask in answerable
                    if (hit := store_answer_hit(store, ask, seen.language)) is not None]

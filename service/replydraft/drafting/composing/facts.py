@@ -143,7 +143,7 @@ class FactInputs:
     templates: TemplateSet
     latest_text: str
     order_id: str | None
-    # the specific asks read, and "recommend" beside a "we don't sell that" (what we make instead)
+    # the specific asks read, and "our_range" beside a "we don't sell that" (what we make instead)
     asks: Sequence[str] = ()
     # Our items of the kind the customer names ("有什么裤子", "这条牛仔裤"): listed for a
     # "which do you have" question, and they say whether shoes are the matter.

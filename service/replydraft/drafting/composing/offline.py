@@ -853,10 +853,11 @@ def _not_sold(c: Composer, ask: str | None) -> None:
     if thing is not None:  # "没有卖手机壳哦" is plainer than "这个没有"
         c.facts["thing"] = Fact("thing", to_traditional(thing)
                                 if c.ctx.language == "zh-Hant" else thing)
-    if clothing and c.fact("answer:recommend") is not None:
-        # "有西装吗", "조끼 있어요?": clothes we don't make; what we do make, and a next step
+    if clothing:
+        # "有西装吗", "조끼 있어요?": clothes we don't make; what we do make in a line (the whole
+        # range and a height-and-weight question read as a pitch nobody asked for)
         c.say_first(["not_sold.clothing_named", "not_sold.clothing"], "other")
-        c.say_store_answer("recommend", "product_info")
+        c.say_store_answer("our_range", "product_info")
         return
     c.say_first(["not_sold.line_named", "not_sold.line"], "other")
 

@@ -63,8 +63,8 @@ COMPUTED: dict[str, str] = {
 }
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
 _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "running_late", "waited_days",
-                             "return_request", "new_address", "address_wrong", "cancel_failed",
-                             "refund_cancelled"})
+                             "return_request", "new_address", "address_wrong", "stop_dispatch",
+                             "cancel_failed", "refund_cancelled"})
 # Asks of a trouble intent that are no trouble in themselves: "where's my parcel?" asked calmly
 # wants the tracking looked up, not "sorry for the wait".
 _PLAIN_ASKS = frozenset({"track"})
@@ -337,9 +337,11 @@ class _Planner:
                               else PlanStep(intent=intent, source="handoff"))
             return
         source = _ask_source(ask_id, self.inputs, self.book)
-        if ask_id in _OFFERED_BY_ITEM and "product_name" not in self.inputs.fact_keys and \
-                not self._may_ask_which():
-            source = "check"  # "送的啥呀" mid-conversation: the agent knows which item it was
+        if ask_id in _OFFERED_BY_ITEM and "product_name" not in self.inputs.fact_keys and (
+                not self._may_ask_which() or self.inputs.acts.of_order):
+            # "送的啥呀" mid-conversation: the agent knows which item it was; "订单里的赠品" is
+            # an order's gift, looked up with the order
+            source = "check"
         if source == "check":
             found = self.book.get(ask_id)
             assert found is not None
@@ -517,7 +519,7 @@ def _derived_asks(asks: Sequence[str], inputs: PlanInputs) -> list[str]:
 _PAID = frozenset({"paid", "shipped", "delivered", "received"})
 _RANGE_ASKS = frozenset({"range"})
 _BARGAINING_ASKS = frozenset({"price_protection", "coupon", "coupon_forgot", "coupon_trouble",
-                              "coupon_claimed", "offers", "freebie", "bulk_order",
+                              "coupon_claimed", "offers", "freebie", "gift_request", "bulk_order",
                               "member_discount", "cash_discount"})
 
 

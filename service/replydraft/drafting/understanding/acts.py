@@ -30,6 +30,9 @@ _IMAGE_ONLY = re.compile(
 # A question put to the agent, by its mark or a closing particle; "asking my wife which colour"
 # asks someone else.
 _ASKED_OF_US = re.compile(r"[?？]|[吗呢嘛](?:$|[\s，。!！~～]|[啊呀哈])")
+# "이 신발 신어 볼게요": trying it on, which an online shop answers (no fitting room), not a customer
+# stepping away to look
+_TRYING_ON = re.compile(r"(입어|신어|착용해) ?(볼게|보겠)")
 
 # "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.
 _ACK_MAX_CHARS = 14
@@ -115,7 +118,8 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         giving_up=lexicon.cue("giving_up", normalised) and not question,
         # "你帮我问问仓库看…" asks us to act: nobody steps away
         stepping_away=lexicon.cue("stepping_away", normalised) and not _ASKED_OF_US.search(
-            normalised) and not lexicon.cue("requesting", normalised),
+            normalised) and not lexicon.cue("requesting", normalised)
+        and not _TRYING_ON.search(normalised),
         statement=is_statement(normalised, lexicon),
         confirming=promised and lexicon.cue("confirming", normalised) and echoes_agent(request),
         reminding=promised and lexicon.cue("reminding", normalised)
