@@ -368,9 +368,13 @@ class Composer:
 
     def _missing(self) -> None:
         asking_product = any(s.source == "ask_customer" for s in self.plan.steps)
+        # a size question the store's own answer takes ("脚宽能穿吗") asks for the measure itself
+        sized = any(s.intent == "size_advice" and s.source == "store" for s in self.plan.steps)
         for need in self.ctx.missing:
             if need == "product" and not asking_product:
                 continue  # the plan checks which item instead of asking the customer again
+            if need.startswith("size") and sized:
+                continue
             key = _ASK_FOR.get(need)
             if key is not None:
                 self.say(key, "size_advice" if need.startswith("size") else None, ask=True)

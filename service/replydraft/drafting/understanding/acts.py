@@ -30,8 +30,8 @@ _IMAGE_ONLY = re.compile(
 # A question put to the agent, by its mark or a closing particle; "asking my wife which colour"
 # asks someone else.
 _ASKED_OF_US = re.compile(r"[?？]|[吗呢嘛](?:$|[\s，。!！~～]|[啊呀哈])")
-# "이 신발 신어 볼게요": trying it on, which an online shop answers (no fitting room), not a customer
-# stepping away to look
+# "이 신발 신어 볼게요": trying it on, which an online shop answers (no fitting room), not a
+# customer stepping away to look
 _TRYING_ON = re.compile(r"(입어|신어|착용해) ?(볼게|보겠)")
 
 # "好的", "ok thx", "네 알겠어요": short enough that a courtesy word is the whole message.

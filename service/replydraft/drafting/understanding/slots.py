@@ -242,9 +242,11 @@ _US_SIZE = re.compile(r"(?:(?<![a-z])(?:size\s*)?us(?:\s*(?:size|sz))?|미국\s*
 # Without a size word, a number is a shoe size only when the message is about footwear.
 _FOOTWEAR = re.compile(r"(?<![a-z])(?:shoes?|sneakers?|trainers?|boots?|footwear)(?![a-z])|"
                        r"鞋|靴|신발|운동화|러닝화|등산화|부츠|구두")
-# A foot measure named, even without a number ("脚长多少穿多大", "발길이로 고르나요"): shoes are
-# the matter.
-_FOOT_MEASURE = re.compile(r"脚长|foot length|발길이|발 사이즈")
+# A foot measure or shape named, even without a number ("脚长多少穿多大", "발길이로 고르나요"):
+# shoes are the matter.
+_FOOT_MEASURE = re.compile(r"脚长|foot length|발길이|발 사이즈|"
+                           # the shape of a foot ("脚背高", "wide feet", "발볼 넓어요")
+                           r"脚背|脚面|脚掌|脚宽|宽脚|脚肥|(?:wide|flat|my) feet|발볼|발등")
 
 
 def names_footwear(text: str) -> bool:

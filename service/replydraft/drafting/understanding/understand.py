@@ -975,6 +975,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
              and (nothing or about_it))
             # "지갑 색이 사진보다 진하네": a remark on a thing we lack read as about an item
             or (acts.statement and about_it and not nothing and not mentioned)
+            # a bare name of a thing we lack ("餐具"), whatever the model reads in it
+            or (lacked is not None and _only_names(lacked, normalised) and not rules)
             or ((lexicon.cue("wanting", normalised) or acts.ordering) and not mentioned
                 and (not rules or about_it))):
         # "有卖充电宝吗", "想买个睡袋", "interested in a camera", a bare "helmet": asked for,
