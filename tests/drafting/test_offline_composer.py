@@ -151,6 +151,15 @@ def test_offers_of_an_item_nobody_named_ask_which_item(drafter: Drafter) -> None
     assert "BT-SK-HK01" in store_wide
 
 
+def test_a_budget_names_what_fits_it(drafter: Drafter) -> None:
+    within = draft(drafter, "预算200以内").text
+    assert "200元以内" in within and "直筒牛仔裤" in within and "登山靴" not in within
+    everything = draft(drafter, "my budget is about 800 yuan").text
+    assert "everything fits" in everything.lower()
+    won = draft(drafter, "예산은 10만원 정도예요").text
+    assert "어떤 상품이든" not in won  # won are not yuan
+
+
 def test_emoji_policy_is_respected(drafter: Drafter) -> None:
     store = drafter.knowledge.store
     plain = store.model_copy(update={"voice": store.voice.model_copy(update={"emoji": False})})

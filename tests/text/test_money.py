@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from replydraft.drafting.understanding.slots import normalise_measures, parse_amount_off
 from replydraft.knowledge.models import StoreProfile
 from replydraft.policy import scan_customer
-from replydraft.text.money import MoneyAsk, amount_off, quoted_prices, read_money, zhe_percent_off
+from replydraft.text.money import (
+    MoneyAsk,
+    amount_off,
+    quoted_prices,
+    read_budget,
+    read_money,
+    zhe_percent_off,
+)
 
 from .numerals import CN
 
@@ -168,3 +175,18 @@ def test_a_promotions_own_terms_are_no_ask() -> None:
 ])
 def test_quoted_prices(text: str, prices: list[tuple[float, bool]]) -> None:
     assert quoted_prices(text) == prices
+
+
+@pytest.mark.parametrize(("text", "budget"), [
+    ("我预算500左右", 500.0), ("预算在五百左右", 500.0), ("预算两千", 2000.0),
+    ("300块以内的有吗", 300.0), ("budget is about 1000 yuan", 1000.0), ("under 400 yuan", 400.0),
+    ("预算1.5k", 1500.0),
+])
+def test_a_budget_in_yuan_is_read(text: str, budget: float) -> None:
+    assert read_budget(normalise_measures(text)) == budget
+
+
+@pytest.mark.parametrize("text", ["예산은 20만원 정도예요", "roughly 800 nok", "under $150",
+                                  "便宜50", "500件以内", "budget is tight"])
+def test_no_budget_or_one_in_another_currency_is_not_read(text: str) -> None:
+    assert read_budget(normalise_measures(text)) is None

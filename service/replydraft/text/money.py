@@ -5,6 +5,9 @@
 30% off, 10프로 할인, half price, 半价, 对折, 반값), a small amount in a haggle without a money
 word (come on, 10 then?; 그럼 10이라도; 那10块行不行), a target price (150卖吗, sell it for 150).
 
+``read_budget`` finds the most a customer means to spend, in yuan (预算500左右, 500元以内,
+budget of 300 yuan); a budget in another currency (20만원, $200, 1000nok) is not read as yuan.
+
 N折 means "pay N tenths": 9折 is 10 % off, 85折 (8.5折, 八五折) 15 % off, 五折 50 % off. A bare
 digit before 折 is never read out of a longer number: 打85折 is not 5折.
 
@@ -202,3 +205,32 @@ def amount_off(ask: MoneyAsk, price: float | None) -> float | None:
     if ask.kind == "percent":
         return round(price * ask.value / 100, 2)
     return round(price - ask.value, 2) if 0 < ask.value < price else None
+
+
+# 预算500, 预算在五百左右, budget is about 300, 예산 500위안; 500元以内, 300块以下, under 400 yuan.
+_BUDGET = (
+    re.compile(r"(?:预算|budget|예산)[^\d$¥]{0,12}" + _NUM + r"\s*" + _MAGNITUDE),
+    re.compile(_NUM + r"\s*" + _MAGNITUDE + r"\s*(?:块钱|块|元|rmb|yuan|위안)\s*"
+               r"(?:以内|以下|之内|左右|上下|内)"),
+    re.compile(r"\b(?:under|below|less than|up to|within)\s+(?:¥|rmb\s?)?" + _NUM
+               + r"\s*(?:yuan|rmb)\b"),
+)
+# Money that is not yuan: a budget in it says nothing about our yuan prices.
+_FOREIGN_MONEY = re.compile(r"[$€£]|\d\s*(?:천|만)?\s*원|dollars?|bucks|usd|euros?|pounds?|"
+                            r"nok|kr\b|krone|美元|美金|韩元|欧元|日元")
+
+
+def read_budget(text: str) -> float | None:
+    """The budget in ``text`` in yuan, or None (none said, or said in another currency)."""
+    text = arabic_numerals(text)
+    if _FOREIGN_MONEY.search(text):
+        return None
+    for pattern in _BUDGET:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        magnitude = match.group(2) if pattern.groups >= 2 else None
+        value = float(match.group(1)) * _MAGNITUDES.get(magnitude or "", 1)
+        if value > 0:
+            return value
+    return None

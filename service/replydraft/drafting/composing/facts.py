@@ -23,6 +23,7 @@ from replydraft.knowledge.models import LocalizedText, Product, SearchHit, Store
 from replydraft.knowledge.reader import KnowledgeReader
 from replydraft.knowledge.render import answer_section
 from replydraft.languages import Language
+from replydraft.text.money import read_budget
 from replydraft.text.script import convert_script
 
 # Intents whose reply needs a product to say anything specific.
@@ -263,6 +264,7 @@ def _offers_facts(sheet: FactSheet, inputs: FactInputs) -> None:
 
 
 CHEAPEST_NAMED = 3  # items named beside the price range
+BUDGET_NAMED = 4  # the dearest items within a budget, named
 
 def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     """The cheapest and the dearest of our items ("가격대가 어느 정도예요?")."""
@@ -279,6 +281,17 @@ def _price_range_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("price_cheapest", listing(t, [_priced(t, p, inputs.language)
                                             for p in by_price[:CHEAPEST_NAMED]]),
               inputs.retrieved.product_block(cheapest.sku))
+    # "预算500左右", "budget of 1000 yuan": everything fits it, or the items within it
+    budget = read_budget(normalise_measures(inputs.latest_text))
+    if budget is None or budget < cheapest.price:
+        return
+    sheet.add("budget", money(t, budget), None, number(budget))
+    if budget >= dearest.price:
+        sheet.add("budget_all", money(t, budget), None, number(budget))
+        return
+    within = [p for p in by_price if p.price <= budget][-BUDGET_NAMED:]
+    sheet.add("budget_items", listing(t, [_priced(t, p, inputs.language) for p in within]),
+              inputs.retrieved.product_block(within[-1].sku))
 
 
 def _smallest_fit_facts(sheet: FactSheet, inputs: FactInputs) -> None:

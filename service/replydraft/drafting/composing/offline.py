@@ -450,7 +450,9 @@ def _product_info(c: Composer, ask: str | None) -> None:
               "product_info")
         return
     # "价位多少": our range with no item in view, else the item's price
-    if ask == "price_range" and not c.say("product_info.price_range", "product_info"):
+    if ask == "price_range" and not c.say_first(
+            ["product_info.budget_all", "product_info.budget_within", "product_info.price_range"],
+            "product_info"):
         ask = "price"
     if c.fact("product_name") is None:
         return  # the missing-product question covers it

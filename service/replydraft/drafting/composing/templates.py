@@ -84,6 +84,8 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "product_info.care": _spec("care"),
     "product_info.alteration": _spec("alteration"),
     "product_info.price_range": _spec("price_low price_high price_cheapest"),
+    "product_info.budget_all": _spec("price_low price_high budget_all"),
+    "product_info.budget_within": _spec("budget budget_items"),
     "product_info.features": _spec("features"),
     "product_info.size_range": _spec("size_first size_last"),
     "product_info.catalogue": _spec("catalogue"),
