@@ -70,10 +70,12 @@ class Retrieved:
         return next((h for h in self.hits
                      if h.source_type == "store" and h.intent == intent), None)
 
-    def store_answer(self, ask: str) -> SearchHit | None:
+    def store_answer(self, ask: str, language: Language) -> SearchHit | None:
+        """The store's answer to ``ask`` in the reply's language: a search may also have found
+        the same answer in the other Chinese script, and ranked it first."""
         section = answer_section(ask)
-        return next((h for h in self.hits
-                     if h.source_type == "store" and h.section == section), None)
+        return next((h for h in self.hits if h.source_type == "store"
+                     and h.section == section and h.language == language), None)
 
     def product_block(self, sku: str) -> SearchHit | None:
         return next((h for h in self.hits if h.source_type == "product" and h.sku == sku), None)
@@ -205,7 +207,7 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
         _price_range_facts(sheet, inputs)
         _smallest_fit_facts(sheet, inputs)
     for ask in inputs.asks:
-        hit = inputs.retrieved.store_answer(ask)
+        hit = inputs.retrieved.store_answer(ask, inputs.language)
         if hit is not None:
             sheet.add(f"answer:{ask}", hit.text, hit)
     if names & {"logistics_delay", "refund_status"} and inputs.order_id is None:

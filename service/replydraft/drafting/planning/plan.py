@@ -338,9 +338,10 @@ class _Planner:
             return
         source = _ask_source(ask_id, self.inputs, self.book)
         if ask_id in _OFFERED_BY_ITEM and "product_name" not in self.inputs.fact_keys and (
-                not self._may_ask_which() or self.inputs.acts.of_order):
+                not self._may_ask_which() or self.inputs.acts.of_order
+                or (ask_id == "freebie" and self.inputs.acts.statement)):
             # "送的啥呀" mid-conversation: the agent knows which item it was; "订单里的赠品" is
-            # an order's gift, looked up with the order
+            # an order's gift, looked up with the order; "那个是赠品" says, it does not ask
             source = "check"
         if source == "check":
             found = self.book.get(ask_id)

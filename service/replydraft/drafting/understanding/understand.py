@@ -974,7 +974,8 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             ((not acts.statement or (lacked is not None and _only_names(lacked, normalised)))
              and (nothing or about_it))
             # "지갑 색이 사진보다 진하네": a remark on a thing we lack read as about an item
-            or (acts.statement and about_it and not nothing and not mentioned)
+            or (acts.statement and about_it and not nothing and not mentioned
+                and not acts.of_order)  # "还有个X的包裹" speaks of a parcel, not of buying X
             # a bare name of a thing we lack ("餐具"), whatever the model reads in it
             or (lacked is not None and _only_names(lacked, normalised) and not rules)
             or ((lexicon.cue("wanting", normalised) or acts.ordering) and not mentioned
