@@ -180,7 +180,7 @@ def test_quoted_prices(text: str, prices: list[tuple[float, bool]]) -> None:
 @pytest.mark.parametrize(("text", "budget"), [
     ("我预算500左右", 500.0), ("预算在五百左右", 500.0), ("预算两千", 2000.0),
     ("300块以内的有吗", 300.0), ("budget is about 1000 yuan", 1000.0), ("under 400 yuan", 400.0),
-    ("预算1.5k", 1500.0),
+    ("预算1.5k", 1500.0), ("i weigh 280 pounds, budget 500 yuan", 500.0),
 ])
 def test_a_budget_in_yuan_is_read(text: str, budget: float) -> None:
     assert read_budget(normalise_measures(text)) == budget

@@ -6,7 +6,7 @@
 word (come on, 10 then?; 그럼 10이라도; 那10块行不行), a target price (150卖吗, sell it for 150).
 
 ``read_budget`` finds the most a customer means to spend, in yuan (预算500左右, 500元以内,
-budget of 300 yuan); a budget in another currency (20만원, $200, 1000nok) is not read as yuan.
+budget of 300 yuan); a budget in another currency (20만원, $150, 800 kroner) is not read as yuan.
 
 N折 means "pay N tenths": 9折 is 10 % off, 85折 (8.5折, 八五折) 15 % off, 五折 50 % off. A bare
 digit before 折 is never read out of a longer number: 打85折 is not 5折.
@@ -216,7 +216,8 @@ _BUDGET = (
                + r"\s*(?:yuan|rmb)\b"),
 )
 # Money that is not yuan: a budget in it says nothing about our yuan prices.
-_FOREIGN_MONEY = re.compile(r"[$€£]|\d\s*(?:천|만)?\s*원|dollars?|bucks|usd|euros?|pounds?|"
+# ("pounds" is left out: a big customer gives his weight in them.)
+_FOREIGN_MONEY = re.compile(r"[$€£]|\d\s*(?:천|만)?\s*원|dollars?|bucks|usd|euros?|gbp|"
                             r"nok|kr\b|krone|美元|美金|韩元|欧元|日元")
 
 

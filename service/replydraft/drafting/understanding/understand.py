@@ -685,8 +685,9 @@ def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
         return found
     if not found and acts.answers_agent:
         return [catalogue]  # "가벼운 바지요" after "찾으시는 거 있으세요?"
-    wanted = lexicon.cue("wanting", normalised)  # "想要一双…的鞋" wants; it asks nothing of one
-    if not (acts.statement or wanted) or not (acts.answers_agent or wanted or bare_kind):
+    # "想要一双…的鞋" wants the kind; a statement answering the agent, or the kind alone, too
+    wanted = lexicon.cue("wanting", normalised)
+    if not (wanted or (acts.statement and (acts.answers_agent or bare_kind))):
         return found
     if any(not (a.needs_product or a.fallback) for a in found):
         return found  # "鞋子要退" names a kind and asks something else of it
