@@ -215,6 +215,10 @@ class Composer:
             if intent == "stock" and step.ask == "restock":
                 _stock(self, None)  # what is sold out is known; only the date is not
             self._check_line(intent)
+            if intent == "not_sold":
+                # "do you have mules?", a thing the lexicon does not name: checked, and what we
+                # do make said beside it, so the customer is not left with a bare hold
+                self.say_store_answer("our_range", "product_info")
         elif source == "ask_customer":
             if step.ask == "order":
                 self._order_check(intent)
