@@ -215,16 +215,16 @@ _BUDGET = (
     re.compile(r"\b(?:under|below|less than|up to|within)\s+(?:¥|rmb\s?)?" + _NUM
                + r"\s*(?:yuan|rmb)\b"),
 )
-# Money that is not yuan: a budget in it says nothing about our yuan prices.
+# Money that is not yuan (won: ``_WON``): a budget in it says nothing about our yuan prices.
 # ("pounds" is left out: a big customer gives his weight in them.)
-_FOREIGN_MONEY = re.compile(r"[$€£]|\d\s*(?:천|만)?\s*원|dollars?|bucks|usd|euros?|gbp|"
+_FOREIGN_MONEY = re.compile(r"[$€£]|dollars?|bucks|usd|euros?|gbp|"
                             r"nok|kr\b|krone|美元|美金|韩元|欧元|日元")
 
 
 def read_budget(text: str) -> float | None:
     """The budget in ``text`` in yuan, or None (none said, or said in another currency)."""
     text = arabic_numerals(text)
-    if _FOREIGN_MONEY.search(text):
+    if _WON.search(text) or _FOREIGN_MONEY.search(text):
         return None
     for pattern in _BUDGET:
         match = pattern.search(text)

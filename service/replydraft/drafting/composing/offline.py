@@ -22,6 +22,7 @@ from replydraft.drafting.models import PlanStep
 from replydraft.drafting.understanding.acts import names_size
 from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon, word_in
+from replydraft.drafting.understanding.mentions import family_colours
 from replydraft.drafting.understanding.slots import names_footwear, normalise_measures
 from replydraft.knowledge.models import Product, pick_text
 from replydraft.languages import Language
@@ -122,6 +123,10 @@ class Composer:
 
     def cue(self, name: str) -> bool:
         return self.lexicon.cue(name, self.latest)
+
+    def in_script(self, word: str) -> str:
+        """A word taken from the (Simplified-normalised) message, in the reply's script."""
+        return to_traditional(word) if self.ctx.language == "zh-Hant" else word
 
     def can_say(self, key: str) -> bool:
         return all(p in self._common or p in self.facts for p in self.t.placeholders(key))
@@ -550,8 +555,7 @@ def _stock(c: Composer, ask: str | None) -> None:
         absent = _absent_colour(c, product)
         if absent is not None:
             # "有蓝色吗", "i'd prefer navy": the colour it doesn't come in is said plainly
-            c.facts["asked_colour"] = Fact("asked_colour", to_traditional(absent)
-                                           if c.ctx.language == "zh-Hant" else absent, chunk)
+            c.facts["asked_colour"] = Fact("asked_colour", c.in_script(absent), chunk)
             c.say("stock.no_colour", "stock")
         c.say("stock.overview", "stock")
         c.say_first(["stock.overview_sold_out", "stock.overview_all"], "stock")
@@ -561,12 +565,8 @@ def _absent_colour(c: Composer, product: Product) -> str | None:
     """The customer's word for a colour family none of the product's colours belongs to."""
     for family in sorted(c.lexicon.colour_families(c.latest)):
         words = c.lexicon.colours[family]
-        if any(word_in(word, " ".join([col.id.replace("-", " "), *(
-                normalise_measures(n) for n in col.names.values())]))
-               for col in product.colours for word in words):
-            continue
-        found = [word for word in words if word_in(word, c.latest)]
-        return max(found, key=len)
+        if not family_colours(product, words):
+            return max((word for word in words if word_in(word, c.latest)), key=len)
     return None
 
 
@@ -861,8 +861,7 @@ def _not_sold(c: Composer, ask: str | None) -> None:
     clothing = c.lexicon.lacked(c.latest, clothing_only=True)
     thing = c.lexicon.lacked(c.latest)
     if thing is not None:  # "没有卖手机壳哦" is plainer than "这个没有"
-        c.facts["thing"] = Fact("thing", to_traditional(thing)
-                                if c.ctx.language == "zh-Hant" else thing)
+        c.facts["thing"] = Fact("thing", c.in_script(thing))
     if clothing:
         # "有西装吗", "조끼 있어요?": clothes we don't make; what we do make in a line (the whole
         # range and a height-and-weight question read as a pitch nobody asked for)

@@ -3,6 +3,8 @@ word (the product itself is ``product.resolve_product``'s business)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from replydraft.drafting.understanding.lexicon import Lexicon, whole_word, word_in
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import Product
@@ -27,11 +29,18 @@ def find_colour(text: str, product: Product | None, lexicon: Lexicon) -> str | N
     for words in lexicon.colours.values():
         if not any(word_in(word, text) for word in words):
             continue
-        for colour in product.colours:
-            haystack = " ".join([colour.id.replace("-", " ")] +
-                                [normalise_measures(n) for n in colour.names.values()])
-            if any(word_in(word, haystack) for word in words) and colour.id not in matches:
-                matches.append(colour.id)
+        matches += [c for c in family_colours(product, words) if c not in matches]
     return matches[0] if len(matches) == 1 else None
+
+
+def family_colours(product: Product, words: Sequence[str]) -> list[str]:
+    """The ids of the product's colours that a colour family's words name (by id or name)."""
+    found = []
+    for colour in product.colours:
+        haystack = " ".join([colour.id.replace("-", " ")] +
+                            [normalise_measures(n) for n in colour.names.values()])
+        if any(word_in(word, haystack) for word in words):
+            found.append(colour.id)
+    return found
 
 
