@@ -114,7 +114,11 @@ def test_foot_length(text: str, foot_mm: float | None) -> None:
 @pytest.mark.parametrize(
     ("text", "footwear", "foot_mm"),
     [("245 주세요", True, 245), ("네 265 있어요?", True, 265), ("등산화 255 있나요", False, 255),
-     ("250위안이에요?", True, None), ("245 주세요", False, None), ("241 주세요", True, None)],
+     ("250위안이에요?", True, None), ("241 주세요", True, None),
+     # asked for or ordered, a 220-300 in steps of 5 is a shoe size with no shoe in view
+     # (Korean clothes go by 90-110 or letters); said in passing it is not
+     ("245 주세요", False, 245), ("사이즈 235로 할게요", False, 235), ("105 주세요", False, None),
+     ("245번 버스 타고 왔어요", False, None)],
 )
 def test_a_bare_korean_shoe_size_is_the_foot_length_about_footwear(
     text: str, footwear: bool, foot_mm: float | None

@@ -48,6 +48,7 @@ from replydraft.drafting.planning.plan import (
     planned_intents,
 )
 from replydraft.drafting.understanding.asks import load_asks
+from replydraft.drafting.understanding.conversation import SHOES
 from replydraft.drafting.understanding.cues import load_cues
 from replydraft.drafting.understanding.embedder import query_embedder_of
 from replydraft.drafting.understanding.intents import (
@@ -141,6 +142,7 @@ class Drafter:
             latest_text=request.latest, order_id=seen.order_id, asks=answerable,
             candidates=self._candidates(seen),
             whole_catalogue=self._whole_catalogue(seen) if product is None else (),
+            shoes=self._shoes(seen) if product is None else (),
             dispatch=seen.acts.ordering or seen.urgent))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
@@ -169,6 +171,12 @@ class Drafter:
         if not {"offers", "freebie", "multi_buy", "price_range", "women"} & set(seen.asks):
             return []
         return list(self.knowledge.products())
+
+    def _shoes(self, seen: Understanding) -> list[Product]:
+        """"240 주세요" with no item in view: a foot length is a size of our shoes."""
+        if seen.slots.foot_length_mm is None:
+            return []
+        return [p for p in self.knowledge.products() if p.category in SHOES]
 
     def _answered_intents(self, seen: Understanding) -> list[IntentScore]:
         """The intents the reply answers: those read and those of the specific asks

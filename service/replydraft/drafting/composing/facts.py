@@ -17,7 +17,7 @@ from replydraft.drafting.backend import Fact, Slots
 from replydraft.drafting.composing.sizing import SizeAdvice, range_text, recommend_size
 from replydraft.drafting.composing.templates import TemplateSet
 from replydraft.drafting.models import IntentScore
-from replydraft.drafting.understanding.conversation import FOOTWEAR
+from replydraft.drafting.understanding.conversation import FOOTWEAR, SHOES
 from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.knowledge.models import LocalizedText, Product, SearchHit, StoreProfile, pick_text
 from replydraft.knowledge.reader import KnowledgeReader
@@ -153,6 +153,8 @@ class FactInputs:
     candidates: Sequence[Product] = ()
     # Every item of ours, for "有什么活动" or "价位多少" with no item in view.
     whole_catalogue: Sequence[Product] = ()
+    # Our shoes, for a Korean foot length given with no item in view ("240 주세요").
+    shoes: Sequence[Product] = ()
     # The reply may say when it ships: the customer is buying ("拍了", "I'll take it") or in a
     # hurry ("谢谢 我急用").
     dispatch: bool = False
@@ -206,6 +208,8 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
         _offers_facts(sheet, inputs)
         _price_range_facts(sheet, inputs)
         _smallest_fit_facts(sheet, inputs)
+    if inputs.slots.foot_length_mm is not None:
+        _foot_facts(sheet, inputs)
     for ask in inputs.asks:
         hit = inputs.retrieved.store_answer(ask, inputs.language)
         if hit is not None:
@@ -387,6 +391,32 @@ def _size_facts(sheet: FactSheet, inputs: FactInputs, advice: SizeAdvice) -> lis
     for note in advice.notes:
         sheet.add("size_note_code", f"size remark: {note}", chunk, note)
     return []
+
+
+def _foot_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    """"240 주세요", "사이즈 235로": the size of ours a foot length is, on the chart of the shoe
+    in view or of all our shoes where they share one (`foot_fit`: the label, or "below" /
+    "above" when no size of ours fits)."""
+    shoes = [p for p in ([inputs.product] if inputs.product else inputs.shoes)
+             if p.category in SHOES]
+    charts = {tuple((row.label, row.foot_length_mm) for row in p.size_chart) for p in shoes}
+    if len(charts) != 1:
+        return  # none, or charts that differ: which pair decides it
+    shoe, t = shoes[0], inputs.templates
+    advice = recommend_size(shoe, inputs.slots)
+    chunk = inputs.retrieved.product_block(shoe.sku)
+    assert inputs.slots.foot_length_mm is not None
+    sheet.add("foot_mm", number(inputs.slots.foot_length_mm), None)
+    first = shoe.size_chart[0]
+    row = range_text(first, "foot_length_mm")
+    sheet.add("foot_first", first.label, chunk)
+    if row is not None:
+        sheet.add("foot_first_row", row, chunk)
+    if advice.situation in ("fits", "between") and advice.label is not None:
+        sheet.add("foot_size", advice.label, chunk)
+        sheet.add("foot_fit", t.fragment("size", label=advice.label), chunk, advice.label)
+    elif advice.situation in ("below_chart", "above_chart"):
+        sheet.add("foot_fit", advice.situation, chunk, advice.situation.split("_")[0])
 
 
 def _larger(product: Product, advice: SizeAdvice) -> bool:

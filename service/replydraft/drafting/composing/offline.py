@@ -225,8 +225,13 @@ class Composer:
                 # do make said beside it, so the customer is not left with a bare hold
                 self.say_store_answer("our_range", "product_info")
         elif source == "ask_customer":
+            fit = self.value("foot_fit")
             if step.ask == "order":
                 self._order_check(intent)
+            elif intent in ("stock", "size_advice") and fit in ("below", "above"):
+                # "220 있어요?" with no item in view: none of our shoes comes that small (or
+                # big), so asking which pair would only lead there
+                self.say(f"other.ordering_foot_{fit}", intent)
             else:
                 self.say(self._which_item(intent), intent, ask=True)
         elif source == "ack":
@@ -252,6 +257,12 @@ class Composer:
                         choice = "other.ordering_as_told"
                     if self.can_say(choice):
                         key = choice
+                    fit = self.value("foot_fit")
+                    if fit is not None and not placed:
+                        # "240 주세요": the size of ours that foot length is, or that we have
+                        # none so small (or so big); not "pick the option you want"
+                        key = "other.ordering_foot" if fit not in ("below", "above") \
+                            else f"other.ordering_foot_{fit}"
                 self.say(key, "other")
         elif source == "close":
             if step.ask == "farewell":
@@ -524,6 +535,15 @@ def _stock(c: Composer, ask: str | None) -> None:
     if product is None:
         return
     colour = product.colour(c.ctx.slots.colour) if c.ctx.slots.colour else None
+    fit = c.value("foot_fit")
+    if fit in ("below", "above") and colour is None:
+        # "225 운동화 재고 있어요?": no size of ours fits that foot; its stock would not help
+        # (said once: the size advice may have said it already)
+        if c.fact("size_situation") is None:
+            c.say(f"other.ordering_foot_{fit}", "stock")
+        return
+    if c.value("size_situation") == "below_chart_far" and colour is None:
+        return  # "230 있어요?": even our smallest is too big; its stock would not help
     size = _asked_size(c)
     chunk = c.facts["sku"].chunk_id if "sku" in c.facts else None
     if size is not None:
@@ -860,7 +880,8 @@ def _not_sold(c: Composer, ask: str | None) -> None:
         return
     clothing = c.lexicon.lacked(c.latest, clothing_only=True)
     thing = c.lexicon.lacked(c.latest)
-    if thing is not None:  # "没有卖手机壳哦" is plainer than "这个没有"
+    if thing is not None and not c.lexicon.cue("other_trades", thing):
+        # "没有卖手机壳哦" is plainer than "这个没有"; a flavour or a page count is no thing
         c.facts["thing"] = Fact("thing", c.in_script(thing))
     if clothing:
         # "有西装吗", "조끼 있어요?": clothes we don't make; what we do make in a line (the whole

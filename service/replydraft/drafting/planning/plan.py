@@ -164,6 +164,7 @@ class _Planner:
         self.confidence_of = {s.intent: s.confidence for s in inputs.intents}
         self.steps: list[PlanStep] = []
         self.checks: list[CheckItem] = []
+        self.asks: list[str] = []
 
     def check(self, ask: str, what: str, intent: str, topic: str | None = None) -> None:
         self.steps.append(PlanStep(intent=intent, ask=ask, source="check", topic=topic))
@@ -173,6 +174,7 @@ class _Planner:
     def plan(self) -> AnswerPlan:
         inputs, book = self.inputs, self.book
         asks = _derived_asks(self.seen.asks, inputs)
+        self.asks = asks
         # A faint guess that we lack it ("엄마 입을 등산복", read 0.4) takes no ask away.
         lacking = self.seen.product.sku is None and any(
             s.intent == "not_sold" and s.confidence >= UNSURE_BELOW for s in inputs.intents)
@@ -285,8 +287,12 @@ class _Planner:
                     # "got it"
                     self.steps.append(PlanStep(intent=intent, ask="farewell", source="close"))
                     return
-                if source == "close" and not inputs.acts.thanks:
-                    # "好的" / "ok": acknowledged, not "you're welcome"; praise is thanked for
+                if source == "close" and (not inputs.acts.thanks or (
+                        inputs.acts.ordering and self.calm and not inputs.acts.farewell
+                        and inputs.first_reply)):
+                    # "好的" / "ok": acknowledged, not "you're welcome"; praise is thanked for;
+                    # "great, I'll buy it, thanks" opening a chat is an order, told how it goes
+                    # from here (after the agent's help, the thanks is answered)
                     self.steps.append(_ack(inputs, intent))
                     return
                 # "谢谢 我急用 尽快发哈": the thanks is answered, and the hurry with it; "先谢谢了"
@@ -316,6 +322,13 @@ class _Planner:
                            self.book.unsure.guessed(intent, self.agent_language), intent)
         elif intent in _PRODUCT_INTENTS and "product" in inputs.missing:
             self._which_product(intent)
+        elif intent == "quality_concern" and "product_name" not in inputs.fact_keys and any(
+                (found := self.book.get(a)) is not None and found.needs_product
+                for a in self.asks):
+            # "会起球吗", "보풀 일어나요?" with no item in view: pilling, fading and shrinking
+            # go by the fabric, so which item comes first; the after-sales terms follow
+            self._which_product(intent)
+            self.steps.append(PlanStep(intent=intent, source="facts"))
         elif intent == "bargaining" and "product_name" not in inputs.fact_keys and \
                 not self._may_ask_which():
             # Mid-conversation the item was talked about: the agent checks which it is, and the

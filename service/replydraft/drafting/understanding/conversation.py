@@ -16,6 +16,7 @@ from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.slots import (
     amount_asked,
+    asks_korean_size,
     names_footwear,
     normalise_measures,
     parse_bare_height,
@@ -32,6 +33,8 @@ from replydraft.text.money import read_money
 
 # Product categories sized by shoe size.
 FOOTWEAR = frozenset({"shoes", "boots", "socks"})
+# What a Korean size in mm ("240 주세요") is a size of: socks come in a few ranges instead.
+SHOES = FOOTWEAR - {"socks"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def message_slots(text: str, family: str, lexicon: Lexicon, *, footwear: bool = 
         foot = None
     shoe_size = parse_shoe_size(norm, lexicon.us_to_eu)
     if foot is None and shoe_size is None and height is None and family == "ko" and (
-            footwear or names_footwear(norm)):
+            footwear or names_footwear(norm) or asks_korean_size(norm)):
         foot = parse_bare_korean_foot(norm)  # Korean shoe sizes are the foot length in mm
     return MessageSlots(
         height_cm=height,

@@ -68,8 +68,10 @@ class Lexicon:
 
     def lacked(self, normalised_text: str, *, clothing_only: bool = False) -> str | None:
         """The thing we don't carry that the (normalised) text names, clothes first ("슬랙스",
-        "手机壳"), or None. Words that only contain one (cue ``false_friends``: "브라운",
-        "모자라요") are read as what they are. ``clothing_only``: clothes we don't make only."""
+        "手机壳"), or a trait only goods of another trade have ("口味", cue ``other_trades``; not
+        a thing to name back), or None. Words that only contain one (cue ``false_friends``:
+        "브라운", "모자라요") are read as what they are. ``clothing_only``: clothes we don't make
+        only."""
         text = self.without_false_friends(normalised_text)
         for name in _LACKED[:1] if clothing_only else _LACKED:
             if self.cue(name, text):  # one search; the longest word only when there is one
@@ -164,8 +166,9 @@ def word_in(word: str, text: str) -> bool:
     return word in text
 
 
-# The cues that name things we don't carry, clothes first ("有西装吗" gets what we make instead).
-_LACKED = ("not_carried_clothing", "not_carried")
+# The cues that name things we don't carry, clothes first ("有西装吗" gets what we make instead);
+# then what only goods of other trades have ("什么口味", "how many pages"), which names no thing.
+_LACKED = ("not_carried_clothing", "not_carried", "other_trades")
 
 
 @lru_cache(maxsize=512)

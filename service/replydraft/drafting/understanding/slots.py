@@ -221,6 +221,19 @@ _BARE_KOREAN_FOOT = re.compile(
     r"(?!\s*(?:원|위안|元|块|달러|%|퍼|프로|cm|kg|키로|일|개|명|벌|켤레|번|시|분|ml|g\b))")
 
 
+# "사이즈 235로", "240 주세요", "265로 할게요": a size of 220-300 in steps of 5 asked for or
+# ordered is a shoe's foot length even with no shoe word: Korean clothes go by 90-110 or letters.
+_KOREAN_SIZE_ASKED = re.compile(
+    r"(?:사이즈|치수)\s*(?:2[2-9][05]|300)(?![\d.])|(?<![\d.])(?:2[2-9][05]|300)\s*"
+    r"(?:으로|로|이|가|은|는|도)?\s*(?:주세요|줘요|할게요|살게요|있어요|있나요|있을까요|없어요|"
+    r"없나요|되나요|돼요)")
+
+
+def asks_korean_size(text: str) -> bool:
+    """A Korean message asking for or ordering a size of 220-300 ("240 주세요")."""
+    return _KOREAN_SIZE_ASKED.search(text) is not None
+
+
 def parse_bare_korean_foot(text: str) -> float | None:
     """Foot length in mm from a bare Korean shoe size ("245 주세요"); the caller knows the
     message is Korean and about footwear."""
