@@ -56,6 +56,8 @@ from replydraft.drafting.understanding.intents import (
     intent_classifier,
 )
 from replydraft.drafting.understanding.lexicon import load_lexicon
+from replydraft.drafting.understanding.mentions import family_colours
+from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.drafting.understanding.understand import ASKED, Understanding, understand
 from replydraft.errors import LLMError
 from replydraft.knowledge.chunking import store_answer_hit
@@ -143,6 +145,7 @@ class Drafter:
             candidates=self._candidates(seen),
             whole_catalogue=self._whole_catalogue(seen) if product is None else (),
             shoes=self._shoes(seen) if product is None else (),
+            in_colour=self._in_colour(request.latest) if product is None else (),
             dispatch=seen.acts.ordering or seen.urgent))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
@@ -171,6 +174,17 @@ class Drafter:
         if not {"offers", "freebie", "multi_buy", "price_range", "women"} & set(seen.asks):
             return []
         return list(self.knowledge.products())
+
+    def _in_colour(self, latest: str) -> list[tuple[Product, list[str]]]:
+        """"有红色的吗" with no item in view: our items that come in the colour named, with the
+        ids of those colours."""
+        text = normalise_measures(latest)
+        families = self._lexicon.colour_families(self._lexicon.without_false_friends(text))
+        if len(families) != 1:
+            return []  # none named, or several: which item first
+        words = self._lexicon.colours[next(iter(families))]
+        return [(p, ids) for p in self.knowledge.products()
+                if (ids := family_colours(p, words))]
 
     def _shoes(self, seen: Understanding) -> list[Product]:
         """"240 주세요" with no item in view: a foot length is a size of our shoes."""

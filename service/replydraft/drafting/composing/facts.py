@@ -155,6 +155,8 @@ class FactInputs:
     whole_catalogue: Sequence[Product] = ()
     # Our shoes, for a Korean foot length given with no item in view ("240 주세요").
     shoes: Sequence[Product] = ()
+    # Our items in the colour named with no item in view ("有红色的吗"), with those colours' ids.
+    in_colour: Sequence[tuple[Product, Sequence[str]]] = ()
     # The reply may say when it ships: the customer is buying ("拍了", "I'll take it") or in a
     # hurry ("谢谢 我急用").
     dispatch: bool = False
@@ -210,6 +212,8 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
         _smallest_fit_facts(sheet, inputs)
     if inputs.slots.foot_length_mm is not None:
         _foot_facts(sheet, inputs)
+    if inputs.in_colour and names & {"stock", "product_info"}:
+        _colour_items_facts(sheet, inputs)
     for ask in inputs.asks:
         hit = inputs.retrieved.store_answer(ask, inputs.language)
         if hit is not None:
@@ -255,6 +259,25 @@ def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     first = inputs.candidates[0].sku if inputs.candidates else None
     sheet.add("catalogue", t.fragment("list_sep").join(items),
               inputs.retrieved.product_block(first) if first else None)
+
+
+# More items than this in one colour are no answer to "有黑色的吗": which item comes first.
+_COLOUR_ITEMS_LISTED = 4
+
+
+def _colour_items_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    """"有红色的吗", "anything in red?" with no item in view: our items in that colour, each
+    with the colour's own name ("冲锋衣（红色）、POLO衫（酒红）")."""
+    if len(inputs.in_colour) > _COLOUR_ITEMS_LISTED:
+        return
+    t, lang = inputs.templates, inputs.language
+    items = []
+    for product, ids in inputs.in_colour:
+        names = [localize(c.names, lang) for c in product.colours if c.id in ids]
+        items.append(t.fragment("named_colour", item=localize(product.names, lang),
+                                colours=listing(t, names)))
+    first = inputs.in_colour[0][0].sku
+    sheet.add("colour_items", listing(t, items), inputs.retrieved.product_block(first))
 
 
 def _offers_facts(sheet: FactSheet, inputs: FactInputs) -> None:

@@ -219,11 +219,14 @@ class Composer:
         elif source == "check":
             if intent == "stock" and step.ask == "restock":
                 _stock(self, None)  # what is sold out is known; only the date is not
-            self._check_line(intent)
             if intent == "not_sold":
-                # "do you have mules?", a thing the lexicon does not name: checked, and what we
-                # do make said beside it, so the customer is not left with a bare hold
+                # "do you have mules?", a thing the lexicon does not name: most likely not ours
+                # (the agent checks), and what we do make said beside it; "I'll check" before
+                # "we make jackets…" would contradict itself
+                self.say("not_sold.likely", intent)
                 self.say_store_answer("our_range", "product_info")
+            else:
+                self._check_line(intent)
         elif source == "ask_customer":
             fit = self.value("foot_fit")
             if step.ask == "order":
@@ -233,6 +236,12 @@ class Composer:
                 # big), so asking which pair would only lead there
                 self.say(f"other.ordering_foot_{fit}", intent)
             else:
+                if intent in ("stock", "size_advice") and fit is not None:
+                    # "검정 275 있나요?": the size that foot is in our shoes, then which pair
+                    self.say("size_advice.foot_ours", intent)
+                if intent in ("stock", "product_info") and self.say("stock.colour_items", intent):
+                    # "有红色的吗" with no item in view: our items in that colour, then which
+                    self.say("ask.which_listed", intent, ask=True)
                 self.say(self._which_item(intent), intent, ask=True)
         elif source == "ack":
             if intent == "greeting":
@@ -336,10 +345,31 @@ class Composer:
             return  # "我马上帮您查一下物流…有进展告诉您" already says it will look and come back
         if topics and self.say("check.topic", intent):
             return
-        if not is_question(self.latest) and not self.ctx.risks and \
-                self.say("check.noted", intent):
+        statement = not is_question(self.latest) and not self.ctx.risks
+        # Nothing could be read of a remark or a fragment ("有啊", "really?", "错了"): a promise
+        # to look into it would have nothing to do, so what it is about is asked. A question
+        # with words in it ("6袋是不是47元") is clear to the agent: it gets the hold; so does a
+        # wish said in full ("조깅할 때 신으려고요"), which a question back would not meet either.
+        brief = _brief(self.latest)
+        if self._unread_only() and (statement or brief) and \
+                not (self.cue("wanting") and not brief) and not self._names_a_kind() and self.say(
+                    "check.unclear_noted" if statement else "check.unclear", intent, ask=True):
+            return
+        if statement and self.say("check.noted", intent):
             return  # "提交了", "I applied for price protection": acknowledged, then looked into
         self.say("check.later", intent)
+
+    def _names_a_kind(self) -> bool:
+        """A kind of goods named ("봄 신발", "a stand"): the customer said what it is about."""
+        return names_footwear(self.latest) or any(
+            word_in(word, self.latest) for word in self.lexicon.category_words())
+
+    def _unread_only(self) -> bool:
+        """The message could not be read at all ("什么短信", "that one then"): every check is the
+        unread one and nothing else is answered, so the customer is asked what it is about."""
+        checks = [s for s in self.plan.steps if s.source == "check"]
+        return bool(checks) and all(s.ask == "unclear" for s in checks) and all(
+            s.source in ("check", "ack") for s in self.plan.steps)
 
     def say_store_answer(self, ask: str, intent: str) -> None:
         """The store's own answer, as content staff wrote it, cited to its store block."""
@@ -880,7 +910,7 @@ def _not_sold(c: Composer, ask: str | None) -> None:
         return
     clothing = c.lexicon.lacked(c.latest, clothing_only=True)
     thing = c.lexicon.lacked(c.latest)
-    if thing is not None and not c.lexicon.cue("other_trades", thing):
+    if thing is not None and thing not in c.lexicon.cues.get("other_trades", ()):
         # "没有卖手机壳哦" is plainer than "这个没有"; a flavour or a page count is no thing
         c.facts["thing"] = Fact("thing", c.in_script(thing))
     if clothing:
@@ -912,6 +942,19 @@ def _complaint(c: Composer, ask: str | None) -> None:
         # Mid-conversation the trouble was told in the turns before: asking the customer to
         # describe it again reads as if nobody listened (the closing line says news follows).
         c.say("complaint.next_in_conversation", "other")
+
+
+_LATIN_WORD = re.compile(r"[a-z]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _brief(normalised: str) -> bool:
+    """A short message: six English words or fewer, or six characters of Chinese or Korean
+    ("send me the details", "什么短信", "왜 그래요?")."""
+    latin = _LATIN_WORD.findall(normalised)
+    if latin and sum(map(len, latin)) * 2 > len(_NOT_WORD.sub("", normalised)):
+        return len(latin) <= 6
+    return len(_NOT_WORD.sub("", normalised)) <= 6
 
 
 _HANDLERS: dict[str, Callable[[Composer, str | None], None]] = {

@@ -423,6 +423,13 @@ class _Planner:
             steps = [s.model_copy(update={"ask": "ordered"})
                      if s.intent == "not_sold" and s.source == "facts" else s for s in steps]
         elsewhere = any(s.intent == "not_sold" and s.ask == "ordered" for s in steps)
+        if any(s.intent == "not_sold" and s.source == "facts" and s.ask is None for s in steps):
+            # "no author in mind": we don't sell that; a faint guess at another topic beside it
+            # ("maybe a late parcel?") is no question to hold the reply for
+            guessed = {s.ask for s in steps if s.source == "check" and s.ask
+                       and s.ask.startswith("intent:")}
+            steps = [s for s in steps if s.ask not in guessed] or steps
+            self.checks = [c for c in self.checks if c.ask not in guessed]
         steps = self._order_number_asked(steps)
         if any(s.ask == "recommend" and s.source == "store" for s in steps):
             # "想给我爸挑件衣服": the store's suggestion asks what it is for and the measures;

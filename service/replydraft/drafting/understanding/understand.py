@@ -890,7 +890,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "蓝色罐子里是什么茶", "이 가방은 남자용이죠?": a plain question, no displeasure and no
         # trouble named in it, is no grievance whatever the model imagines.
         or (s.intent in ("quality_complaint", "complaint") and question and not displeased
-            and len(questions_in(normalised)) == 1  # "the strap snapped, can i send a pic"
+            # "the strap snapped, can i send a pic" asks twice; a tag after the question
+            # ("패딩이잖아? 그죠?", "it's waterproof? right?") only asks it again
+            and (len(questions_in(normalised)) == 1 or lexicon.cue("confirming", normalised))
             and not lexicon.cue("trouble_named", normalised)
             and not lexicon.cue("rhetorical", normalised) and continued is None)
         # "I'll buy it", "I'll make an order": the choice is made; no haggle is in it.
@@ -979,6 +981,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
                 and not acts.of_order)  # "还有个X的包裹" speaks of a parcel, not of buying X
             # a bare name of a thing we lack ("餐具"), whatever the model reads in it
             or (lacked is not None and _only_names(lacked, normalised) and not rules)
+            # a remark on what only another trade's goods have ("no author in mind", "泡茶砖
+            #用的"), with nothing else read: it is about goods we don't sell
+            or (acts.statement and nothing and not mentioned and not rules
+                and lexicon.cue("other_trades", lexicon.without_false_friends(normalised)))
             or ((lexicon.cue("wanting", normalised) or acts.ordering) and not mentioned
                 and (not rules or about_it))):
         # "有卖充电宝吗", "想买个睡袋", "interested in a camera", a bare "helmet": asked for,
