@@ -64,6 +64,9 @@ def test_malformed_runs_are_not_numbers(run: str) -> None:
     ("体重一百八", "体重180"),
     ("팔십키로", "80키로"),
     ("오천원 깎아", "5000원 깎아"),
+    # a Korean run after what it measures, with no counter after it
+    ("사이즈도 백십으로", "사이즈도 110으로"),
+    ("키 백팔십에 발이 이백육십오", "키 180에 발이 265"),
     ("身高１８０", "身高180"),
     # numerals that are words stay words
     ("能便宜一点吗", "能便宜一点吗"),
@@ -73,6 +76,8 @@ def test_malformed_runs_are_not_numbers(run: str) -> None:
     ("万一不合适", "万一不合适"),
     ("사이즈 이거 괜찮아요", "사이즈 이거 괜찮아요"),
     ("천천히 보내 주세요", "천천히 보내 주세요"),
+    ("사이즈는 백화점 가서", "사이즈는 백화점 가서"),
+    ("키가 이만큼", "키가 이만큼"),
 ])
 def test_rewrite_numerals_where_they_are_numbers(text: str, rewritten: str) -> None:
     assert arabic_numerals(text) == rewritten

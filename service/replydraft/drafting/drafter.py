@@ -10,6 +10,7 @@ why — the agent always gets a draft.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -57,7 +58,11 @@ from replydraft.drafting.understanding.intents import (
 )
 from replydraft.drafting.understanding.lexicon import load_lexicon
 from replydraft.drafting.understanding.mentions import family_colours
-from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.drafting.understanding.slots import (
+    normalise_measures,
+    parse_clothing_size,
+    says_size_fits,
+)
 from replydraft.drafting.understanding.understand import ASKED, Understanding, understand
 from replydraft.errors import LLMError
 from replydraft.knowledge.chunking import store_answer_hit
@@ -69,6 +74,10 @@ from replydraft.policy.models import PolicyResult, RiskFlag, Violation
 from replydraft.text.script import language_of, script_family
 
 log = logging.getLogger(__name__)
+
+# A size spoken of ("사이즈", "尺码", "size"): the sizes the shop makes may answer it.
+_SIZE_WORD = re.compile(r"사이즈|치수|尺码|码数|(?:什么|哪些|几种|几个)码|"
+                        r"(?<![a-z])sizes?(?![a-z])")
 
 
 def _ms(start: float) -> float:
@@ -146,6 +155,8 @@ class Drafter:
             whole_catalogue=self._whole_catalogue(seen) if product is None else (),
             shoes=self._shoes(seen) if product is None else (),
             in_colour=self._in_colour(request.latest) if product is None else (),
+            sizes=self._sizes(seen, request.latest) if product is None else (),
+            size_label=parse_clothing_size(normalise_measures(request.latest)),
             dispatch=seen.acts.ordering or seen.urgent))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
@@ -185,6 +196,16 @@ class Drafter:
         words = self._lexicon.colours[next(iter(families))]
         return [(p, ids) for p in self.knowledge.products()
                 if (ids := family_colours(p, words))]
+
+    def _sizes(self, seen: Understanding, latest: str) -> list[Product]:
+        """"사이즈 뭐뭐 나와요?", "M 있나요?" with no item in view: every item, for the sizes
+        the shop makes."""
+        text = normalise_measures(latest)
+        if says_size_fits(text) or self._lexicon.lacked(text) is not None:
+            return []  # "치수는 딱 맞는데…" speaks of something else; "반지 사이즈" is not ours
+        if "size_range" in seen.asks or parse_clothing_size(text) or _SIZE_WORD.search(text):
+            return list(self.knowledge.products())
+        return []
 
     def _shoes(self, seen: Understanding) -> list[Product]:
         """"240 주세요" with no item in view: a foot length is a size of our shoes."""

@@ -9,7 +9,7 @@ Numerals are also words (一点 "a bit", 看一下 "a look", 一件 "one piece",
 万一 "in case", 이 "this", 사이즈 "size"), so the rewrite only touches what is clearly a number: a
 run of two or more numerals, or one numeral before a measure or money unit (一米, 五斤, 五折) or
 after 米/尺 (一米七). Korean runs are rewritten only with a unit numeral (십/백/천/만) and a counter
-after them (팔십키로, 오천원).
+after them (팔십키로, 오천원) or the measure before them (사이즈 이백육십오, 키 백팔십).
 """
 
 from __future__ import annotations
@@ -103,6 +103,10 @@ def _with_units(run: str, *, spoken: bool) -> int | None:
 _CN_RUN = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬]+")
 _KO_RUN = re.compile(r"(?<![가-힣])[영공일이삼사오육칠팔구십백천만]{2,}"
                      r"(?=\s?(?:원|위안|달러|키로|킬로|센티|센치|밀리|사이즈|cm|kg|mm|개|벌|켤레))")
+# Or after what it measures ("사이즈 이백육십오", "키 백팔십"), with no counter after it.
+_KO_AFTER_MEASURE = re.compile(r"((?:사이즈|치수|허리|키|몸무게|발)(?:는|은|가|이|도)?\s?)"
+                               r"([영공일이삼사오육칠팔구십백천만]{2,})"
+                               r"(?=(?:에|이에요|이요|요|은|는|도|으로|로|까지|정도)?(?:\s|$|[,.?!~]))")
 # A single numeral is only a number before a unit ("一米", "五斤") or after 米/尺 ("一米七").
 _UNIT_AFTER = ("米", "斤", "公斤", "千克", "块", "塊", "元", "码", "碼", "尺", "号", "號", "厘米",
                "公分", "折", "寸")
@@ -114,7 +118,8 @@ def arabic_numerals(text: str) -> str:
     text = ascii_digits(text)
     if _CN_RUN.search(text):
         text = _CN_RUN.sub(lambda match: _chinese_run(text, match), text)
-    return _KO_RUN.sub(_korean_run, text)
+    text = _KO_RUN.sub(_korean_run, text)
+    return _KO_AFTER_MEASURE.sub(lambda m: m.group(1) + _korean_run_text(m.group(2)), text)
 
 
 def _chinese_run(text: str, match: re.Match[str]) -> str:
@@ -130,7 +135,10 @@ def _chinese_run(text: str, match: re.Match[str]) -> str:
 
 
 def _korean_run(match: re.Match[str]) -> str:
-    run = match.group(0)
+    return _korean_run_text(match.group(0))
+
+
+def _korean_run_text(run: str) -> str:
     if not any(ch in "십백천만" for ch in run):
         return run
     value = parse_numeral(run)

@@ -10,7 +10,7 @@ reply pattern the sentence follows), so the reply's citations point at real text
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from replydraft.drafting.backend import Fact, Slots
@@ -157,6 +157,10 @@ class FactInputs:
     shoes: Sequence[Product] = ()
     # Our items in the colour named with no item in view ("有红色的吗"), with those colours' ids.
     in_colour: Sequence[tuple[Product, Sequence[str]]] = ()
+    # Every item, for the sizes the shop makes, when sizes are spoken of with no item in view;
+    # and the letter size the message asks for ("M 있나요").
+    sizes: Sequence[Product] = ()
+    size_label: tuple[str, str] | None = None  # the letter size, and how it was said ("S", "90")
     # The reply may say when it ships: the customer is buying ("拍了", "I'll take it") or in a
     # hurry ("谢谢 我急用").
     dispatch: bool = False
@@ -214,6 +218,11 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
         _foot_facts(sheet, inputs)
     if inputs.in_colour and names & {"stock", "product_info"}:
         _colour_items_facts(sheet, inputs)
+    if inputs.sizes:
+        _sizes_facts(sheet, inputs)
+    elif inputs.product is not None and inputs.size_label is not None:
+        _size_label_facts(sheet, inputs, [r.label for r in inputs.product.size_chart],
+                          inputs.retrieved.product_block(inputs.product.sku))
     for ask in inputs.asks:
         hit = inputs.retrieved.store_answer(ask, inputs.language)
         if hit is not None:
@@ -259,6 +268,52 @@ def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     first = inputs.candidates[0].sku if inputs.candidates else None
     sheet.add("catalogue", t.fragment("list_sep").join(items),
               inputs.retrieved.product_block(first) if first else None)
+
+
+def _sizes_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    """"사이즈 뭐뭐 나와요?", "M 있나요?" with no item in view: the sizes the shop makes, by
+    kind (clothes by letter, jeans by waist, shoes by EU size), and where the letter size asked
+    stands among them (`size_label_fit`: below, within or above)."""
+    letters = [p for p in inputs.sizes if p.category not in FOOTWEAR and p.size_chart
+               and not any(r.label.isdigit() for r in p.size_chart)]
+    waists = [p for p in inputs.sizes if p.category not in FOOTWEAR | {"accessory"}
+              and p.size_chart and all(r.label.isdigit() for r in p.size_chart)]
+    shoes = [p for p in inputs.sizes if p.category in SHOES and p.size_chart]
+    if not (letters and waists and shoes):
+        return
+    chart = max(letters, key=lambda p: len(p.size_chart)).size_chart
+    labels = [r.label for r in chart]
+    first = inputs.retrieved.product_block(letters[0].sku)
+    for key, group in (("clothes", letters), ("jeans", waists), ("shoes", shoes)):
+        low = min((p.size_chart[0].label for p in group), key=_size_order(labels))
+        high = max((p.size_chart[-1].label for p in group), key=_size_order(labels))
+        sheet.add(f"{key}_first", low, first)
+        sheet.add(f"{key}_last", high, first)
+    _size_label_facts(sheet, inputs, labels, first)
+
+
+def _size_label_facts(sheet: FactSheet, inputs: FactInputs, labels: Sequence[str],
+                      chunk: SearchHit | None) -> None:
+    """Where the letter size asked stands among ``labels``: below, within or above (``as``: within,
+    said as a Korean chest size that is one of our letters)."""
+    if inputs.size_label is None or any(label.isdigit() for label in labels):
+        return  # none asked, or an item sized by waist or foot
+    asked, said = inputs.size_label
+    where = "within" if asked in labels else "below" if asked in ("XS", "S", "M") else "above"
+    sheet.add("size_label", said, None)
+    if said != asked:  # a Korean chest size (110) is our letter size (2XL)
+        sheet.add("size_ours", asked, chunk)
+        where = "as" if where == "within" else where
+    sheet.add("size_label_fit", where, chunk, where)
+    if labels and not sheet.has("clothes_first"):  # the item's own range (none in view: ours)
+        sheet.add("clothes_first", labels[0], chunk)
+        sheet.add("clothes_last", labels[-1], chunk)
+
+
+def _size_order(labels: Sequence[str]) -> Callable[[str], float]:
+    """Sort key for size labels: a letter size by its place in the chart, a number by itself."""
+    return lambda label: float(label) if label.isdigit() else float(
+        labels.index(label) if label in labels else -1)
 
 
 # More items than this in one colour are no answer to "有黑色的吗": which item comes first.

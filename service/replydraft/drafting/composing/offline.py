@@ -217,6 +217,12 @@ class Composer:
             if intent == "bargaining":  # "老顾客有券吗" on a product with an offer: the offer
                 self.say("bargaining.promotion", "bargaining")
         elif source == "check":
+            label = self.value("size_label_fit")
+            if intent in ("size_advice", "stock") and label in ("below", "above") and \
+                    self.say(f"size_advice.label_{label}", intent):
+                # "스몰로요" about an item the agent knows: we make none that small, which
+                # answers it whichever item it is (the agent still checks)
+                return
             if intent == "stock" and step.ask == "restock":
                 _stock(self, None)  # what is sold out is known; only the date is not
             if intent == "not_sold":
@@ -242,6 +248,19 @@ class Composer:
                 if intent in ("stock", "product_info") and self.say("stock.colour_items", intent):
                     # "有红色的吗" with no item in view: our items in that colour, then which
                     self.say("ask.which_listed", intent, ask=True)
+                answered = any(s.source in ("store", "facts") for s in self.plan.steps)
+                if intent in ("stock", "size_advice", "product_info") and fit is None and \
+                        not answered:
+                    # "M 있나요?", "사이즈 뭐뭐 나와요?" with no item in view: the sizes we make
+                    # (and where the one asked stands), then which item
+                    label = self.value("size_label_fit")
+                    if label is None or label in ("within", "as") or \
+                            not self.say(f"size_advice.label_{label}", intent):
+                        # a size we don't make says where ours start; the overview would
+                        # say it again
+                        if label in ("within", "as"):
+                            self.say(f"size_advice.label_{label}", intent)
+                        self.say("size_advice.sizes_overview", intent)
                 self.say(self._which_item(intent), intent, ask=True)
         elif source == "ack":
             if intent == "greeting":
@@ -267,11 +286,18 @@ class Composer:
                     if self.can_say(choice):
                         key = choice
                     fit = self.value("foot_fit")
+                    label = self.value("size_label_fit")
                     if fit is not None and not placed:
                         # "240 주세요": the size of ours that foot length is, or that we have
                         # none so small (or so big); not "pick the option you want"
                         key = "other.ordering_foot" if fit not in ("below", "above") \
                             else f"other.ordering_foot_{fit}"
+                    elif label is not None and not placed:
+                        # "L 사이즈로 살게요": that size picked on the page, or that we don't
+                        # make it
+                        key = {"within": "other.ordering_size",
+                               "as": "other.ordering_size_as"}.get(
+                                   label, f"size_advice.label_{label}")
                 self.say(key, "other")
         elif source == "close":
             if step.ask == "farewell":
@@ -523,6 +549,9 @@ def _size_advice(c: Composer, ask: str | None) -> None:
         c.say("product_info.fit", "size_advice")
         c.say("size_advice.size_note", "size_advice")
     situation = c.value("size_situation")
+    if situation == "missing" and "fit" not in c.asks and c.value("size_label_fit") is None:
+        # "这件有什么码", "이 셔츠는 무슨 사이즈 있어요?": the item's sizes, then the measures
+        c.say("product_info.size_range", "size_advice")
     if situation is None or situation == "missing":
         return  # asked for in _missing
     if situation in ("fits", "between", "between_smaller", "above_chart", "below_chart",
@@ -565,6 +594,11 @@ def _stock(c: Composer, ask: str | None) -> None:
     if product is None:
         return
     colour = product.colour(c.ctx.slots.colour) if c.ctx.slots.colour else None
+    label = c.value("size_label_fit")
+    if label in ("below", "above") and colour is None:
+        # "이 후드티 90 있나요?": none of this item's sizes is that small (or big)
+        c.say(f"size_advice.label_{label}", "stock")
+        return
     fit = c.value("foot_fit")
     if fit in ("below", "above") and colour is None:
         # "225 운동화 재고 있어요?": no size of ours fits that foot; its stock would not help

@@ -61,6 +61,9 @@ COMPUTED: dict[str, str] = {
     "hemming": "alteration", "offers": "offers", "price_range": "price_low",
     "size_range": "size_last", "comfort": "fit", "storage": "care",
 }
+# Store answers that end asking the wearer's measures (and what it is for): asking which item
+# beside them would ask twice.
+_ASK_THE_MEASURES = frozenset({"recommend", "range", "for_him", "cut_for_big"})
 # Asks the order itself answers: the agent looks it up, with its number or after asking for it.
 _FROM_THE_ORDER = frozenset({"track", "refused", "not_shipped", "running_late", "waited_days",
                              "return_request", "new_address", "address_wrong", "stop_dispatch",
@@ -431,11 +434,12 @@ class _Planner:
             steps = [s for s in steps if s.ask not in guessed] or steps
             self.checks = [c for c in self.checks if c.ask not in guessed]
         steps = self._order_number_asked(steps)
-        if any(s.ask == "recommend" and s.source == "store" for s in steps):
-            # "想给我爸挑件衣服": the store's suggestion asks what it is for and the measures;
-            # "which item, and your height?" beside it would ask twice
+        if any((s.ask in _ASK_THE_MEASURES and s.source == "store") or s.ask == "exchange"
+               for s in steps):
+            # "想给我爸挑件衣服", "한 치수 더 큰 거요", "작으면 바꿔요?": the answer asks the
+            # measures itself; "which item, and your height?" beside it would ask twice
             steps = [s for s in steps if not (s.source == "ask_customer"
-                                              and s.intent == "size_advice")] or steps
+                                              and s.intent in ("size_advice", "stock"))] or steps
         if any(s.ask == "price_range" and s.source == "facts" for s in steps):
             # "옷들 가격이 대충 얼마예요?" with no item in view: the price range ends asking
             # which one they like; "which item do you mean?" beside it would ask twice

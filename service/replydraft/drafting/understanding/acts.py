@@ -143,10 +143,11 @@ _SIZE = r"(?:[2-7]?x{1,4}l|xs|[sml]|\d{2,3})"
 # "i'm", "it's": a letter after an apostrophe is no size M or S.
 _SIZE_LABEL = re.compile(rf"(?<![0-9a-z.'’]){_SIZE}(?![0-9a-z.%])")
 # Korean orders a choice with the choice right before the verb: "245 주세요", "블랙으로 할게요",
-# "3XL로 하나 주세요"; "사이즈 좀 봐주세요 183 105" asks for advice.
+# "3XL로 하나 주세요", "L 사이즈로 살게요"; "사이즈 좀 봐주세요 183 105" asks for advice.
 _KOREAN_CHOICE = re.compile(rf"(?:(?<![0-9a-z.]){_SIZE}|색|[가-힣]+)\s*(?:사이즈)?\s*"
                             r"(?:으로|로)?\s*(?:하나|한 개|두 개|한 벌|한 켤레)?\s*"
-                            r"(?:포장해\s*)?(?:주세요|줘요|할게요)")
+                            r"(?:포장해\s*)?(?:주세요|줘요|할게요|살게요|사겠습니다|사겠어요|"
+                            r"부탁드립니다|부탁드려요|부탁해요)")
 
 
 # The words around an order number ("我的订单号:", "my order no. is", "주문번호는"): the label the

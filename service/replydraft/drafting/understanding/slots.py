@@ -217,16 +217,16 @@ def parse_foot_length(text: str) -> float | None:
 # Korean shoe sizes are the foot length in mm: a bare 220-300 in steps of 5 about footwear ("240
 #주세요", "265 있어요?") is one, unless a unit or count says otherwise (250위안, 240개).
 _BARE_KOREAN_FOOT = re.compile(
-    r"(?<![\d.])(2[2-9][05]|300)(?![\d.])"
+    r"(?<![\d.])(2[2-9][05]|300)(?!\d|\.\d)"
     r"(?!\s*(?:원|위안|元|块|달러|%|퍼|프로|cm|kg|키로|일|개|명|벌|켤레|번|시|분|ml|g\b))")
 
 
 # "사이즈 235로", "240 주세요", "265로 할게요": a size of 220-300 in steps of 5 asked for or
 # ordered is a shoe's foot length even with no shoe word: Korean clothes go by 90-110 or letters.
 _KOREAN_SIZE_ASKED = re.compile(
-    r"(?:사이즈|치수)\s*(?:2[2-9][05]|300)(?![\d.])|(?<![\d.])(?:2[2-9][05]|300)\s*"
+    r"(?:사이즈|치수)(?:는|은|가|도)?\s*(?:2[2-9][05]|300)(?![\d.])|(?<![\d.])(?:2[2-9][05]|300)\s*"
     r"(?:으로|로|이|가|은|는|도)?\s*(?:주세요|줘요|할게요|살게요|있어요|있나요|있을까요|없어요|"
-    r"없나요|되나요|돼요)")
+    r"없나요|되나요|돼요|[.!]*$)")
 
 
 def asks_korean_size(text: str) -> bool:
@@ -308,6 +308,67 @@ def parse_shoe_size(text: str, us_to_eu: dict[str, str], *, footwear: bool = Fal
 
 def _us_to_eu(us: str, us_to_eu: dict[str, str]) -> str | None:
     return us_to_eu.get(us.rstrip("0").rstrip(".") if "." in us else us)
+
+
+# ---------------------------------------------------------------- clothing size labels
+
+# "M 있나요", "라지로", "有XL吗", "in a medium": a letter size asked for. Korean men's sizes
+# by chest (95 = M, 105 = XL) are read as the letters they stand for.
+_LETTER_SIZE = re.compile(r"(?<![a-z0-9'’])(xxxl|xxl|[2-8]\s?xl|xl|xs|s|m|l)(?![a-z0-9])"
+                          r"(?=\s*(?:사이즈|치수|码|号|size|$|\?|？|있|없|로|으로|는|도|요|吗|的|呢|有|没|还))")
+_WORD_SIZE = (("투엑스라지", "2XL"), ("쓰리엑스라지", "3XL"), ("엑스라지", "XL"), ("라지", "L"),
+              ("미디움", "M"), ("미디엄", "M"), ("미듐", "M"), ("스몰", "S"), ("엠사이즈", "M"),
+              ("에스사이즈", "S"),
+              ("엘사이즈", "L"))
+# English size words only where they name a size ("in a medium", "size large"), not a build
+# ("a large guy").
+_ENGLISH_SIZE = re.compile(r"(?:\bin (?:an? )?|\bsize |\ban? )"
+                           r"(x-?large|extra large|medium|small|large)"
+                           r"(?! (?:guy|man|men|person|people|build|frame|family|order|amount))\b")
+_ENGLISH_LABEL = {"x-large": "XL", "xlarge": "XL", "extra large": "XL", "medium": "M",
+                  "small": "S", "large": "L"}
+# Women's sizes (44, 55, 66) are smaller than any of our men's letters.
+_KOREAN_CHEST = {"85": "XS", "90": "S", "95": "M", "100": "L", "105": "XL", "110": "2XL",
+                 "115": "3XL", "120": "4XL", "44": "XS", "55": "S", "66": "M"}
+_KOREAN_CHEST_SIZE = re.compile(
+    r"(?<![\d.])(85|90|95|100|105|110|115|120|44|55|66)\s*(?:사이즈|치수|으로|로|이요|이에요)"
+    r"|(?:사이즈|치수)(?:는|은|가|도)?\s*(85|90|95|100|105|110|115|120)(?![\d.])")
+
+
+# The size said to fit ("치수는 딱 맞는데", "尺码刚好", "the size is fine"): no size question.
+_SIZE_FITS = re.compile(r"(?:사이즈|치수)(?:는|가|도|은)?\s?(?:딱\s?|잘\s?|다\s?)?"
+                        r"맞(?:기는|긴|는데|아요|네요)|딱 ?제 ?사이즈|"
+                        r"(?:尺码|码数|大小)(?:刚好|正好|合适)|"
+                        r"(?:size|fit) (?:is|was) (?:fine|ok|okay|perfect|right|good)")
+
+
+def says_size_fits(text: str) -> bool:
+    """The (normalised) message says the size fits: what follows is about something else."""
+    return _SIZE_FITS.search(text) is not None
+
+
+def parse_clothing_size(text: str) -> tuple[str, str] | None:
+    """The letter size a (normalised) message asks for, and how it was said: ("M", "M"),
+    ("3XL", "3XL"), ("S", "90") for a Korean chest size (read only beside a Korean word);
+    None when none is named."""
+    match = _LETTER_SIZE.search(text)
+    if match:
+        label = re.sub(r"\s", "", match.group(1)).upper()
+        label = {"XXL": "2XL", "XXXL": "3XL"}.get(label, label)
+        return label, label
+    joined = text.replace(" ", "")  # "투 엑스라지", "엠 사이즈"
+    for word, label in _WORD_SIZE:
+        if word in joined:
+            return label, label
+    english = _ENGLISH_SIZE.search(text)
+    if english:
+        label = _ENGLISH_LABEL[english.group(1)]
+        return label, label
+    chest = _KOREAN_CHEST_SIZE.search(text)
+    if chest:
+        said = chest.group(1) or chest.group(2)
+        return _KOREAN_CHEST[said], said
+    return None
 
 
 # ---------------------------------------------------------------- waist

@@ -69,7 +69,11 @@ from replydraft.drafting.understanding.intents import (
 from replydraft.drafting.understanding.lexicon import Lexicon, word_in
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.product import ProductResolution, resolve_product
-from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.drafting.understanding.slots import (
+    normalise_measures,
+    parse_clothing_size,
+    says_size_fits,
+)
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.languages import Language
 from replydraft.text.money import quoted_prices, read_money
@@ -809,6 +813,15 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "没有吗?", "없나요?": whether what they are looking at is in stock; "we don't sell
         # that" about a thing nobody named would turn the customer away.
         intents = [s for s in intents if s.intent != "not_sold"]
+    if says_size_fits(normalised):
+        # "사이즈는 잘 맞는데 색은…": the size is settled; whatever follows is the question
+        intents = [s for s in intents if s.intent != "size_advice"] or [
+            IntentScore(intent="other", confidence=ASKED)]
+    if not named_lack and not rules.get("not_sold") and parse_clothing_size(normalised):
+        # "저기 이거 L 있어요?": a size of ours asked of "this", whatever it is; "we don't sell
+        # that" about a thing nobody named would turn the customer away
+        intents = [s for s in intents if s.intent != "not_sold"] or [
+            IntentScore(intent="stock", confidence=ASKED)]
     if not named_lack and any(a.needs_category for a in found):
         # "do you sell jackets": we do; the catalogue answers it, stock included ("재킷 어떤
         # 종류 있어요?" asks what there is, not whether one item is in stock).
