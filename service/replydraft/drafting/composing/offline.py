@@ -372,23 +372,29 @@ class Composer:
         if topics and self.say("check.topic", intent):
             return
         statement = not is_question(self.latest) and not self.ctx.risks
-        # Nothing could be read of a remark or a fragment ("有啊", "really?", "错了"): a promise
-        # to look into it would have nothing to do, so what it is about is asked. A question
-        # with words in it ("6袋是不是47元") is clear to the agent: it gets the hold; so does a
-        # wish said in full ("조깅할 때 신으려고요"), which a question back would not meet either.
-        brief = _brief(self.latest)
-        if self._unread_only() and (statement or brief) and \
-                not (self.cue("wanting") and not brief) and not self._names_a_kind() and self.say(
+        # Nothing could be read of a short remark or fragment ("有啊", "really?", "错了"): a
+        # promise to look into it would have nothing to do, so what it is about is asked. A line
+        # with words in it ("6袋是不是47元", a wish said in full) is clear to the agent and gets
+        # the hold, and so does one that said what it is about (_said_enough).
+        if self._unread_only() and _brief(self.latest) and not self._said_enough() and self.say(
                     "check.unclear_noted" if statement else "check.unclear", intent, ask=True):
             return
         if statement and self.say("check.noted", intent):
             return  # "提交了", "I applied for price protection": acknowledged, then looked into
         self.say("check.later", intent)
 
-    def _names_a_kind(self) -> bool:
-        """A kind of goods named ("봄 신발", "a stand"): the customer said what it is about."""
+    def _said_enough(self) -> bool:
+        """The message says what it is about, though nothing in it could be read: a kind of goods
+        ("봄 신발"), a thing we don't carry ("printers"), an order number or card, or waiting on
+        the agent ("ok, I'm waiting"); asking "which item or order?" would ask it back."""
+        seen = self.ctx.understanding
+        acts = set(seen.acts) if seen is not None else set()
+        given = seen is not None and "order_id" in seen.state.given
         return names_footwear(self.latest) or any(
-            word_in(word, self.latest) for word in self.lexicon.category_words())
+            word_in(word, self.latest) for word in self.lexicon.category_words()) or \
+            self.lexicon.lacked(self.latest) is not None or given or \
+            bool(acts & {"order_number", "patient", "chasing", "stepping_away"}) or \
+            self.cue("patient")
 
     def _unread_only(self) -> bool:
         """The message could not be read at all ("什么短信", "that one then"): every check is the
