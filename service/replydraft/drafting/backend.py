@@ -39,6 +39,10 @@ class Slots:
     amount_off: float | None = None  # what the customer asks off in bargaining
     percent_off: float | None = None  # 打85折 = 15: the share asked off, when asked as one
     order_status: str | None = None
+    # the letter size the latest message asks for, and how it was said ("S", "90"); and whether
+    # it speaks of sizes at all ("사이즈 뭐뭐 나와요?"), the size not said to fit already
+    clothing_size: tuple[str, str] | None = None
+    sizes_spoken: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ why — the agent always gets a draft.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -58,11 +57,7 @@ from replydraft.drafting.understanding.intents import (
 )
 from replydraft.drafting.understanding.lexicon import load_lexicon
 from replydraft.drafting.understanding.mentions import family_colours
-from replydraft.drafting.understanding.slots import (
-    normalise_measures,
-    parse_clothing_size,
-    says_size_fits,
-)
+from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.drafting.understanding.understand import ASKED, Understanding, understand
 from replydraft.errors import LLMError
 from replydraft.knowledge.chunking import store_answer_hit
@@ -74,10 +69,6 @@ from replydraft.policy.models import PolicyResult, RiskFlag, Violation
 from replydraft.text.script import language_of, script_family
 
 log = logging.getLogger(__name__)
-
-# A size spoken of ("사이즈", "尺码", "size"): the sizes the shop makes may answer it.
-_SIZE_WORD = re.compile(r"사이즈|치수|尺码|码数|(?:什么|哪些|几种|几个)码|"
-                        r"(?<![a-z])sizes?(?![a-z])")
 
 
 def _ms(start: float) -> float:
@@ -156,7 +147,7 @@ class Drafter:
             shoes=self._shoes(seen) if product is None else (),
             in_colour=self._in_colour(request.latest) if product is None else (),
             sizes=self._sizes(seen, request.latest) if product is None else (),
-            size_label=parse_clothing_size(normalise_measures(request.latest)),
+            size_label=seen.slots.clothing_size,
             dispatch=seen.acts.ordering or seen.urgent))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
@@ -200,10 +191,9 @@ class Drafter:
     def _sizes(self, seen: Understanding, latest: str) -> list[Product]:
         """"사이즈 뭐뭐 나와요?", "M 있나요?" with no item in view: every item, for the sizes
         the shop makes."""
-        text = normalise_measures(latest)
-        if says_size_fits(text) or self._lexicon.lacked(text) is not None:
-            return []  # "치수는 딱 맞는데…" speaks of something else; "반지 사이즈" is not ours
-        if "size_range" in seen.asks or parse_clothing_size(text) or _SIZE_WORD.search(text):
+        if self._lexicon.lacked(normalise_measures(latest)) is not None:
+            return []  # "반지 사이즈" is a size of a thing we don't carry
+        if "size_range" in seen.asks or seen.slots.sizes_spoken:
             return list(self.knowledge.products())
         return []
 

@@ -240,7 +240,7 @@ class Composer:
             elif intent in ("stock", "size_advice") and fit in ("below", "above"):
                 # "220 있어요?" with no item in view: none of our shoes comes that small (or
                 # big), so asking which pair would only lead there
-                self.say(f"other.ordering_foot_{fit}", intent)
+                self.say(f"size_advice.foot_{fit}", intent)
             else:
                 if intent in ("stock", "size_advice") and fit is not None:
                     # "검정 275 있나요?": the size that foot is in our shoes, then which pair
@@ -254,12 +254,10 @@ class Composer:
                     # "M 있나요?", "사이즈 뭐뭐 나와요?" with no item in view: the sizes we make
                     # (and where the one asked stands), then which item
                     label = self.value("size_label_fit")
-                    if label is None or label in ("within", "as") or \
-                            not self.say(f"size_advice.label_{label}", intent):
-                        # a size we don't make says where ours start; the overview would
-                        # say it again
-                        if label in ("within", "as"):
-                            self.say(f"size_advice.label_{label}", intent)
+                    if label is not None:
+                        self.say(f"size_advice.label_{label}", intent)
+                    if label not in ("below", "above"):
+                        # a size we don't make already says where ours start
                         self.say("size_advice.sizes_overview", intent)
                 self.say(self._which_item(intent), intent, ask=True)
         elif source == "ack":
@@ -291,7 +289,7 @@ class Composer:
                         # "240 주세요": the size of ours that foot length is, or that we have
                         # none so small (or so big); not "pick the option you want"
                         key = "other.ordering_foot" if fit not in ("below", "above") \
-                            else f"other.ordering_foot_{fit}"
+                            else f"size_advice.foot_{fit}"
                     elif label is not None and not placed:
                         # "L 사이즈로 살게요": that size picked on the page, or that we don't
                         # make it
@@ -610,7 +608,7 @@ def _stock(c: Composer, ask: str | None) -> None:
         # "225 운동화 재고 있어요?": no size of ours fits that foot; its stock would not help
         # (said once: the size advice may have said it already)
         if c.fact("size_situation") is None:
-            c.say(f"other.ordering_foot_{fit}", "stock")
+            c.say(f"size_advice.foot_{fit}", "stock")
         return
     if c.value("size_situation") == "below_chart_far" and colour is None:
         return  # "230 있어요?": even our smallest is too big; its stock would not help

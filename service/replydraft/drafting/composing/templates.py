@@ -97,6 +97,8 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "product_info.catalogue_size": _spec(),
     "size_advice.smallest": _spec("smallest_height smallest_weight smallest_foot"),
     "size_advice.foot_ours": _spec("foot_mm foot_size"),
+    "size_advice.foot_below": _spec("foot_first foot_first_row foot_mm"),
+    "size_advice.foot_above": _spec("foot_mm"),
     "size_advice.sizes_overview": _spec(
         "clothes_first clothes_last jeans_first jeans_last shoes_first shoes_last"),
     "size_advice.label_below": _spec("size_label clothes_first"),
@@ -245,8 +247,6 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.ordering_size": _spec("size_label cutoff"),
     "other.ordering_size_as": _spec("size_label size_ours"),
     "other.ordering_foot": _spec("foot_mm foot_size"),
-    "other.ordering_foot_below": _spec("foot_first foot_first_row foot_mm"),
-    "other.ordering_foot_above": _spec("foot_mm"),
     "thanks_close.close_urgent": _spec("cutoff"),
     "thanks_close.close_ahead": _spec(),
     "other.chasing": _spec(),

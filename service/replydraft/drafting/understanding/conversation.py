@@ -21,12 +21,14 @@ from replydraft.drafting.understanding.slots import (
     normalise_measures,
     parse_bare_height,
     parse_bare_korean_foot,
+    parse_clothing_size,
     parse_foot_length,
     parse_height,
     parse_height_weight_pair,
     parse_shoe_size,
     parse_waist,
     parse_weight,
+    speaks_of_sizes,
 )
 from replydraft.knowledge.models import Product
 from replydraft.text.money import read_money
@@ -121,4 +123,6 @@ def extract_slots(
         amount_off=amount,
         percent_off=ask.value if ask is not None and ask.kind == "percent" else None,
         order_status=request.order.status if request.order else None,
+        clothing_size=parse_clothing_size(normalised[0]),
+        sizes_spoken=speaks_of_sizes(normalised[0]),
     )

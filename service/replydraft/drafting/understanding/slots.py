@@ -348,6 +348,18 @@ def says_size_fits(text: str) -> bool:
     return _SIZE_FITS.search(text) is not None
 
 
+# A size spoken of ("사이즈", "尺码", "size"): the sizes the shop makes may answer it.
+_SIZE_WORD = re.compile(r"사이즈|치수|尺码|码数|(?:什么|哪些|几种|几个)码|"
+                        r"(?<![a-z])sizes?(?![a-z])")
+
+
+def speaks_of_sizes(text: str) -> bool:
+    """The (normalised) message speaks of sizes (a size word or a letter size), and does not
+    say the size fits ("치수는 딱 맞는데…" is about something else)."""
+    return not says_size_fits(text) and (
+        _SIZE_WORD.search(text) is not None or parse_clothing_size(text) is not None)
+
+
 def parse_clothing_size(text: str) -> tuple[str, str] | None:
     """The letter size a (normalised) message asks for, and how it was said: ("M", "M"),
     ("3XL", "3XL"), ("S", "90") for a Korean chest size (read only beside a Korean word);
