@@ -43,6 +43,8 @@ class Slots:
     # it speaks of sizes at all ("사이즈 뭐뭐 나와요?"), the size not said to fit already
     clothing_size: tuple[str, str] | None = None
     sizes_spoken: bool = False
+    # the one colour family the latest message names ("有红色的吗" → "red"), product or none
+    colour_family: str | None = None
 
 
 @dataclass(frozen=True)

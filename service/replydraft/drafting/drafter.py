@@ -57,7 +57,6 @@ from replydraft.drafting.understanding.intents import (
 )
 from replydraft.drafting.understanding.lexicon import load_lexicon
 from replydraft.drafting.understanding.mentions import family_colours
-from replydraft.drafting.understanding.slots import normalise_measures
 from replydraft.drafting.understanding.understand import ASKED, Understanding, understand
 from replydraft.errors import LLMError
 from replydraft.knowledge.chunking import store_answer_hit
@@ -145,8 +144,8 @@ class Drafter:
             candidates=self._candidates(seen),
             whole_catalogue=self._whole_catalogue(seen) if product is None else (),
             shoes=self._shoes(seen) if product is None else (),
-            in_colour=self._in_colour(request.latest) if product is None else (),
-            sizes=self._sizes(seen, request.latest) if product is None else (),
+            in_colour=self._in_colour(seen) if product is None else (),
+            sizes=self._sizes(seen) if product is None else (),
             size_label=seen.slots.clothing_size,
             dispatch=seen.acts.ordering or seen.urgent))
         platform = request.platform or store.platform
@@ -177,22 +176,18 @@ class Drafter:
             return []
         return list(self.knowledge.products())
 
-    def _in_colour(self, latest: str) -> list[tuple[Product, list[str]]]:
+    def _in_colour(self, seen: Understanding) -> list[tuple[Product, list[str]]]:
         """"有红色的吗" with no item in view: our items that come in the colour named, with the
-        ids of those colours."""
-        text = normalise_measures(latest)
-        families = self._lexicon.colour_families(self._lexicon.without_false_friends(text))
-        if len(families) != 1:
-            return []  # none named, or several: which item first
-        words = self._lexicon.colours[next(iter(families))]
+        ids of those colours (none named, or several: which item first)."""
+        if seen.slots.colour_family is None:
+            return []
+        words = self._lexicon.colours[seen.slots.colour_family]
         return [(p, ids) for p in self.knowledge.products()
                 if (ids := family_colours(p, words))]
 
-    def _sizes(self, seen: Understanding, latest: str) -> list[Product]:
+    def _sizes(self, seen: Understanding) -> list[Product]:
         """"사이즈 뭐뭐 나와요?", "M 있나요?" with no item in view: every item, for the sizes
         the shop makes."""
-        if self._lexicon.lacked(normalise_measures(latest)) is not None:
-            return []  # "반지 사이즈" is a size of a thing we don't carry
         if "size_range" in seen.asks or seen.slots.sizes_spoken:
             return list(self.knowledge.products())
         return []

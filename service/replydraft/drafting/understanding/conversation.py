@@ -82,6 +82,12 @@ def message_slots(text: str, family: str, lexicon: Lexicon, *, footwear: bool = 
     )
 
 
+def _one_colour_family(normalised: str, lexicon: Lexicon) -> str | None:
+    """The colour family the text names, when it names exactly one ("有红色的吗" → red)."""
+    families = lexicon.colour_families(lexicon.without_false_friends(normalised))
+    return next(iter(families)) if len(families) == 1 else None
+
+
 T = TypeVar("T")
 
 
@@ -124,5 +130,7 @@ def extract_slots(
         percent_off=ask.value if ask is not None and ask.kind == "percent" else None,
         order_status=request.order.status if request.order else None,
         clothing_size=parse_clothing_size(normalised[0]),
-        sizes_spoken=speaks_of_sizes(normalised[0]),
+        # "반지 사이즈" is a size of a thing we don't carry
+        sizes_spoken=speaks_of_sizes(normalised[0]) and lexicon.lacked(normalised[0]) is None,
+        colour_family=_one_colour_family(normalised[0], lexicon),
     )
