@@ -13,6 +13,7 @@ from replydraft.drafting.understanding.slots import (
     chinese_number,
     normalise_measures,
     parse_amount_off,
+    parse_clothing_size,
     parse_foot_length,
     parse_height,
     parse_height_weight_pair,
@@ -242,3 +243,13 @@ def test_a_cue_word_made_of_digits_is_no_part_of_a_longer_number() -> None:
     assert not word_in("3q", "13q")
     assert word_in("2xl", "我要2xl")  # a word of letters after a digit still reads
     assert not word_in("2xl", "32xl")
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("in a medium", ("M", "M")), ("Large", ("L", "L")), ("large.", ("L", "L")),
+     ("a large guy", None), ("small talk", None), ("엠사이즈요", ("M", "M")),
+     ("105 있어요?", ("XL", "105")), ("i'm fine", None)],
+)
+def test_a_letter_size_asked_or_given(text: str, size: tuple[str, str] | None) -> None:
+    assert parse_clothing_size(normalise_measures(text)) == size

@@ -320,11 +320,12 @@ _WORD_SIZE = (("투엑스라지", "2XL"), ("쓰리엑스라지", "3XL"), ("엑�
               ("미디움", "M"), ("미디엄", "M"), ("미듐", "M"), ("스몰", "S"), ("엠사이즈", "M"),
               ("에스사이즈", "S"),
               ("엘사이즈", "L"))
-# English size words only where they name a size ("in a medium", "size large"), not a build
-# ("a large guy").
+# English size words only where they name a size ("in a medium", "size large", a bare "Large"
+# answering which size), not a build ("a large guy").
 _ENGLISH_SIZE = re.compile(r"(?:\bin (?:an? )?|\bsize |\ban? )"
                            r"(x-?large|extra large|medium|small|large)"
                            r"(?! (?:guy|man|men|person|people|build|frame|family|order|amount))\b")
+_BARE_ENGLISH_SIZE = re.compile(r"^(x-?large|extra large|medium|small|large)[.!? ]*$")
 _ENGLISH_LABEL = {"x-large": "XL", "xlarge": "XL", "extra large": "XL", "medium": "M",
                   "small": "S", "large": "L"}
 # Women's sizes (44, 55, 66) are smaller than any of our men's letters.
@@ -373,7 +374,7 @@ def parse_clothing_size(text: str) -> tuple[str, str] | None:
     for word, label in _WORD_SIZE:
         if word in joined:
             return label, label
-    english = _ENGLISH_SIZE.search(text)
+    english = _ENGLISH_SIZE.search(text) or _BARE_ENGLISH_SIZE.search(text.strip())
     if english:
         label = _ENGLISH_LABEL[english.group(1)]
         return label, label
