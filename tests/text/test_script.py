@@ -203,3 +203,11 @@ def test_a_pasted_link_or_email_address_is_no_english() -> None:
     assert detect_language(["发票发到 wang.lei@example.com 就行"]) == "zh-Hans"
     assert text_clue("https://t.co/abcDEF") is None  # a link alone says nothing
     assert detect_language(["check this out https://t.co/abcDEF"]) == "en"
+
+
+@pytest.mark.parametrize("text", ["so-so", "x-large?", "t-shirt pls"])
+def test_a_hyphenated_word_without_a_digit_is_english_not_a_code(text: str) -> None:
+    # "BT-JN-4WS01" says nothing of the language, so a code falls to the store's default; a
+    # word like "so-so" is English even in a Chinese store
+    assert detect_language([text], store_default="zh-Hans") == "en"
+    assert detect_language(["BT-JN-4WS01"], store_default="zh-Hans") == "zh-Hans"

@@ -31,9 +31,10 @@ _LATIN_WEIGHT = 0.35
 _HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 # Latin letters that are not English: SKUs (BT-JN-4WS01), size labels (XL, 3XL), units after a
-# number (175cm, 90kg). "BT-BT-WP01" alone says nothing about the customer's language.
+# number (175cm, 90kg). "BT-BT-WP01" alone says nothing about the customer's language; a code
+# has a digit ("so-so", "t-shirt" are English words).
 _CODES = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+|\d*X{0,4}[SML]|EU|US)(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])(?:(?=[A-Za-z-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+|\d*X{0,4}[SML]|EU|US)(?![A-Za-z0-9])"
     r"|(?<=\d)\s*(?:cm|kg|mm|lbs?|kgs)(?![A-Za-z])"
     # order and tracking numbers ("SF1234567890", "JD00123456", "[ORDERID_1002]") and HTML
     # entities left by chat exports: an id pasted into a Chinese chat is no English
