@@ -249,14 +249,17 @@ class Composer:
                     # "有红色的吗" with no item in view: our items in that colour, then which
                     self.say("ask.which_listed", intent, ask=True)
                 answered = any(s.source in ("store", "facts") for s in self.plan.steps)
-                if intent in ("stock", "size_advice", "product_info") and fit is None and \
-                        not answered:
-                    # "M 있나요?", "사이즈 뭐뭐 나와요?" with no item in view: the sizes we make
-                    # (and where the one asked stands), then which item
+                if intent in ("stock", "size_advice", "product_info") and fit is None:
+                    # "M 있나요?", "사이즈 뭐뭐 나와요?" with no item in view: where the size
+                    # asked stands (said beside another answer too: "55 입어볼게요" is told we
+                    # make none so small before it is told there is no shop), the sizes we make
+                    # when nothing else answers, then which item; a restock date waits for
+                    # the item, so the sizes would only be in its way
                     label = self.value("size_label_fit")
                     if label is not None:
                         self.say(f"size_advice.label_{label}", intent)
-                    if label not in ("below", "above"):
+                    if label not in ("below", "above") and not answered and \
+                            "restock" not in self.asks:
                         # a size we don't make already says where ours start
                         self.say("size_advice.sizes_overview", intent)
                 self.say(self._which_item(intent), intent, ask=True)

@@ -27,9 +27,10 @@ _IMAGE_ONLY = re.compile(
     r"^\s*(?:[\[【<(（]\s*(?:图片|圖片|照片|image|img|photo|picture|사진|이미지)\s*[\]】>)）]\s*)+$",
     re.IGNORECASE)
 
-# A question put to the agent, by its mark or a closing particle; "asking my wife which colour"
-# asks someone else.
-_ASKED_OF_US = re.compile(r"[?？]|[吗呢嘛](?:$|[\s，。!！~～]|[啊呀哈])")
+# A question put to the agent, by its mark, a closing particle or a closing question word
+# ("电话多少", "在哪看"); "asking my wife which colour" asks someone else.
+_ASKED_OF_US = re.compile(r"[?？]|[吗呢嘛](?:$|[\s，。!！~～]|[啊呀哈])"
+                          r"|(多少|在哪[里儿]?[看查找]?|怎么[查看弄办])[\s。.!！~～]*$")
 # "이 신발 신어 볼게요": trying it on, which an online shop answers (no fitting room), not a
 # customer stepping away to look
 _TRYING_ON = re.compile(r"(입어|신어|착용해) ?(볼게|보겠)")
@@ -116,7 +117,8 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,
         giving_up=lexicon.cue("giving_up", normalised) and not question,
-        # "你帮我问问仓库看…" asks us to act: nobody steps away
+        # "你帮我问问仓库看…" asks us to act, and "我先联系快递 电话多少" asks something on
+        # the way out: nobody steps away
         stepping_away=lexicon.cue("stepping_away", normalised) and not _ASKED_OF_US.search(
             normalised) and not lexicon.cue("requesting", normalised)
         and not _TRYING_ON.search(normalised),
