@@ -328,7 +328,8 @@ _ENGLISH_SIZE = re.compile(r"(?:\bin (?:an? )?|\bsize |\ban? )"
 _BARE_ENGLISH_SIZE = re.compile(r"^(x-?large|extra large|medium|small|large)[.!? ]*$")
 _ENGLISH_LABEL = {"x-large": "XL", "xlarge": "XL", "extra large": "XL", "medium": "M",
                   "small": "S", "large": "L"}
-# Women's sizes (44, 55, 66) are smaller than any of our men's letters.
+# Korean women's sizes go by the same letters (44 XS … 88 XL); 44 to 66 are smaller than any of
+# our men's letters.
 _KOREAN_CHEST = {"85": "XS", "90": "S", "95": "M", "100": "L", "105": "XL", "110": "2XL",
                  "115": "3XL", "120": "4XL", "44": "XS", "55": "S", "66": "M", "77": "L",
                  "88": "XL"}
