@@ -160,3 +160,31 @@ def test_a_material_ours_is_not_made_of_names_another_item(earlier: tuple[str, .
 def test_a_material_ours_is_made_of_still_names_it() -> None:
     assert resolve("羽绒大衣多少钱").sku == COAT
     assert resolve("leather belt in brown?").sku == BELT
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("跑步穿什么好", "shoes"), ("something for rainy days", "jacket"),
+    ("등산할 때 입을 거", "boots"), ("冬天穿的有啥推荐", "coat")])
+def test_a_use_names_the_kinds_it_calls_for_most_fitting_first(text: str, first: str) -> None:
+    assert LEXICON.use_categories(text)[0] == first
+
+
+def test_a_use_word_is_no_category_word() -> None:
+    # "冬天穿会冷吗" asks about the item on screen, whatever it is: the use names no candidates
+    assert not LEXICON.use_categories("你好")
+    resolved = resolve_product("冬天穿会冷吗", [], on_screen="BT-JN-4WS01", products=PRODUCTS,
+                               lexicon=LEXICON)
+    assert (resolved.sku, resolved.how) == ("BT-JN-4WS01", "on_screen")
+
+
+def test_a_use_naming_an_unknown_category_is_refused(tmp_path: Path) -> None:
+    from replydraft.errors import ConfigurationError
+
+    text = (REPO / "prompts" / "offline" / "lexicon.yaml").read_text(encoding="utf-8")
+    broken = text.replace("categories: [shoes, tshirt, shorts, socks]}",
+                          "categories: [shoes, skis]}", 1)
+    assert broken != text
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"uses\.running: unknown categories \['skis'\]"):
+        load_lexicon(path)

@@ -45,6 +45,8 @@ class Slots:
     sizes_spoken: bool = False
     # the one colour family the latest message names ("有红色的吗" → "red"), product or none
     colour_family: str | None = None
+    # the categories of what the latest message wants things for ("跑步穿什么": shoes, tees…)
+    wanted_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,10 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
+# Items listed for a use ("for hiking"): enough to choose from, short enough to read.
+_FOR_USE_MAX = 4
+
+
 @dataclass
 class Prepared:
     """Everything before the writing: the context a backend gets, and the time spent so far."""
@@ -145,6 +149,7 @@ class Drafter:
             whole_catalogue=self._whole_catalogue(seen) if product is None else (),
             shoes=self._shoes(seen) if product is None else (),
             in_colour=self._in_colour(seen) if product is None else (),
+            for_use=self._for_use(seen) if product is None else (),
             sizes=self._sizes(seen) if product is None else (),
             size_label=seen.slots.clothing_size,
             dispatch=seen.acts.ordering or seen.urgent))
@@ -184,6 +189,16 @@ class Drafter:
         words = self._lexicon.colours[seen.slots.colour_family]
         return [(p, ids) for p in self.knowledge.products()
                 if (ids := family_colours(p, words))]
+
+    def _for_use(self, seen: Understanding) -> list[Product]:
+        """"跑步穿什么", "something for rainy days" with no item in view: our items of the
+        categories that use calls for, the most fitting kind first, at most four; a kind named
+        too narrows them ("跑步穿的鞋": the running shoes, not the boots)."""
+        wanted = seen.slots.wanted_for
+        named = set(seen.product.candidates)
+        items = [p for p in self.knowledge.products()
+                 if p.category in wanted and (not named or p.sku in named)]
+        return sorted(items, key=lambda p: wanted.index(p.category))[:_FOR_USE_MAX]
 
     def _sizes(self, seen: Understanding) -> list[Product]:
         """"사이즈 뭐뭐 나와요?", "M 있나요?" with no item in view: every item, for the sizes

@@ -157,6 +157,8 @@ class FactInputs:
     shoes: Sequence[Product] = ()
     # Our items in the colour named with no item in view ("有红色的吗"), with those colours' ids.
     in_colour: Sequence[tuple[Product, Sequence[str]]] = ()
+    # Our items for what the customer wants things for, with no item in view ("跑步穿什么").
+    for_use: Sequence[Product] = ()
     # Every item, for the sizes the shop makes, when sizes are spoken of with no item in view;
     # and the letter size the message asks for ("M 있나요").
     sizes: Sequence[Product] = ()
@@ -210,6 +212,11 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     _order_facts(sheet, inputs)
     if "catalogue" in inputs.asks:
         _catalogue_facts(sheet, inputs)
+    if inputs.for_use:
+        t, lang = inputs.templates, inputs.language
+        sheet.add("use_items", t.fragment("list_sep").join(
+            _priced(t, p, lang) for p in inputs.for_use),
+            inputs.retrieved.product_block(inputs.for_use[0].sku))
     if inputs.whole_catalogue:
         _offers_facts(sheet, inputs)
         _price_range_facts(sheet, inputs)

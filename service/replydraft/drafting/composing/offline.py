@@ -77,6 +77,11 @@ _ACK_KEYS = {
     "received": "other.received", "person": "handoff.person", "hope": "other.hope",
     "order_given": "other.order_given"}
 
+# Intents that name no trouble with the store: an upset customer asking one of them is met with
+# understanding, not "sorry for the bad experience".
+_NO_GRIEVANCE = frozenset({"product_info", "size_advice", "stock", "bargaining", "postage",
+                           "shipping_time", "not_sold", "invoice", "greeting", "other"})
+
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""
 
@@ -171,6 +176,12 @@ class Composer:
         elif plan.opening == "brief" and self.say("greeting.brief", "greeting"):
             self._join_brief_greeting()
         safety = any(step.source == "safety" for step in plan.steps)
+        if safety and not any(ch.isalnum() for ch in without_links(self.ctx.request.latest)):
+            # a bare product link ("https://item.…"): we don't open it and ask which item it
+            # is; no lecture on account safety, and no "send me the link" after it
+            self.say("security.link_only", "security")
+            self._closing()
+            return self._spaced()
         aside = safety and not self._about_safety()
         if safety and not aside:
             self.say("security.warning", "security")
@@ -201,8 +212,27 @@ class Composer:
         if self.ctx.language.startswith("zh") and hello.text.endswith("。"):
             self.sentences[-1] = CitedSentence(hello.text[:-1] + "，", hello.chunk_ids)
 
+    def _for_use(self, step: PlanStep) -> bool:
+        """"跑步穿什么", "For running", "비 올 때 입을 거" with no item in view: our items for
+        that, then which one; said once, in place of a hold, a which-item question or a general
+        recommendation."""
+        if self.fact("use_items") is None or "product_info.for_use" in self._keys:
+            return False
+        guess = step.source == "check" and (step.ask == "unclear" or (
+            step.ask or "").startswith("intent:"))
+        if step.intent not in ("product_info", "size_advice", "stock", "other") and not guess:
+            return False  # a topic read from the words (a late parcel, a thing we lack) stays
+        if not (step.source in ("check", "ask_customer")
+                or (step.source == "store" and step.ask in ("recommend", "catalogue"))):
+            return False  # "我平时跑马拉松的" opening a chat is met with what they need
+        self.say("product_info.for_use", step.intent)
+        self.say("product_info.catalogue_pick", step.intent, ask=True)
+        return True
+
     def _step(self, step: PlanStep) -> None:
         source, intent = step.source, step.intent
+        if self._for_use(step):
+            return
         if source == "facts":
             handler = _HANDLERS.get(intent)
             if handler is not None:
@@ -442,6 +472,10 @@ class Composer:
         elif specific is None and seen is not None and seen.urgent and not set(names) & {
                 "complaint", "quality_complaint"}:
             self.say("empathy.urgent", "other")  # in a hurry is not "a bad experience"
+        elif specific is None and set(names) <= _NO_GRIEVANCE:
+            # "free shipping pls :(": a wish, sad; nothing went wrong to be
+            # sorry for
+            self.say("empathy.understood", "other")
         else:
             self.say("empathy.other_upset", "other")
 

@@ -133,4 +133,5 @@ def extract_slots(
         # "반지 사이즈" is a size of a thing we don't carry
         sizes_spoken=speaks_of_sizes(normalised[0]) and lexicon.lacked(normalised[0]) is None,
         colour_family=_one_colour_family(normalised[0], lexicon),
+        wanted_for=lexicon.use_categories(normalised[0]),
     )

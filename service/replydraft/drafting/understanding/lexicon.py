@@ -25,6 +25,7 @@ class Lexicon:
     naming_markers: tuple[str, ...] = ()  # "的", "cut": a descriptive word before one names
     # material families → their words ("wool": 羊毛, 모직, cashmere…): "모직 코트" is a wool coat
     materials: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # use word → categories
 
     @cached_property
     def _category_words(self) -> dict[str, frozenset[str]]:
@@ -50,6 +51,14 @@ class Lexicon:
         """Category and colour words, longest first (so "羽绒服" goes before "羽绒")."""
         words = {*self._category_words, *(w for ws in self.colours.values() for w in ws)}
         return tuple(sorted(words, key=len, reverse=True))
+
+    def use_categories(self, normalised_text: str) -> tuple[str, ...]:
+        """The categories of what the (normalised) text wants things for, by its first use word,
+        most fitting first ("跑步穿什么" → shoes, tees, shorts, socks); empty when it names
+        none."""
+        found = [(normalised_text.find(word), -len(word), word) for word in self.uses
+                 if word_in(word, normalised_text)]
+        return self.uses[min(found)[2]] if found else ()
 
     def words(self, name: str) -> tuple[str, ...]:
         """The cue words called ``name`` (lower-case; Chinese in Simplified)."""
@@ -118,6 +127,10 @@ def load_lexicon(path: Path) -> Lexicon:
         us_to_eu = {str(k): str(v) for k, v in data["us_to_eu_shoe"].items()}
         cues = {k: tuple(str(w).lower() for w in v) for k, v in data["cues"].items()}
         groups = _groups(path, data.get("category_groups") or {}, set(categories))
+        uses_spec = data.get("uses") or {}
+        _groups(path, uses_spec, set(categories), section="uses")  # refuses unknown categories
+        uses = {str(word).lower(): tuple(spec["categories"]) for spec in uses_spec.values()
+                for word in spec["words"]}
         specific = frozenset(str(w).lower() for w in data.get("specific_category_words") or ())
         markers = tuple(str(w).lower() for w in data.get("naming_markers") or ())
         materials = {str(k): tuple(str(w).lower() for w in v)
@@ -129,7 +142,7 @@ def load_lexicon(path: Path) -> Lexicon:
         raise ConfigurationError(f"{path}: specific_category_words not among the category "
                                  f"words: {sorted(specific - known)}")
     return Lexicon(generic, categories, colours, us_to_eu, cues, groups, specific, markers,
-                   materials)
+                   materials, uses)
 
 
 def _refuse_non_text(path: Path, data: object, where: str = "") -> None:
@@ -147,14 +160,14 @@ def _refuse_non_text(path: Path, data: object, where: str = "") -> None:
             _refuse_non_text(path, value, f"{where}[{index}]")
 
 
-def _groups(path: Path, data: dict[str, dict[str, list[str]]], known: set[str]
-            ) -> dict[str, frozenset[str]]:
+def _groups(path: Path, data: dict[str, dict[str, list[str]]], known: set[str],
+            section: str = "category_groups") -> dict[str, frozenset[str]]:
     groups: dict[str, frozenset[str]] = {}
     for name, spec in data.items():
         unknown = set(spec["categories"]) - known
         if unknown:
             raise ConfigurationError(
-                f"{path}: category_groups.{name}: unknown categories {sorted(unknown)}")
+                f"{path}: {section}.{name}: unknown categories {sorted(unknown)}")
         for word in spec["words"]:
             groups[str(word).lower()] = frozenset(spec["categories"])
     return groups
