@@ -29,7 +29,7 @@ _IMAGE_ONLY = re.compile(
 
 # A question put to the agent, by its mark, a closing particle or a closing question word
 # ("电话多少", "在哪看"); "asking my wife which colour" asks someone else.
-_ASKED_OF_US = re.compile(r"[?？]|[吗呢嘛](?:$|[\s，。!！~～]|[啊呀哈])"
+_ASKED_OF_US = re.compile(r"[?？]|[吗呢嘛么](?:$|[\s，。!！~～]|[啊呀哈])|[想请]问"
                           r"|(多少|在哪[里儿]?[看查找]?|怎么[查看弄办])[\s。.!！~～]*$")
 # "이 신발 신어 볼게요": trying it on, which an online shop answers (no fitting room), not a
 # customer stepping away to look
