@@ -212,6 +212,8 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     _order_facts(sheet, inputs)
     if "catalogue" in inputs.asks:
         _catalogue_facts(sheet, inputs)
+    if inputs.slots.colour_family is not None and inputs.candidates:
+        _kind_colour_facts(sheet, inputs)
     if inputs.for_use:
         t, lang = inputs.templates, inputs.language
         sheet.add("use_items", t.fragment("list_sep").join(
@@ -269,10 +271,16 @@ def _priced(t: TemplateSet, product: Product, lang: Language) -> str:
 
 
 def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:
-    """The items of the kind asked about, with their prices, in the catalogue's order."""
+    """The items of the kind asked about, with their prices, in the catalogue's order; with a
+    colour named ("有红色的鞋子吗"), those that come in it, or, when none does, every item of
+    the kind with the colours it does come in (`catalogue_colours`)."""
     t, lang = inputs.templates, inputs.language
-    items = [_priced(t, p, lang) for p in inputs.candidates]
-    first = inputs.candidates[0].sku if inputs.candidates else None
+    products = list(inputs.candidates)
+    if inputs.slots.colour_family is not None:
+        coloured = {p.sku for p, _ in inputs.in_colour}
+        products = [p for p in products if p.sku in coloured] or products
+    items = [_priced(t, p, lang) for p in products]
+    first = products[0].sku if products else None
     sheet.add("catalogue", t.fragment("list_sep").join(items),
               inputs.retrieved.product_block(first) if first else None)
 
@@ -325,6 +333,19 @@ def _size_order(labels: Sequence[str]) -> Callable[[str], float]:
 
 # More items than this in one colour are no answer to "有黑色的吗": which item comes first.
 _COLOUR_ITEMS_LISTED = 4
+
+
+def _kind_colour_facts(sheet: FactSheet, inputs: FactInputs) -> None:
+    """"有红色的鞋子吗" where none of our shoes comes in red: every item of the kind with the
+    colours it does come in (`catalogue_colours`)."""
+    coloured = {p.sku for p, _ in inputs.in_colour}
+    if any(p.sku in coloured for p in inputs.candidates):
+        return
+    t, lang = inputs.templates, inputs.language
+    sheet.add("catalogue_colours", listing(t, [t.fragment(
+        "named_colour", item=localize(p.names, lang),
+        colours=listing(t, [localize(c.names, lang) for c in p.colours]))
+        for p in inputs.candidates]), inputs.retrieved.product_block(inputs.candidates[0].sku))
 
 
 def _colour_items_facts(sheet: FactSheet, inputs: FactInputs) -> None:

@@ -275,6 +275,11 @@ class Composer:
                 if intent in ("stock", "size_advice") and fit is not None:
                     # "검정 275 있나요?": the size that foot is in our shoes, then which pair
                     self.say("size_advice.foot_ours", intent)
+                if intent in ("stock", "product_info") and self.say(
+                        "product_info.catalogue_no_colour", intent):
+                    # "鞋子有粉色的吗": none of our shoes is pink; the colours they come in
+                    self.say("product_info.catalogue_pick", intent, ask=True)
+                    return
                 if intent in ("stock", "product_info") and self.say("stock.colour_items", intent):
                     # "有红色的吗" with no item in view: our items in that colour, then which
                     self.say("ask.which_listed", intent, ask=True)
@@ -559,7 +564,8 @@ def _product_info(c: Composer, ask: str | None) -> None:
     if ask == "catalogue":  # "有什么裤子": our items of that kind, then which one and the size
         if c.lexicon.lacked(c.latest, clothing_only=True):
             c.say("not_sold.clothing", "other")  # "패딩 조끼 있어요?": no vest; the coats we have
-        c.say("product_info.catalogue", "product_info")
+        # "有红色的鞋子吗": none of that kind comes in red; the colours they do come in
+        c.say_first(["product_info.catalogue_no_colour", "product_info.catalogue"], "product_info")
         several = len(c.ctx.understanding.product.candidates) > 1 if c.ctx.understanding else True
         if not several:
             c.say("product_info.features", "product_info")  # what the one item is good at

@@ -94,6 +94,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "product_info.features": _spec("features"),
     "product_info.size_range": _spec("size_first size_last"),
     "product_info.catalogue": _spec("catalogue"),
+    "product_info.catalogue_no_colour": _spec("catalogue_colours"),
     "product_info.for_use": _spec("use_items"),
     "product_info.catalogue_pick": _spec(),
     "product_info.catalogue_size": _spec(),

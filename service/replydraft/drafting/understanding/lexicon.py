@@ -65,9 +65,12 @@ class Lexicon:
         return self.cues.get(name, ())
 
     def colour_families(self, normalised_text: str) -> set[str]:
-        """The colour families the (normalised) text names ("navy", "파란 색" → blue)."""
-        return {family for family, words in self.colours.items()
-                if any(word_in(word, normalised_text) for word in words)}
+        """The colour families the (normalised) text names ("navy", "파란 색" → blue); a word
+        inside a longer colour word named is not named ("红" in "粉红": pink, not red)."""
+        found = [(family, word) for family, words in self.colours.items() for word in words
+                 if word_in(word, normalised_text)]
+        return {family for family, word in found
+                if not any(word != other and word in other for _, other in found)}
 
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
