@@ -215,10 +215,8 @@ def build_facts(inputs: FactInputs) -> tuple[list[Fact], list[str]]:
     if inputs.slots.colour_family is not None and inputs.candidates:
         _kind_colour_facts(sheet, inputs)
     if inputs.for_use:
-        t, lang = inputs.templates, inputs.language
-        sheet.add("use_items", t.fragment("list_sep").join(
-            _priced(t, p, lang) for p in inputs.for_use),
-            inputs.retrieved.product_block(inputs.for_use[0].sku))
+        sheet.add("use_items", _priced_list(inputs, inputs.for_use),
+                  inputs.retrieved.product_block(inputs.for_use[0].sku))
     if inputs.whole_catalogue:
         _offers_facts(sheet, inputs)
         _price_range_facts(sheet, inputs)
@@ -270,18 +268,21 @@ def _priced(t: TemplateSet, product: Product, lang: Language) -> str:
                       price=money(t, product.price))
 
 
+def _priced_list(inputs: FactInputs, products: Sequence[Product]) -> str:
+    """"A（69元）、B（99元）": items named with their prices, in the order given."""
+    t = inputs.templates
+    return t.fragment("list_sep").join(_priced(t, p, inputs.language) for p in products)
+
+
 def _catalogue_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     """The items of the kind asked about, with their prices, in the catalogue's order; with a
-    colour named ("有红色的鞋子吗"), those that come in it, or, when none does, every item of
-    the kind with the colours it does come in (`catalogue_colours`)."""
-    t, lang = inputs.templates, inputs.language
+    colour named ("有红色的外套吗"), those that come in it (none does: `_kind_colour_facts`)."""
     products = list(inputs.candidates)
     if inputs.slots.colour_family is not None:
         coloured = {p.sku for p, _ in inputs.in_colour}
         products = [p for p in products if p.sku in coloured] or products
-    items = [_priced(t, p, lang) for p in products]
     first = products[0].sku if products else None
-    sheet.add("catalogue", t.fragment("list_sep").join(items),
+    sheet.add("catalogue", _priced_list(inputs, products),
               inputs.retrieved.product_block(first) if first else None)
 
 

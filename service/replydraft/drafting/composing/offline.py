@@ -82,6 +82,7 @@ _ACK_KEYS = {
 _NO_GRIEVANCE = frozenset({"product_info", "size_advice", "stock", "bargaining", "postage",
                            "shipping_time", "not_sold", "invoice", "greeting", "other"})
 
+
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""
 
@@ -181,7 +182,7 @@ class Composer:
             # is; no lecture on account safety, and no "send me the link" after it
             self.say("security.link_only", "security")
             self._closing()
-            return self._spaced()
+            return self._finish()
         aside = safety and not self._about_safety()
         if safety and not aside:
             self.say("security.warning", "security")
@@ -193,7 +194,10 @@ class Composer:
             self.say("security.aside", "security")
         else:
             self._closing()
-        if plan.opening == "none" and not self.ctx.first_reply:
+        return self._finish()
+
+    def _finish(self) -> list[CitedSentence]:
+        if self.plan.opening == "none" and not self.ctx.first_reply:
             self._address_first_sentence()
         return self._spaced()
 
@@ -478,8 +482,7 @@ class Composer:
                 "complaint", "quality_complaint"}:
             self.say("empathy.urgent", "other")  # in a hurry is not "a bad experience"
         elif specific is None and set(names) <= _NO_GRIEVANCE:
-            # "free shipping pls :(": a wish, sad; nothing went wrong to be
-            # sorry for
+            # "free shipping pls :(": a wish, sad; nothing went wrong to be sorry for
             self.say("empathy.understood", "other")
         else:
             self.say("empathy.other_upset", "other")
