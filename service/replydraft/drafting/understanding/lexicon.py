@@ -131,7 +131,7 @@ def load_lexicon(path: Path) -> Lexicon:
         cues = {k: tuple(str(w).lower() for w in v) for k, v in data["cues"].items()}
         groups = _groups(path, data.get("category_groups") or {}, set(categories))
         uses_spec = data.get("uses") or {}
-        _groups(path, uses_spec, set(categories), section="uses")  # refuses unknown categories
+        _refuse_unknown_categories(path, "uses", uses_spec, set(categories))
         uses = {str(word).lower(): tuple(spec["categories"]) for spec in uses_spec.values()
                 for word in spec["words"]}
         specific = frozenset(str(w).lower() for w in data.get("specific_category_words") or ())
@@ -163,14 +163,20 @@ def _refuse_non_text(path: Path, data: object, where: str = "") -> None:
             _refuse_non_text(path, value, f"{where}[{index}]")
 
 
-def _groups(path: Path, data: dict[str, dict[str, list[str]]], known: set[str],
-            section: str = "category_groups") -> dict[str, frozenset[str]]:
-    groups: dict[str, frozenset[str]] = {}
+def _refuse_unknown_categories(path: Path, section: str,
+                               data: dict[str, dict[str, list[str]]], known: set[str]) -> None:
     for name, spec in data.items():
         unknown = set(spec["categories"]) - known
         if unknown:
             raise ConfigurationError(
                 f"{path}: {section}.{name}: unknown categories {sorted(unknown)}")
+
+
+def _groups(path: Path, data: dict[str, dict[str, list[str]]], known: set[str]
+            ) -> dict[str, frozenset[str]]:
+    _refuse_unknown_categories(path, "category_groups", data, known)
+    groups: dict[str, frozenset[str]] = {}
+    for spec in data.values():
         for word in spec["words"]:
             groups[str(word).lower()] = frozenset(spec["categories"])
     return groups

@@ -69,11 +69,7 @@ from replydraft.drafting.understanding.intents import (
 from replydraft.drafting.understanding.lexicon import Lexicon, word_in
 from replydraft.drafting.understanding.mentions import find_colour
 from replydraft.drafting.understanding.product import ProductResolution, resolve_product
-from replydraft.drafting.understanding.slots import (
-    normalise_measures,
-    parse_clothing_size,
-    says_size_fits,
-)
+from replydraft.drafting.understanding.slots import normalise_measures, says_size_fits
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.languages import Language
 from replydraft.text.money import quoted_prices, read_money
@@ -337,6 +333,7 @@ def understand(
     intents = _by_the_words(intents, found, rules, lexicon, normalised, acts,
                             displeased=said_mood != "calm" and not taste,
                             ours=product.sku is not None,
+                            sized=slots.clothing_size is not None,
                             mentioned=product.how in ("named", "category"),
                             continued=normalise_measures(previous)
                             if followup and previous is not None else None)
@@ -753,7 +750,7 @@ def _without_threats(text: str, cues: Cues) -> str:
 
 def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
                   lexicon: Lexicon, normalised: str, acts: Acts, *, displeased: bool = False,
-                  ours: bool = False, mentioned: bool = False,
+                  ours: bool = False, sized: bool = False, mentioned: bool = False,
                   continued: str | None = None) -> list[IntentScore]:
     """What the message's own words say where the model reads little or reads past them:
 
@@ -817,7 +814,7 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "사이즈는 잘 맞는데 색은…": the size is settled; whatever follows is the question
         intents = [s for s in intents if s.intent != "size_advice"] or [
             IntentScore(intent="other", confidence=ASKED)]
-    if not named_lack and not rules.get("not_sold") and parse_clothing_size(normalised):
+    if not named_lack and not rules.get("not_sold") and sized:
         # "저기 이거 L 있어요?": a size of ours asked of "this", whatever it is; "we don't sell
         # that" about a thing nobody named would turn the customer away
         intents = [s for s in intents if s.intent != "not_sold"] or [
