@@ -17,6 +17,9 @@ from replydraft.drafting.understanding.dialogue import echoes_agent, order_id_in
     (["訂單編號：K99871"], "K99871"),
     (["订单号:&nbsp;[ORD_20571193]"], "ORD_20571193"),  # pasted from a web page
     (["好的", "订单号 55120088"], "55120088"),  # newest message first, then earlier ones
+    # a chat export that redacted the number: the label still says an order was given
+    (["我的订单号:[数字x] 麻烦查下"], "[数字x]"),
+    (["43366120857"], "43366120857"),  # eleven digits, not a mobile number (those start with 1)
 ])
 def test_an_order_number_is_read_bare_or_labelled(texts: list[str], expected: str) -> None:
     assert order_id_in(texts) == expected
@@ -27,6 +30,7 @@ def test_an_order_number_is_read_bare_or_labelled(texts: list[str], expected: st
     "order id: abcd",  # no digit: a word, not an id
     "电话 13812345678",  # eleven digits are a phone number
     "我的订单 help",
+    "订单金额:[金额x]",  # a redacted sum is no order number
 ])
 def test_words_and_phone_numbers_are_no_order_number(text: str) -> None:
     assert order_id_in([text]) is None

@@ -54,7 +54,8 @@ def test_chinese_of_shared_characters_decides_no_script() -> None:
     assert chinese_script("著名品牌，质量很好") == "zh-Hans"  # 著 exists in both; 质 decides
 
 
-@pytest.mark.parametrize("text", ["可以寄到台北", "唔該晒", "付咗錢未", "可以7-11取嗎", "超商取"])
+@pytest.mark.parametrize("text", ["可以寄到台北", "唔該晒", "付咗錢未", "可以7-11取嗎", "超商取",
+                                  "物流好慢喔"])
 def test_cantonese_and_taiwan_words_read_traditional(text: str) -> None:
     # Shared characters only, but written by Traditional-script customers (Taiwan, Hong Kong).
     assert chinese_script(text) == "zh-Hant"
@@ -71,6 +72,8 @@ def test_a_japanese_form_of_a_shared_character_decides_no_script() -> None:
 
 def test_a_mainland_message_about_taiwan_stays_simplified() -> None:
     assert chinese_script("能发台湾吗 运费多少") == "zh-Hans"
+    assert chinese_script("好的喔") == "zh-Hant"  # 喔 alone, as Taiwan writes it
+    assert chinese_script("这个好看喔") == "zh-Hans"  # 这 and 个 outweigh it
 
 
 # ---------------------------------------------------------------- precedence

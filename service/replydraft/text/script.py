@@ -157,10 +157,12 @@ def script_family(text: str) -> Family | None:
 
 
 # Words written in shared characters that only Traditional-script customers use: Cantonese
-# particles (Hong Kong, Macau) and Taiwan's cities and convenience-store pickup. "可以寄到台北",
-# "唔該晒" carry no script-only character, and a Simplified reply reads as the wrong market.
+# particles (Hong Kong, Macau), Taiwan's sentence-final 喔 (mainland customers write 哦: 1 line in
+# the thousand JD customer lines, none of the Taobao ones) and Taiwan's cities and convenience-store
+# pickup. "可以寄到台北", "唔該晒", "好慢喔" carry no script-only character, and a Simplified reply
+# reads as the wrong market.
 _TRADITIONAL_REGIONAL = re.compile(
-    r"[咗嘅啲喺冇嘢佢嚟咩乜]|唔(該|该)晒?|唔好|唔使|唔(係|系)|(係|系)咪|多(謝|谢)晒|好彩|"
+    r"[咗嘅啲喺冇嘢佢嚟咩乜喔]|唔(該|该)晒?|唔好|唔使|唔(係|系)|(係|系)咪|多(謝|谢)晒|好彩|"
     r"台北|台中|台南|高雄|新竹|基隆|嘉義|花蓮|台東|宜蘭|屏東|超商|7-?11|全家|蝦皮|統編")
 
 

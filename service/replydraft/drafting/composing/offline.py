@@ -80,7 +80,8 @@ _ACK_KEYS = {
 # Intents that name no trouble with the store: an upset customer asking one of them is met with
 # understanding, not "sorry for the bad experience".
 _NO_GRIEVANCE = frozenset({"product_info", "size_advice", "stock", "bargaining", "postage",
-                           "shipping_time", "not_sold", "invoice", "greeting", "other"})
+                           "shipping_time", "not_sold", "invoice", "greeting", "other",
+                           "quality_concern"})  # a worry before buying ("怕买到假的")
 
 
 class Composer:

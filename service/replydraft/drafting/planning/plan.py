@@ -93,9 +93,11 @@ _SURE_SECURITY = 0.85
 _TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
 # Trouble with an order already placed.
 _ORDER_TROUBLE = _TROUBLE | {"return_exchange", "refund_status"}
-# What a thing we don't carry gets no answer of ours for: a discount, a defect or return flow.
+# What a thing we don't carry gets no answer of ours for: a discount, a defect or return flow,
+# our couriers' times for another shop's parcel ("我买的帐篷说今天到 还没到").
 _NOT_FOR_GOODS_WE_LACK = frozenset({"bargaining", "quality_complaint", "return_exchange",
-                                    "refund_status", "colour_difference", "quality_concern"})
+                                    "refund_status", "colour_difference", "quality_concern",
+                                    "shipping_time", "logistics_delay"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
 # What the customer says happened to an order of theirs: the thing was bought from us.
 _BOUGHT = frozenset({"paid", "shipped", "received", "refused", "returned"})
@@ -161,8 +163,10 @@ class _Planner:
         self.inputs = inputs
         self.book = book
         self.seen = inputs.understanding
-        self.calm = self.seen.mood == "calm"
         self.risk_types = {r.type for r in inputs.risks}
+        # an insult or a threat to complain ("再不处理我打12345") is no calm message, whatever
+        # the mood cues read
+        self.calm = self.seen.mood == "calm" and not self.risk_types & _UPSET_RISKS
         self.agent_language: Language = inputs.store.default_language or inputs.language
         self.confidence_of = {s.intent: s.confidence for s in inputs.intents}
         self.steps: list[PlanStep] = []
@@ -204,6 +208,12 @@ class _Planner:
             names = _answering_order([*names, "bargaining"], drop={"other"})
         names = _in_asked_order(_clear_reading(names, self.confidence_of, asks, book), asks,
                                 book)
+        if self.risk_types & _UPSET_RISKS and all(
+                n in ("other", "greeting") or self.confidence_of.get(n, 0.0) < UNSURE_BELOW
+                for n in names):
+            # an insult or a threat with nothing else said is displeasure: asked what went
+            # wrong, not offered the topic menu
+            names = ["complaint"]
         if self.seen.addressed_elsewhere and self.risk_types <= _ELSEWHERE_RISKS:
             # "@AppleSupport my battery…": meant for another company; say so kindly.
             self.steps = [PlanStep(intent="other", ask="elsewhere", source="ack")]
@@ -250,7 +260,7 @@ class _Planner:
             for ask_id in asked:
                 self._ask(ask_id, intent)
         self.steps = _residual(self.steps, inputs, book, self.agent_language, self.checks)
-        if acts.acknowledgement and not asks and all(
+        if acts.acknowledgement and not acts.declining and not asks and all(
                 s.source in ("facts", "ack", "close") for s in self.steps):
             # "alright np" after the agent's answer closes the topic; repeating it would not.
             close = next((s for s in self.steps if s.source == "close"), None)
@@ -284,8 +294,8 @@ class _Planner:
                 return
             if not asked:
                 source = _residual_source(intent)
-                if source == "close" and inputs.acts.farewell and (
-                        not inputs.acts.thanks or inputs.acts.declining):
+                if source == "close" and (inputs.acts.declining or (
+                        inputs.acts.farewell and not inputs.acts.thanks)):
                     # "bye", "no thanks": a goodbye back, not "you're welcome" and not a bare
                     # "got it"
                     self.steps.append(PlanStep(intent=intent, ask="farewell", source="close"))

@@ -104,7 +104,7 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         thanks=lexicon.cue("thanks", normalised),
         farewell=lexicon.cue("farewell", normalised) and not question,
         declining=(lexicon.cue("declining", normalised) and not question) or (
-            _no_more(normalised, request, lexicon)),
+            _no_more(normalised, request, lexicon)) or _no_thanks(normalised, lexicon),
         # "red is nice but I don't like those options" turns the choice down, however kind
         praise=lexicon.cue_affirmed("praise", normalised) and not asks_outright(normalised)
         and not lexicon.cue("another_option", normalised),
@@ -165,7 +165,7 @@ _COPULA = re.compile(r"(?:이에요|예요|입니다|이요)[.!~]*$")
 # the order's total and time, and the platform's lead-in ("…信息发送:"). The card says which order;
 # it asks nothing yet. A field's value is a sum, a date or a time, or one redacted in brackets.
 _CARD_FIELD = re.compile(
-    r"(?:订单金额|订单总额|实付金额|下单时间|付款时间|订单状态|商品名称|訂單金額|下單時間"
+    r"(?:订单金额|订单总额|实付金额|下单时间|付款时间|订单状态|商品名称|商品ID|商品编号|訂單金額|下單時間"
     r"|order (?:total|amount|date|time|status)|주문 ?(?:금액|일시|날짜))\s*[:：]"
     r"(?:\[[^\]]{0,8}\]|[\s\d.:/$¥￥元원-])*")
 _CARD_LEAD = re.compile(r"^[^:：]{0,40}(?:信息发送|訊息發送|发送了?订单|sent an order)\s*[:：]?")
@@ -176,6 +176,10 @@ _CARD_LEAD = re.compile(r"^[^:：]{0,40}(?:信息发送|訊息發送|发送了?�
 _STAMP = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}:\d{2}(?::\d{2})?|&nbsp;?")
 
 
+# The chat export's redacted numbers: an item id beside the order number says no more than it.
+_REDACTED = re.compile(r"\[(?:数字|电话)x\]")
+
+
 def only_an_order_number(normalised: str) -> bool:
     """The message is an order number and at most the words that label it."""
     found = order_id_in([normalised])
@@ -183,7 +187,7 @@ def only_an_order_number(normalised: str) -> bool:
         return False
     rest = _CARD_LEAD.sub("", _CARD_FIELD.sub("", normalised.replace(found, "", 1)))
     rest = _STAMP.sub("", rest)  # pasted from the order page with its date and time
-    rest = _ORDER_LABEL.sub("", rest)
+    rest = _ORDER_LABEL.sub("", _REDACTED.sub("", rest))
     rest = _COPULA.sub("", rest.strip())  # "…이에요", "…입니다"
     return letters(rest) <= ACK_LEFTOVER
 
@@ -282,6 +286,14 @@ def _no_more(normalised: str, request: DraftRequest, lexicon: Lexicon) -> bool:
         return False
     return only_words(normalised, [*lexicon.words("negation"), *lexicon.words("courtesy"),
                                    *lexicon.words("acknowledge")], lexicon.words("filler"))
+
+
+def _no_thanks(normalised: str, lexicon: Lexicon) -> bool:
+    """"不需要了 谢谢哈", "nope, thanks": a no with thanks and nothing else turns an offer down."""
+    return lexicon.cue("thanks", normalised) and lexicon.cue("negation", normalised) and \
+        not asks_outright(normalised) and only_words(
+            normalised, [*lexicon.words("negation"), *lexicon.words("courtesy")],
+            lexicon.words("filler"))
 
 
 def _agent_asked(request: DraftRequest) -> bool:

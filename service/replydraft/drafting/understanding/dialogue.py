@@ -16,15 +16,17 @@ from replydraft.drafting.models import DraftRequest
 from replydraft.drafting.understanding.cues import AgentAct, Cues
 from replydraft.drafting.understanding.slots import normalise_measures
 
-# Order numbers are long; 11-digit runs are phone numbers and are never echoed back.
-_ORDER_ID = re.compile(r"(?<![0-9A-Za-z])(\d{12,24})(?![0-9A-Za-z])")
+# Order numbers are long; 11-digit runs that start with 1 are mainland mobile numbers and are
+# never echoed back (one that starts otherwise is an id).
+_ORDER_ID = re.compile(r"(?<![0-9A-Za-z])(\d{12,24}|[02-9]\d{10})(?![0-9A-Za-z])")
 # A shorter or lettered id the customer labels as the order's ("订单号: TB2026A7781", "order
 # #4521", "주문번호 A-20931"): the label says what it is; a digit in it keeps words out.
 ORDER_LABEL = (r"(?:订单号|订单编号|订单|单号|訂單編號|訂單號碼|訂單"
                r"|order ?(?:number|no\.?|id|#)|주문 ?번호)")
+# A number the chat export redacted ("订单号:[数字x]") was a number all the same.
 _LABELLED_ID = re.compile(
-    ORDER_LABEL + r"\s*(?:is|是|는|은)?\s*[:：#]?\s*(?:&nbsp;\s*)*\[?"
-    r"(?=[A-Za-z_\-]*\d)([A-Za-z0-9][A-Za-z0-9_\-]{3,39})\]?",
+    ORDER_LABEL + r"\s*(?:is|是|는|은)?\s*[:：#]?\s*(?:&nbsp;\s*)*(?:\[?"
+    r"(?=[A-Za-z_\-]*\d)([A-Za-z0-9][A-Za-z0-9_\-]{3,39})\]?|(\[(?:数字|电话)x\]))",
     re.IGNORECASE)
 
 _SLOT_NAMES = ("height_cm", "weight_kg", "waist_cm", "foot_length_mm", "shoe_size", "colour")
@@ -36,7 +38,7 @@ def order_id_in(texts: Sequence[str]) -> str | None:
     for text in texts:
         match = _ORDER_ID.search(text) or _LABELLED_ID.search(text)
         if match:
-            return match.group(1)
+            return match.group(1) or match.group(2)
     return None
 
 

@@ -174,8 +174,9 @@ LEAN = 0.05
 # A question-like clause of a longer message adds its intent only at this confidence.
 CLAUSE_SURE = 0.5
 # Requests that wrap the customer's case rather than state it: "아직도 안 오고 상담원 연결해줘요"
-# is a late parcel first. The rest of such a message is read on its own as well.
-WRAPPERS = ("handoff",)
+# is a late parcel first, and "你好，问下发货" asks about dispatch once the hello is said. The rest
+# of such a message is read on its own as well.
+WRAPPERS = ("handoff", "greeting")
 # Fewer letters than this left once a wrapper or a threat is taken out: nothing more to read.
 # A reading below this is barely a lean: a specific ask found in the message says more, and it is
 # no topic of its own for a message that presses on an open case.
