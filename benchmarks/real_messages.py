@@ -166,12 +166,14 @@ def only_other(understanding: Any) -> bool:
 # thanked for, "查到了吗" and "麻烦尽快处理下吧" are told the agent is on it, "不着急" is thanked
 # for its patience, "算了 不弄了" is accepted, "等我一下" is told to take their time, "不用了谢谢"
 # and a goodbye are said goodbye to, a wish is met with help, an order number or the order card
-# the chat sends is asked what the order needs, a returning customer is thanked for coming back).
+# the chat sends is asked what the order needs, a returning customer is thanked for coming back,
+# a bare sorry is told there is no harm done).
 # A bare statement ("湖南") or a possible answer to the agent is not counted: without the
 # conversation it is not understood.
 REPLY_ACTS = frozenset({"acknowledgement", "thanks", "praise", "ordering", "chasing",
                         "requesting", "patient", "giving_up", "stepping_away", "farewell",
-                        "declining", "hoping", "contentless", "order_number", "returning"})
+                        "declining", "hoping", "contentless", "order_number", "returning",
+                        "apologising"})
 
 
 def decided_otherwise(understanding: Any) -> bool:
@@ -296,7 +298,7 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
     print(f"    of which read otherwise (an ask of its own, written to another company, a parcel "
           f"arrived, or an act that decides the reply: ok, thanks, praise, an order, chasing, "
           f"patience, letting it drop, stepping away, a goodbye, a wish, an order number, "
-          f"a returning customer, nothing): "
+          f"a returning customer, a sorry, nothing): "
           f"{summary['other_only_read']};  not read at all: {summary['not_read_share']:.1%}")
     ok = "ok" if summary["switched_unnamed"] <= TARGET_UNNAMED_SWITCHES else "MISS"
     print(f"  on {summary['screen_sku']}: switched {summary['switched']} "

@@ -64,7 +64,7 @@ StatedOrderState = Literal["unpaid", "paid", "shipped", "received", "refused", "
 DialogueAct = Literal["acknowledgement", "thanks", "farewell", "declining", "praise", "ordering",
                       "chasing", "requesting", "patient", "giving_up", "stepping_away", "statement",
                       "contentless", "image", "answers_agent", "continuing", "hoping",
-                      "order_number", "returning", "confirming", "reminding"]
+                      "order_number", "returning", "confirming", "reminding", "apologising"]
 
 
 class ProductResolved(BaseModel):

@@ -75,7 +75,7 @@ _ACK_KEYS = {
     "chasing": "other.chasing", "on_it": "other.on_it", "patient": "other.patient",
     "giving_up": "other.giving_up", "stepping_away": "other.stepping_away",
     "received": "other.received", "person": "handoff.person", "hope": "other.hope",
-    "order_given": "other.order_given"}
+    "order_given": "other.order_given", "apologised": "other.apologised"}
 
 # Intents that name no trouble with the store: an upset customer asking one of them is met with
 # understanding, not "sorry for the bad experience".

@@ -261,6 +261,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "other.received": _spec("nickname"),
     "other.elsewhere": _spec("store_name"),
     "other.order_given": _spec(),
+    "other.apologised": _spec(),
     "thanks_close.close": _spec(),
     "thanks_close.farewell": _spec(),
     "bargaining.held": _spec(),

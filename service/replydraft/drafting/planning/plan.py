@@ -94,10 +94,12 @@ _TROUBLE = frozenset({"quality_complaint", "logistics_delay", "complaint"})
 # Trouble with an order already placed.
 _ORDER_TROUBLE = _TROUBLE | {"return_exchange", "refund_status"}
 # What a thing we don't carry gets no answer of ours for: a discount, a defect or return flow,
-# our couriers' times for another shop's parcel ("我买的帐篷说今天到 还没到").
+# our couriers' times for another shop's parcel ("我买的帐篷说今天到 还没到"), how to cancel,
+# re-address or invoice another shop's order.
 _NOT_FOR_GOODS_WE_LACK = frozenset({"bargaining", "quality_complaint", "return_exchange",
                                     "refund_status", "colour_difference", "quality_concern",
-                                    "shipping_time", "logistics_delay"})
+                                    "shipping_time", "logistics_delay", "cancel_order",
+                                    "address_change", "invoice"})
 _UPSET_RISKS = frozenset({"abuse", "legal_threat"})
 # What the customer says happened to an order of theirs: the thing was bought from us.
 _BOUGHT = frozenset({"paid", "shipped", "received", "refused", "returned"})
@@ -692,9 +694,11 @@ def _promise_to_keep(seen: UnderstandingReport) -> bool:
 
 
 def _arrived(inputs: PlanInputs) -> bool:
-    """"东西收到了", "got it today": a calm word that the parcel arrived, nothing else said."""
+    """"东西收到了", "got it today": a calm word that the parcel arrived, nothing else said. A
+    bare "好的" says nothing of the parcel, whatever an earlier turn said of it."""
     seen = inputs.understanding
-    return inputs.acts.statement and seen.order_state == "received" and seen.mood == "calm"
+    return inputs.acts.statement and seen.order_state == "received" and seen.mood == "calm" \
+        and not inputs.acts.acknowledgement
 
 
 def _acknowledged(inputs: PlanInputs) -> bool:
@@ -702,7 +706,7 @@ def _acknowledged(inputs: PlanInputs) -> bool:
     acts = inputs.acts
     return acts.acknowledgement or acts.praise or acts.ordering or acts.hoping or \
         acts.returning or acts.chasing or acts.stepping_away or acts.declining or \
-        acts.giving_up or _arrived(inputs)
+        acts.giving_up or acts.apologising or _arrived(inputs)
 
 
 def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
@@ -715,6 +719,7 @@ def _ack(inputs: PlanInputs, intent: str = "other") -> PlanStep:
     calm = inputs.understanding.mood == "calm"  # "说好的我拍了两大箱" is no order to thank for
     ask = "chasing" if inputs.acts.chasing else \
         "stepping_away" if inputs.acts.stepping_away else \
+        "apologised" if inputs.acts.apologising else \
         "patient" if inputs.acts.patient else \
         "giving_up" if inputs.acts.giving_up else \
         "ordering" if inputs.acts.ordering and calm else \

@@ -16,7 +16,12 @@ from dataclasses import dataclass, fields
 
 from replydraft.drafting.models import DialogueAct, DraftRequest
 from replydraft.drafting.understanding.cues import Cues
-from replydraft.drafting.understanding.dialogue import ORDER_LABEL, echoes_agent, order_id_in
+from replydraft.drafting.understanding.dialogue import (
+    ORDER_LABEL,
+    REDACTED_NUMBER,
+    echoes_agent,
+    order_id_in,
+)
 from replydraft.drafting.understanding.intents import asks_outright, is_question, letters
 from replydraft.drafting.understanding.lexicon import Lexicon
 from replydraft.drafting.understanding.slots import normalise_measures
@@ -61,6 +66,8 @@ class Acts:
     giving_up: bool = False  # lets the matter drop ("算了 不弄了", "forget it", "그냥 안 할게요")
     # asks the agent to wait while they check or ask someone ("等我一下", "hold on", "잠시만요")
     stepping_away: bool = False
+    # says sorry and nothing else ("不好意思 打错了", "my bad", "죄송해요"): no harm done
+    apologising: bool = False
     statement: bool = False  # no question in it at all ("我是老顾客了")
     # checks that what the agent just promised stands, in the agent's words ("那明天发是吧" after
     # "明天给您补发", "so tomorrow right?", "내일 보내 주시는 거죠?")
@@ -122,6 +129,9 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         stepping_away=lexicon.cue("stepping_away", normalised) and not _ASKED_OF_US.search(
             normalised) and not lexicon.cue("requesting", normalised)
         and not _TRYING_ON.search(normalised),
+        apologising=not question and lexicon.cue("apologising", normalised) and only_words(
+            normalised, [*lexicon.words("apologising"), *lexicon.words("courtesy")],
+            lexicon.words("filler")),
         statement=is_statement(normalised, lexicon),
         confirming=promised and lexicon.cue("confirming", normalised) and echoes_agent(request),
         reminding=promised and lexicon.cue("reminding", normalised)
@@ -177,7 +187,7 @@ _STAMP = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}:\d{2}(?::\
 
 
 # The chat export's redacted numbers: an item id beside the order number says no more than it.
-_REDACTED = re.compile(r"\[(?:数字|电话)x\]")
+_REDACTED = re.compile(REDACTED_NUMBER)
 
 
 def only_an_order_number(normalised: str) -> bool:

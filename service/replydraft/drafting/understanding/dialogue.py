@@ -24,9 +24,10 @@ _ORDER_ID = re.compile(r"(?<![0-9A-Za-z])(\d{12,24}|[02-9]\d{10})(?![0-9A-Za-z])
 ORDER_LABEL = (r"(?:订单号|订单编号|订单|单号|訂單編號|訂單號碼|訂單"
                r"|order ?(?:number|no\.?|id|#)|주문 ?번호)")
 # A number the chat export redacted ("订单号:[数字x]") was a number all the same.
+REDACTED_NUMBER = r"\[(?:数字|电话)x\]"
 _LABELLED_ID = re.compile(
     ORDER_LABEL + r"\s*(?:is|是|는|은)?\s*[:：#]?\s*(?:&nbsp;\s*)*(?:\[?"
-    r"(?=[A-Za-z_\-]*\d)([A-Za-z0-9][A-Za-z0-9_\-]{3,39})\]?|(\[(?:数字|电话)x\]))",
+    r"(?=[A-Za-z_\-]*\d)([A-Za-z0-9][A-Za-z0-9_\-]{3,39})\]?|(" + REDACTED_NUMBER + r"))",
     re.IGNORECASE)
 
 _SLOT_NAMES = ("height_cm", "weight_kg", "waist_cm", "foot_length_mm", "shoe_size", "colour")

@@ -367,6 +367,9 @@ _QUESTIONISH = re.compile(
     r"[?？]|吗|呢|么|嘛|几|多少|什么|啥|哪|怎么|咋|能不能|可不可以|是否|有没有|要不要|行不行|"
     r"如何|多久|是不是|会不会|好不好|对不对|有木有|可否|能否|是吧|对吧|没错吧|"
     r"可以不|能不|有多(大|长|重|高|宽|厚|远)|\b(how|what|when|where|which)\b|"
+    # a closing 没(有) asks the yes-or-no ("到了没有"); "还没" answers one. (A closing 不,
+    # "耐磨不", is left to the words before it: the model reads it as a grievance.)
+    r"(?<=[\u4e00-\u9fff])(?<![不没还也都就并我])没有?[\s~～。!！]*$|"
     r"(?:^|[.!;,:~]\s*|\b(?:and|so|but|then|also|ok|okay|hi|hello|hey|or|pls|please)\s+)"
     r"(can|could|do|does|did|is|are|will|would|should|any)\b|"
     r"어떻게|언제|어디|얼마|무슨|몇 ?(개|벌|시|일|사이즈|호)|"

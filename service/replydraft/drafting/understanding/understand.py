@@ -711,7 +711,7 @@ def _wants_kinds(normalised: str, kind_asked: bool, acts: Acts, lexicon: Lexicon
                  intents: Sequence[IntentScore]) -> bool:
     """Several kinds named as a want ("有卫衣和牛仔裤吗", "想买件冲锋衣和一双登山鞋", the answer
     to "what are you looking for?"), not as a grievance ("登山鞋和袜子都没收到")."""
-    if any(s.intent in _TROUBLE | {"cancel_order"} and s.confidence >= FAINT for s in intents):
+    if any(s.intent in _TROUBLE and s.confidence >= FAINT for s in intents):
         return False
     return kind_asked or acts.answers_agent or lexicon.cue("wanting", normalised)
 
@@ -1028,8 +1028,9 @@ _DROPPED = _GRIEVANCES | {"return_exchange"}
 # Intents of an order that reached the customer (or should have).
 _AFTER_SALES = frozenset({"quality_complaint", "logistics_delay", "refund_status",
                           "return_exchange"})
-# A matter of an order already placed: with a thing we don't carry, the order is checked first.
-_TROUBLE = _AFTER_SALES | {"complaint"}
+# A matter of an order already placed: with a thing we don't carry, the order is checked first
+# ("买的台灯能取消吗" is likely another shop's order, not one to cancel here).
+_TROUBLE = _AFTER_SALES | {"complaint", "cancel_order", "address_change"}
 # Asks about what came in (or was missing from) one of our parcels.
 _FROM_OUR_PARCEL = frozenset({"missing_item", "wrong_item", "signed_not_received"})
 # What is asked about an item itself: of a thing the shop does not carry, nothing it can answer.
