@@ -315,10 +315,11 @@ class IntentClassifier:
                    ) -> list[IntentScore]:
         names = {s.intent for s in found}
         for wrapper in WRAPPERS:
-            if wrapper not in names:
+            # a hello hides the rest only where it leads (each reading costs an embedding)
+            if wrapper not in names or (wrapper == "greeting" and found[0].intent != wrapper):
                 continue
             rest = self.rules.without(wrapper, normalise(text))
-            if letters(rest) < MIN_REST_CHARS:
+            if letters(rest) < MIN_REST_CHARS or rest == normalise(text).strip():
                 continue
             lead = self._classify_one(rest, rules_only)[0]
             if lead.intent not in RESIDUAL and lead.intent not in names and \
