@@ -13,9 +13,11 @@ import yaml
 
 from fakes.contexts import context, hit, store
 from replydraft.drafting.backend import Fact
+from replydraft.drafting.composing.offline import ACK_TEMPLATES
 from replydraft.drafting.drafter import Drafter
 from replydraft.drafting.llm.budget import TokenCounter
 from replydraft.drafting.llm.prompting import (
+    ACK_WORDS,
     PromptRenderer,
     load_prompt_set,
     neutralise,
@@ -206,3 +208,9 @@ def test_the_model_is_told_what_the_plan_chose_for_a_message_that_asks_nothing(
     prepared = drafter.prepare(request).context
     user = renderer.render(prepared, stream=False).messages[-1]["content"]
     assert instruction in user
+
+
+def test_every_acknowledgement_the_offline_composer_writes_is_described_to_the_model() -> None:
+    # The LLM path gets the same plan: an "ack" step of a kind the model has no words for would
+    # reach it as a bare "acknowledge briefly" ("no worries" to a sorry, a returning customer).
+    assert set(ACK_TEMPLATES) <= set(ACK_WORDS)

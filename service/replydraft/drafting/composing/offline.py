@@ -66,7 +66,7 @@ _TERMINAL = re.compile(rf"[。！？!?.~～…）){EMOJI_CLASS}]$")
 # Order states in which "it ships the same day if paid before the cut-off" still holds.
 _NOT_SENT = frozenset({None, "unpaid", "paid"})
 # What each kind of acknowledgement says (a plan step with source "ack", by its ask).
-_ACK_KEYS = {
+ACK_TEMPLATES = {
     "remark": "other.noted", "answer": "other.answered", "promised": "other.promised",
     "confirmed": "other.confirmed", "reminded": "other.reminded", "opening": "other.opening",
     "praise": "other.praised", "praise_browsing": "other.praised_browsing",
@@ -310,7 +310,7 @@ class Composer:
             else:
                 # a remark the agent will read gets no sign-off; an answer to the agent's
                 # question is taken up; a bare "ok" is acknowledged
-                key = _ACK_KEYS.get(step.ask or "", "other.ack")
+                key = ACK_TEMPLATES.get(step.ask or "", "other.ack")
                 if step.ask == "opening" and self.cue("worried"):
                     key = "other.opening_worried"  # "有点紧张": the worry met first
                 if step.ask == "person" and len(self.plan.steps) > 1:

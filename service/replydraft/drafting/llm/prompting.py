@@ -343,11 +343,15 @@ _STEP_WORDS = {
 }
 
 # What kind of acknowledgement an "ack" step is (its ask), as the offline templates say it.
-_ACK_WORDS = {
+ACK_WORDS = {
     "remark": "say you have noted it",
     "order_given": "say you have their order number and ask what they need help with on it",
     "answer": "say you have noted it and will go on with it",
     "promised": "say what was promised earlier will be done",
+    "confirmed": "confirm it is as you said earlier; you will tell them here if anything changes",
+    "reminded": "say it is noted and will be done as agreed",
+    "opening": "say you are happy to help and ask what they are looking for",
+    "returning": "thank them for coming back; help is here if they need anything",
     "praise": "thank them for the kind words",
     "praise_browsing": "say you are glad they like it; offer help choosing the size",
     "ordering": "thank them for the order; it goes out soon after payment",
@@ -359,6 +363,7 @@ _ACK_WORDS = {
     "received": "say you are glad it arrived; they can message here if anything is not right",
     "hope": "say you hope they will love it; if anything is not right, help is here",
     "stepping_away": "say kindly there is no hurry; you are here when they are ready",
+    "apologised": "say kindly there is nothing to be sorry for; help is here if they need it",
     "farewell": "say goodbye warmly; they can message any time",
     "urgent": "say you're welcome; you know they are in a hurry, and say when orders ship",
     "elsewhere": "say kindly that the message seems meant for another company, and offer help "
@@ -377,8 +382,8 @@ def _plan_variables(plan: AnswerPlan) -> dict[str, Any]:
         what = _STEP_WORDS[step.source].format(topic=topic, ask=step.ask)
         if step.source == "ask_customer" and step.ask == "order":
             what = "ask the customer for the order number, and say you will check and reply here"
-        if step.source in ("ack", "close") and step.ask in _ACK_WORDS:
-            what += ": " + _ACK_WORDS[step.ask]
+        if step.source in ("ack", "close") and step.ask in ACK_WORDS:
+            what += ": " + ACK_WORDS[step.ask]
         steps.append({"what": what})
     return {"opening": plan.opening, "tone": plan.tone, "emoji": plan.emoji,
             "offers": plan.offers, "steps": steps,
