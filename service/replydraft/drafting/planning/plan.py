@@ -467,9 +467,9 @@ class _Planner:
         # only checked does not ("sorry your item arrived damaged" to someone browsing).
         answered = {s.intent for s in steps
                     if not s.faint and s.ask not in _PLAIN_ASKS and s.ask != "order"}
-        # ("转人工" asked calmly is passed on with no apology for a trouble nobody told)
-        apologetic = not calm or bool(answered & _TROUBLE) or \
-            bool(self.risk_types & _UPSET_RISKS)
+        # ("转人工" asked calmly is passed on with no apology for a trouble nobody told; an insult
+        # or a threat is never calm)
+        apologetic = not calm or bool(answered & _TROUBLE)
         handed = readiness == "handoff"
         # "好的" / "对的" as a first message: the acknowledgement is the whole reply. A statement
         # the draft can only take note of and check ("麻烦尽快处理下吧", "我已经领了") carries on a

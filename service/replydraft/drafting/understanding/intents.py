@@ -314,12 +314,13 @@ class IntentClassifier:
     def _unwrapped(self, text: str, found: list[IntentScore], rules_only: bool
                    ) -> list[IntentScore]:
         names = {s.intent for s in found}
+        normalised = normalise(text)
         for wrapper in WRAPPERS:
             # a hello hides the rest only where it leads (each reading costs an embedding)
             if wrapper not in names or (wrapper == "greeting" and found[0].intent != wrapper):
                 continue
-            rest = self.rules.without(wrapper, normalise(text))
-            if letters(rest) < MIN_REST_CHARS or rest == normalise(text).strip():
+            rest = self.rules.without(wrapper, normalised)
+            if letters(rest) < MIN_REST_CHARS or rest == normalised:
                 continue
             lead = self._classify_one(rest, rules_only)[0]
             if lead.intent not in RESIDUAL and lead.intent not in names and \
