@@ -91,9 +91,9 @@ def test_history_decides_what_the_latest_message_leaves_open() -> None:
 
 def test_with_nothing_on_screen_any_distinctive_word_names_the_product() -> None:
     # No marker needed when there is no screen to fall back on; a colour only one product comes
-    # in names it too.
+    # in finds it too, as a guess by a trait (the customer never named it; the reply names it).
     assert resolve("直筒黑色46有吗") == ProductResolution(JEANS, "named")
-    assert resolve("煙灰44有貨嗎") == ProductResolution(SLIM, "named")
+    assert resolve("煙灰44有貨嗎") == ProductResolution(SLIM, "category", (SLIM,))
     # A colour both jeans come in leaves the product to the conversation.
     assert resolve("深蓝呢", None, ("直筒黑色46有吗", "黑色46暂时缺货")) == \
         ProductResolution(JEANS, "history")

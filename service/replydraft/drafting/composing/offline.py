@@ -161,6 +161,21 @@ class Composer:
         self.asked = self.asked or ask
         return True
 
+    def say_sizes(self, key: str, intent: str) -> bool:
+        """The sizes an item or the shop comes in; asked "是均码吗?", told first that they are not
+        one-size (the sizes alone leave the yes-or-no to be guessed)."""
+        if key in ("product_info.size_range", "size_advice.sizes_overview") and \
+                self.can_say(key) and self.cue("one_size"):
+            self.say("size_advice.not_one_size", intent)
+        return self.say(key, intent)
+
+    def _offer_our_sizes(self, label: str | None) -> None:
+        """"M 하나 주세요", "66이요": a size smaller than we make is no dead end; the customer is
+        offered a size of ours from their height and weight (a size too big has no way on)."""
+        slots = self.ctx.slots
+        if label == "below" and (slots.height_cm is None or slots.weight_kg is None):
+            self.say("size_advice.label_offer", "size_advice", ask=True)
+
     def say_first(self, keys: Sequence[str], intent: str | None = None) -> bool:
         """The first of ``keys`` that can be said, unless one of them already was: a second step
         on the same topic must not add the alternative ("…sold out in 5XL" then "all in
@@ -244,19 +259,29 @@ class Composer:
                 handler(self, step.ask)
         elif source == "store" and step.ask is not None:
             self.say_store_answer(step.ask, intent)
+            label = self.value("size_label_fit")
+            if intent in ("stock", "other") and label is not None and \
+                    self.say(f"size_advice.label_{label}", intent):
+                # "105보다 큰 사이즈 있어요?", "88로 하나 갖다 주세요": the size they named, in ours
+                self._offer_our_sizes(label)
             if intent == "size_advice":  # "can my wife wear it? 165/58": the chart answers too
                 if step.ask == "women" and self.cue("petite"):
                     # "she's tiny", with no item in view: where our smallest sizes start
                     self.say("size_advice.smallest", "size_advice")
+                fit = self.value("foot_fit")
+                if fit is not None:  # "여자 250 신발": the size of ours that foot is, or none
+                    self.say("size_advice.foot_ours" if fit not in ("below", "above")
+                             else f"size_advice.foot_{fit}", "size_advice")
                 _size_advice(self, None)
             if intent == "bargaining":  # "老顾客有券吗" on a product with an offer: the offer
                 self.say("bargaining.promotion", "bargaining")
         elif source == "check":
             label = self.value("size_label_fit")
-            if intent in ("size_advice", "stock") and label in ("below", "above") and \
-                    self.say(f"size_advice.label_{label}", intent):
+            if intent in ("size_advice", "stock", "product_info") and \
+                    label in ("below", "above") and self.say(f"size_advice.label_{label}", intent):
                 # "스몰로요" about an item the agent knows: we make none that small, which
                 # answers it whichever item it is (the agent still checks)
+                self._offer_our_sizes(label)
                 return
             if intent == "stock" and step.ask == "restock":
                 _stock(self, None)  # what is sold out is known; only the date is not
@@ -298,10 +323,13 @@ class Composer:
                     label = self.value("size_label_fit")
                     if label is not None:
                         self.say(f"size_advice.label_{label}", intent)
-                    if label not in ("below", "above") and not answered and \
+                    if "fit" in self.asks and intent == "size_advice":
+                        # "이거 작게 나오죠?" with no item in view: how it fits is the item's
+                        self.say("size_advice.fit_varies", intent)
+                    elif label not in ("below", "above") and not answered and \
                             "restock" not in self.asks:
                         # a size we don't make already says where ours start
-                        self.say("size_advice.sizes_overview", intent)
+                        self.say_sizes("size_advice.sizes_overview", intent)
                 self.say(self._which_item(intent), intent, ask=True)
         elif source == "ack":
             if intent == "greeting":
@@ -320,7 +348,9 @@ class Composer:
                     # placed yet: told to pick it on the product page and place the order
                     placed = self.cue("placed") or self.value("order_status") is not None
                     choice = "other.ordering_dispatch" if placed else "other.ordering_choice"
-                    if placed and self._agent_told_cutoff():
+                    if placed and self.cue("check_my_order"):
+                        choice = "other.ordering_check"  # "拍好了你看下": looked over, not told
+                    elif placed and self._agent_told_cutoff():
                         # the agent gave the cut-off a turn ago: "paid" is told it goes out as
                         # said, not the rule again
                         choice = "other.ordering_as_told"
@@ -339,7 +369,16 @@ class Composer:
                         key = {"within": "other.ordering_size",
                                "as": "other.ordering_size_as"}.get(
                                    label, f"size_advice.label_{label}")
+                if step.ask == "answer":
+                    # "M码" to "您要哪个码": a size we don't make is said so, not "noted"
+                    fit, label = self.value("foot_fit"), self.value("size_label_fit")
+                    if fit in ("below", "above"):
+                        key = f"size_advice.foot_{fit}"
+                    elif label in ("below", "above"):
+                        key = f"size_advice.label_{label}"
                 self.say(key, "other")
+                if key == "size_advice.label_below":
+                    self._offer_our_sizes(label)
         elif source == "close":
             if step.ask == "farewell":
                 self.say("thanks_close.farewell", "other")
@@ -420,7 +459,9 @@ class Composer:
         if self._unread_only() and _brief(self.latest) and not self._said_enough() and self.say(
                     "check.unclear_noted" if statement else "check.unclear", intent, ask=True):
             return
-        if statement and self.say("check.noted", intent):
+        # after an empathy line, "收到，…" would read as two replies stuck together
+        felt = any(key.startswith("empathy.") for key in self._keys)
+        if statement and not felt and self.say("check.noted", intent):
             return  # "提交了", "I applied for price protection": acknowledged, then looked into
         self.say("check.later", intent)
 
@@ -591,7 +632,7 @@ def _product_info(c: Composer, ask: str | None) -> None:
                   "product_info")
             c.say("product_info.promotion", "product_info")
         else:
-            c.say(f"product_info.{aspect}", "product_info")
+            c.say_sizes(f"product_info.{aspect}", "product_info")
 
 
 def _size_advice(c: Composer, ask: str | None) -> None:
@@ -602,7 +643,7 @@ def _size_advice(c: Composer, ask: str | None) -> None:
     situation = c.value("size_situation")
     if situation == "missing" and "fit" not in c.asks and c.value("size_label_fit") is None:
         # "这件有什么码", "이 셔츠는 무슨 사이즈 있어요?": the item's sizes, then the measures
-        c.say("product_info.size_range", "size_advice")
+        c.say_sizes("product_info.size_range", "size_advice")
     if situation is None or situation == "missing":
         return  # asked for in _missing
     if situation in ("fits", "between", "between_smaller", "above_chart", "below_chart",
@@ -640,6 +681,14 @@ def _asked_size(c: Composer) -> str | None:
     return recommended.value if recommended else None
 
 
+def _guessed_item(c: Composer) -> bool:
+    """The item was found by a trait only it has (a colour), not named and not on screen."""
+    seen = c.ctx.understanding
+    if seen is None or c.ctx.request.sku is not None or seen.product.how != "category":
+        return False
+    return not any(word_in(word, c.latest) for word in c.lexicon.category_words())
+
+
 def _stock(c: Composer, ask: str | None) -> None:
     product = c.ctx.product
     if product is None:
@@ -659,6 +708,10 @@ def _stock(c: Composer, ask: str | None) -> None:
         return
     if c.value("size_situation") == "below_chart_far" and colour is None:
         return  # "230 있어요?": even our smallest is too big; its stock would not help
+    if _guessed_item(c):
+        # "卡其色有吗" with nothing on screen: only the colour pointed at the item; it is named
+        # before its stock, or the agent sends stock of an item the customer never saw named
+        c.say("stock.item_named", "stock")
     size = _asked_size(c)
     chunk = c.facts["sku"].chunk_id if "sku" in c.facts else None
     if size is not None:

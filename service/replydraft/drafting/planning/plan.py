@@ -557,7 +557,8 @@ _PAID = frozenset({"paid", "shipped", "delivered", "received"})
 _RANGE_ASKS = frozenset({"range"})
 _BARGAINING_ASKS = frozenset({"price_protection", "coupon", "coupon_forgot", "coupon_trouble",
                               "coupon_claimed", "offers", "freebie", "gift_request", "bulk_order",
-                              "member_discount", "cash_discount"})
+                              "member_discount", "cash_discount",
+                              "multi_buy"})  # "买多可以便宜吗" after a parcel came: the next order
 
 
 # The order is out and the customer asks when it ships, or it is paid and they are upset that

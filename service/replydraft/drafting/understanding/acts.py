@@ -118,8 +118,10 @@ def read_acts(request: DraftRequest, lexicon: Lexicon, cues: Cues) -> Acts:
         hoping=lexicon.cue("hoping", normalised) and not question,
         returning=returning,
         # "i've ordered from you before" tells of a returning customer, not of an order now
+        # ("拍好了你看下对不对" asks only that the order placed be looked over)
         ordering=(lexicon.cue("ordering", normalised) or _chooses(normalised, lexicon))
-        and not question and not lexicon.cue("picture_taken", normalised) and not returning,
+        and (not question or lexicon.cue("check_my_order", normalised))
+        and not lexicon.cue("picture_taken", normalised) and not returning,
         chasing=cues.chases(normalised),
         requesting=lexicon.cue("requesting", normalised),
         patient=lexicon.cue("patient", normalised) and not question,

@@ -368,6 +368,8 @@ _ENGLISH_BREAK = re.compile(
 _QUESTIONISH = re.compile(
     r"[?？]|吗|呢|么|嘛|几|多少|什么|啥|哪|怎么|咋|能不能|可不可以|是否|有没有|要不要|行不行|"
     r"如何|多久|是不是|会不会|好不好|对不对|有木有|可否|能否|是吧|对吧|没错吧|"
+    # "请问预售也是这个价", "你是说…没有味道": asked with no mark, and asked for a yes or a no
+    r"请问|(?<![我他她])(你|您)(的)?(是说|意思是)|\b(you mean|you're saying|youre saying)\b|"
     r"可以不|能不|有多(大|长|重|高|宽|厚|远)|\b(how|what|when|where|which)\b|"
     # a closing 没(有) asks the yes-or-no ("到了没有"); "还没" answers one. (A closing 不,
     # "耐磨不", is left to the words before it: the model reads it as a grievance.)

@@ -15,9 +15,10 @@ distinctly names another product. What counts as naming, in order:
 
 Generic words (大码, size, 사이즈, 男装, 款, this) never count. Nothing in the latest message: the
 screen, else the newest earlier message (the customer's or the agent's) that named one
-(``history``), else ``none``. With no screen to fall back on, any distinctive name word or a
-colour only one product comes in names a product, markers or not ("直筒黑色46有吗", "煙灰44有貨嗎");
-a history that agrees with it wins ("深蓝呢" after "直筒黑色46有吗" stays on the straight jeans).
+(``history``), else ``none``. With no screen to fall back on, any distinctive name word names a
+product, markers or not ("直筒黑色46有吗"), and a colour only one product comes in finds it as a
+guess (``category``: "煙灰44有貨嗎" never named the item, so the reply names it); a history that
+agrees with it wins ("深蓝呢" after "直筒黑色46有吗" stays on the straight jeans).
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ class _Mention:
     # With no product on screen, any distinctive word counts, markers or not: "直筒黑色46有吗",
     # "煙灰44有貨嗎" (a colour only one product comes in).
     loose: frozenset[str] = frozenset()
+    loose_by_name: frozenset[str] = frozenset()  # the loose reading from name words, not colours
     # Every product the category words could mean, when two things are named ("등산화랑 같이 산
     # 양말이 안 왔어요"): one of them on screen is the one the agent is looking at.
     named_too: tuple[str, ...] = ()
@@ -169,9 +171,9 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
             if not any(word != other and word in other for other, _ in used)]
     sets = [cats for _, cats in used]
     specific = any(word in lexicon.specific for word, _ in used)
-    descriptive, loose = _descriptive(norm, names, lexicon)
+    descriptive, loose, loose_by_name = _descriptive(norm, names, lexicon)
     if not sets:
-        return _Mention(descriptive=descriptive, loose=loose)
+        return _Mention(descriptive=descriptive, loose=loose, loose_by_name=loose_by_name)
     narrowed = frozenset.intersection(*sets)
     named_too: tuple[str, ...] = ()
     if not narrowed:
@@ -187,7 +189,7 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
         # "이거 울 코트인가요?", "羊毛大衣": a wool coat is not our down coat.
         candidates = [sku for sku in candidates if materials <= names.made_of.get(sku, set())]
         if not candidates:
-            return _Mention(descriptive=descriptive, loose=loose)
+            return _Mention(descriptive=descriptive, loose=loose, loose_by_name=loose_by_name)
     if len(candidates) > 1 and descriptive:
         picked = [sku for sku in candidates if sku in descriptive]
         if len(picked) == 1:
@@ -232,7 +234,7 @@ def _position(word: str, norm: str) -> int:
 
 
 def _descriptive(norm: str, names: _Names, lexicon: Lexicon
-                 ) -> tuple[frozenset[str], frozenset[str]]:
+                 ) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """The products that share the most descriptive name words with the message, read two ways
     in one pass over its pieces:
 
@@ -243,6 +245,7 @@ def _descriptive(norm: str, names: _Names, lexicon: Lexicon
     """
     named: dict[str, int] = {}
     loose: dict[str, int] = {}
+    by_name: dict[str, int] = {}
     followers = lexicon.naming_followers
     for piece in _pieces(norm):
         skus = names.words.get(piece, frozenset())
@@ -250,7 +253,8 @@ def _descriptive(norm: str, names: _Names, lexicon: Lexicon
             _count(named, skus)
         if not piece.isascii():
             _count(loose, skus | names.colours.get(piece, frozenset()))
-    return _most(named), _most(loose)
+            _count(by_name, skus)
+    return _most(named), _most(loose), _most(by_name)
 
 
 def _count(counts: dict[str, int], skus: frozenset[str]) -> None:
@@ -316,7 +320,11 @@ def resolve_product(
         return ProductResolution(previous, "history")  # "深蓝呢" after "直筒黑色46有吗"
     if len(mention.loose) == 1:
         (only,) = mention.loose
-        return ProductResolution(only, "named")
+        if only in mention.loose_by_name:
+            return ProductResolution(only, "named")
+        # "卡其色有吗": only the colour points at the item, which the customer never named; the
+        # reply names it (a guess by a trait, like a kind with one item of ours)
+        return ProductResolution(only, "category", (only,))
     if previous is not None:
         return ProductResolution(previous, "history")
     return ProductResolution(None, "none")

@@ -195,7 +195,8 @@ _FOOT_PATTERNS: tuple[tuple[re.Pattern[str], float], ...] = (
     (re.compile(rf"(?<![\d.])(\d{{2}}(?:\.\d)?)\s*(?:{units.CM_WORDS})"), 10.0),
     (re.compile(r"(脚长|脚|foot|feet|발\s*(?:길이|사이즈)?(?:가|는|이)?)\s*(?:is|are|[:：是])?\s*(?:about|大概|约)?\s*"
                 r"(\d{2,3}(?:\.\d)?)"), 0.0),
-    (re.compile(r"(?<![\d.])(2[2-9]\d|3[0-2]\d)\s*(?:사이즈|신어|신고|신는|신발)"), 1.0),
+    (re.compile(r"(?<![\d.])(2[2-9]\d|3[0-2]\d)\s*(?:(?:으로|로)\s*)?(?:사이즈|신어|신고|신는|신발)"),
+     1.0),
 )
 
 
@@ -318,8 +319,10 @@ _LETTER_SIZE = re.compile(r"(?<![a-z0-9'’])(xxxl|xxl|[2-8]\s?xl|xl|xs|s|m|l)(?
                           r"(?=\s*(?:사이즈|치수|码|号|size|$|\?|？|있|없|로|으로|는|도|요|吗|的|呢|有|没|还))")
 _WORD_SIZE = (("투엑스라지", "2XL"), ("쓰리엑스라지", "3XL"), ("엑스라지", "XL"), ("라지", "L"),
               ("미디움", "M"), ("미디엄", "M"), ("미듐", "M"), ("스몰", "S"), ("엠사이즈", "M"),
-              ("에스사이즈", "S"),
-              ("엘사이즈", "L"))
+              ("에스사이즈", "S"), ("엘사이즈", "L"),
+              # "엠인가요?", "엘이에요?": the letter spelt in Hangul before a copula
+              ("엠인가", "M"), ("엠이에요", "M"), ("엠이요", "M"), ("엠으로", "M"),
+              ("엘인가", "L"), ("엘이에요", "L"), ("엘이요", "L"))
 # English size words only where they name a size ("in a medium", "size large", a bare "Large"
 # answering which size), not a build ("a large guy").
 _ENGLISH_SIZE = re.compile(r"(?:\bin (?:an? )?|\bsize |\ban? )"
@@ -335,7 +338,7 @@ _KOREAN_CHEST = {"85": "XS", "90": "S", "95": "M", "100": "L", "105": "XL", "110
                  "88": "XL"}
 _KOREAN_CHEST_SIZE = re.compile(
     r"(?<![\d.])(85|90|95|100|105|110|115|120|44|55|66|77|88)\s*(?:사이즈|치수|으로|로|이요|이에요|"
-    r"있|없|도 |는 |짜리)"
+    r"있|없|도 |는 |짜리|입어|입는|입고)"
     r"|(?:사이즈|치수|상의|윗옷|티|셔츠)(?:는|은|가|도)?\s*(85|90|95|100|105|110|115|120)(?![\d.])")
 
 

@@ -225,6 +225,8 @@ def understand(
     if any(s.intent == "thanks_close" and s.confidence >= FOLLOWUP_OWN for s in intents):
         followup = False  # "thanks, ordering now" closes the topic; it does not continue it
     normalised = normalise_measures(latest)
+    if acts.ordering and lexicon.cue("check_my_order", normalised):
+        followup = False  # "拍好了你看下对不对": the order placed is what to look at now
     names_lack = _names_lack(normalised, lexicon)  # "슬랙스는요?": a thing we don't carry
     measured = message_slots(latest, family, lexicon).measured
     # "do you have running shoes?", "有什么裤子" asks which of a kind we have.
