@@ -201,9 +201,9 @@ class Drafter:
         return sorted(items, key=lambda p: wanted.index(p.category))[:_FOR_USE_MAX]
 
     def _sizes(self, seen: Understanding) -> list[Product]:
-        """"사이즈 뭐뭐 나와요?", "M 있나요?" with no item in view: every item, for the sizes
-        the shop makes."""
-        if "size_range" in seen.asks or seen.slots.sizes_spoken:
+        """"사이즈 뭐뭐 나와요?", "M 있나요?", "腰围38有吗" with no item in view: every item, for
+        the sizes the shop makes."""
+        if "size_range" in seen.asks or seen.slots.sizes_spoken or seen.slots.waist_cm is not None:
             return list(self.knowledge.products())
         return []
 

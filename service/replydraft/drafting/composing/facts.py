@@ -306,6 +306,24 @@ def _sizes_facts(sheet: FactSheet, inputs: FactInputs) -> None:
         sheet.add(f"{key}_first", low, first)
         sheet.add(f"{key}_last", high, first)
     _size_label_facts(sheet, inputs, labels, first)
+    _waist_facts(sheet, inputs, waists)
+
+
+def _waist_facts(sheet: FactSheet, inputs: FactInputs, waists: Sequence[Product]) -> None:
+    """"허리 38인데 청바지 있어요?" with no item in view: the size of our waist-sized trousers that
+    waist is, where their charts agree (`waist_jeans`, with the chart's waist for it)."""
+    waist = inputs.slots.waist_cm
+    charts = {tuple((r.label, range_text(r, "waist_cm")) for r in p.size_chart) for p in waists}
+    if waist is None or len(charts) != 1:
+        return
+    row = next((r for r in waists[0].size_chart
+                if r.waist_cm is not None and r.waist_cm.min <= waist < r.waist_cm.max), None)
+    text = range_text(row, "waist_cm") if row is not None else None
+    if row is None or text is None:
+        return
+    chunk = inputs.retrieved.product_block(waists[0].sku)
+    sheet.add("waist_jeans", row.label, chunk)
+    sheet.add("waist_row", text, chunk)
 
 
 def _size_label_facts(sheet: FactSheet, inputs: FactInputs, labels: Sequence[str],

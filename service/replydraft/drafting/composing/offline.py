@@ -259,6 +259,8 @@ class Composer:
                 handler(self, step.ask)
         elif source == "store" and step.ask is not None:
             self.say_store_answer(step.ask, intent)
+            if intent == "stock":
+                self.say("size_advice.waist_ours", intent)  # "허리 38, 빅사이즈 있나요?"
             label = self.value("size_label_fit")
             if intent in ("stock", "other") and label is not None and \
                     self.say(f"size_advice.label_{label}", intent):
@@ -305,6 +307,9 @@ class Composer:
                 if intent in ("stock", "size_advice") and fit is not None:
                     # "검정 275 있나요?": the size that foot is in our shoes, then which pair
                     self.say("size_advice.foot_ours", intent)
+                elif intent in ("stock", "size_advice"):
+                    # "허리 38인데 청바지 있어요?": the size that waist is in our jeans
+                    self.say("size_advice.waist_ours", intent)
                 if intent in ("stock", "product_info") and self.say(
                         "product_info.catalogue_no_colour", intent):
                     # "鞋子有粉色的吗": none of our shoes is pink; the colours they come in

@@ -104,6 +104,7 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "size_advice.foot_above": _spec("foot_mm"),
     "size_advice.not_one_size": _spec(),
     "size_advice.fit_varies": _spec(),
+    "size_advice.waist_ours": _spec("waist_jeans waist_row"),
     "size_advice.sizes_overview": _spec(
         "clothes_first clothes_last jeans_first jeans_last shoes_first shoes_last"),
     "size_advice.label_below": _spec("size_label clothes_first"),

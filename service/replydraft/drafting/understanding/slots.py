@@ -255,7 +255,7 @@ _US_SIZE = re.compile(r"(?:(?<![a-z])(?:size\s*)?us(?:\s*(?:size|sz))?|미국\s*
                       r"|(?<![\d.])(\d{1,2}(?:\.5)?)\s*us(?![a-z])")
 # Without a size word, a number is a shoe size only when the message is about footwear.
 _FOOTWEAR = re.compile(r"(?<![a-z])(?:shoes?|sneakers?|trainers?|boots?|footwear)(?![a-z])|"
-                       r"鞋|靴|신발|운동화|러닝화|등산화|부츠|구두")
+                       r"鞋|靴|신발|운동화|러닝화|등산화|부츠|구두|신어 ?(?:보|봐|도|요)")
 # A foot measure or shape named, even without a number ("脚长多少穿多大", "발길이로 고르나요"):
 # shoes are the matter.
 _FOOT_MEASURE = re.compile(r"脚长|foot length|발길이|발 사이즈|"

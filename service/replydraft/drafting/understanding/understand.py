@@ -408,7 +408,7 @@ def understand(
         # "着急用，咋办" opening a conversation: how fast it can reach them is the question
         found = [arrival]
         intents = [IntentScore(intent=arrival.intent, confidence=ASKED)]
-    place = _place_told(request, normalised, lexicon, asks, found)
+    place = _place_told(request, normalised, lexicon, asks)
     if place is not None:
         found, intents = [place], [IntentScore(intent=place.intent, confidence=ASKED)]
     # An intent the ask found makes beside the point sets no mood either: "两件一样的为什么分开发"
@@ -697,15 +697,17 @@ def _wanted_kind(found: list[Ask], asks: AskBook, acts: Acts, lexicon: Lexicon,
     return [catalogue]
 
 
-def _place_told(request: DraftRequest, normalised: str, lexicon: Lexicon, asks: AskBook,
-                found: Sequence[Ask]) -> Ask | None:
+def _place_told(request: DraftRequest, normalised: str, lexicon: Lexicon, asks: AskBook
+                ) -> Ask | None:
     """"湖南" to the agent's "亲是哪里的呀?": the agent asked where it goes to tell the postage, so
     the postage answers (a remote region named adds its surcharge), not "what do you need?"."""
     agent = agent_turn_before(request)
-    if found or agent is None or not lexicon.cue("where_asked", normalise_measures(agent)):
+    if agent is None or not lexicon.cue("where_asked", normalise_measures(agent)):
         return None
     fillers = [*lexicon.words("filler"), *lexicon.words("place_suffix")]
     told = only_words(normalised, lexicon.words("regions"), fillers)
+    # a place and nothing else answers the agent, whatever the question before it asked
+    # ("还有什么" … "哪里的" … "江西" is not asking what we sell again)
     return asks.get("free_threshold") if told else None
 
 
