@@ -245,11 +245,19 @@ def test_a_cue_word_made_of_digits_is_no_part_of_a_longer_number() -> None:
     assert not word_in("2xl", "32xl")
 
 
+def test_a_cue_false_friend_is_blanked_for_that_cue_only() -> None:
+    # "主要是" holds the "要是" of a supposition; "!主要是" in the cue's list rules it out
+    assert LEXICON.cue("hypothetical", "要是不合适能退吗")
+    assert not LEXICON.cue("hypothetical", "主要是年前送人的")
+    assert "!主要是" not in LEXICON.words("hypothetical")
+
+
 @pytest.mark.parametrize(
     ("text", "size"),
     [("in a medium", ("M", "M")), ("Large", ("L", "L")), ("large.", ("L", "L")),
      ("a large guy", None), ("small talk", None), ("엠사이즈요", ("M", "M")),
-     ("105 있어요?", ("XL", "105")), ("i'm fine", None)],
+     ("105 있어요?", ("XL", "105")), ("i'm fine", None), ("이 옷 엠인가요?", ("M", "M")),
+     ("저 66 입어요", ("M", "66"))],
 )
 def test_a_letter_size_asked_or_given(text: str, size: tuple[str, str] | None) -> None:
     assert parse_clothing_size(normalise_measures(text)) == size

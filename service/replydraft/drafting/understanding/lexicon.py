@@ -62,7 +62,7 @@ class Lexicon:
 
     def words(self, name: str) -> tuple[str, ...]:
         """The cue words called ``name`` (lower-case; Chinese in Simplified)."""
-        return self.cues.get(name, ())
+        return tuple(word for word in self.cues.get(name, ()) if not word.startswith("!"))
 
     def colour_families(self, normalised_text: str) -> set[str]:
         """The colour families the (normalised) text names ("navy", "파란 색" → blue); a word
@@ -72,8 +72,17 @@ class Lexicon:
         return {family for family, word in found
                 if not any(word != other and word in other for _, other in found)}
 
+    @cached_property
+    def _cue_blanks(self) -> dict[str, tuple[str, ...]]:
+        """A cue's own false friends, written "!主要是" in its list: blanked before it is read
+        ("主要是" holds the "要是" of a supposition)."""
+        return {name: blanks for name, words in self.cues.items()
+                if (blanks := tuple(word[1:] for word in words if word.startswith("!")))}
+
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
+        for blank in self._cue_blanks.get(name, ()):
+            normalised_text = normalised_text.replace(blank, " ")
         pattern, others = _matcher(self.cues.get(name, ()))
         return any(word in normalised_text for word in others) or (
             pattern is not None and pattern.search(normalised_text) is not None)
@@ -114,7 +123,9 @@ class Lexicon:
     def cue_word(self, name: str, normalised_text: str) -> str | None:
         """The longest cue word called ``name`` in the (normalised) message ("手机壳" over
         "手机"), None when there is none."""
-        found = [word for word in self.cues.get(name, ()) if word_in(word, normalised_text)]
+        for blank in self._cue_blanks.get(name, ()):
+            normalised_text = normalised_text.replace(blank, " ")
+        found = [word for word in self.words(name) if word_in(word, normalised_text)]
         return max(found, key=len) if found else None
 
 
@@ -196,7 +207,9 @@ _LACKED = ("not_carried_clothing", "not_carried", "other_trades")
 @lru_cache(maxsize=512)
 def _matcher(words: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
     """One pattern for a cue's English words (each as ``whole_word``) and its other words, which
-    match inside the text: a cue is read in one search, not one per word."""
+    match inside the text: a cue is read in one search, not one per word. Its false friends
+    ("!…") are no words of it."""
+    words = tuple(word for word in words if not word.startswith("!"))
     english = [f"(?:{whole_word(word).pattern})" for word in words if word.isascii()]
     return (re.compile("|".join(english)) if english else None,
             tuple(word for word in words if not word.isascii()))

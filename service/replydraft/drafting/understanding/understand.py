@@ -510,10 +510,13 @@ def _of_goods_we_lack(product: ProductResolution, customer: Sequence[str],
     """The customer speaks of a kind of goods we don't carry ("가방 구경해도 돼요?", "do you have
     backpacks"), never of our item's kind or name, and our item was only guessed from a word it
     shares ("가죽" is the belt's leather, not the bag's): the item they mean is not ours."""
-    if product.sku is None or product.how not in ("history", "named"):
+    if product.sku is None or product.how not in ("history", "named", "category"):
         return False
-    ours = next((p for p in products if p.sku == product.sku), None)
     said = [normalise_measures(text) for text in customer]
+    if product.how == "category" and any(word_in(word, said[-1])
+                                         for word in lexicon.category_words()):
+        return False  # "패딩 조끼": a kind of ours named; only a colour guess ("가방 레드로") is
+    ours = next((p for p in products if p.sku == product.sku), None)
     if ours is None or not any(_names_lack(text, lexicon) for text in said):
         return False
     # "冲锋衣里面能穿毛衣不" … "帽子能拆吗": the jacket was named; the sweater is beside it.
