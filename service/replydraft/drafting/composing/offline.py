@@ -23,6 +23,7 @@ from replydraft.drafting.understanding.acts import names_size
 from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon, word_in
 from replydraft.drafting.understanding.mentions import family_colours
+from replydraft.drafting.understanding.product import guessed_by_trait
 from replydraft.drafting.understanding.slots import names_footwear, normalise_measures
 from replydraft.knowledge.models import Product, pick_text
 from replydraft.languages import Language
@@ -383,7 +384,7 @@ class Composer:
                         key = f"size_advice.label_{label}"
                 self.say(key, "other")
                 if key == "size_advice.label_below":
-                    self._offer_our_sizes(label)
+                    self._offer_our_sizes("below")
         elif source == "close":
             if step.ask == "farewell":
                 self.say("thanks_close.farewell", "other")
@@ -686,14 +687,6 @@ def _asked_size(c: Composer) -> str | None:
     return recommended.value if recommended else None
 
 
-def _guessed_item(c: Composer) -> bool:
-    """The item was found by a trait only it has (a colour), not named and not on screen."""
-    seen = c.ctx.understanding
-    if seen is None or c.ctx.request.sku is not None or seen.product.how != "category":
-        return False
-    return not any(word_in(word, c.latest) for word in c.lexicon.category_words())
-
-
 def _stock(c: Composer, ask: str | None) -> None:
     product = c.ctx.product
     if product is None:
@@ -713,7 +706,9 @@ def _stock(c: Composer, ask: str | None) -> None:
         return
     if c.value("size_situation") == "below_chart_far" and colour is None:
         return  # "230 있어요?": even our smallest is too big; its stock would not help
-    if _guessed_item(c):
+    seen = c.ctx.understanding
+    if seen is not None and c.ctx.request.sku is None and \
+            guessed_by_trait(seen.product.how, c.latest, c.lexicon):
         # "卡其色有吗" with nothing on screen: only the colour pointed at the item; it is named
         # before its stock, or the agent sends stock of an item the customer never saw named
         c.say("stock.item_named", "stock")

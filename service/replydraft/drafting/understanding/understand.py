@@ -68,7 +68,11 @@ from replydraft.drafting.understanding.intents import (
 )
 from replydraft.drafting.understanding.lexicon import Lexicon, word_in
 from replydraft.drafting.understanding.mentions import find_colour
-from replydraft.drafting.understanding.product import ProductResolution, resolve_product
+from replydraft.drafting.understanding.product import (
+    ProductResolution,
+    guessed_by_trait,
+    resolve_product,
+)
 from replydraft.drafting.understanding.slots import normalise_measures, says_size_fits
 from replydraft.knowledge.models import Product, StoreProfile
 from replydraft.languages import Language
@@ -513,8 +517,7 @@ def _of_goods_we_lack(product: ProductResolution, customer: Sequence[str],
     if product.sku is None or product.how not in ("history", "named", "category"):
         return False
     said = [normalise_measures(text) for text in customer]
-    if product.how == "category" and any(word_in(word, said[-1])
-                                         for word in lexicon.category_words()):
+    if product.how == "category" and not guessed_by_trait(product.how, said[-1], lexicon):
         return False  # "패딩 조끼": a kind of ours named; only a colour guess ("가방 레드로") is
     ours = next((p for p in products if p.sku == product.sku), None)
     if ours is None or not any(_names_lack(text, lexicon) for text in said):
