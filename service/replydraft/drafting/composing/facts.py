@@ -313,8 +313,10 @@ def _waist_facts(sheet: FactSheet, inputs: FactInputs, waists: Sequence[Product]
     """"허리 38인데 청바지 있어요?" with no item in view: the size of our waist-sized trousers that
     waist is, where their charts agree (`waist_jeans`, with the chart's waist for it)."""
     waist = inputs.slots.waist_cm
+    if waist is None:
+        return
     charts = {tuple((r.label, range_text(r, "waist_cm")) for r in p.size_chart) for p in waists}
-    if waist is None or len(charts) != 1:
+    if len(charts) != 1:
         return
     row = next((r for r in waists[0].size_chart
                 if r.waist_cm is not None and r.waist_cm.min <= waist < r.waist_cm.max), None)

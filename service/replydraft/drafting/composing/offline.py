@@ -478,8 +478,7 @@ class Composer:
         seen = self.ctx.understanding
         acts = set(seen.acts) if seen is not None else set()
         given = seen is not None and "order_id" in seen.state.given
-        return names_footwear(self.latest) or any(
-            word_in(word, self.latest) for word in self.lexicon.category_words()) or \
+        return names_footwear(self.latest) or self.lexicon.names_kind(self.latest) or \
             self.lexicon.lacked(self.latest) is not None or given or \
             bool(acts & {"order_number", "patient", "chasing", "stepping_away"}) or \
             self.cue("patient")

@@ -26,6 +26,9 @@ class Lexicon:
     # material families → their words ("wool": 羊毛, 모직, cashmere…): "모직 코트" is a wool coat
     materials: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # use word → categories
+    # a cue's own false friends, written "!主要是" in its list: blanked before the cue is read
+    # ("主要是" holds the "要是" of a supposition); never words of the cue
+    cue_blanks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def _category_words(self) -> dict[str, frozenset[str]]:
@@ -62,7 +65,7 @@ class Lexicon:
 
     def words(self, name: str) -> tuple[str, ...]:
         """The cue words called ``name`` (lower-case; Chinese in Simplified)."""
-        return tuple(word for word in self.cues.get(name, ()) if not word.startswith("!"))
+        return self.cues.get(name, ())
 
     def colour_families(self, normalised_text: str) -> set[str]:
         """The colour families the (normalised) text names ("navy", "파란 색" → blue); a word
@@ -72,17 +75,19 @@ class Lexicon:
         return {family for family, word in found
                 if not any(word != other and word in other for _, other in found)}
 
-    @cached_property
-    def _cue_blanks(self) -> dict[str, tuple[str, ...]]:
-        """A cue's own false friends, written "!主要是" in its list: blanked before it is read
-        ("主要是" holds the "要是" of a supposition)."""
-        return {name: blanks for name, words in self.cues.items()
-                if (blanks := tuple(word[1:] for word in words if word.startswith("!")))}
+    def _without_blanks(self, name: str, normalised_text: str) -> str:
+        for blank in self.cue_blanks.get(name, ()):
+            normalised_text = normalised_text.replace(blank, " ")
+        return normalised_text
+
+    def names_kind(self, normalised_text: str) -> bool:
+        """Does the (normalised) message name a kind of goods we sell (a category or umbrella
+        word: "봄 신발", "羽绒服", "jeans")?"""
+        return any(word_in(word, normalised_text) for word in self._category_words)
 
     def cue(self, name: str, normalised_text: str) -> bool:
         """Does the (normalised) message contain one of the cue words called ``name``?"""
-        for blank in self._cue_blanks.get(name, ()):
-            normalised_text = normalised_text.replace(blank, " ")
+        normalised_text = self._without_blanks(name, normalised_text)
         pattern, others = _matcher(self.cues.get(name, ()))
         return any(word in normalised_text for word in others) or (
             pattern is not None and pattern.search(normalised_text) is not None)
@@ -123,9 +128,8 @@ class Lexicon:
     def cue_word(self, name: str, normalised_text: str) -> str | None:
         """The longest cue word called ``name`` in the (normalised) message ("手机壳" over
         "手机"), None when there is none."""
-        for blank in self._cue_blanks.get(name, ()):
-            normalised_text = normalised_text.replace(blank, " ")
-        found = [word for word in self.words(name) if word_in(word, normalised_text)]
+        normalised_text = self._without_blanks(name, normalised_text)
+        found = [word for word in self.cues.get(name, ()) if word_in(word, normalised_text)]
         return max(found, key=len) if found else None
 
 
@@ -139,7 +143,9 @@ def load_lexicon(path: Path) -> Lexicon:
         categories = {k: tuple(str(w).lower() for w in v) for k, v in data["categories"].items()}
         colours = {k: tuple(str(w).lower() for w in v) for k, v in data["colours"].items()}
         us_to_eu = {str(k): str(v) for k, v in data["us_to_eu_shoe"].items()}
-        cues = {k: tuple(str(w).lower() for w in v) for k, v in data["cues"].items()}
+        listed = {k: tuple(str(w).lower() for w in v) for k, v in data["cues"].items()}
+        cues = {k: tuple(w for w in v if not w.startswith("!")) for k, v in listed.items()}
+        blanks = {k: b for k, v in listed.items() if (b := tuple(w[1:] for w in v if w[:1] == "!"))}
         groups = _groups(path, data.get("category_groups") or {}, set(categories))
         uses_spec = data.get("uses") or {}
         _refuse_unknown_categories(path, "uses", uses_spec, set(categories))
@@ -156,7 +162,7 @@ def load_lexicon(path: Path) -> Lexicon:
         raise ConfigurationError(f"{path}: specific_category_words not among the category "
                                  f"words: {sorted(specific - known)}")
     return Lexicon(generic, categories, colours, us_to_eu, cues, groups, specific, markers,
-                   materials, uses)
+                   materials, uses, blanks)
 
 
 def _refuse_non_text(path: Path, data: object, where: str = "") -> None:
@@ -207,9 +213,7 @@ _LACKED = ("not_carried_clothing", "not_carried", "other_trades")
 @lru_cache(maxsize=512)
 def _matcher(words: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
     """One pattern for a cue's English words (each as ``whole_word``) and its other words, which
-    match inside the text: a cue is read in one search, not one per word. Its false friends
-    ("!…") are no words of it."""
-    words = tuple(word for word in words if not word.startswith("!"))
+    match inside the text: a cue is read in one search, not one per word."""
     english = [f"(?:{whole_word(word).pattern})" for word in words if word.isascii()]
     return (re.compile("|".join(english)) if english else None,
             tuple(word for word in words if not word.isascii()))

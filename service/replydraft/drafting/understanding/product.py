@@ -59,8 +59,7 @@ def guessed_by_trait(how: How, normalised: str, lexicon: Lexicon) -> bool:
     """The item resolved ``how`` was found by a trait only it has ("卡其色有吗": a colour), the
     (normalised) message naming neither it nor its kind: a guess the reply must name, and one that
     gives way to goods we don't carry ("卡其色的双肩包")."""
-    return how == "category" and not any(
-        word_in(word, normalised) for word in lexicon.category_words())
+    return how == "category" and not lexicon.names_kind(normalised)
 
 
 @dataclass
