@@ -22,13 +22,42 @@ from replydraft.text.links import LINK
 
 Family = Literal["ko", "zh", "en"]
 
-# Runs, not single characters: fewer, longer matches count faster.
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_LATIN = re.compile(r"[A-Za-z]+")
+# The characters of each script family, as code point ranges (end excluded): Hangul syllables
+# and jamo, CJK ideographs, Latin letters.
+SCRIPT_RANGES: dict[Family, tuple[tuple[int, int], ...]] = {
+    "ko": ((0xAC00, 0xD7A4), (0x1100, 0x1200), (0x3130, 0x3190)),
+    "zh": ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)),
+    "en": ((0x41, 0x5B), (0x61, 0x7B)),
+}
+
+
+def _runs(family: Family) -> re.Pattern[str]:
+    # Runs, not single characters: fewer, longer matches count faster.
+    return re.compile("[" + "".join(f"\\U{start:08x}-\\U{end - 1:08x}"
+                                    for start, end in SCRIPT_RANGES[family]) + "]+")
+
+
+_HANGUL = _runs("ko")
+_HAN = _runs("zh")
+_LATIN = _runs("en")
+_RUNS: tuple[tuple[Family, re.Pattern[str]], ...] = (("zh", _HAN), ("ko", _HANGUL),
+                                                     ("en", _LATIN))
+
+
+def family_of(code_point: int) -> Family | None:
+    """The script family of one character, or None (digits, punctuation, emoji)."""
+    for family, ranges in SCRIPT_RANGES.items():
+        if any(start <= code_point < end for start, end in ranges):
+            return family
+    return None
+
+
+def families_in(text: str) -> frozenset[Family]:
+    """The script families the text has at least one character of."""
+    return frozenset(family for family, runs in _RUNS if runs.search(text))
 # A Latin letter weighs this much against one Hangul syllable or Chinese character.
 _LATIN_WEIGHT = 0.35
-_HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+_HAN_RANGES = SCRIPT_RANGES["zh"]
 
 # Latin letters that are not English: SKUs (BT-JN-4WS01), size labels (XL, 3XL), units after a
 # number (175cm, 90kg). "BT-BT-WP01" alone says nothing about the customer's language; a code

@@ -14,10 +14,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from replydraft.drafting.datafiles import load_yaml_mapping
-from replydraft.drafting.understanding.cues import compile_families
+from replydraft.drafting.understanding.cues import compile_gated_families
 from replydraft.drafting.understanding.training import INTENTS
 from replydraft.errors import ConfigurationError
 from replydraft.languages import LANGUAGES, Language
+from replydraft.text.gated import GatedPattern
+from replydraft.text.script import families_in
 
 _KEYS = frozenset({"intent", "zh", "en", "ko", "check", "topic", "needs", "alone", "also",
                    "overshadows", "unless", "fallback", "replaces"})
@@ -27,7 +29,7 @@ _KEYS = frozenset({"intent", "zh", "en", "ko", "check", "topic", "needs", "alone
 class Ask:
     id: str
     intent: str
-    pattern: re.Pattern[str]
+    pattern: GatedPattern
     check: dict[Language, str]  # what the agent verifies when nothing answers it
     # How the draft names it to the customer ("能不能帮您留货我帮您确认一下"); the check text
     # is for the agent and may speak of "the customer".
@@ -43,7 +45,7 @@ class Ask:
     overshadows: tuple[str, ...] = ()
     # Words that make the message another matter than this ask ("where is it" is a tracking
     # question until the customer says it is days late: then it is the late parcel's case).
-    unless: re.Pattern[str] | None = None
+    unless: GatedPattern | None = None
     # Counts only where no other ask is found: "这个是…吧" asks about the item in general, and a
     # named property in it ("这个是纯棉的吗") is the sharper question.
     fallback: bool = False
@@ -85,11 +87,13 @@ class AskBook:
         ``of_a_kind``: the message names a kind of product we sell and no single item, so the
         asks that need one (``needs: category``) count."""
         found: list[tuple[int, int, Ask]] = []
+        families = families_in(normalised)
         for position, ask in enumerate(self.asks):
             if ask.needs_category and not of_a_kind:
                 continue
-            match = ask.pattern.search(normalised)
-            if match is not None and (ask.unless is None or not ask.unless.search(normalised)):
+            match = ask.pattern.search(normalised, families)
+            if match is not None and (ask.unless is None or
+                                      not ask.unless.search(normalised, families)):
                 found.append((match.start(), position, ask))
         if any(not ask.fallback for _start, _position, ask in found):
             found = [f for f in found if not f[2].fallback]
@@ -178,8 +182,10 @@ def _ask(path: Path, ask_id: str, spec: object) -> Ask:
         raise ConfigurationError(f"{path}: {where}.replaces: a list of ask ids")
     families = {k: v for k, v in spec.items() if k in ("zh", "en", "ko")}
     unless = spec.get("unless")
-    return Ask(ask_id, str(spec["intent"]), compile_families(path, where, families),
+    unless_pattern = None if unless is None else \
+        compile_gated_families(path, f"{where}.unless", unless)
+    return Ask(ask_id, str(spec["intent"]), compile_gated_families(path, where, families),
                check, topic, needs == "product", needs == "category", spec.get("alone") is True,
                tuple(also), tuple(overshadows),
-               compile_families(path, f"{where}.unless", unless) if unless is not None else None,
+               unless_pattern,
                spec.get("fallback") is True, tuple(replaces))
