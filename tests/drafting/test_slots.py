@@ -252,6 +252,38 @@ def test_a_cue_false_friend_is_blanked_for_that_cue_only() -> None:
     assert "!主要是" not in LEXICON.words("hypothetical")
 
 
+def test_a_false_friend_counts_where_the_cue_is_affirmed_too() -> None:
+    # an offer accepted ("that would be great") praises nothing
+    assert LEXICON.cue_affirmed("praise", "that looks great")
+    assert not LEXICON.cue_affirmed("praise", "that would be great")
+    assert LEXICON.cue("acknowledge", "that would be great")
+
+
+@pytest.mark.parametrize("text", ["i'll take the grey", "i will take the grey",
+                                  "ill take the grey"])
+def test_a_cue_word_with_a_contraction_counts_spelt_every_way(text: str) -> None:
+    assert LEXICON.cue("ordering", text)
+    assert not LEXICON.cue("ordering", "i will think about it")
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("鞋子最大多大码", {"shoes", "boots"}),
+    ("牛仔裤有多大的码", {"jeans"}),  # "裤" inside "牛仔裤" names nothing more
+    ("바지 L 있어요?", {"jeans", "trousers", "shorts"}),
+    ("你们家最大多大码", set()),
+])
+def test_the_kinds_a_message_names(text: str, kinds: set[str]) -> None:
+    assert LEXICON.kinds_named(text) == kinds
+
+
+@pytest.mark.parametrize(("text", "foot"), [
+    ("285이요", 285.0), ("255mm요", 255.0), ("260으로 주세요", 260.0), ("275", 275.0),
+    ("275개요", None), ("270원이요", None), ("키 180이요", None)])
+def test_a_korean_shoe_size_given_alone(text: str, foot: float | None) -> None:
+    slots = message_slots(normalise_measures(text), "ko", LEXICON)
+    assert slots.foot_length_mm == foot
+
+
 @pytest.mark.parametrize(
     ("text", "size"),
     [("in a medium", ("M", "M")), ("Large", ("L", "L")), ("large.", ("L", "L")),

@@ -85,6 +85,11 @@ _NO_GRIEVANCE = frozenset({"product_info", "size_advice", "stock", "bargaining",
                            "quality_concern"})  # a worry before buying ("怕买到假的")
 
 
+# Our three size systems and the categories sized by each (socks and the belt by none of them).
+_SIZE_FAMILY = {**{kind: "clothes" for kind in ("trousers", "shorts", "shirt", "tshirt", "polo",
+                                               "jacket", "coat", "fleece", "hoodie")},
+                "jeans": "jeans", "shoes": "shoes", "boots": "shoes"}
+
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""
 
@@ -168,7 +173,22 @@ class Composer:
         if key in ("product_info.size_range", "size_advice.sizes_overview") and \
                 self.can_say(key) and self.cue("one_size"):
             self.say("size_advice.not_one_size", intent)
+        if key == "size_advice.sizes_overview" and self.can_say(key):
+            # "鞋子最大多大码", "바지 L 있어요?": the sizes of the kinds named, not all three
+            named = [f"size_advice.sizes_{family}" for family in self._size_families()]
+            if named:
+                self._keys.add(key)  # said, in part: the whole overview would repeat it
+                return any([self.say(one, intent) for one in named])
         return self.say(key, intent)
+
+    def _size_families(self) -> list[str]:
+        """Which of our three size systems (clothes, jeans, shoes) the message speaks of, in
+        that order; empty when it names none (the overview gives all three)."""
+        kinds = self.lexicon.kinds_named(self.latest)
+        families = {_SIZE_FAMILY[kind] for kind in kinds if kind in _SIZE_FAMILY}
+        if names_footwear(self.latest):
+            families.add("shoes")
+        return [family for family in ("clothes", "jeans", "shoes") if family in families]
 
     def _offer_our_sizes(self, label: str | None) -> None:
         """"M 하나 주세요", "66이요": a size smaller than we make is no dead end; the customer is

@@ -107,6 +107,10 @@ TEMPLATE_SPEC: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "size_advice.waist_ours": _spec("waist_jeans waist_row"),
     "size_advice.sizes_overview": _spec(
         "clothes_first clothes_last jeans_first jeans_last shoes_first shoes_last"),
+    # the sizes of the one kind the customer named ("鞋子最大多大码", "바지 L 있어요?")
+    "size_advice.sizes_clothes": _spec("clothes_first clothes_last"),
+    "size_advice.sizes_jeans": _spec("jeans_first jeans_last"),
+    "size_advice.sizes_shoes": _spec("shoes_first shoes_last"),
     "size_advice.label_below": _spec("size_label clothes_first"),
     "size_advice.label_offer": _spec("clothes_first"),
     "size_advice.label_within": _spec("size_label"),

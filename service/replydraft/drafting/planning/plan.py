@@ -323,10 +323,13 @@ class _Planner:
             return
         if guessed is not None and guessed < WEAK_BESIDE_ASKS and specific:
             return  # a weak guess beside a clear ask: the ask is what was asked
-        if guessed is not None and guessed < NAMED_GUESS and any(
+        if guessed is not None and (guessed < NAMED_GUESS or (
+                guessed < UNSURE_BELOW and inputs.acts.answers_agent)) and any(
                 c >= UNSURE_BELOW for i, c in self.confidence_of.items()
                 if i not in (intent, "other")):
-            return  # "275요" answers the size question; a whisper of another topic asks nothing
+            # "275요" answers the size question; a whisper of another topic asks nothing (an
+            # answer to the agent's own question, read surely, not even a faint guess)
+            return
         if guessed is not None and guessed < UNSURE_BELOW:
             if "prompt_injection" in self.risk_types:
                 return  # an attack read faintly as a question is no question to check

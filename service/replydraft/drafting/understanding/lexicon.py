@@ -4,6 +4,7 @@ words, colour words, US→EU shoe sizes and cue words, with the whole-word match
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -80,6 +81,19 @@ class Lexicon:
             normalised_text = normalised_text.replace(blank, " ")
         return normalised_text
 
+    def kind_words(self, normalised_text: str) -> list[tuple[str, frozenset[str]]]:
+        """The category and umbrella words of the (normalised) text, each with the categories
+        it fits; a word inside a longer one named is not named ("裤" in "牛仔裤", "바지" in
+        "청바지": the longer word names the kind)."""
+        used = [(word, cats) for word, cats in self._category_words.items()
+                if word_in(word, normalised_text)]
+        return [(word, cats) for word, cats in used
+                if not any(word != other and word in other for other, _ in used)]
+
+    def kinds_named(self, normalised_text: str) -> frozenset[str]:
+        """The categories the (normalised) text names, by ``kind_words``."""
+        return frozenset(cat for _, cats in self.kind_words(normalised_text) for cat in cats)
+
     def names_kind(self, normalised_text: str) -> bool:
         """Does the (normalised) message name a kind of goods we sell (a category or umbrella
         word: "봄 신발", "羽绒服", "jeans")?"""
@@ -119,6 +133,7 @@ class Lexicon:
         """Like ``cue``, but a cue word right after a negator ("不喜欢", "not great", "안 예뻐",
         cue ``negators``) does not count: "款式不喜欢" is no praise."""
         negators = self.cues.get("negators", ())
+        normalised_text = self._without_blanks(name, normalised_text)
         return any(
             word_in(word, normalised_text) and not any(
                 word_in(turned, normalised_text)
@@ -144,7 +159,8 @@ def load_lexicon(path: Path) -> Lexicon:
         colours = {k: tuple(str(w).lower() for w in v) for k, v in data["colours"].items()}
         us_to_eu = {str(k): str(v) for k, v in data["us_to_eu_shoe"].items()}
         listed = {k: tuple(str(w).lower() for w in v) for k, v in data["cues"].items()}
-        cues = {k: tuple(w for w in v if not w.startswith("!")) for k, v in listed.items()}
+        cues = {k: _spelt_every_way(w for w in v if not w.startswith("!"))
+                for k, v in listed.items()}
         blanks = {k: b for k, v in listed.items() if (b := tuple(w[1:] for w in v if w[:1] == "!"))}
         groups = _groups(path, data.get("category_groups") or {}, set(categories))
         uses_spec = data.get("uses") or {}
@@ -163,6 +179,27 @@ def load_lexicon(path: Path) -> Lexicon:
                                  f"words: {sorted(specific - known)}")
     return Lexicon(generic, categories, colours, us_to_eu, cues, groups, specific, markers,
                    materials, uses, blanks)
+
+
+# English contractions as customers also type them: "i'll take the grey" is written "i will take
+# the grey" and "ill take the grey" as often, so a cue word with one counts in all three spellings.
+_CONTRACTIONS = {"i'll": ("i will", "ill"), "i'm": ("i am", "im"), "i've": ("i have", "ive"),
+                 "i'd": ("i would",), "that's": ("that is", "thats"), "it's": ("it is", "its"),
+                 "don't": ("do not", "dont"), "can't": ("cannot", "cant"),
+                 "won't": ("will not", "wont"), "you're": ("you are", "youre")}
+_CONTRACTION = re.compile(r"(?<![a-z])(" + "|".join(map(re.escape, _CONTRACTIONS)) + r")(?![a-z])")
+
+
+def _spelt_every_way(words: Iterable[str]) -> tuple[str, ...]:
+    """The words, each followed by its spellings without contractions."""
+    found: dict[str, None] = {}
+    for word in words:
+        found[word] = None
+        match = _CONTRACTION.search(word)
+        if match is not None:
+            for other in _CONTRACTIONS[match.group(1)]:
+                found[word[:match.start()] + other + word[match.end():]] = None
+    return tuple(found)
 
 
 def _refuse_non_text(path: Path, data: object, where: str = "") -> None:

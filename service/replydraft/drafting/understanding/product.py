@@ -171,11 +171,7 @@ def _mention(text: str, products: Sequence[Product], lexicon: Lexicon) -> _Menti
     if written:
         return _Mention(sku=min(written, key=names.order.__getitem__))
     norm = normalise_measures(text)
-    used = [(word, cats) for word, cats in lexicon.category_words().items()
-            if word_in(word, norm)]
-    # "裤" inside "牛仔裤", "바지" inside "청바지": the longer word names the kind.
-    used = [(word, cats) for word, cats in used
-            if not any(word != other and word in other for other, _ in used)]
+    used = lexicon.kind_words(norm)
     sets = [cats for _, cats in used]
     specific = any(word in lexicon.specific for word, _ in used)
     descriptive, loose, loose_by_name = _descriptive(norm, names, lexicon)

@@ -235,6 +235,19 @@ def asks_korean_size(text: str) -> bool:
     return _KOREAN_SIZE_ASKED.search(text) is not None
 
 
+# A message that is only a foot length ("285이요", "255mm요", "260으로요"): in a Korean chat a
+# bare number from 220 to 300 is a shoe size, the answer to "몇 신으세요?".
+_ONLY_KOREAN_FOOT = re.compile(
+    r"^\s*(?:2[2-9][05]|300)\s*(?:mm|미리|밀리)?\s*"
+    r"(?:이요|요|이에요|예요|입니다|이고요|으로요|으로 ?(?:주세요|할게요|해 ?주세요)|신어요)?"
+    r"[\s.!~]*$")
+
+
+def only_korean_foot(text: str) -> bool:
+    """Is the message nothing but a Korean shoe size in mm?"""
+    return _ONLY_KOREAN_FOOT.search(text) is not None
+
+
 def parse_bare_korean_foot(text: str) -> float | None:
     """Foot length in mm from a bare Korean shoe size ("245 주세요"); the caller knows the
     message is Korean and about footwear."""
@@ -255,7 +268,9 @@ _US_SIZE = re.compile(r"(?:(?<![a-z])(?:size\s*)?us(?:\s*(?:size|sz))?|미국\s*
                       r"|(?<![\d.])(\d{1,2}(?:\.5)?)\s*us(?![a-z])")
 # Without a size word, a number is a shoe size only when the message is about footwear.
 _FOOTWEAR = re.compile(r"(?<![a-z])(?:shoes?|sneakers?|trainers?|boots?|footwear)(?![a-z])|"
-                       r"鞋|靴|신발|운동화|러닝화|등산화|부츠|구두|신어 ?(?:보|봐|도|요)")
+                       r"鞋|靴|신발|운동화|러닝화|등산화|부츠|구두|신어 ?(?:보|봐|도|요)|"
+                       # wearing on the feet: "신을 수 있어요?", "신는 거", "신기 편해요?"
+                       r"신을 ?(?:수|거|때|만)|신는 ?(?:거|건|게|데|중)|신기 ?(?:편|좋|불편|힘들)")
 # A foot measure or shape named, even without a number ("脚长多少穿多大", "발길이로 고르나요"):
 # shoes are the matter.
 _FOOT_MEASURE = re.compile(r"脚长|foot length|발길이|발 사이즈|"
