@@ -187,8 +187,10 @@ class Drafter:
         if seen.slots.colour_family is None:
             return []
         words = self._lexicon.colours[seen.slots.colour_family]
+        # "카키색 255 있나요?": a foot or shoe size asks for shoes in that colour, not trousers
+        shoes_only = seen.slots.foot_length_mm is not None or seen.slots.shoe_size is not None
         return [(p, ids) for p in self.knowledge.products()
-                if (ids := family_colours(p, words))]
+                if (not shoes_only or p.category in SHOES) and (ids := family_colours(p, words))]
 
     def _for_use(self, seen: Understanding) -> list[Product]:
         """"跑步穿什么", "something for rainy days" with no item in view: our items of the

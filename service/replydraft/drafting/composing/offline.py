@@ -353,8 +353,10 @@ class Composer:
                         # "이거 작게 나오죠?" with no item in view: how it fits is the item's
                         self.say("size_advice.fit_varies", intent)
                     elif label not in ("below", "above") and not answered and \
-                            "restock" not in self.asks:
-                        # a size we don't make already says where ours start
+                            "restock" not in self.asks and \
+                            "size_advice.waist_ours" not in self._keys:
+                        # a size we don't make already says where ours start; a waist told in
+                        # our jeans' size needs no list of every range
                         self.say_sizes("size_advice.sizes_overview", intent)
                 self.say(self._which_item(intent), intent, ask=True)
         elif source == "ack":
@@ -439,8 +441,9 @@ class Composer:
         if intent != "size_advice" or names_footwear(self.latest):
             return "ask.product"
         slots = self.ctx.slots
-        if slots.foot_length_mm is not None or slots.shoe_size is not None:
-            return "ask.product"
+        if slots.foot_length_mm is not None or slots.shoe_size is not None or \
+                "size_advice.waist_ours" in self._keys:
+            return "ask.product"  # the foot, or the waist in our jeans' size, is in hand
         if slots.height_cm is not None and slots.weight_kg is not None:
             return "ask.product_size_measured"
         if slots.weight_kg is not None:

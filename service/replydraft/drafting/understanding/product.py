@@ -34,7 +34,7 @@ import jieba
 from replydraft.drafting.models import Message
 from replydraft.drafting.models import ProductHow as How
 from replydraft.drafting.understanding.lexicon import Lexicon, whole_word, word_in
-from replydraft.drafting.understanding.slots import normalise_measures
+from replydraft.drafting.understanding.slots import names_footwear, normalise_measures
 from replydraft.knowledge.models import Product
 
 _SKU_TOKEN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)+")
@@ -326,11 +326,30 @@ def resolve_product(
         if only in mention.loose_by_name:
             return ProductResolution(only, "named")
         # "卡其色有吗": only the colour points at the item, which the customer never named; the
-        # reply names it (a guess by a trait, like a kind with one item of ours)
-        return ProductResolution(only, "category", (only,))
+        # reply names it (a guess by a trait, like a kind with one item of ours), unless the
+        # size asked is none the item comes in ("카키색 255 있나요?" asks for shoes)
+        product = next(p for p in products if p.sku == only)
+        if not _sized_otherwise(normalise_measures(latest), product):
+            return ProductResolution(only, "category", (only,))
     if previous is not None:
         return ProductResolution(previous, "history")
     return ProductResolution(None, "none")
+
+
+# A number that is a size: a shoe or a jeans waist (35-50), a Korean top (85-110) or a foot in
+# mm (220-300), with no unit that makes it a price, a weight or a count.
+_SIZE_NUMBER = re.compile(r"(?<![\d.])(3[5-9]|4\d|50|8[5-9]|9\d|10\d|110|2[2-9]\d|300)(?![\d.])"
+                          r"(?!\s*(?:元|块|kg|公斤|斤|cm|厘米|키로|킬로|원|%|일|天|个|件|개|명|lbs?))")
+_FOOTWEAR_CATEGORIES = frozenset({"shoes", "boots"})
+
+
+def _sized_otherwise(norm: str, product: Product) -> bool:
+    """Does the message ask a size the product does not come in: shoes spoken of for goods that
+    are no shoes, or a size number its chart has no row for?"""
+    if names_footwear(norm) and product.category not in _FOOTWEAR_CATEGORIES:
+        return True
+    labels = {row.label for row in product.size_chart}
+    return any(number not in labels for number in _SIZE_NUMBER.findall(norm))
 
 
 def _from_history(earlier: Sequence[Message], products: Sequence[Product], lexicon: Lexicon,

@@ -408,7 +408,9 @@ def parse_clothing_size(text: str) -> tuple[str, str] | None:
 # ---------------------------------------------------------------- waist
 
 _WAIST_CHI = re.compile(r"(\d)\s*尺\s*(\d)?")
-_WAIST_LABELLED = re.compile(r"(腰围|腰|waist|허리)\s*(?:is|[:：是]|둘레|가|는)?\s*"
+# "허리 사이즈는 36", "허리둘레가 40", "waist size is 38": a label word or two before the number
+_WAIST_LABELLED = re.compile(r"(腰围|腰|waist|허리)\s*"
+                             r"(?:(?:is|size|尺寸|[:：是]|사이즈|둘레|가|는|은|이)\s*){0,3}"
                              r"(?:about|大概|约)?\s*"
                              r"(\d{2,3}(?:\.\d)?)\s*(cm|公分|厘米|inch|inches|in\b|\"|인치)?")
 # "36 waist 34 leg", "86cm waist": English puts the number first; without a unit it is inches,

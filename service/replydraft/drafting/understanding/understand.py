@@ -311,13 +311,14 @@ def understand(
         intents = continue_the_case(intents, before(previous))
     slots = extract_slots(request, family=family, products=products, lexicon=lexicon,
                           sku=product.sku, currency=store.currency)
-    intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup)
+    rules = classifier.rules.scores(normalise(latest))
+    intents = _implied_intents(intents, latest, family, products, lexicon, slots, followup,
+                               read_by_rules=any(i != "other" for i in rules))
     stated = cues.order_state(normalised)  # what the latest message itself says happened
     order_state = stated or _earlier_order_state(cues, customer)
     said = [latest, previous] if followup and previous else [latest]
     intents = _read_in_context(intents, cues, [normalise_measures(t) for t in said],
                                order_state)
-    rules = classifier.rules.scores(normalise(latest))
     if acts.stepping_away and product.how not in ("category", "ambiguous"):
         # "one sec, asking my wife which colour she wants": nothing is asked of us yet. "신발 좀
         # 볼게요" names a kind we sell: our items of that kind are what they will look at.
@@ -984,7 +985,10 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
         # "耳机的维修": a repair asked for a thing we don't sell is trouble with another shop's
         # goods, not our shoes' warranty.
         IntentScore(intent="quality_complaint", confidence=ASKED)
-        for a in found if a.id == "warranty"][:1]
+        for a in found if a.id == "warranty"][:1] or [
+        # "买的台灯还没发货吗": an order of such a thing that has not gone out is another shop's
+        IntentScore(intent="logistics_delay", confidence=ASKED)
+        for a in found if a.id in _NOT_GONE_OUT][:1]
     if ordered:
         intents = [s for s in intents if s.intent != "not_sold"] or intents
     elif named_lack and not mentioned and not rules.get("not_sold") and trouble and not praised:
@@ -1041,6 +1045,8 @@ _AFTER_SALES = frozenset({"quality_complaint", "logistics_delay", "refund_status
 # A matter of an order already placed: with a thing we don't carry, the order is checked first
 # ("买的台灯能取消吗" is likely another shop's order, not one to cancel here).
 _TROUBLE = _AFTER_SALES | {"complaint", "cancel_order", "address_change"}
+# Asks whether an order placed has gone out yet.
+_NOT_GONE_OUT = frozenset({"not_shipped", "shipped_yet"})
 # Asks about what came in (or was missing from) one of our parcels.
 _FROM_OUR_PARCEL = frozenset({"missing_item", "wrong_item", "signed_not_received"})
 # What is asked about an item itself: of a thing the shop does not carry, nothing it can answer.
@@ -1193,6 +1199,8 @@ def _implied_intents(
     lexicon: Lexicon,
     slots: Slots | None,
     followup: bool,
+    *,
+    read_by_rules: bool = True,
 ) -> list[IntentScore]:
     """Measurements in a message ask for a size; a colour named with a size question or in a
     follow-up asks whether that colour is available (in the size discussed)."""
@@ -1209,7 +1217,14 @@ def _implied_intents(
     asks_size = any(s.intent == "size_advice" for s in intents)
     # "and the black?" after "is the grey true to the photos?" asks the same of black.
     about_colour = any(s.intent == "colour_difference" for s in intents)
+    norm = normalise_measures(text)
     if (followup or asks_size) and not about_colour and \
-            find_colour(normalise_measures(text), product, lexicon) is not None:
+            find_colour(norm, product, lexicon) is not None:
         intents = _add_intent(intents, "stock", IMPLIED)
+    elif not asks_stock and not read_by_rules and lexicon.cue("wanting", norm) and \
+            lexicon.colour_families(norm) and (product is not None or lexicon.kinds_named(norm)):
+        # "I want the boots in brown", "我想要棕色的靴子": a colour wanted of goods we sell, and
+        # no keyword reading anything else, asks whether they come in it (the model's faint
+        # whispers of other topics beside it ask nothing)
+        intents = _add_intent([s for s in intents if s.confidence >= FAINT], "stock", IMPLIED)
     return intents
