@@ -331,7 +331,9 @@ def _us_to_eu(us: str, us_to_eu: dict[str, str]) -> str | None:
 # "M 있나요", "라지로", "有XL吗", "in a medium": a letter size asked for. Korean men's sizes
 # by chest (95 = M, 105 = XL) are read as the letters they stand for.
 _LETTER_SIZE = re.compile(r"(?<![a-z0-9'’])(xxxl|xxl|[2-8]\s?xl|xl|xs|s|m|l)(?![a-z0-9])"
-                          r"(?=\s*(?:사이즈|치수|码|号|size|$|\?|？|있|없|로|으로|는|도|요|吗|的|呢|有|没|还))")
+                          r"(?=\s*(?:사이즈|치수|码|号|size|$|\?|？|있|없|로|으로|는|도|요|吗|的|呢|有|没|还|"
+                          # worn or counted: "저는 M 입어요", "L 하나 주세요", "XL 두 장"
+                          r"입|하나|[한두세] ?(?:장|벌|개)))")
 _WORD_SIZE = (("투엑스라지", "2XL"), ("쓰리엑스라지", "3XL"), ("엑스라지", "XL"), ("라지", "L"),
               ("미디움", "M"), ("미디엄", "M"), ("미듐", "M"), ("스몰", "S"), ("엠사이즈", "M"),
               ("에스사이즈", "S"), ("엘사이즈", "L"),
