@@ -55,6 +55,8 @@ def family_of(code_point: int) -> Family | None:
 def families_in(text: str) -> frozenset[Family]:
     """The script families the text has at least one character of."""
     return frozenset(family for family, runs in _RUNS if runs.search(text))
+
+
 # A Latin letter weighs this much against one Hangul syllable or Chinese character.
 _LATIN_WEIGHT = 0.35
 _HAN_RANGES = SCRIPT_RANGES["zh"]

@@ -19,7 +19,6 @@ from replydraft.drafting.understanding.slots import (
     asks_korean_size,
     names_footwear,
     normalise_measures,
-    only_korean_foot,
     parse_bare_height,
     parse_bare_korean_foot,
     parse_clothing_size,
@@ -72,8 +71,7 @@ def message_slots(text: str, family: str, lexicon: Lexicon, *, footwear: bool = 
         foot = None
     shoe_size = parse_shoe_size(norm, lexicon.us_to_eu)
     if foot is None and shoe_size is None and height is None and family == "ko" and (
-            footwear or names_footwear(norm) or asks_korean_size(norm) or
-            only_korean_foot(norm)):
+            footwear or names_footwear(norm) or asks_korean_size(norm)):
         foot = parse_bare_korean_foot(norm)  # Korean shoe sizes are the foot length in mm
     return MessageSlots(
         height_cm=height,
@@ -139,12 +137,10 @@ def extract_slots(
     )
 
 
-_FOOTWEAR = frozenset({"shoes", "boots"})
-
 
 def _wanted_for(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     """Our categories for what the text wants things for, narrowed to the kinds it names: "겨울에
     신을 거" wants winter footwear, not the coats kept for the cold (none, then)."""
     wanted = lexicon.use_categories(text)
-    kinds = lexicon.kinds_named(text) | (_FOOTWEAR if names_footwear(text) else frozenset())
+    kinds = lexicon.kinds_named(text) | (SHOES if names_footwear(text) else frozenset())
     return tuple(c for c in wanted if c in kinds) if kinds else wanted

@@ -33,8 +33,9 @@ import jieba
 
 from replydraft.drafting.models import Message
 from replydraft.drafting.models import ProductHow as How
+from replydraft.drafting.understanding.conversation import SHOES
 from replydraft.drafting.understanding.lexicon import Lexicon, whole_word, word_in
-from replydraft.drafting.understanding.slots import names_footwear, normalise_measures
+from replydraft.drafting.understanding.slots import names_footwear, normalise_measures, size_numbers
 from replydraft.knowledge.models import Product
 
 _SKU_TOKEN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)+")
@@ -336,20 +337,15 @@ def resolve_product(
     return ProductResolution(None, "none")
 
 
-# A number that is a size: a shoe or a jeans waist (35-50), a Korean top (85-110) or a foot in
-# mm (220-300), with no unit that makes it a price, a weight or a count.
-_SIZE_NUMBER = re.compile(r"(?<![\d.])(3[5-9]|4\d|50|8[5-9]|9\d|10\d|110|2[2-9]\d|300)(?![\d.])"
-                          r"(?!\s*(?:元|块|kg|公斤|斤|cm|厘米|키로|킬로|원|%|일|天|个|件|개|명|lbs?))")
-_FOOTWEAR_CATEGORIES = frozenset({"shoes", "boots"})
 
 
 def _sized_otherwise(norm: str, product: Product) -> bool:
     """Does the message ask a size the product does not come in: shoes spoken of for goods that
     are no shoes, or a size number its chart has no row for?"""
-    if names_footwear(norm) and product.category not in _FOOTWEAR_CATEGORIES:
+    if names_footwear(norm) and product.category not in SHOES:
         return True
     labels = {row.label for row in product.size_chart}
-    return any(number not in labels for number in _SIZE_NUMBER.findall(norm))
+    return any(number not in labels for number in size_numbers(norm))
 
 
 def _from_history(earlier: Sequence[Message], products: Sequence[Product], lexicon: Lexicon,

@@ -222,30 +222,29 @@ _BARE_KOREAN_FOOT = re.compile(
     r"(?!\s*(?:원|위안|元|块|달러|%|퍼|프로|cm|kg|키로|일|개|명|벌|켤레|번|시|분|ml|g\b))")
 
 
-# "사이즈 235로", "240 주세요", "265로 할게요": a size of 220-300 in steps of 5 asked for or
-# ordered is a shoe's foot length even with no shoe word: Korean clothes go by 90-110 or letters.
+# "사이즈 235로", "240 주세요", "265로 할게요", "285이요": a size of 220-300 in steps of 5 asked
+# for, ordered or given (the answer to the agent's shoe-size question) is a shoe's foot length
+# even with no shoe word: Korean clothes go by 90-110 or letters.
 _KOREAN_SIZE_ASKED = re.compile(
     r"(?:사이즈|치수)(?:는|은|가|도)?\s*(?:2[2-9][05]|300)(?![\d.])|(?<![\d.])(?:2[2-9][05]|300)\s*"
-    r"(?:으로|로|이|가|은|는|도)?\s*(?:주세요|줘요|할게요|살게요|있어요|있나요|있을까요|없어요|"
-    r"없나요|되나요|돼요|[.!]*$)")
+    r"(?:mm|미리|밀리)?\s*(?:으로|로|이|가|은|는|도)?\s*(?:주세요|줘요|할게요|살게요|있어요|있나요|"
+    r"있을까요|없어요|없나요|되나요|돼요|신어요|요|에요|예요|입니다|고요|[\s.!~]*$)")
 
 
 def asks_korean_size(text: str) -> bool:
-    """A Korean message asking for or ordering a size of 220-300 ("240 주세요")."""
+    """A Korean message asking for, ordering or giving a size of 220-300 ("240 주세요")."""
     return _KOREAN_SIZE_ASKED.search(text) is not None
 
 
-# A message that is only a foot length ("285이요", "255mm요", "260으로요"): in a Korean chat a
-# bare number from 220 to 300 is a shoe size, the answer to "몇 신으세요?".
-_ONLY_KOREAN_FOOT = re.compile(
-    r"^\s*(?:2[2-9][05]|300)\s*(?:mm|미리|밀리)?\s*"
-    r"(?:이요|요|이에요|예요|입니다|이고요|으로요|으로 ?(?:주세요|할게요|해 ?주세요)|신어요)?"
-    r"[\s.!~]*$")
+# A number that is a size: a shoe or a jeans waist (35-50), a Korean top (85-110) or a foot in
+# mm (220-300), with no unit that makes it a price, a weight or a count.
+_SIZE_NUMBER = re.compile(r"(?<![\d.])(3[5-9]|4\d|50|8[5-9]|9\d|10\d|110|2[2-9]\d|300)(?![\d.])"
+                          r"(?!\s*(?:元|块|kg|公斤|斤|cm|厘米|키로|킬로|원|%|일|天|个|件|개|명|lbs?))")
 
 
-def only_korean_foot(text: str) -> bool:
-    """Is the message nothing but a Korean shoe size in mm?"""
-    return _ONLY_KOREAN_FOOT.search(text) is not None
+def size_numbers(text: str) -> list[str]:
+    """The numbers in a (normalised) message that can only be sizes, as written."""
+    return _SIZE_NUMBER.findall(text)
 
 
 def parse_bare_korean_foot(text: str) -> float | None:

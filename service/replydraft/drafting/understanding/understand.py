@@ -1203,7 +1203,8 @@ def _implied_intents(
     read_by_rules: bool = True,
 ) -> list[IntentScore]:
     """Measurements in a message ask for a size; a colour named with a size question or in a
-    follow-up asks whether that colour is available (in the size discussed)."""
+    follow-up asks whether that colour is available (in the size discussed), and so does a
+    colour wished for goods we sell when no keyword reads anything else (``read_by_rules``)."""
     product = next((p for p in products if slots is not None and p.sku == slots.sku), None)
     # "46码" is a shoe size only for footwear; for jeans it is the size being asked about.
     footwear = product is not None and product.category in FOOTWEAR
