@@ -20,6 +20,7 @@ from replydraft.drafting.composing.facts import fact_values, localize
 from replydraft.drafting.composing.templates import TemplateSet, template_library
 from replydraft.drafting.models import PlanStep
 from replydraft.drafting.understanding.acts import names_size
+from replydraft.drafting.understanding.conversation import SHOES
 from replydraft.drafting.understanding.intents import is_question
 from replydraft.drafting.understanding.lexicon import Lexicon, load_lexicon, word_in
 from replydraft.drafting.understanding.mentions import family_colours
@@ -88,7 +89,8 @@ _NO_GRIEVANCE = frozenset({"product_info", "size_advice", "stock", "bargaining",
 # Our three size systems and the categories sized by each (socks and the belt by none of them).
 _SIZE_FAMILY = {**{kind: "clothes" for kind in ("trousers", "shorts", "shirt", "tshirt", "polo",
                                                "jacket", "coat", "fleece", "hoodie")},
-                "jeans": "jeans", "shoes": "shoes", "boots": "shoes"}
+                "jeans": "jeans", **{kind: "shoes" for kind in SHOES}}
+
 
 class Composer:
     """Builds one reply; each ``say`` renders one template key into a cited sentence."""
