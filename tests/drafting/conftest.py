@@ -4,6 +4,7 @@ a small real knowledge base (``drafting_kb``) is built once per session for the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ from replydraft.drafting.understanding.embedder import shared_embedder
 from replydraft.knowledge.base import KnowledgeBase
 from replydraft.offline import prepare_offline
 
-__all__ = ["drafter", "drafting_kb", "drafting_settings", "fake_llm", "llm_settings"]
+# The date the drafter fixture drafts on: before every restock date of the demo data.
+DEMO_TODAY = date(2026, 12, 1)
+
+__all__ = ["DEMO_TODAY", "drafter", "drafting_kb", "drafting_settings", "fake_llm", "llm_settings"]
 
 
 def drafting_settings_for(root: Path, **overrides: Any) -> Settings:
@@ -56,4 +60,5 @@ def drafting_kb(drafting_settings: Settings) -> Iterator[KnowledgeBase]:
 
 @pytest.fixture(scope="session")
 def drafter(drafting_settings: Settings, drafting_kb: KnowledgeBase) -> Drafter:
-    return Drafter(drafting_settings, drafting_kb)
+    # the demo data's restock dates are December 2026's: read against a fixed date, not the clock
+    return Drafter(drafting_settings, drafting_kb, today=lambda: DEMO_TODAY)

@@ -62,7 +62,7 @@ def test_a_draft_through_the_real_client(
     generated = backend.generate(_size_context())
 
     assert backend.name == "openai:fake-model"
-    assert generated.prompt_version == "llm-2026.12.1"
+    assert generated.prompt_version == "llm-2026.12.2"
     assert [s.chunk_ids for s in generated.sentences] == [("kb-size",), ("kb-fabric",), ()]
     assert generated.text == (
         "亲，按您的身高体重建议选2XL。这款是四面弹面料，穿着不勒。还有什么想了解的随时问我哦～"

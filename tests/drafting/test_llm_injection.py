@@ -84,7 +84,7 @@ def _assert_clean(result: DraftResult, real_id: str) -> None:
     assert "满99元包邮" in result.text
     assert result.backend == "openai:fake-model"
     assert result.fallback_reason is None
-    assert result.prompt_version == "llm-2026.12.1"
+    assert result.prompt_version == "llm-2026.12.2"
     categories = {v.category for v in result.policy.violations}
     assert {"off_platform", "guarantee", "body_insult"} <= categories
     removed = "".join(v.match for v in result.policy.violations)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,7 @@ def _block(text: str, tag: str) -> str:
 def test_the_version_comes_from_the_manifest() -> None:
     manifest = yaml.safe_load((REPO_PROMPTS / "manifest.yaml").read_text(encoding="utf-8"))
     prompts = load_prompt_set(REPO_PROMPTS)
-    assert prompts.version == manifest["version"] == "llm-2026.12.1"
+    assert prompts.version == manifest["version"] == "llm-2026.12.2"
 
 
 def test_customer_text_sits_inside_its_block_and_cannot_close_it(
@@ -107,6 +109,15 @@ def test_history_and_facts_are_rendered_as_data(renderer: PromptRenderer) -> Non
     assert "建议选2XL [id: kb-1]" in facts
     assert "没有出处的事实" in facts and "kb-unknown" not in facts  # ids only for shown chunks
     assert "weight" in _block(user, "missing")
+
+
+def test_the_model_is_told_the_stores_date(renderer: PromptRenderer) -> None:
+    # a restock date in the knowledge means nothing to the model without today's date
+    dated = replace(context("灰色3XL什么时候补货"), today=date(2026, 12, 10))
+    request = _block(renderer.render(dated, stream=False).messages[-1]["content"], "request")
+    assert "2026-12-10" in request
+    undated = context("灰色3XL什么时候补货")
+    assert "Today" not in renderer.render(undated, stream=False).messages[-1]["content"]
 
 
 def test_the_system_prompt_carries_the_store_voice_and_language(

@@ -54,7 +54,7 @@ def test_deltas_arrive_without_markers_and_citations_come_back_at_the_end(
         ("中通一般2-5天送到。", ("kb-ship",)),
         ("有问题随时找我～", ()),
     ]
-    assert generated.prompt_version == "llm-2026.12.1"
+    assert generated.prompt_version == "llm-2026.12.2"
     (request,) = fake_llm.requests
     assert request.body["stream"] is True
     assert "[c:<knowledge id>]" in request.messages[0]["content"]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from replydraft.config import Settings
 from replydraft.drafting.drafter import Drafter
 from replydraft.drafting.models import DraftRequest, DraftResult
+from replydraft.knowledge.base import KnowledgeBase
 from replydraft.policy import check
 
 QUESTION = re.compile(r"[？?]")
@@ -135,6 +139,39 @@ def test_sold_out_colour_size_is_reported_with_restock(drafter: Drafter) -> None
     result = draft(drafter, ("customer", "直筒牛仔裤黑色46码还有吗"), ("agent", "亲稍等"),
                    ("customer", "直筒牛仔裤黑色46码还有吗"))
     assert "卖完" in result.text and "12月中旬" in result.text
+
+
+def test_a_restock_date_already_past_is_checked_not_promised(drafter: Drafter) -> None:
+    """The boots' brown 47 is due back on 2026-12-18. Before that day it is "expected"; after
+    it, the date is told as missed and the agent checks the new one."""
+    asked = "棕色47码还有货吗"
+    before = draft(drafter, asked, sku="BT-BT-WP01", today="2026-12-17")
+    assert "预计2026-12-18补货" in before.text and before.readiness == "ready"
+    after = draft(drafter, asked, sku="BT-BT-WP01", today="2026-12-20")
+    assert "预计" not in after.text and "原定2026-12-18" in after.text
+    assert after.readiness == "needs_check"
+    assert [c.ask for c in after.needs_check] == ["restock"]
+    english = draft(drafter, "when is the brown back in 47?", sku="BT-BT-WP01",
+                    today="2026-12-20")
+    assert "expect" not in english.text and "was due" in english.text
+    assert english.readiness == "needs_check"
+    # a size of that colour in stock is no occasion to speak of the late restock
+    in_stock = draft(drafter, "棕色44码还有货吗", sku="BT-BT-WP01", today="2026-12-20")
+    assert "补货" not in in_stock.text and in_stock.readiness == "ready"
+
+
+def test_the_drafter_reads_dates_on_the_store_calendar(drafting_settings: Settings,
+                                                       drafting_kb: KnowledgeBase) -> None:
+    """With no date in the request and none pinned, today is the clock's in the store's zone
+    (Asia/Shanghai in the demo store), not the server's."""
+    zone = ZoneInfo(drafting_kb.store.timezone)
+    before = datetime.now(zone).date()
+    result = Drafter(drafting_settings, drafting_kb).draft(DraftRequest.model_validate(
+        {"messages": [{"role": "customer", "text": "棕色47码还有货吗"}], "sku": "BT-BT-WP01"}))
+    after = datetime.now(zone).date()
+    past = after > date(2026, 12, 18)
+    assert ("原定2026-12-18" in result.text) == past or before != after
+    assert ("预计2026-12-18" in result.text) == (not past) or before != after
 
 
 def test_a_colour_the_item_does_not_come_in_is_said_plainly(drafter: Drafter) -> None:

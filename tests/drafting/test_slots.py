@@ -293,3 +293,27 @@ def test_a_korean_shoe_size_given_alone(text: str, foot: float | None) -> None:
 )
 def test_a_letter_size_asked_or_given(text: str, size: tuple[str, str] | None) -> None:
     assert parse_clothing_size(normalise_measures(text)) == size
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "sizes"),
+    [("牛仔裤有28码吗", "zh", ("28",)), ("有36和38的牛仔裤吗", "zh", ("36", "38")),
+     ("jeans in a 29?", "en", ("29",)), ("청바지 44랑 50 있어요?", "ko", ("44", "50")),
+     # an age, a weight, a length or a price beside trousers is no waist size
+     ("我28岁 想买条牛仔裤", "zh", ()), ("牛仔裤 体重45kg", "zh", ()),
+     ("jeans 30 inch leg?", "en", ()), ("牛仔裤40块卖吗", "zh", ()),
+     # and numbers with no trousers named are not read as waists
+     ("有28码吗", "zh", ()), ("hoodie in 40?", "en", ())],
+)
+def test_waist_sizes_are_read_only_of_trousers(text: str, family: str,
+                                               sizes: tuple[str, ...]) -> None:
+    slots = extract_slots(request(("customer", text)), family=family, products=PRODUCTS,
+                          lexicon=LEXICON, sku=None)
+    assert slots.waist_sizes == sizes
+
+
+def test_a_cue_word_in_compatibility_jamo_is_found_in_a_normalised_message() -> None:
+    # messages are NFKC-normalised, which turns "ㅋ" into a conjoining jamo; the lexicon's words
+    # are read the same way, or "ㅋㅋ" would never be found
+    assert LEXICON.cue("laughing", normalise_measures("ㅋㅋㅋ 고양이가 키보드 밟음"))
+    assert not LEXICON.cue("laughing", normalise_measures("고양이가 키보드 밟음"))

@@ -221,3 +221,32 @@ def test_select_by_tag_and_id_glob(evals_dir: Path, write_suite: WriteSuite) -> 
     assert [c.id for c in select_cases(cases, tags=["en", "zh-Hans"])] == ["p-001", "p-002"]
     assert [c.id for c in select_cases(cases, ids=["p-00[1]"])] == ["p-001"]
     assert select_cases(cases, tags=["ko"]) == []
+
+
+def test_a_suite_date_reaches_its_draft_cases_and_a_case_date_wins(
+    evals_dir: Path, write_suite: WriteSuite
+) -> None:
+    write_suite("drafting/dated.yaml", """
+        suite: drafting
+        today: '2026-12-01'
+        cases:
+          - id: d-suite-date
+            input: {messages: [{role: customer, text: 你好}]}
+            expect: [{no_menu: true}]
+          - id: d-own-date
+            input: {messages: [{role: customer, text: 你好}], today: '2026-12-20'}
+            expect: [{no_menu: true}]
+    """)
+    loaded = load(evals_dir)
+    assert loaded.problems == []
+    assert [c.input["today"] for c in loaded.cases] == ["2026-12-01", "2026-12-20"]
+    write_suite("drafting/dated.yaml", """
+        suite: drafting
+        today: 1st December
+        cases:
+          - id: d-bad-date
+            input: {messages: [{role: customer, text: 你好}]}
+            expect: [{no_menu: true}]
+    """)
+    problems = [str(p) for p in load(evals_dir).problems]
+    assert len(problems) == 1 and "today" in problems[0]

@@ -31,6 +31,15 @@ def test_repo_suite_file_validates_and_links_the_schema(path: Path) -> None:
     assert loaded.cases
 
 
+def test_every_draft_case_of_the_repo_is_drafted_on_a_fixed_date() -> None:
+    """The demo data's restock dates are December 2026's: a suite read against the clock would
+    start failing (or passing) by the calendar alone."""
+    loaded = load_suites(all_suite_files(EVALS), load_validator(EVALS))
+    undated = [c.key for c in loaded.cases if c.kind == "draft" and "today" not in c.input]
+    assert undated == []
+    assert any(c.kind == "draft" for c in loaded.cases)
+
+
 def test_case_ids_are_unique_within_each_suite() -> None:
     loaded = load_suites(all_suite_files(EVALS), load_validator(EVALS))
     duplicates = [str(p) for p in loaded.problems if "duplicate id" in p.message]

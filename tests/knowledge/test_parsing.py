@@ -328,3 +328,17 @@ def test_a_broken_store_answer_names_its_line_and_field(tmp_path: Path) -> None:
     assert "answers.gift_card.intent" in problems and "answers.gift_card.text" in problems
     line = broken[:broken.index("intent: gift_cards")].count("\n") + 1
     assert f"store.yaml:{line}" in problems
+
+
+def test_a_mistyped_timezone_is_refused_with_its_line(tmp_path: Path) -> None:
+    """The store's calendar decides whether a restock date has passed: a zone nobody can read
+    is a mistake in the file, not the server's clock silently."""
+    text = (REPO_ROOT / "knowledge" / "store.yaml").read_text(encoding="utf-8")
+    broken = text.replace("timezone: Asia/Shanghai", "timezone: Asia/Shang-hai")
+    assert broken != text
+    store = read_store(write(tmp_path, "store.yaml", broken), "store.yaml")
+    assert store.store is None
+    problems = " ".join(str(p) for p in store.problems)
+    assert "timezone" in problems and "Asia/Shang-hai" in problems
+    line = broken[:broken.index("timezone:")].count("\n") + 1
+    assert f"store.yaml:{line}" in problems

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal, Protocol
 
 from replydraft.drafting.models import (
@@ -47,6 +48,9 @@ class Slots:
     colour_family: str | None = None
     # the categories of what the latest message wants things for ("跑步穿什么": shoes, tees…)
     wanted_for: tuple[str, ...] = ()
+    # waist sizes the latest message asks of trousers or jeans ("牛仔裤有28码吗", "jeans in 40
+    # and 28?"), as written
+    waist_sizes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class DraftContext:
     missing: list[str] = field(default_factory=list)  # facts we need to ask for, e.g. ["weight"]
     understanding: UnderstandingReport | None = None  # product and why, mood, dialogue state
     plan: AnswerPlan = field(default_factory=AnswerPlan)  # what the reply does, step by step
+    today: date | None = None  # the store's date; None: not known (dates are not compared)
 
 
 @dataclass(frozen=True)

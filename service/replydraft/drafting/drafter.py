@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import cast
 
 from replydraft.config import Settings
@@ -95,9 +96,13 @@ _WARM_UP_MESSAGES = ("这条裤子多少钱？包邮吗？", "這件外套有黑
 
 class Drafter:
     def __init__(self, settings: Settings, knowledge: KnowledgeReader,
-                 backend: ReplyBackend | None = None) -> None:
+                 backend: ReplyBackend | None = None,
+                 today: Callable[[], date] | None = None) -> None:
+        """``today``: the store's calendar when a request brings no date of its own; by default
+        the clock in the store's timezone."""
         self.settings = settings
         self.knowledge = knowledge
+        self._today = today if today is not None else (lambda: self.knowledge.store.today())
         self.offline = OfflineBackend(settings.prompts_dir)
         self.backend: ReplyBackend = backend if backend is not None else self.offline
         self._lexicon = load_lexicon(settings.prompts_dir / "offline" / "lexicon.yaml")
@@ -125,6 +130,7 @@ class Drafter:
     def prepare(self, request: DraftRequest) -> Prepared:
         started = time.perf_counter()
         store = self.knowledge.store
+        today = request.today or self._today()
         seen = self.understand(request)
         understood = time.perf_counter()
         product = self.knowledge.product(seen.slots.sku) if seen.slots.sku else None
@@ -152,7 +158,7 @@ class Drafter:
             for_use=self._for_use(seen) if product is None else (),
             sizes=self._sizes(seen) if product is None else (),
             size_label=seen.slots.clothing_size,
-            dispatch=seen.acts.ordering or seen.urgent))
+            dispatch=seen.acts.ordering or seen.urgent, today=today))
         platform = request.platform or store.platform
         risks = scan_customer(request.latest, language=seen.language, platform=platform,
                               store=store)
@@ -162,7 +168,7 @@ class Drafter:
             request=request, language=seen.language, platform=platform, intents=answered,
             slots=seen.slots, store=store, product=product, hits=retrieved.hits, facts=facts,
             risks=risks, first_reply=seen.first_reply, missing=missing,
-            understanding=report, plan=plan)
+            understanding=report, plan=plan, today=today)
         timings = {"understand": round((understood - started) * 1000, 2),
                    "retrieve": _ms(understood)}
         return Prepared(context, retrieved, timings, started)
@@ -205,7 +211,9 @@ class Drafter:
     def _sizes(self, seen: Understanding) -> list[Product]:
         """"사이즈 뭐뭐 나와요?", "M 있나요?", "腰围38有吗" with no item in view: every item, for
         the sizes the shop makes."""
-        if "size_range" in seen.asks or seen.slots.sizes_spoken or seen.slots.waist_cm is not None:
+        slots = seen.slots
+        if "size_range" in seen.asks or slots.sizes_spoken or slots.waist_cm is not None or \
+                slots.waist_sizes or slots.shoe_size is not None:
             return list(self.knowledge.products())
         return []
 

@@ -3,6 +3,7 @@ lines of ``replydraft draft --jsonl`` are ``DraftRequest``; the answer is ``Draf
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -39,6 +40,9 @@ class DraftRequest(BaseModel):
     language: Language | None = None  # force the reply language; detected when absent
     # The channel's script when the message does not decide it (a Taiwan storefront: zh-Hant).
     default_language: Language | None = None
+    # The store's date for this reply (the workbench's calendar). Absent: the server's clock in
+    # the store's timezone. Dates in the knowledge (a restock due) are read against it.
+    today: date | None = None
 
     @field_validator("messages")
     @classmethod

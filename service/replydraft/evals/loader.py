@@ -244,7 +244,7 @@ def load_file(path: Path, validator: Draft202012Validator) -> tuple[list[Case], 
                     file, _schema_message(detail), case_id=case_id,
                     line=_line_of(root, path_), path=_format_path(path_)))
         if not case_problems:
-            case, case_problems = _build_case(suite, raw, index, path, root)
+            case, case_problems = _build_case(suite, raw, index, path, root, data.get("today"))
             if case is not None:
                 cases.append(case)
         problems.extend(case_problems)
@@ -252,10 +252,12 @@ def load_file(path: Path, validator: Draft202012Validator) -> tuple[list[Case], 
 
 
 def _build_case(
-    suite: Any, raw: dict[str, Any], index: int, path: Path, root: yaml.Node | None
+    suite: Any, raw: dict[str, Any], index: int, path: Path, root: yaml.Node | None,
+    today: str | None = None,
 ) -> tuple[Case | None, list[LoadProblem]]:
     """Checks the schema cannot express: which assertions make sense for the input kind, and
-    whether the regular expressions compile."""
+    whether the regular expressions compile. A draft takes the suite's ``today`` unless the case
+    gives its own."""
     kind = _kind_of(raw["input"])
     assert kind is not None  # the schema's oneOf guarantees one of the keys
     problems: list[LoadProblem] = []
@@ -278,11 +280,12 @@ def _build_case(
         assertions.append(Assertion(type=name, value=value, index=position))
     if problems:
         return None, problems
+    given = raw["input"]
     return Case(
         suite=suite,
         id=raw["id"],
         kind=kind,
-        input=raw["input"],
+        input={"today": today, **given} if kind == "draft" and today else given,
         expect=tuple(assertions),
         tags=tuple(raw.get("tags", ())),
         description=raw.get("description", ""),

@@ -387,7 +387,7 @@ def draft_request(case: Case) -> DraftRequest:
     if "conversation" in data:
         data["messages"] = data.pop("conversation")
     fields = {key: data[key] for key in ("messages", "sku", "platform", "order", "language",
-                                         "default_language") if key in data}
+                                         "default_language", "today") if key in data}
     try:
         return DraftRequest.model_validate(fields)
     except ValidationError as error:

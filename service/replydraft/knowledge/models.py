@@ -9,7 +9,9 @@ silently ignored setting.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -209,7 +211,7 @@ class StoreProfile(Strict):
     store_id: str = Field(pattern=r"^[a-z0-9_-]+$")
     platform: Platform
     currency: str = "CNY"
-    timezone: str = "Asia/Shanghai"
+    timezone: str = "Asia/Shanghai"  # an IANA name: the store's calendar ("today") is read in it
     # The script to answer in when a Chinese message's characters, the history and the channel
     # do not decide it (a short message of characters both scripts share).
     default_language: Language | None = None
@@ -232,6 +234,20 @@ class StoreProfile(Strict):
         if isinstance(value, dict) and not value:
             raise ValueError("must name at least one language")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a timezone name (e.g. Asia/Shanghai, "
+                             "Asia/Taipei, Asia/Seoul)") from None
+        return value
+
+    def today(self) -> date:
+        """The store's date now, on its own calendar."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
 
 # ---------------------------------------------------------------- products (knowledge/products/)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from replydraft.drafting.backend import Fact, Slots
 from replydraft.drafting.composing.sizing import SizeAdvice, range_text, recommend_size
@@ -166,6 +167,8 @@ class FactInputs:
     # The reply may say when it ships: the customer is buying ("拍了", "I'll take it") or in a
     # hurry ("谢谢 我急用").
     dispatch: bool = False
+    # The store's date: a restock date already past is no longer told as expected.
+    today: date | None = None
 
 
 def listing(t: TemplateSet, items: Sequence[str]) -> str:
@@ -307,6 +310,40 @@ def _sizes_facts(sheet: FactSheet, inputs: FactInputs) -> None:
         sheet.add(f"{key}_last", high, first)
     _size_label_facts(sheet, inputs, labels, first)
     _waist_facts(sheet, inputs, waists)
+    _waists_asked_facts(sheet, inputs, waists)
+    _shoe_size_facts(sheet, inputs, shoes)
+
+
+def _shoe_size_facts(sheet: FactSheet, inputs: FactInputs, shoes: Sequence[Product]) -> None:
+    """"i wear a us 9", "平时穿42码" with no item in view: the size on our EU charts (a US
+    size converted) and whether our shoes come in it (`shoe_size_eu`, `shoe_size_fit`)."""
+    size = inputs.slots.shoe_size
+    if size is None or not size.isdigit():
+        return
+    labels = sorted({int(r.label) for p in shoes for r in p.size_chart if r.label.isdigit()})
+    if not labels:
+        return
+    chunk = inputs.retrieved.product_block(shoes[0].sku)
+    sheet.add("shoe_size_eu", size, chunk, size)
+    fit = "below" if int(size) < labels[0] else "above" if int(size) > labels[-1] else "within"
+    sheet.add("shoe_size_fit", fit, chunk, fit)
+
+
+def _waists_asked_facts(sheet: FactSheet, inputs: FactInputs,
+                        waists: Sequence[Product]) -> None:
+    """"牛仔裤有28码吗", "이 바지 40, 28 사이즈 있나요?" with no item in view: which of the waist
+    sizes asked our waist-sized trousers come in (`waists_made`) and which none does
+    (`waists_missing`)."""
+    asked = inputs.slots.waist_sizes
+    if not asked or not waists:
+        return
+    made = {row.label for p in waists for row in p.size_chart}
+    chunk = inputs.retrieved.product_block(waists[0].sku)
+    t = inputs.templates
+    for key, group in (("waists_made", [w for w in asked if w in made]),
+                       ("waists_missing", [w for w in asked if w not in made])):
+        if group:
+            sheet.add(key, listing(t, group), chunk, ",".join(group))
 
 
 def _waist_facts(sheet: FactSheet, inputs: FactInputs, waists: Sequence[Product]) -> None:
@@ -568,7 +605,12 @@ def _stock_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     sheet.add("colour_name", localize(colour.names, lang), chunk, colour.id)
     sheet.add("sold_out_sizes", listing(t, [t.fragment("size", label=s)
                                          for s in colour.sold_out_sizes]), chunk)
-    if colour.restock and _names_a_time(colour.restock):
+    named = size_named(product, normalise_measures(inputs.latest_text))
+    if colour.restock and _overdue(colour.restock, inputs.today) and (
+            named is None or named in colour.sold_out_sizes):
+        # due and not back: the date the data gives is no answer now; the agent checks it
+        sheet.add("restock_overdue", _restock_text(colour.restock, lang), chunk, colour.restock)
+    elif colour.restock and _names_a_time(colour.restock):
         sheet.add("restock", _restock_text(colour.restock, lang), chunk, colour.restock)
     elif colour.restock:  # "暂无补货计划 / no restock planned": known, and said as such
         sheet.add("restock_none", "no restock planned", chunk, "none")
@@ -580,6 +622,24 @@ def _stock_facts(sheet: FactSheet, inputs: FactInputs) -> None:
 _TIME_WORDS = re.compile(
     r"\d|月|旬|週|周|week|month|january|february|march|april|may|june|july|august|september|"
     r"october|november|december|mid|late|early|soon|주|월", re.IGNORECASE)
+
+
+def size_named(product: Product, lowered: str) -> str | None:
+    """The size label of this product that the message (``normalise_measures``d) names
+    ("5xl还有吗")."""
+    for label in sorted((row.label for row in product.size_chart), key=len, reverse=True):
+        if re.search(rf"(?<![0-9a-z]){re.escape(label.lower())}(?![0-9a-z])", lowered):
+            return label
+    return None
+
+
+def _overdue(restock: str, today: date | None) -> bool:
+    """A calendar date ("2026-12-05") before today. Free text ("mid-December") is not compared:
+    its end is the content's to say."""
+    try:
+        return today is not None and date.fromisoformat(restock.strip()) < today
+    except ValueError:
+        return False
 
 
 def _names_a_time(restock: str) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from replydraft.drafting.backend import CitedSentence, DraftContext, Fact, Generated
-from replydraft.drafting.composing.facts import fact_values, localize
+from replydraft.drafting.composing.facts import fact_values, localize, size_named
 from replydraft.drafting.composing.templates import TemplateSet, template_library
 from replydraft.drafting.models import PlanStep
 from replydraft.drafting.understanding.acts import names_size
@@ -90,6 +90,14 @@ _NO_GRIEVANCE = frozenset({"product_info", "size_advice", "stock", "bargaining",
 _SIZE_FAMILY = {**{kind: "clothes" for kind in ("trousers", "shorts", "shirt", "tshirt", "polo",
                                                "jacket", "coat", "fleece", "hoodie")},
                 "jeans": "jeans", **{kind: "shoes" for kind in SHOES}}
+
+# Which of the waist sizes asked our jeans come in: some, none, all (each names our range).
+_WAISTS_ASKED = ("size_advice.waists_mixed", "size_advice.waists_missing",
+                 "size_advice.waists_made")
+
+# A shoe size given with no item in view, on our EU charts: made, or smaller or larger than ours.
+_SHOE_SIZE_TOLD = ("size_advice.shoe_size_within", "size_advice.shoe_size_below",
+                   "size_advice.shoe_size_above")
 
 
 class Composer:
@@ -333,6 +341,13 @@ class Composer:
                 elif intent in ("stock", "size_advice"):
                     # "허리 38인데 청바지 있어요?": the size that waist is in our jeans
                     self.say("size_advice.waist_ours", intent)
+                if intent in ("stock", "size_advice", "product_info"):
+                    # "牛仔裤有28码吗", "jeans in 40 and 28?": which of those waists we make
+                    self.say_first(_WAISTS_ASKED, intent)
+                shoe_fit = self.value("shoe_size_fit")
+                if intent in ("stock", "size_advice") and fit is None and shoe_fit is not None:
+                    # "i wear a us 9 in shoes": that size on our EU charts, and whether we make it
+                    self.say(f"size_advice.shoe_size_{shoe_fit}", intent)
                 if intent in ("stock", "product_info") and self.say(
                         "product_info.catalogue_no_colour", intent):
                     # "鞋子有粉色的吗": none of our shoes is pink; the colours they come in
@@ -356,7 +371,8 @@ class Composer:
                         self.say("size_advice.fit_varies", intent)
                     elif label not in ("below", "above") and not answered and \
                             "restock" not in self.asks and \
-                            "size_advice.waist_ours" not in self._keys:
+                            not {"size_advice.waist_ours", *_WAISTS_ASKED, *_SHOE_SIZE_TOLD
+                                 } & self._keys:
                         # a size we don't make already says where ours start; a waist told in
                         # our jeans' size needs no list of every range
                         self.say_sizes("size_advice.sizes_overview", intent)
@@ -639,6 +655,8 @@ def _product_info(c: Composer, ask: str | None) -> None:
     if ask == "catalogue":  # "有什么裤子": our items of that kind, then which one and the size
         if c.lexicon.lacked(c.latest, clothing_only=True):
             c.say("not_sold.clothing", "other")  # "패딩 조끼 있어요?": no vest; the coats we have
+        # "청바지 30 있어요?": which of those waists we make, before the items
+        c.say_first(_WAISTS_ASKED, "product_info")
         # "有红色的鞋子吗": none of that kind comes in red; the colours they do come in
         c.say_first(["product_info.catalogue_no_colour", "product_info.catalogue"], "product_info")
         several = len(c.ctx.understanding.product.candidates) > 1 if c.ctx.understanding else True
@@ -703,10 +721,9 @@ def _asked_size(c: Composer) -> str | None:
     product = c.ctx.product
     if product is None:
         return None
-    labels = sorted((row.label for row in product.size_chart), key=len, reverse=True)
-    for label in labels:
-        if re.search(rf"(?<![0-9a-z]){re.escape(label.lower())}(?![0-9a-z])", c.latest):
-            return label
+    named = size_named(product, c.latest)
+    if named is not None:
+        return named
     recommended = c.fact("recommended_size")
     return recommended.value if recommended else None
 
@@ -746,12 +763,14 @@ def _stock(c: Composer, ask: str | None) -> None:
     if colour is not None and size is not None:
         if size in colour.sold_out_sizes:
             no_restock = ["stock.sold_out_no_restock"] if c.fact("restock_none") else []
-            c.say_first(["stock.sold_out", *no_restock, "stock.sold_out_no_date"], "stock")
+            c.say_first(["stock.sold_out", *no_restock, "stock.sold_out_overdue",
+                         "stock.sold_out_no_date"], "stock")
         else:
             c.say("stock.in_stock", "stock")
     elif colour is not None:
         if colour.sold_out_sizes:
-            c.say_first(["stock.colour_partial", "stock.colour_partial_no_date"], "stock")
+            c.say_first(["stock.colour_partial", "stock.colour_partial_overdue",
+                         "stock.colour_partial_no_date"], "stock")
         else:
             c.say("stock.colour_all", "stock")
     elif size is not None:

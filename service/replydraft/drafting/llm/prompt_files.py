@@ -71,7 +71,7 @@ CONTEXT_VARIABLES: _Schema = {
     "store": STORE_VARIABLES,
     **dict.fromkeys(
         [
-            "language_name", "platform_name", "first_reply", "product", "order", "risks",
+            "language_name", "platform_name", "first_reply", "today", "product", "order", "risks",
             "missing", "history_omitted", "customer_message", "latest_truncated",
         ]
     ),

@@ -253,6 +253,7 @@ class PromptRenderer:
             "language_name": self.prompts.language_names[language],
             "platform_name": self.prompts.platform_names[context.platform],
             "first_reply": context.first_reply,
+            "today": context.today.isoformat() if context.today else "",
             "intents": [
                 {"name": i.intent, "confidence": f"{i.confidence:.2f}"} for i in context.intents
             ],

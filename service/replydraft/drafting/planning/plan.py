@@ -261,6 +261,14 @@ class _Planner:
             self._intent(intent, asked, specific)
             for ask_id in asked:
                 self._ask(ask_id, intent)
+        if "restock_overdue" in inputs.fact_keys and "restock" not in asks and any(
+                s.intent == "stock" for s in self.steps):
+            # the restock date the data gives has passed and the colour is still out: the new
+            # date is the agent's to find (asked for, "restock" is a check already)
+            found = book.get("restock")
+            assert found is not None
+            self.check("restock", found.check[self.agent_language], "stock",
+                       found.topic[inputs.language])
         self.steps = _residual(self.steps, inputs, book, self.agent_language, self.checks)
         if acts.acknowledgement and not acts.declining and not asks and all(
                 s.source in ("facts", "ack", "close") for s in self.steps):

@@ -29,6 +29,7 @@ from replydraft.drafting.understanding.slots import (
     parse_waist,
     parse_weight,
     speaks_of_sizes,
+    waist_sizes,
 )
 from replydraft.knowledge.models import Product
 from replydraft.text.money import read_money
@@ -37,6 +38,8 @@ from replydraft.text.money import read_money
 FOOTWEAR = frozenset({"shoes", "boots", "socks"})
 # What a Korean size in mm ("240 주세요") is a size of: socks come in a few ranges instead.
 SHOES = FOOTWEAR - {"socks"}
+# Kinds worn on the legs, whose sizes a customer may give as a waist number ("28码", "size 40").
+BOTTOMS = frozenset({"jeans", "trousers", "shorts"})
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ def extract_slots(
         sizes_spoken=speaks_of_sizes(normalised[0]) and lexicon.lacked(normalised[0]) is None,
         colour_family=_one_colour_family(normalised[0], lexicon),
         wanted_for=_wanted_for(normalised[0], lexicon),
+        waist_sizes=waist_sizes(normalised[0]) if lexicon.kinds_named(normalised[0]) & BOTTOMS
+        and _first(m.waist_cm for m in per_message[:1]) is None else (),
     )
 
 

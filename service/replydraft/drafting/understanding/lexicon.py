@@ -4,6 +4,7 @@ words, colour words, US→EU shoe sizes and cue words, with the whole-word match
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -158,7 +159,10 @@ def load_lexicon(path: Path) -> Lexicon:
         categories = {k: tuple(str(w).lower() for w in v) for k, v in data["categories"].items()}
         colours = {k: tuple(str(w).lower() for w in v) for k, v in data["colours"].items()}
         us_to_eu = {str(k): str(v) for k, v in data["us_to_eu_shoe"].items()}
-        listed = {k: tuple(str(w).lower() for w in v) for k, v in data["cues"].items()}
+        # cue words are read in NFKC like the messages they are looked for in ("ㅋㅋ" is
+        # written with compatibility jamo, which messages no longer hold once normalised)
+        listed = {k: tuple(unicodedata.normalize("NFKC", str(w)).lower() for w in v)
+                  for k, v in data["cues"].items()}
         cues = {k: _spelt_every_way(w for w in v if not w.startswith("!"))
                 for k, v in listed.items()}
         blanks = {k: b for k, v in listed.items() if (b := tuple(w[1:] for w in v if w[:1] == "!"))}

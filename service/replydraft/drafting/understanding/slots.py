@@ -242,6 +242,18 @@ _SIZE_NUMBER = re.compile(r"(?<![\d.])(3[5-9]|4\d|50|8[5-9]|9\d|10\d|110|2[2-9]\
                           r"(?!\s*(?:元|块|kg|公斤|斤|cm|厘米|키로|킬로|원|%|일|天|个|件|개|명|lbs?))")
 
 
+# A waist size as trousers are labelled (28-50), with no unit or word that makes it something
+# else: a weight, a length, an age, a count, a price, a time.
+_WAIST_SIZE = re.compile(
+    r"(?<![\d.])(2[4-9]|[34]\d|50)(?![\d.])(?!\s*(?:元|块|kg|公斤|斤|cm|厘米|公分|寸|키로|킬로|원|%|"
+    r"일|天|个|件|条|双|岁|살|개|명|분|시|点|号楼|lbs?|years?|yo\b|min|hours?|mins?|days?|inch|\"))")
+
+
+def waist_sizes(text: str) -> tuple[str, ...]:
+    """The numbers in a (normalised) message about trousers that read as waist sizes."""
+    return tuple(dict.fromkeys(_WAIST_SIZE.findall(text)))
+
+
 def size_numbers(text: str) -> list[str]:
     """The numbers in a (normalised) message that can only be sizes, as written."""
     return _SIZE_NUMBER.findall(text)
@@ -284,7 +296,7 @@ def names_footwear(text: str) -> bool:
     return _FOOTWEAR.search(lowered) is not None or _FOOT_MEASURE.search(lowered) is not None
 
 
-_WORN_SIZE = re.compile(r"(?<![a-z])(?:wear|wearing|size|sz)\s+(?:an?\s+|size\s+)?"
+_WORN_SIZE = re.compile(r"(?<![a-z])(?:wear|wearing|size|sz)\s+(?:is\s+|of\s+)?(?:an?\s+|size\s+)?"
                         r"(\d{1,2}(?:\.5)?)(?![\d.])")
 # A bare 35-50 among footwear words ("boots in 47", "등산화 브라운 47", "换个43的"), unless a unit
 # or count says it is something else (47 days, 45 yuan, 40%, 42 waist, 便宜40).

@@ -343,7 +343,8 @@ def understand(
                             sized=slots.clothing_size is not None,
                             mentioned=product.how in ("named", "category"),
                             continued=normalise_measures(previous)
-                            if followup and previous is not None else None)
+                            if followup and previous is not None else None,
+                            stated=stated is not None)
     if acts.thanks and acts.hoping and not (acts.requesting and found):
         # "谢谢!盼着今天能到", "thanks, hope it fits": a thanks with a wish asks nothing; the
         # schedule or the size chart would answer a question nobody asked.
@@ -762,7 +763,7 @@ def _without_threats(text: str, cues: Cues) -> str:
 def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[str, float],
                   lexicon: Lexicon, normalised: str, acts: Acts, *, displeased: bool = False,
                   ours: bool = False, sized: bool = False, mentioned: bool = False,
-                  continued: str | None = None) -> list[IntentScore]:
+                  continued: str | None = None, stated: bool = False) -> list[IntentScore]:
     """What the message's own words say where the model reads little or reads past them:
 
     * a specific ask in a question read as nothing or only faintly names its intent ("从哪里
@@ -776,6 +777,9 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
       ("三星手机多少钱", "캐릭터 백팩 있어요?"), and so is a question about such a thing when
       none of the shop's products or kinds of product is meant (``ours`` false, no category
       word): "这个湿巾能给宝宝用吗" asks about wipes, not about anything this shop could answer;
+      so is a calm remark on such a thing with nothing else read, nothing said of an order of
+      theirs and no laughter in it ("we just got a new printer"; "lol my cat walked on the
+      keyboard" is small talk);
     * a defect no word names and the model barely reads is only a lean ("我拍了纱布和纸巾" tells
       what was ordered): the defect script would apologise for nothing;
     * a grievance the model alone reads in words with no displeasure in them (``displeased``
@@ -1009,6 +1013,12 @@ def _by_the_words(intents: list[IntentScore], found: Sequence[Ask], rules: dict[
             #用的"), with nothing else read: it is about goods we don't sell
             or (acts.statement and nothing and not mentioned and not rules
                 and lexicon.cue("other_trades", lexicon.without_false_friends(normalised)))
+            # "洗发水我只用无硅油的", "we just got a new printer": a calm remark on a thing we lack,
+            # with nothing else read and no order of theirs spoken of, is about goods we don't
+            # sell; "I'll look into it" would promise a check nothing can answer
+            or (acts.statement and nothing and not mentioned and not rules and not found
+                and not displeased and not acts.of_order and not acts.ordering and not stated
+                and not lexicon.cue("laughing", normalised))
             or ((lexicon.cue("wanting", normalised) or acts.ordering) and not mentioned
                 and (not rules or about_it))):
         # "有卖充电宝吗", "想买个睡袋", "interested in a camera", a bare "helmet": asked for,
@@ -1204,7 +1214,8 @@ def _implied_intents(
 ) -> list[IntentScore]:
     """Measurements in a message ask for a size; a colour named with a size question or in a
     follow-up asks whether that colour is available (in the size discussed), and so does a
-    colour wished for goods we sell when no keyword reads anything else (``read_by_rules``)."""
+    colour wished for goods we sell when no keyword reads anything else (``read_by_rules``), and
+    so does a waist size asked of our trousers."""
     product = next((p for p in products if slots is not None and p.sku == slots.sku), None)
     # "46码" is a shoe size only for footwear; for jeans it is the size being asked about.
     footwear = product is not None and product.category in FOOTWEAR
@@ -1227,5 +1238,11 @@ def _implied_intents(
         # "I want the boots in brown", "我想要棕色的靴子": a colour wanted of goods we sell, and
         # no keyword reading anything else, asks whether they come in it (the model's faint
         # whispers of other topics beside it ask nothing)
+        intents = _add_intent([s for s in intents if s.confidence >= FAINT], "stock", IMPLIED)
+    elif slots.waist_sizes and is_question(norm) and not read_by_rules and \
+            not any(s.intent in ("stock", "size_advice") and s.confidence >= ASKED
+                    for s in intents):
+        # "jeans in a 29?", "有36和38的牛仔裤吗": a waist size asked of our trousers is whether
+        # we have it, however faintly the model reads the few words
         intents = _add_intent([s for s in intents if s.confidence >= FAINT], "stock", IMPLIED)
     return intents
