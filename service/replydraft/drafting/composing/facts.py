@@ -624,11 +624,11 @@ _TIME_WORDS = re.compile(
     r"october|november|december|mid|late|early|soon|주|월", re.IGNORECASE)
 
 
-def size_named(product: Product, lowered: str) -> str | None:
-    """The size label of this product that the message (``normalise_measures``d) names
+def size_named(product: Product, normalised: str) -> str | None:
+    """The size label of this product that the (``normalise_measures``d) message names
     ("5xl还有吗")."""
     for label in sorted((row.label for row in product.size_chart), key=len, reverse=True):
-        if re.search(rf"(?<![0-9a-z]){re.escape(label.lower())}(?![0-9a-z])", lowered):
+        if re.search(rf"(?<![0-9a-z]){re.escape(label.lower())}(?![0-9a-z])", normalised):
             return label
     return None
 

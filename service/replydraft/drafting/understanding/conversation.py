@@ -137,9 +137,17 @@ def extract_slots(
         sizes_spoken=speaks_of_sizes(normalised[0]) and lexicon.lacked(normalised[0]) is None,
         colour_family=_one_colour_family(normalised[0], lexicon),
         wanted_for=_wanted_for(normalised[0], lexicon),
-        waist_sizes=waist_sizes(normalised[0]) if lexicon.kinds_named(normalised[0]) & BOTTOMS
-        and _first(m.waist_cm for m in per_message[:1]) is None else (),
+        waist_sizes=_waists_asked(normalised[0], lexicon, per_message[0].waist_cm),
     )
+
+
+def _waists_asked(text: str, lexicon: Lexicon, waist_cm: float | None) -> tuple[str, ...]:
+    """Waist sizes asked of trousers we sell ("牛仔裤有28码吗"); none where the message names no
+    kind worn on the legs, or gives its waist as a measure ("腰围2尺8"), which the size advice
+    reads instead."""
+    if waist_cm is not None or not lexicon.kinds_named(text) & BOTTOMS:
+        return ()
+    return waist_sizes(text)
 
 
 
