@@ -303,29 +303,31 @@ def _sizes_facts(sheet: FactSheet, inputs: FactInputs) -> None:
     chart = max(letters, key=lambda p: len(p.size_chart)).size_chart
     labels = [r.label for r in chart]
     first = inputs.retrieved.product_block(letters[0].sku)
+    ranges: dict[str, tuple[str, str]] = {}
     for key, group in (("clothes", letters), ("jeans", waists), ("shoes", shoes)):
         low = min((p.size_chart[0].label for p in group), key=_size_order(labels))
         high = max((p.size_chart[-1].label for p in group), key=_size_order(labels))
         sheet.add(f"{key}_first", low, first)
         sheet.add(f"{key}_last", high, first)
+        ranges[key] = (low, high)
     _size_label_facts(sheet, inputs, labels, first)
     _waist_facts(sheet, inputs, waists)
     _waists_asked_facts(sheet, inputs, waists)
-    _shoe_size_facts(sheet, inputs, shoes)
+    _shoe_size_facts(sheet, inputs, shoes[0], ranges["shoes"])
 
 
-def _shoe_size_facts(sheet: FactSheet, inputs: FactInputs, shoes: Sequence[Product]) -> None:
+def _shoe_size_facts(sheet: FactSheet, inputs: FactInputs, shoe: Product,
+                     our_range: tuple[str, str]) -> None:
     """"i wear a us 9", "平时穿42码" with no item in view: the size on our EU charts (a US
-    size converted) and whether our shoes come in it (`shoe_size_eu`, `shoe_size_fit`)."""
+    size converted) and where it stands against the shoe sizes we make (`shoe_size_eu`,
+    `shoe_size_fit`: below, within or above ``our_range``)."""
     size = inputs.slots.shoe_size
-    if size is None or not size.isdigit():
+    low, high = our_range
+    if size is None or not (size.isdigit() and low.isdigit() and high.isdigit()):
         return
-    labels = sorted({int(r.label) for p in shoes for r in p.size_chart if r.label.isdigit()})
-    if not labels:
-        return
-    chunk = inputs.retrieved.product_block(shoes[0].sku)
+    chunk = inputs.retrieved.product_block(shoe.sku)
     sheet.add("shoe_size_eu", size, chunk, size)
-    fit = "below" if int(size) < labels[0] else "above" if int(size) > labels[-1] else "within"
+    fit = "below" if int(size) < int(low) else "above" if int(size) > int(high) else "within"
     sheet.add("shoe_size_fit", fit, chunk, fit)
 
 
